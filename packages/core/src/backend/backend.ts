@@ -1,0 +1,165 @@
+import type { CellKind } from '../cells.js';
+import type { Shape, Tensor } from '../tensor.js';
+
+/** Interface version literal: backends and tools check they speak the same interface. */
+export const BACKEND_SPEC_VERSION = 'v1' as const;
+
+/**
+ * Memory: tensors live on the backend. `read` is async because WebGPU maps buffers
+ * asynchronously. Every tensor a call returns is new and must be disposed by the caller.
+ */
+export interface MemoryOps {
+  upload(data: Float32Array, shape: Shape): Tensor;
+  zeros(shape: Shape): Tensor;
+  fill(shape: Shape, value: number): Tensor;
+  read(x: Tensor): Promise<Float32Array>;
+  dispose(x: Tensor): void;
+  /** Same data, another shape of the same size (a view where the backend can). Dispose it too. */
+  reshape(x: Tensor, shape: Shape): Tensor;
+  /** Tensors handed out and not yet disposed: the leak tests watch this. */
+  liveTensors(): number;
+}
+
+/**
+ * Primitives. Unless stated, a tensor of rank r > 2 is viewed as 2-D [rows, cols] with every
+ * leading axis folded into rows, and results are 2-D. Inputs are never modified.
+ */
+export interface PrimitiveOps {
+  /**
+   * GEMM: alpha · op(a) · op(b) + beta · c, op = transpose when asked. a, b, c rank 2.
+   * With transposeA a is [K, M]; with transposeB b is [N, K]. Result [M, N].
+   */
+  matmul(a: Tensor, b: Tensor, opts?: { transposeA?: boolean; transposeB?: boolean; alpha?: number; c?: Tensor; beta?: number }): Tensor;
+
+  add(a: Tensor, b: Tensor): Tensor;
+  sub(a: Tensor, b: Tensor): Tensor;
+  mul(a: Tensor, b: Tensor): Tensor;
+  div(a: Tensor, b: Tensor): Tensor;
+  /** a · s + t, elementwise. */
+  affine(a: Tensor, s: number, t: number): Tensor;
+  /** a [M, N] + v [N] on every row. */
+  addRowVector(a: Tensor, v: Tensor): Tensor;
+  /** a [M, N] with row m scaled by v[m] (v is [M]): masks per batch row. */
+  mulColumnVector(a: Tensor, v: Tensor): Tensor;
+
+  tanh(a: Tensor): Tensor;
+  sigmoid(a: Tensor): Tensor;
+  relu(a: Tensor): Tensor;
+  sqrt(a: Tensor): Tensor;
+  /** Clamps into [lo, hi]. */
+  clip(a: Tensor, lo: number, hi: number): Tensor;
+  /** dy · (1 − y²), from the tanh output y. */
+  tanhBackward(y: Tensor, dy: Tensor): Tensor;
+  /** dy · y · (1 − y), from the sigmoid output y. */
+  sigmoidBackward(y: Tensor, dy: Tensor): Tensor;
+  /** dy where y > 0, else 0, from the relu output y. */
+  reluBackward(y: Tensor, dy: Tensor): Tensor;
+
+  /** Column sums of a [M, N]: [N]. Bias gradients. */
+  sumRows(a: Tensor): Tensor;
+  /** Sum of all elements: [1]. */
+  sum(a: Tensor): Tensor;
+  /** Sum of squares of all elements: [1]. Gradient norms. */
+  sumSquares(a: Tensor): Tensor;
+
+  /** Columns [start, start + width) of a [M, N]. */
+  sliceColumns(a: Tensor, start: number, width: number): Tensor;
+  /** Joins [M, N_i] tensors side by side: [M, Σ N_i]. */
+  concatColumns(parts: readonly Tensor[]): Tensor;
+  /** Rows [start, start + count) of a [M, N]. */
+  sliceRows(a: Tensor, start: number, count: number): Tensor;
+  /** Stacks [M_i, N] tensors: [Σ M_i, N]. */
+  concatRows(parts: readonly Tensor[]): Tensor;
+  /** out[i] = a[indices[i]]: [indices.length, N]. Embeddings, time reversal, layout changes. */
+  gatherRows(a: Tensor, indices: Int32Array): Tensor;
+  /** out[indices[i]] += a[i] into zeros [numRows, N]: the adjoint of gatherRows. */
+  scatterAddRows(a: Tensor, indices: Int32Array, numRows: number): Tensor;
+
+  /**
+   * Row-wise softmax cross-entropy of logits [N, C] against class ids (N). Rows whose target
+   * equals `ignoreIndex` give loss 0 and gradient 0. Returns per-row losses [N] and
+   * d(loss_i)/d(logits_i) = softmax − one-hot, [N, C].
+   */
+  softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: Tensor; grad: Tensor };
+  /** Row-wise softmax of [N, C]. */
+  softmax(a: Tensor): Tensor;
+}
+
+/** One layer-direction's weights as the fused kernels take them (PyTorch layouts and gate orders). */
+export interface RecurrentWeights {
+  weightIh: Tensor; // [G*H, D]
+  weightHh: Tensor; // [G*H, H]
+  biasIh?: Tensor; // [G*H]
+  biasHh?: Tensor; // [G*H]
+}
+
+/**
+ * A whole layer-direction over the whole sequence, forward in time. Core turns the reverse
+ * direction into a forward one by reversing each sequence within its own length, so kernels
+ * never see `reverse`.
+ */
+export interface RecurrentForwardArgs extends RecurrentWeights {
+  cell: CellKind;
+  /** GRU only: PyTorch's form (reset applied to W_hn h + b_hn). */
+  gruResetAfter: boolean;
+  x: Tensor; // [T, B, D], time-major
+  h0: Tensor; // [B, H]
+  c0?: Tensor; // [B, H], LSTM only
+  /** Per-sequence lengths (B), 1..T. Step t ≥ lengths[b] keeps b's state and outputs zeros. */
+  lengths?: Int32Array;
+  /** Keep what backward needs in `saved`. */
+  training: boolean;
+}
+
+/** Whatever a kernel keeps for backward; the caller disposes it once backward is done. */
+export interface RecurrentSaved {
+  dispose(): void;
+}
+
+export interface RecurrentForwardResult {
+  y: Tensor; // [T, B, H]
+  hN: Tensor; // [B, H]
+  cN?: Tensor; // [B, H]
+  saved?: RecurrentSaved;
+}
+
+export interface RecurrentBackwardArgs {
+  forward: RecurrentForwardArgs;
+  saved: RecurrentSaved;
+  dy?: Tensor; // [T, B, H]
+  dhN?: Tensor; // [B, H]
+  dcN?: Tensor; // [B, H]
+}
+
+export interface RecurrentBackwardResult {
+  dx: Tensor; // [T, B, D]
+  dh0: Tensor; // [B, H]
+  dc0?: Tensor; // [B, H]
+  dWeightIh: Tensor;
+  dWeightHh: Tensor;
+  dBiasIh?: Tensor;
+  dBiasHh?: Tensor;
+}
+
+/** Fused kernels: optional. Core's composite versions (written with primitives) run when absent. */
+export interface FusedOps {
+  recurrentForward?(args: RecurrentForwardArgs): RecurrentForwardResult;
+  recurrentBackward?(args: RecurrentBackwardArgs): RecurrentBackwardResult;
+}
+
+export interface BackendInfo {
+  /** Registered name: `cpu`, `webgpu`, `tfjs`. */
+  name: string;
+  /** What actually runs, e.g. `cpu-js`, `tfjs-wasm`, `webgpu (llvmpipe)`. */
+  engine: string;
+}
+
+export interface Backend extends MemoryOps, PrimitiveOps, FusedOps {
+  readonly specificationVersion: typeof BACKEND_SPEC_VERSION;
+  readonly name: string;
+  info(): BackendInfo;
+  /** Waits for queued work (no-op on synchronous backends). */
+  sync(): Promise<void>;
+  /** Releases everything the backend holds. */
+  destroy(): void;
+}

@@ -1,0 +1,21 @@
+import type { Tensor } from '../tensor.js';
+import type { Backend } from './backend.js';
+
+/**
+ * Collects temporaries so a kernel can release them in one call (tf.tidy's idea without
+ * global state). `t(x)` records x and returns it.
+ */
+export class Scope {
+  private readonly held: Tensor[] = [];
+  constructor(private readonly backend: Backend) {}
+  t<T extends Tensor>(x: T): T {
+    this.held.push(x);
+    return x;
+  }
+  /** Disposes everything recorded except `keep`. */
+  dispose(keep: readonly (Tensor | undefined)[] = []): void {
+    const k = new Set(keep);
+    for (const x of this.held) if (!k.has(x)) this.backend.dispose(x);
+    this.held.length = 0;
+  }
+}

@@ -1,0 +1,98 @@
+import type { CellKind } from '../cells.js';
+import type { EmbeddingSpec, LayerSpec, LinearSpec, RecurrentSpec, SelectStepsSpec } from './spec.js';
+
+/** Options shared by `rnn`, `lstm` and `gru`, named as in torch.nn. `inputSize` may be left to the previous layer. */
+export interface RecurrentOptions {
+  hiddenSize: number;
+  inputSize?: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  dropout?: number;
+  batchFirst?: boolean;
+  bias?: boolean;
+}
+
+/** A layer spec whose input size may still be unknown; `sequential` resolves it. */
+export type LayerDraft =
+  | (Omit<RecurrentSpec, 'inputSize'> & { inputSize?: number })
+  | (Omit<LinearSpec, 'inFeatures'> & { inFeatures?: number })
+  | EmbeddingSpec
+  | SelectStepsSpec;
+
+function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): LayerDraft {
+  return {
+    type: 'recurrent',
+    cell,
+    inputSize: o.inputSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers ?? 1,
+    bidirectional: o.bidirectional ?? false,
+    dropout: o.dropout ?? 0,
+    batchFirst: o.batchFirst ?? true,
+    bias: o.bias ?? true,
+    gruResetAfter,
+  };
+}
+
+/** Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh (default) or relu. */
+export function rnn(o: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }): LayerDraft {
+  return recurrent(o.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', o);
+}
+
+/** LSTM (torch.nn.LSTM), gates i, f, g, o. */
+export function lstm(o: RecurrentOptions): LayerDraft {
+  return recurrent('lstm', o);
+}
+
+/**
+ * GRU (torch.nn.GRU), gates r, z, n. `resetAfter: true` (default) is PyTorch's form;
+ * `false` applies the reset gate before the recurrent matmul (Keras reset_after=False).
+ */
+export function gru(o: RecurrentOptions & { resetAfter?: boolean }): LayerDraft {
+  return recurrent('gru', o, o.resetAfter ?? true);
+}
+
+/** Affine map y = x W^T + b on the last axis (torch.nn.Linear). */
+export function linear(o: { outFeatures: number; inFeatures?: number; bias?: boolean }): LayerDraft {
+  return { type: 'linear', inFeatures: o.inFeatures, outFeatures: o.outFeatures, bias: o.bias ?? true };
+}
+
+/** Token-id lookup table (torch.nn.Embedding); must be the first layer. */
+export function embedding(o: { numEmbeddings: number; embeddingDim: number }): LayerDraft {
+  return { type: 'embedding', numEmbeddings: o.numEmbeddings, embeddingDim: o.embeddingDim };
+}
+
+/** Keep each sequence's last valid step (respecting `lengths`): many-to-one. */
+export function lastStep(): LayerDraft {
+  return { type: 'select', steps: 'last' };
+}
+
+/** Keep every step: many-to-many. Optional, as a recurrent layer already outputs all steps. */
+export function allSteps(): LayerDraft {
+  return { type: 'select', steps: 'all' };
+}
+
+/** Fills in input sizes from the previous layer's output. */
+export function resolveLayers(drafts: readonly LayerDraft[]): LayerSpec[] {
+  let features: number | undefined;
+  return drafts.map((d) => {
+    switch (d.type) {
+      case 'embedding':
+        features = d.embeddingDim;
+        return { ...d };
+      case 'recurrent': {
+        const inputSize = d.inputSize ?? features;
+        const r = { ...d, inputSize } as RecurrentSpec;
+        features = d.hiddenSize * (d.bidirectional ? 2 : 1);
+        return r;
+      }
+      case 'linear': {
+        const inFeatures = d.inFeatures ?? features;
+        features = d.outFeatures;
+        return { ...d, inFeatures } as LinearSpec;
+      }
+      default:
+        return { ...d };
+    }
+  });
+}

@@ -1,0 +1,64 @@
+import type { CellKind } from '../cells.js';
+
+/**
+ * The model graph: plain JSON, validated by `validateModelSpec`. Every size is resolved (no
+ * inference left to do), so parameter shapes follow from the spec alone and the ONNX exporter
+ * and serializer read the same object.
+ */
+export interface RecurrentSpec {
+  type: 'recurrent';
+  cell: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  /** Dropout probability applied to each layer's output except the last, in training only. */
+  dropout: number;
+  /** (batch, seq, feature) when true (default), (seq, batch, feature) when false. */
+  batchFirst: boolean;
+  bias: boolean;
+  /** GRU only: true = PyTorch/ONNX linear_before_reset=1 (default); false = Keras reset_after=False. */
+  gruResetAfter: boolean;
+}
+
+export interface LinearSpec {
+  type: 'linear';
+  inFeatures: number;
+  outFeatures: number;
+  bias: boolean;
+}
+
+export interface EmbeddingSpec {
+  type: 'embedding';
+  numEmbeddings: number;
+  embeddingDim: number;
+}
+
+/**
+ * Chooses which steps of a recurrent layer's output feed the next layer:
+ * `last` takes each sequence's own last valid step (many-to-one), `all` keeps every step
+ * (many-to-many).
+ */
+export interface SelectStepsSpec {
+  type: 'select';
+  steps: 'last' | 'all';
+}
+
+export type LayerSpec = RecurrentSpec | LinearSpec | EmbeddingSpec | SelectStepsSpec;
+
+export interface ModelSpec {
+  format: 'rnnkit.model';
+  version: 1;
+  layers: LayerSpec[];
+  /** Seed that produced the initial parameters. */
+  seed: number;
+}
+
+export function numDirections(spec: RecurrentSpec): 1 | 2 {
+  return spec.bidirectional ? 2 : 1;
+}
+
+/** Feature size of a recurrent layer's output: H times the number of directions. */
+export function recurrentOutputSize(spec: RecurrentSpec): number {
+  return spec.hiddenSize * numDirections(spec);
+}

@@ -1,0 +1,17 @@
+export * from './errors.js';
+export * from './tensor.js';
+export * from './cells.js';
+export * from './util/rng.js';
+export * from './graph/spec.js';
+export * from './graph/validate.js';
+export * from './graph/builders.js';
+export * from './params/names.js';
+export * from './params/init.js';
+export * from './backend/backend.js';
+export * from './backend/scope.js';
+export * from './backend/kernels.js';
+export { compositeRecurrentForward, stepMasks } from './backend/composite/recurrent_forward.js';
+export { compositeRecurrentBackward } from './backend/composite/recurrent_backward.js';
+export * from './model/layout.js';
+export * from './model/recurrent_layer.js';
+export * from './backend/registry.js';

@@ -1,0 +1,215 @@
+import type { Backend, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
+import { recurrentBackward, recurrentForward } from '../backend/kernels.js';
+import { Scope } from '../backend/scope.js';
+import { hasCellState } from '../cells.js';
+import type { RecurrentSpec } from '../graph/spec.js';
+import { numDirections } from '../graph/spec.js';
+import { directionParamNames } from '../params/names.js';
+import type { Tensor } from '../tensor.js';
+import type { Rng } from '../util/rng.js';
+import { batchToTimeMajor, reverseWithinLengths, timeToBatchMajor } from './layout.js';
+
+export interface RecurrentRunOptions {
+  /** [numLayers * numDirections, B, H]; zeros when absent. */
+  h0?: Tensor;
+  c0?: Tensor;
+  /** Validated lengths (B), or undefined when every sequence spans all T steps. */
+  lengths?: Int32Array;
+  training?: boolean;
+  /** Source of dropout masks between layers; dropout runs only when training and given. */
+  dropoutRng?: Rng;
+}
+
+interface DirectionCache {
+  args: RecurrentForwardArgs;
+  saved: RecurrentSaved;
+  reversePerm?: Int32Array;
+}
+
+/** What backward needs from a training forward; release with `disposeRecurrentCache`. */
+export interface RecurrentCache {
+  T: number;
+  B: number;
+  layers: { dirs: DirectionCache[]; dropoutMask?: Tensor }[];
+  scope: Scope;
+}
+
+export interface RecurrentRunResult {
+  /** [B, T, dirs*H] when batchFirst, else [T, B, dirs*H]; zeros past each length. */
+  output: Tensor;
+  /** [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for reverse). */
+  hN: Tensor;
+  cN?: Tensor;
+  cache?: RecurrentCache;
+}
+
+/** Takes state slice [B, H] number `index` from a [L*dirs, B, H] tensor. */
+function stateSlice(be: Backend, s: Scope, state: Tensor, index: number, B: number, H: number): Tensor {
+  const flat = s.t(be.reshape(state, [state.shape[0] * B, H]));
+  return be.sliceRows(flat, index * B, B); // the caller decides who holds the slice
+}
+
+/**
+ * Runs a (possibly multi-layer, bidirectional) recurrent layer. Inputs are assumed valid: the
+ * public entry points check shapes and lengths first (see validate_inputs.ts).
+ */
+export function runRecurrent(
+  be: Backend,
+  spec: RecurrentSpec,
+  params: ReadonlyMap<string, Tensor>,
+  x: Tensor,
+  opts: RecurrentRunOptions = {},
+): RecurrentRunResult {
+  const [d0, d1, D] = x.shape;
+  const [B, T] = spec.batchFirst ? [d0, d1] : [d1, d0];
+  const H = spec.hiddenSize;
+  const dirs = numDirections(spec);
+  const lstm = hasCellState(spec.cell);
+  const training = opts.training ?? false;
+  const s = new Scope(be); // temporaries of this call
+  const keep = new Scope(be); // held by the cache
+  const cache: RecurrentCache | undefined = training ? { T, B, layers: [], scope: keep } : undefined;
+  const hold = <X extends Tensor>(t: X): X => (training ? keep.t(t) : s.t(t));
+
+  // Work time-major as [T, B, F].
+  let layerIn: Tensor = spec.batchFirst
+    ? hold(be.reshape(s.t(be.gatherRows(x, batchToTimeMajor(B, T))), [T, B, D]))
+    : x;
+  const zeros = s.t(be.zeros([B, H]));
+  const hNs: Tensor[] = [];
+  const cNs: Tensor[] = [];
+  for (let layer = 0; layer < spec.numLayers; layer++) {
+    const outs: Tensor[] = [];
+    const dirCaches: DirectionCache[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const names = directionParamNames(spec, layer, d === 1);
+      const index = layer * dirs + d;
+      const reversePerm = d === 1 ? reverseWithinLengths(T, B, opts.lengths) : undefined;
+      const xin = reversePerm ? hold(be.reshape(s.t(be.gatherRows(layerIn, reversePerm)), layerIn.shape)) : layerIn;
+      const args: RecurrentForwardArgs = {
+        cell: spec.cell,
+        gruResetAfter: spec.gruResetAfter,
+        x: xin,
+        h0: opts.h0 ? hold(stateSlice(be, s, opts.h0, index, B, H)) : zeros,
+        ...(lstm ? { c0: opts.c0 ? hold(stateSlice(be, s, opts.c0, index, B, H)) : zeros } : {}),
+        weightIh: params.get(names.weightIh)!,
+        weightHh: params.get(names.weightHh)!,
+        ...(names.biasIh ? { biasIh: params.get(names.biasIh)!, biasHh: params.get(names.biasHh!)! } : {}),
+        ...(opts.lengths ? { lengths: opts.lengths } : {}),
+        training,
+      };
+      if (training && (args.h0 === zeros || args.c0 === zeros)) {
+        // The cache outlives this call's scope, so give it its own zeros.
+        if (args.h0 === zeros) args.h0 = keep.t(be.zeros([B, H]));
+        if (args.c0 === zeros) args.c0 = keep.t(be.zeros([B, H]));
+      }
+      const r = recurrentForward(be, args);
+      s.t(r.y);
+      hNs.push(s.t(r.hN));
+      if (r.cN) cNs.push(s.t(r.cN));
+      const y2 = s.t(be.reshape(r.y, [T * B, H]));
+      outs.push(reversePerm ? s.t(be.gatherRows(y2, reversePerm)) : y2);
+      if (r.saved) dirCaches.push({ args, saved: r.saved, ...(reversePerm ? { reversePerm } : {}) });
+    }
+    let out = outs.length === 1 ? outs[0] : s.t(be.concatColumns(outs)); // [T*B, dirs*H]
+    let dropoutMask: Tensor | undefined;
+    if (training && opts.dropoutRng && spec.dropout > 0 && layer < spec.numLayers - 1) {
+      const p = spec.dropout;
+      const m = new Float32Array(T * B * dirs * H);
+      for (let i = 0; i < m.length; i++) m[i] = opts.dropoutRng.uniform() < p ? 0 : 1 / (1 - p);
+      dropoutMask = keep.t(be.upload(m, [T * B, dirs * H]));
+      out = s.t(be.mul(out, dropoutMask));
+    }
+    cache?.layers.push({ dirs: dirCaches, ...(dropoutMask ? { dropoutMask } : {}) });
+    layerIn = hold(be.reshape(out, [T, B, dirs * H]));
+  }
+  const F = dirs * H;
+  const flatOut = s.t(be.reshape(layerIn, [T * B, F]));
+  const output = spec.batchFirst
+    ? be.reshape(s.t(be.gatherRows(flatOut, timeToBatchMajor(B, T))), [B, T, F])
+    : be.reshape(flatOut, [T, B, F]);
+  const hN = be.reshape(s.t(be.concatRows(hNs)), [spec.numLayers * dirs, B, H]);
+  const cN = lstm ? be.reshape(s.t(be.concatRows(cNs)), [spec.numLayers * dirs, B, H]) : undefined;
+  s.dispose();
+  return { output, hN, ...(cN ? { cN } : {}), ...(cache ? { cache } : {}) };
+}
+
+export interface RecurrentGradients {
+  /** Same layout as the input x. */
+  dx: Tensor;
+  dh0: Tensor; // [L*dirs, B, H]
+  dc0?: Tensor;
+  /** Gradients by unprefixed parameter name. */
+  grads: Map<string, Tensor>;
+}
+
+/** BPTT through `runRecurrent`: dOutput in the output's layout; dhN/dcN as [L*dirs, B, H]. */
+export function backpropRecurrent(
+  be: Backend,
+  spec: RecurrentSpec,
+  cache: RecurrentCache,
+  upstream: { dOutput?: Tensor; dhN?: Tensor; dcN?: Tensor },
+): RecurrentGradients {
+  const { T, B } = cache;
+  const H = spec.hiddenSize;
+  const dirs = numDirections(spec);
+  const F = dirs * H;
+  const s = new Scope(be);
+  let dOut: Tensor | undefined;
+  if (upstream.dOutput) {
+    const flat = s.t(be.reshape(upstream.dOutput, [T * B, F]));
+    dOut = spec.batchFirst ? s.t(be.gatherRows(flat, batchToTimeMajor(B, T))) : flat; // [T*B, F] time-major
+  }
+  const grads = new Map<string, Tensor>();
+  const dh0s: Tensor[] = new Array(spec.numLayers * dirs);
+  const dc0s: Tensor[] = new Array(spec.numLayers * dirs);
+  for (let layer = spec.numLayers - 1; layer >= 0; layer--) {
+    const lc = cache.layers[layer];
+    if (dOut && lc.dropoutMask) dOut = s.t(be.mul(dOut, lc.dropoutMask));
+    let dIn: Tensor | undefined;
+    for (let d = 0; d < dirs; d++) {
+      const dc = lc.dirs[d];
+      const index = layer * dirs + d;
+      let dy: Tensor | undefined;
+      if (dOut) {
+        dy = dirs === 1 ? dOut : s.t(be.sliceColumns(dOut, d * H, H));
+        if (dc.reversePerm) dy = s.t(be.gatherRows(dy, dc.reversePerm));
+        dy = s.t(be.reshape(dy, [T, B, H]));
+      }
+      const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
+      const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
+      const g = recurrentBackward(be, {
+        forward: dc.args,
+        saved: dc.saved,
+        ...(dy ? { dy } : {}),
+        ...(dhN ? { dhN } : {}),
+        ...(dcN ? { dcN } : {}),
+      });
+      const names = directionParamNames(spec, layer, d === 1);
+      grads.set(names.weightIh, g.dWeightIh);
+      grads.set(names.weightHh, g.dWeightHh);
+      if (names.biasIh && g.dBiasIh) grads.set(names.biasIh, g.dBiasIh);
+      if (names.biasHh && g.dBiasHh) grads.set(names.biasHh, g.dBiasHh);
+      dh0s[index] = s.t(g.dh0);
+      if (g.dc0) dc0s[index] = s.t(g.dc0);
+      const inF = g.dx.shape[2];
+      let dx = s.t(be.reshape(s.t(g.dx), [T * B, inF]));
+      if (dc.reversePerm) dx = s.t(be.gatherRows(dx, dc.reversePerm));
+      dIn = dIn ? s.t(be.add(dIn, dx)) : dx;
+    }
+    dOut = dIn;
+  }
+  const D = dOut!.shape[1];
+  const dx = spec.batchFirst
+    ? be.reshape(s.t(be.gatherRows(dOut!, timeToBatchMajor(B, T))), [B, T, D])
+    : be.reshape(dOut!, [T, B, D]);
+  const dh0 = be.reshape(s.t(be.concatRows(dh0s)), [spec.numLayers * dirs, B, H]);
+  const dc0 = hasCellState(spec.cell) ? be.reshape(s.t(be.concatRows(dc0s)), [spec.numLayers * dirs, B, H]) : undefined;
+  s.dispose();
+  return { dx, dh0, ...(dc0 ? { dc0 } : {}), grads };
+}
+
+export function disposeRecurrentCache(cache: RecurrentCache): void {
+  for (const l of cache.layers) for (const d of l.dirs) d.saved.dispose();
+  cache.scope.dispose();
+}

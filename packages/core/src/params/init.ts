@@ -1,0 +1,23 @@
+import { Rng } from '../util/rng.js';
+import { sizeOf } from '../tensor.js';
+import type { ParamInfo } from './names.js';
+
+/**
+ * Draws initial values for `params` in order from one seeded stream, on the host, so every
+ * backend starts from the same bits. Uniform draws are made in float64 and rounded to float32.
+ */
+export function initParams(params: readonly ParamInfo[], seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const out = new Map<string, Float32Array>();
+  for (const p of params) {
+    const a = new Float32Array(sizeOf(p.shape));
+    if (p.init.kind === 'uniform') {
+      const b = p.init.bound;
+      for (let i = 0; i < a.length; i++) a[i] = rng.range(-b, b);
+    } else {
+      for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+    }
+    out.set(p.name, a);
+  }
+  return out;
+}
