@@ -15,3 +15,6 @@ export { compositeRecurrentBackward } from './backend/composite/recurrent_backwa
 export * from './model/layout.js';
 export * from './model/recurrent_layer.js';
 export * from './backend/registry.js';
+export * from './model/validate_inputs.js';
+export * from './model/layers.js';
+export * from './model/model.js';

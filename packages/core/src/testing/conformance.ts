@@ -1,0 +1,293 @@
+import type { Backend } from '../backend/backend.js';
+import { CELL_KINDS, hasCellState } from '../cells.js';
+import type { RecurrentSpec } from '../graph/spec.js';
+import { numDirections } from '../graph/spec.js';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../model/recurrent_layer.js';
+import { initParams } from '../params/init.js';
+import { recurrentParams } from '../params/names.js';
+import type { Tensor } from '../tensor.js';
+import { Rng } from '../util/rng.js';
+import { referenceRecurrent64 } from './reference.js';
+
+/**
+ * The shared conformance cases: every backend's suite runs them. A case fixes a recurrent layer
+ * configuration and a seed; parameters and inputs are drawn in float32 on the host, so the
+ * backend and the float64 reference see the same numbers and differ only in arithmetic.
+ */
+export interface ConformanceCase {
+  name: string;
+  spec: RecurrentSpec;
+  T: number;
+  B: number;
+  lengths?: number[];
+  initialState: boolean;
+  seed: number;
+}
+
+/**
+ * Documented tolerances. Errors are max |backend − reference| / max(1, max |reference|): absolute
+ * for values of order one, relative for larger ones. Float32 arithmetic over these sizes
+ * lands near 1e-7–1e-6 (measured, see docs/architecture.md); the bounds leave room for
+ * reassociation (blocked GEMMs, GPU reductions) and long sequences.
+ */
+export const FORWARD_TOLERANCE = 1e-5;
+export const GRADIENT_TOLERANCE = 1e-4;
+
+export type CellVariant = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before';
+export const CELL_VARIANTS: readonly CellVariant[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before'];
+
+export function variantSpec(v: CellVariant, o: Partial<RecurrentSpec> = {}): RecurrentSpec {
+  return {
+    type: 'recurrent',
+    cell: v === 'gru_reset_before' ? 'gru' : v,
+    gruResetAfter: v !== 'gru_reset_before',
+    inputSize: 3,
+    hiddenSize: 4,
+    numLayers: 1,
+    bidirectional: false,
+    dropout: 0,
+    batchFirst: true,
+    bias: true,
+    ...o,
+  };
+}
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Unsorted lengths in 1..T with at least one full-length sequence. */
+function makeLengths(T: number, B: number, rng: Rng): number[] {
+  const out = Array.from({ length: B }, () => 1 + rng.int(T));
+  out[B > 1 ? 1 : 0] = T;
+  return out;
+}
+
+/**
+ * The full matrix: 5 cell variants × 1/3 layers × uni/bidirectional × batchFirst true/false ×
+ * with/without lengths × with/without initial states (160 cases), plus edge cases per variant:
+ * T=1, B=1, H=1, D=1 and T=300.
+ */
+export function conformanceCases(): ConformanceCase[] {
+  const cases: ConformanceCase[] = [];
+  const add = (name: string, spec: RecurrentSpec, T: number, B: number, withLengths: boolean, initialState: boolean) => {
+    const seed = seedOf(name);
+    const lengths = withLengths ? makeLengths(T, B, new Rng(seed ^ 0x5eed)) : undefined;
+    cases.push({ name, spec, T, B, ...(lengths ? { lengths } : {}), initialState, seed });
+  };
+  for (const v of CELL_VARIANTS) {
+    for (const numLayers of [1, 3])
+      for (const bidirectional of [false, true])
+        for (const batchFirst of [true, false])
+          for (const withLengths of [false, true])
+            for (const init of [false, true]) {
+              const name = `${v} L${numLayers} ${bidirectional ? 'bi' : 'uni'} ${batchFirst ? 'batchFirst' : 'timeMajor'}${withLengths ? ' lengths' : ''}${init ? ' h0' : ''}`;
+              add(name, variantSpec(v, { numLayers, bidirectional, batchFirst }), 5, 3, withLengths, init);
+            }
+    add(`${v} edge T=1`, variantSpec(v, { numLayers: 2, bidirectional: true }), 1, 3, true, true);
+    add(`${v} edge B=1`, variantSpec(v, { numLayers: 2, bidirectional: true }), 5, 1, true, true);
+    add(`${v} edge H=1`, variantSpec(v, { numLayers: 2, bidirectional: true, hiddenSize: 1 }), 5, 3, true, true);
+    add(`${v} edge D=1`, variantSpec(v, { numLayers: 2, bidirectional: true, inputSize: 1 }), 5, 3, true, true);
+    add(`${v} edge T=300`, variantSpec(v, { bidirectional: true }), 300, 2, true, true);
+    add(`${v} edge no bias`, variantSpec(v, { numLayers: 2, bidirectional: true, bias: false }), 5, 3, true, true);
+  }
+  return cases;
+}
+
+/** Host-side data of a case, float32 values (the reference widens them to float64). */
+export interface CaseData {
+  params: Map<string, Float32Array>;
+  x: Float32Array;
+  h0?: Float32Array;
+  c0?: Float32Array;
+  /** Loss L = Σ output⊙ry + Σ hN⊙rh (+ Σ cN⊙rc): these are the upstream gradients. */
+  ry: Float32Array;
+  rh: Float32Array;
+  rc?: Float32Array;
+  xShape: number[];
+  stateShape: number[];
+}
+
+export function caseData(c: ConformanceCase): CaseData {
+  const s = c.spec;
+  const rng = new Rng(c.seed);
+  const params = initParams(recurrentParams(s), c.seed);
+  const dirs = numDirections(s);
+  const xShape = s.batchFirst ? [c.B, c.T, s.inputSize] : [c.T, c.B, s.inputSize];
+  const stateShape = [s.numLayers * dirs, c.B, s.hiddenSize];
+  const draw = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
+  const nState = stateShape[0] * stateShape[1] * stateShape[2];
+  const lstm = hasCellState(s.cell);
+  const x = draw(c.T * c.B * s.inputSize);
+  const h0 = c.initialState ? draw(nState, 0.5) : undefined;
+  const c0 = c.initialState && lstm ? draw(nState, 0.5) : undefined;
+  const ry = draw(c.T * c.B * dirs * s.hiddenSize);
+  const rh = draw(nState);
+  const rc = lstm ? draw(nState) : undefined;
+  return { params, x, ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ry, rh, ...(rc ? { rc } : {}), xShape, stateShape };
+}
+
+const f64 = (a: Float32Array) => Float64Array.from(a);
+
+function referenceLoss(c: ConformanceCase, d: CaseData, over: Map<string, Float64Array>): number {
+  const get = (k: string, v: Float32Array) => over.get(k) ?? f64(v);
+  const params = new Map<string, Float64Array>();
+  for (const [k, v] of d.params) params.set(k, get(k, v));
+  const out = referenceRecurrent64(c.spec, {
+    x: get('x', d.x),
+    T: c.T,
+    B: c.B,
+    ...(d.h0 ? { h0: get('h0', d.h0) } : {}),
+    ...(d.c0 ? { c0: get('c0', d.c0) } : {}),
+    ...(c.lengths ? { lengths: c.lengths } : {}),
+    params,
+  });
+  let L = 0;
+  for (let i = 0; i < out.output.length; i++) L += out.output[i] * d.ry[i];
+  for (let i = 0; i < out.hN.length; i++) L += out.hN[i] * d.rh[i];
+  if (out.cN && d.rc) for (let i = 0; i < out.cN.length; i++) L += out.cN[i] * d.rc[i];
+  return L;
+}
+
+export interface ReferenceResult {
+  output: Float64Array;
+  hN: Float64Array;
+  cN?: Float64Array;
+  /** Central finite differences of the float64 reference loss, by name (`x`, `h0`, `c0`, parameters). */
+  grads: Map<string, Float64Array>;
+}
+
+const referenceCache = new Map<string, ReferenceResult>();
+
+/**
+ * Forward values of the float64 reference and its gradients by central differences
+ * (step 1e-6 in float64, error ~1e-9). Memoized per case, as every backend uses the same ones.
+ */
+export function referenceFor(c: ConformanceCase, d: CaseData = caseData(c)): ReferenceResult {
+  const hit = referenceCache.get(c.name);
+  if (hit) return hit;
+  const params = new Map<string, Float64Array>();
+  for (const [k, v] of d.params) params.set(k, f64(v));
+  const fwd = referenceRecurrent64(c.spec, {
+    x: f64(d.x),
+    T: c.T,
+    B: c.B,
+    ...(d.h0 ? { h0: f64(d.h0) } : {}),
+    ...(d.c0 ? { c0: f64(d.c0) } : {}),
+    ...(c.lengths ? { lengths: c.lengths } : {}),
+    params,
+  });
+  const eps = 1e-6;
+  const grads = new Map<string, Float64Array>();
+  const targets: [string, Float32Array][] = [['x', d.x], ...(d.h0 ? [['h0', d.h0] as [string, Float32Array]] : []), ...(d.c0 ? [['c0', d.c0] as [string, Float32Array]] : []), ...d.params];
+  for (const [name, base] of targets) {
+    const v = f64(base);
+    const over = new Map([[name, v]]);
+    const g = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const orig = v[i];
+      v[i] = orig + eps;
+      const lp = referenceLoss(c, d, over);
+      v[i] = orig - eps;
+      const lm = referenceLoss(c, d, over);
+      v[i] = orig;
+      g[i] = (lp - lm) / (2 * eps);
+    }
+    grads.set(name, g);
+  }
+  const r: ReferenceResult = { output: fwd.output, hN: fwd.hN, ...(fwd.cN ? { cN: fwd.cN } : {}), grads };
+  referenceCache.set(c.name, r);
+  return r;
+}
+
+/** max |a − r| / max(1, max |r|). */
+export function scaledError(actual: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (actual.length !== ref.length) return Infinity;
+  let err = 0;
+  let scale = 1;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(actual[i] - ref[i]);
+    if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return err / scale;
+}
+
+export interface ConformanceResult {
+  name: string;
+  forwardError: number;
+  forwardTolerance: number;
+  gradError: number;
+  gradTolerance: number;
+  /** The tensor with the largest gradient error. */
+  worstGradient: string;
+  /** Tensors the backend still held after the case, beyond those it held before (should be 0). */
+  leakedTensors: number;
+  pass: boolean;
+}
+
+/** Runs one case on a backend: forward against the reference, BPTT against finite differences. */
+export async function runConformanceCase(be: Backend, c: ConformanceCase): Promise<ConformanceResult> {
+  const d = caseData(c);
+  const ref = referenceFor(c, d);
+  const before = be.liveTensors();
+  const held: Tensor[] = [];
+  const up = (a: Float32Array, shape: number[]) => {
+    const t = be.upload(a, shape);
+    held.push(t);
+    return t;
+  };
+  const params = new Map<string, Tensor>();
+  for (const [k, v] of d.params) params.set(k, up(v, [...recurrentParams(c.spec).find((p) => p.name === k)!.shape]));
+  const x = up(d.x, d.xShape);
+  const h0 = d.h0 ? up(d.h0, d.stateShape) : undefined;
+  const c0 = d.c0 ? up(d.c0, d.stateShape) : undefined;
+  const lengths = c.lengths ? Int32Array.from(c.lengths) : undefined;
+  const fwd = runRecurrent(be, c.spec, params, x, {
+    ...(h0 ? { h0 } : {}),
+    ...(c0 ? { c0 } : {}),
+    ...(lengths ? { lengths } : {}),
+    training: true,
+  });
+  held.push(fwd.output, fwd.hN, ...(fwd.cN ? [fwd.cN] : []));
+  const dOutput = up(d.ry, [...fwd.output.shape]);
+  const dhN = up(d.rh, d.stateShape);
+  const dcN = d.rc ? up(d.rc, d.stateShape) : undefined;
+  const g = backpropRecurrent(be, c.spec, fwd.cache!, { dOutput, dhN, ...(dcN ? { dcN } : {}) });
+  disposeRecurrentCache(fwd.cache!);
+  held.push(g.dx, g.dh0, ...(g.dc0 ? [g.dc0] : []), ...g.grads.values());
+
+  let forwardError = Math.max(scaledError(await be.read(fwd.output), ref.output), scaledError(await be.read(fwd.hN), ref.hN));
+  if (ref.cN && fwd.cN) forwardError = Math.max(forwardError, scaledError(await be.read(fwd.cN), ref.cN));
+  let gradError = 0;
+  let worstGradient = '';
+  const check = async (name: string, t: Tensor | undefined) => {
+    const r = ref.grads.get(name);
+    if (!r) return;
+    const e = t ? scaledError(await be.read(t), r) : Infinity;
+    if (!(e <= gradError)) {
+      gradError = e;
+      worstGradient = name;
+    }
+  };
+  await check('x', g.dx);
+  if (d.h0) await check('h0', g.dh0);
+  if (d.c0) await check('c0', g.dc0);
+  for (const name of d.params.keys()) await check(name, g.grads.get(name));
+  for (const t of held) be.dispose(t);
+  const leakedTensors = be.liveTensors() - before;
+  return {
+    name: c.name,
+    forwardError,
+    forwardTolerance: FORWARD_TOLERANCE,
+    gradError,
+    gradTolerance: GRADIENT_TOLERANCE,
+    worstGradient,
+    leakedTensors,
+    pass: forwardError <= FORWARD_TOLERANCE && gradError <= GRADIENT_TOLERANCE && leakedTensors === 0,
+  };
+}
+
+export { CELL_KINDS };

@@ -1,0 +1,7 @@
+/**
+ * `@rnnkit/core/testing`: the float64 reference, the shared conformance cases and the PyTorch
+ * fixtures. Every backend's test suite imports this; the bench reports the same numbers.
+ */
+export * from './reference.js';
+export * from './conformance.js';
+export * from './torch_fixtures.js';
