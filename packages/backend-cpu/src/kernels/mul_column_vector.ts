@@ -1,0 +1,18 @@
+import { rowsCols } from '@rnnkit/core';
+import type { CpuData } from '../tensor.js';
+import { checkVector } from '../validate.js';
+
+/** a [M, N] with row m scaled by v[m] (v is [M]): per-batch-row masks. Keeps a's shape. */
+export function mulColumnVector(a: CpuData, v: CpuData): CpuData {
+  const [M, N] = rowsCols(a.shape);
+  checkVector('mulColumnVector', 'v', v, M);
+  const x = a.data;
+  const w = v.data;
+  const out = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    const r = i * N;
+    const s = w[i];
+    for (let j = 0; j < N; j++) out[r + j] = x[r + j] * s;
+  }
+  return { data: out, shape: a.shape };
+}

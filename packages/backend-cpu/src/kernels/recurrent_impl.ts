@@ -1,0 +1,133 @@
+import { RnnkitError, gateCount, isCellKind } from '@rnnkit/core';
+import type { CellKind, RecurrentForwardArgs, RecurrentSaved, Tensor } from '@rnnkit/core';
+import { asCpu } from '../tensor.js';
+import type { CpuData } from '../tensor.js';
+import { checkExact, shapeError } from '../validate.js';
+
+/** A layer-direction's forward arguments checked and unwrapped to Float32Arrays. */
+export interface ResolvedRecurrent {
+  cell: CellKind;
+  /** GRU only: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) when true (PyTorch), else W_hn (r ⊙ h). */
+  resetAfter: boolean;
+  T: number;
+  B: number;
+  D: number;
+  H: number;
+  G: number;
+  x: Float32Array; // [T, B, D]
+  weightIh: Float32Array; // [G*H, D]
+  weightHh: Float32Array; // [G*H, H]
+  biasIh: Float32Array | undefined; // [G*H]
+  biasHh: Float32Array | undefined; // [G*H]
+  h0: Float32Array; // [B, H]
+  c0: Float32Array | undefined; // [B, H], LSTM
+  lengths: Int32Array | undefined; // (B), a private copy
+}
+
+/**
+ * Checks every shape of the forward arguments against x [T, B, D] and weightHh [G*H, H] and
+ * unwraps them. `prefix` goes before argument names in errors (`forward.` from backward).
+ */
+export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = ''): ResolvedRecurrent {
+  if (!isCellKind(a.cell)) {
+    throw new RnnkitError('UNKNOWN_CELL', `${op}: ${prefix}cell: expected one of rnn_tanh, rnn_relu, lstm, gru, got ${JSON.stringify(a.cell)}`, {
+      argument: `${prefix}cell`,
+    });
+  }
+  const cell = a.cell;
+  const G = gateCount(cell);
+  const get = (t: Tensor, name: string): CpuData => asCpu(t, prefix + name);
+  const x = get(a.x, 'x');
+  if (x.shape.length !== 3) shapeError(op, `${prefix}x`, '[T, B, D] (time-major, rank 3)', x.shape);
+  const [T, B, D] = x.shape;
+  const weightHh = get(a.weightHh, 'weightHh');
+  if (weightHh.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, weightHh.shape);
+  const H = weightHh.shape[1];
+  checkExact(op, `${prefix}weightHh`, weightHh, [G * H, H]);
+  const weightIh = get(a.weightIh, 'weightIh');
+  checkExact(op, `${prefix}weightIh`, weightIh, [G * H, D]);
+  const bias = (t: Tensor | undefined, name: string): Float32Array | undefined => {
+    if (!t) return undefined;
+    const b = get(t, name);
+    checkExact(op, prefix + name, b, [G * H]);
+    return b.data;
+  };
+  const h0 = get(a.h0, 'h0');
+  checkExact(op, `${prefix}h0`, h0, [B, H]);
+  let c0: Float32Array | undefined;
+  if (cell === 'lstm' && a.c0) {
+    const c = get(a.c0, 'c0');
+    checkExact(op, `${prefix}c0`, c, [B, H]);
+    c0 = c.data;
+  }
+  let lengths: Int32Array | undefined;
+  if (a.lengths) {
+    const L = a.lengths;
+    if (!(L instanceof Int32Array) || L.length !== B) {
+      throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths: expected an Int32Array of ${B} lengths (one per batch row), got ${L instanceof Int32Array ? `${L.length} lengths` : Object.prototype.toString.call(L)}`, {
+        argument: `${prefix}lengths`,
+      });
+    }
+    for (let b = 0; b < B; b++) {
+      if (L[b] < 0 || L[b] > T) {
+        throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths[${b}]: expected an integer in [0, ${T}], got ${L[b]}`, { argument: `${prefix}lengths[${b}]` });
+      }
+    }
+    lengths = L.slice();
+  }
+  return {
+    cell,
+    resetAfter: a.gruResetAfter,
+    T,
+    B,
+    D,
+    H,
+    G,
+    x: x.data,
+    weightIh: weightIh.data,
+    weightHh: weightHh.data,
+    biasIh: bias(a.biasIh, 'biasIh'),
+    biasHh: bias(a.biasHh, 'biasHh'),
+    h0: h0.data,
+    c0,
+    lengths,
+  };
+}
+
+/**
+ * What the fused forward keeps for backward (cuDNN's reserve space), all time-major float32.
+ * `hs` holds h0 then the carried state after each step, so hs[0..T) is every step's h_prev
+ * as one [T*B, H] matrix for the dW_hh GEMM; for valid rows hs[t+1] is the step's new h.
+ */
+export class CpuRecurrentSaved implements RecurrentSaved {
+  private _disposed = false;
+  constructor(
+    readonly cell: CellKind,
+    readonly resetAfter: boolean,
+    readonly T: number,
+    readonly B: number,
+    readonly D: number,
+    readonly H: number,
+    /** [(T+1), B, H] */
+    public hs: Float32Array,
+    /** LSTM: [(T+1), B, H], c0 then the carried cell state after each step. */
+    public cs: Float32Array | undefined,
+    /** LSTM, GRU: [T, B, G*H] activated gates (i, f, g, o / r, z, n). */
+    public gates: Float32Array | undefined,
+    /** LSTM: [T, B, H] tanh(c_t). */
+    public tanhC: Float32Array | undefined,
+    /** GRU: [T, B, H], W_hn h + b_hn (reset-after) or r ⊙ h (reset-before). */
+    public aux: Float32Array | undefined,
+    readonly lengths: Int32Array | undefined,
+  ) {}
+  get disposed(): boolean {
+    return this._disposed;
+  }
+  /** Drops the buffers; calling it again does nothing. */
+  dispose(): void {
+    this._disposed = true;
+    const empty = new Float32Array(0);
+    this.hs = empty;
+    this.cs = this.gates = this.tanhC = this.aux = undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import type { CpuData } from '../tensor.js';
+
+/** tanh(a), elementwise. Keeps a's shape. */
+export function tanh(a: CpuData): CpuData {
+  const x = a.data;
+  const n = x.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+  return { data: out, shape: a.shape };
+}
