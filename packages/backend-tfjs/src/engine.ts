@@ -1,0 +1,128 @@
+import { RnnkitError } from '@rnnkit/core';
+import type { Tf } from './tf.js';
+
+/** Which TensorFlow.js engine runs the kernels. */
+export type TfjsEngineKind = 'node' | 'wasm' | 'cpu';
+
+/** Names reported by `info().engine`, by engine kind. */
+export const ENGINE_LABELS: Record<TfjsEngineKind, string> = { node: 'tfjs-node', wasm: 'tfjs-wasm', cpu: 'tfjs-cpu' };
+
+/** The tfjs backend name each engine registers (`tf.setBackend(name)`). */
+const TF_BACKEND_NAMES: Record<TfjsEngineKind, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+export interface EngineOptions {
+  /** Force one engine; without it: node, then wasm, then cpu, the first that starts. */
+  engine?: TfjsEngineKind;
+  /**
+   * Where the tfjs-backend-wasm binaries are (a folder prefix ending in `/`, or tfjs's file map).
+   * In Node the installed package's own `dist/` folder is used; in a browser, without this,
+   * tfjs looks beside its script. Nothing is downloaded from elsewhere.
+   */
+  wasmPaths?: string | Record<string, string>;
+}
+
+export interface StartedEngine {
+  tf: Tf;
+  kind: TfjsEngineKind;
+  /** tfjs backend name: `tensorflow`, `wasm`, `cpu`. */
+  tfBackendName: string;
+  /** wasm only: whether SIMD and threads are in use. */
+  wasm?: { simd: boolean; threads: boolean };
+}
+
+const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+let tfPromise: Promise<Tf> | undefined;
+function loadTf(): Promise<Tf> {
+  tfPromise ??= import('@tensorflow/tfjs-core').then((m) => m as unknown as Tf);
+  return tfPromise;
+}
+
+/** Why tfjs-node could not load here, remembered so later calls don't import it again. */
+let nodeFailure: string | undefined;
+
+async function startNode(tf: Tf): Promise<void> {
+  if (nodeFailure !== undefined) throw new Error(nodeFailure);
+  // A variable specifier keeps bundlers from pulling the optional native package into browser builds.
+  const specifier = '@tensorflow/tfjs-node';
+  try {
+    await import(/* @vite-ignore */ specifier);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    nodeFailure = `@tensorflow/tfjs-node did not load (${msg.split('\n')[0]})`;
+    throw new Error(nodeFailure);
+  }
+  if (!(await tf.setBackend('tensorflow'))) {
+    throw new Error('@tensorflow/tfjs-node loaded but its "tensorflow" backend did not initialize');
+  }
+}
+
+let wasmPathsSet = false;
+
+async function startWasm(tf: Tf, opts: EngineOptions): Promise<{ simd: boolean; threads: boolean }> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!tf.findBackend('wasm')) {
+    if (opts.wasmPaths !== undefined) {
+      wasm.setWasmPaths(opts.wasmPaths as string);
+      wasmPathsSet = true;
+    } else if (!wasmPathsSet && isNode()) {
+      const { createRequire } = await import('node:module');
+      const { dirname } = await import('node:path');
+      const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(`${dirname(main)}/`);
+      wasmPathsSet = true;
+    }
+  }
+  if (!(await tf.setBackend('wasm'))) {
+    throw new Error('@tensorflow/tfjs-backend-wasm did not initialize (its .wasm binary could not be loaded)');
+  }
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  return { simd, threads };
+}
+
+async function startCpu(tf: Tf): Promise<void> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (!(await tf.setBackend('cpu'))) throw new Error('@tensorflow/tfjs-backend-cpu did not initialize');
+}
+
+async function startOne(tf: Tf, kind: TfjsEngineKind, opts: EngineOptions): Promise<StartedEngine> {
+  const base = { tf, kind, tfBackendName: TF_BACKEND_NAMES[kind] };
+  switch (kind) {
+    case 'node':
+      await startNode(tf);
+      return base;
+    case 'wasm':
+      return { ...base, wasm: await startWasm(tf, opts) };
+    case 'cpu':
+      await startCpu(tf);
+      return base;
+  }
+}
+
+/**
+ * Starts the asked engine, or the first of node → wasm → cpu that starts. Throws
+ * RnnkitError('BACKEND_UNAVAILABLE') listing every reason when none (or the forced one) can't.
+ */
+export async function startEngine(opts: EngineOptions = {}): Promise<StartedEngine> {
+  if (opts.engine !== undefined && !(opts.engine in TF_BACKEND_NAMES)) {
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `options.engine: expected one of "node", "wasm", "cpu", got ${JSON.stringify(opts.engine)}`,
+      { argument: 'options.engine' },
+    );
+  }
+  const order: TfjsEngineKind[] = opts.engine ? [opts.engine] : ['node', 'wasm', 'cpu'];
+  const tf = await loadTf();
+  const reasons: string[] = [];
+  for (const kind of order) {
+    try {
+      return await startOne(tf, kind, opts);
+    } catch (e) {
+      reasons.push(`${ENGINE_LABELS[kind]}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new RnnkitError('BACKEND_UNAVAILABLE', `tfjs backend: no engine could start — ${reasons.join('; ')}`, {
+    argument: 'options.engine',
+  });
+}

@@ -1,0 +1,162 @@
+import { RnnkitError, gateCount } from '@rnnkit/core';
+import type { CellKind } from '@rnnkit/core';
+
+/**
+ * Weight conversion between rnnkit (PyTorch `state_dict` layout) and Keras / tfjs-layers, on
+ * host arrays so any package (apps/bench included) can use it without tfjs.
+ *
+ * rnnkit: weight_ih [G*H, D], weight_hh [G*H, H], bias_ih and bias_hh [G*H]; gates lstm i,f,g,o,
+ * gru r,z,n. Keras: kernel [D, G*H] = W_ihᵀ, recurrent_kernel [H, G*H] = W_hhᵀ; gates lstm
+ * i,f,c,o (the same order), gru z,r,h; one bias = b_ih + b_hh for SimpleRNN, LSTM and GRU with
+ * reset_after=False (where b_hn sits outside r ⊙ …, so it folds exactly), and for GRU with
+ * reset_after=True a [2, 3H] bias: input bias row, recurrent bias row. tfjs-layers 4.22 rejects
+ * reset_after=True, so only rnnkit's `gruResetAfter: false` GRU has a tfjs-layers twin.
+ */
+
+/** One layer-direction's weights in rnnkit's layout. */
+export interface RnnkitDirectionWeights {
+  weightIh: Float32Array; // [G*H, D]
+  weightHh: Float32Array; // [G*H, H]
+  biasIh?: Float32Array; // [G*H]
+  biasHh?: Float32Array; // [G*H]
+}
+
+export interface KerasRecurrentWeights {
+  kernel: Float32Array;
+  kernelShape: [number, number]; // [D, G*H]
+  recurrentKernel: Float32Array;
+  recurrentKernelShape: [number, number]; // [H, G*H]
+  bias?: Float32Array;
+  biasShape?: [number] | [number, number]; // [G*H], or [2, G*H] for GRU reset_after=True
+}
+
+export interface KerasConversionOptions {
+  cell: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  /** GRU only: rnnkit's `gruResetAfter` (Keras `reset_after`). */
+  gruResetAfter?: boolean;
+}
+
+/** Keras gate block k holds rnnkit gate block perm[k]. */
+function gatePermutation(cell: CellKind): number[] {
+  return cell === 'gru' ? [1, 0, 2] : cell === 'lstm' ? [0, 1, 2, 3] : [0];
+}
+
+function checkLength(argument: string, a: Float32Array | undefined, n: number, what: string): void {
+  if (a === undefined) return;
+  if (!(a instanceof Float32Array) || a.length !== n) {
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected a Float32Array of ${n} values (${what}), got ${a instanceof Float32Array ? `${a.length} values` : typeof a}`, { argument });
+  }
+}
+
+/** W [G*H, K] (rnnkit gate order) → Wᵀ [K, G*H] in Keras gate order. */
+function toKerasMatrix(w: Float32Array, G: number, H: number, K: number, perm: number[]): Float32Array {
+  const out = new Float32Array(K * G * H);
+  for (let k = 0; k < G; k++)
+    for (let j = 0; j < H; j++) {
+      const row = (perm[k] * H + j) * K;
+      const col = k * H + j;
+      for (let d = 0; d < K; d++) out[d * G * H + col] = w[row + d];
+    }
+  return out;
+}
+
+/** Inverse of toKerasMatrix. */
+function fromKerasMatrix(m: Float32Array, G: number, H: number, K: number, perm: number[]): Float32Array {
+  const out = new Float32Array(G * H * K);
+  for (let k = 0; k < G; k++)
+    for (let j = 0; j < H; j++) {
+      const row = (perm[k] * H + j) * K;
+      const col = k * H + j;
+      for (let d = 0; d < K; d++) out[row + d] = m[d * G * H + col];
+    }
+  return out;
+}
+
+function permuteVector(v: Float32Array, G: number, H: number, perm: number[], inverse: boolean): Float32Array {
+  const out = new Float32Array(G * H);
+  for (let k = 0; k < G; k++)
+    for (let j = 0; j < H; j++) {
+      if (inverse) out[perm[k] * H + j] = v[k * H + j];
+      else out[k * H + j] = v[perm[k] * H + j];
+    }
+  return out;
+}
+
+/** rnnkit (PyTorch) weights of one layer-direction → Keras / tfjs-layers weights. */
+export function toKerasWeights(w: RnnkitDirectionWeights, o: KerasConversionOptions): KerasRecurrentWeights {
+  const G = gateCount(o.cell);
+  const { inputSize: D, hiddenSize: H } = o;
+  checkLength('weightIh', w.weightIh, G * H * D, `[${G * H}, ${D}]`);
+  checkLength('weightHh', w.weightHh, G * H * H, `[${G * H}, ${H}]`);
+  checkLength('biasIh', w.biasIh, G * H, `[${G * H}]`);
+  checkLength('biasHh', w.biasHh, G * H, `[${G * H}]`);
+  const perm = gatePermutation(o.cell);
+  const out: KerasRecurrentWeights = {
+    kernel: toKerasMatrix(w.weightIh, G, H, D, perm),
+    kernelShape: [D, G * H],
+    recurrentKernel: toKerasMatrix(w.weightHh, G, H, H, perm),
+    recurrentKernelShape: [H, G * H],
+  };
+  if (!w.biasIh && !w.biasHh) return out;
+  const zero = new Float32Array(G * H);
+  const bi = permuteVector(w.biasIh ?? zero, G, H, perm, false);
+  const bh = permuteVector(w.biasHh ?? zero, G, H, perm, false);
+  if (o.cell === 'gru' && (o.gruResetAfter ?? true)) {
+    const bias = new Float32Array(2 * G * H);
+    bias.set(bi, 0);
+    bias.set(bh, G * H);
+    return { ...out, bias, biasShape: [2, G * H] };
+  }
+  const bias = new Float32Array(G * H);
+  for (let i = 0; i < bias.length; i++) bias[i] = bi[i] + bh[i];
+  return { ...out, bias, biasShape: [G * H] };
+}
+
+/**
+ * Keras / tfjs-layers weights → rnnkit (PyTorch) weights. A single Keras bias becomes bias_ih
+ * with bias_hh = 0 (the same function); a [2, 3H] GRU bias splits into both.
+ */
+export function fromKerasWeights(k: KerasRecurrentWeights, o: KerasConversionOptions): RnnkitDirectionWeights {
+  const G = gateCount(o.cell);
+  const { inputSize: D, hiddenSize: H } = o;
+  checkLength('kernel', k.kernel, D * G * H, `[${D}, ${G * H}]`);
+  checkLength('recurrentKernel', k.recurrentKernel, H * G * H, `[${H}, ${G * H}]`);
+  const perm = gatePermutation(o.cell);
+  const w: RnnkitDirectionWeights = {
+    weightIh: fromKerasMatrix(k.kernel, G, H, D, perm),
+    weightHh: fromKerasMatrix(k.recurrentKernel, G, H, H, perm),
+  };
+  if (!k.bias) return w;
+  const split = o.cell === 'gru' && (o.gruResetAfter ?? true);
+  checkLength('bias', k.bias, (split ? 2 : 1) * G * H, split ? `[2, ${G * H}]` : `[${G * H}]`);
+  if (split) {
+    return { ...w, biasIh: permuteVector(k.bias.subarray(0, G * H), G, H, perm, true), biasHh: permuteVector(k.bias.subarray(G * H), G, H, perm, true) };
+  }
+  return { ...w, biasIh: permuteVector(k.bias, G, H, perm, true), biasHh: new Float32Array(G * H) };
+}
+
+/**
+ * Arguments for the matching tfjs-layers layer (`tf.layers.simpleRNN`, `lstm` or `gru`) so it
+ * computes rnnkit's function: sigmoid gates (tfjs defaults to hardSigmoid), tanh or relu, and
+ * the reset-before GRU. Throws UNSUPPORTED for the reset-after GRU, which tfjs-layers lacks.
+ */
+export function kerasLayerArgs(o: KerasConversionOptions & { bias?: boolean }): {
+  layer: 'simpleRNN' | 'lstm' | 'gru';
+  args: { units: number; activation: 'tanh' | 'relu'; recurrentActivation?: 'sigmoid'; useBias: boolean; resetAfter?: false };
+} {
+  const useBias = o.bias ?? true;
+  switch (o.cell) {
+    case 'rnn_tanh':
+    case 'rnn_relu':
+      return { layer: 'simpleRNN', args: { units: o.hiddenSize, activation: o.cell === 'rnn_tanh' ? 'tanh' : 'relu', useBias } };
+    case 'lstm':
+      return { layer: 'lstm', args: { units: o.hiddenSize, activation: 'tanh', recurrentActivation: 'sigmoid', useBias } };
+    case 'gru':
+      if (o.gruResetAfter ?? true) {
+        throw new RnnkitError('UNSUPPORTED', 'gruResetAfter: expected false for a tfjs-layers GRU (tfjs-layers 4.22 only has reset_after=False), got true', { argument: 'gruResetAfter' });
+      }
+      return { layer: 'gru', args: { units: o.hiddenSize, activation: 'tanh', recurrentActivation: 'sigmoid', useBias, resetAfter: false } };
+  }
+}

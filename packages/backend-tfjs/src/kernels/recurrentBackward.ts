@@ -1,0 +1,165 @@
+import { RnnkitError, formatShape } from '@rnnkit/core';
+import type { RecurrentBackwardArgs, RecurrentBackwardResult, Tensor } from '@rnnkit/core';
+import type { TfjsBackend } from '../backend.js';
+import type { TfTensor } from '../tf.js';
+import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_impl.js';
+
+/**
+ * BPTT through `recurrentForward`, the adjoint of core's composite kernel. The steps run
+ * backwards, each in its own tf.tidy, producing the gate gradients; then the input-side
+ * gradients (dx, dW_ih, db_ih) and dW_hh come from single matMuls over all steps.
+ *
+ * dy [T, B, H], dhN [B, H], dcN [B, H] (each optional) → dx [T, B, D], dh0 [B, H], dc0,
+ * dWeightIh [G*H, D], dWeightHh [G*H, H], dBiasIh, dBiasHh [G*H].
+ */
+export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs): RecurrentBackwardResult {
+  const a = args.forward;
+  const fp = checkForwardArgs(be, a, 'forward.');
+  const saved = args.saved;
+  if (!(saved instanceof TfjsRecurrentSaved) || saved.owner !== be) {
+    throw new RnnkitError('INVALID_ARGUMENT', 'saved: expected the `saved` value this tfjs backend\'s recurrentForward returned (run forward with training: true)', { argument: 'saved' });
+  }
+  if (saved.disposed) throw new RnnkitError('DISPOSED', 'saved: expected live saved values, got ones already disposed', { argument: 'saved' });
+  const sp = saved.problem;
+  const { cell, resetBefore, T, B, D, H, G } = sp;
+  if (fp.cell !== cell || fp.resetBefore !== resetBefore || fp.T !== T || fp.B !== B || fp.D !== D || fp.H !== H) {
+    throw new RnnkitError('INVALID_ARGUMENT', `forward: expected the arguments of the forward that made \`saved\` (${cell}, T=${T}, B=${B}, D=${D}, H=${H}), got ${fp.cell}, T=${fp.T}, B=${fp.B}, D=${fp.D}, H=${fp.H}`, { argument: 'forward' });
+  }
+  const check = (arg: string, t: Tensor | undefined, shape: number[]): TfTensor | undefined => {
+    if (t === undefined) return undefined;
+    const u = be.unwrap(t, arg);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RnnkitError('SHAPE_MISMATCH', `${arg}: expected ${formatShape(shape)}, got ${formatShape(t.shape)}`, { argument: arg });
+    }
+    return u;
+  };
+  const dyIn = check('dy', args.dy, [T, B, H]);
+  const dhN = check('dhN', args.dhN, [B, H]);
+  const dcN = cell === 'lstm' ? check('dcN', args.dcN, [B, H]) : undefined;
+  const st = saved.tensors;
+  const tf = be.tf;
+
+  const out = be.run(() => {
+    const dys = dyIn ? tf.unstack(dyIn) : undefined;
+    const masks = sp.lengths ? stepMasks(tf, sp.lengths, T, true) : undefined;
+    const [whhRZ, whhN] = resetBefore ? tf.split(st.weightHh, [2 * H, H], 0) : [st.weightHh, undefined];
+    // lstm: d(gate pre-activation)/d(activation) = (1 − a) ⊙ (a + u), u = 1 on the tanh gate g:
+    // (1 − s) s for the sigmoid gates i, f, o and (1 − g)(1 + g) = 1 − g² for g.
+    const lstmU = cell === 'lstm' ? tf.concat([tf.zeros([2 * H]), tf.ones([H]), tf.zeros([H])]) : undefined;
+
+    let dh: TfTensor = dhN ?? tf.zeros([B, H]);
+    let dc: TfTensor | undefined = cell === 'lstm' ? (dcN ?? tf.zeros([B, H])) : undefined;
+    const dXp: TfTensor[] = new Array(T); // d(input-side pre-activation) per step [B, G*H]
+    const dHp: TfTensor[] = new Array(T); // d(recurrent matMul output) per step [B, G*H] (or [B, 2H])
+    for (let t = T - 1; t >= 0; t--) {
+      const dhIn = dh;
+      const dcIn = dc;
+      const r = tf.tidy(() => {
+        const s = st.steps[t];
+        const hPrev = t === 0 ? st.h0 : st.h[t - 1];
+        const m = masks?.keep[t];
+        const pass = masks?.pass![t];
+        // Gradient reaching the unmasked new state: from the carried state and from y_t.
+        let dhNew = dys ? tf.add(dhIn, dys[t]) : dhIn;
+        if (m) dhNew = tf.mul(dhNew, m);
+        // Where masked, the carried state passes straight through to the previous step.
+        const prev: TfTensor[] = pass ? [tf.mul(dhIn, pass)] : [];
+        let dxp: TfTensor;
+        let dhp: TfTensor;
+        let dcPrev: TfTensor | undefined;
+        switch (cell) {
+          case 'rnn_tanh':
+          case 'rnn_relu': {
+            const y = s.act;
+            dxp = cell === 'rnn_tanh' ? tf.mul(dhNew, tf.sub(1, tf.square(y))) : tf.where(tf.greater(y, 0), dhNew, tf.zerosLike(dhNew));
+            dhp = dxp;
+            prev.push(tf.matMul(dhp, st.weightHh));
+            break;
+          }
+          case 'lstm': {
+            const cPrev = t === 0 ? st.c0! : st.c[t - 1];
+            const [i, f, g, o] = tf.split(s.act, 4, 1);
+            const tc = s.tanhC!;
+            const dO = tf.mul(dhNew, tc);
+            let dcNew = tf.mul(tf.mul(dhNew, o), tf.sub(1, tf.square(tc)));
+            dcNew = tf.add(dcNew, m ? tf.mul(dcIn!, m) : dcIn!);
+            dcPrev = tf.mul(dcNew, f);
+            if (pass) dcPrev = tf.add(dcPrev, tf.mul(dcIn!, pass));
+            const dAct = tf.concat([tf.mul(dcNew, g), tf.mul(dcNew, cPrev), tf.mul(dcNew, i), dO], 1);
+            dxp = tf.mul(dAct, tf.mul(tf.sub(1, s.act), tf.add(s.act, lstmU!)));
+            dhp = dxp;
+            prev.push(tf.matMul(dhp, st.weightHh));
+            break;
+          }
+          case 'gru': {
+            const rz = s.act;
+            const [rg, zg] = tf.split(rz, 2, 1);
+            const n = s.n!;
+            // h' = n + z ⊙ (h − n)
+            const dn = tf.mul(dhNew, tf.sub(1, zg));
+            const dz = tf.mul(dhNew, tf.sub(hPrev, n));
+            prev.push(tf.mul(dhNew, zg));
+            const dnPre = tf.mul(dn, tf.sub(1, tf.square(n)));
+            let dr: TfTensor;
+            if (resetBefore) {
+              // n_pre = x_n + W_hn (r ⊙ h)
+              const dRh = tf.matMul(dnPre, whhN!); // [B, H]
+              dr = tf.mul(dRh, hPrev);
+              prev.push(tf.mul(dRh, rg));
+            } else {
+              // n_pre = x_n + r ⊙ (W_hn h + b_hn)
+              dr = tf.mul(dnPre, s.aux!);
+            }
+            const drzPre = tf.mul(tf.concat([dr, dz], 1), tf.mul(rz, tf.sub(1, rz)));
+            dxp = tf.concat([drzPre, dnPre], 1);
+            dhp = resetBefore ? drzPre : tf.concat([drzPre, tf.mul(dnPre, rg)], 1);
+            prev.push(tf.matMul(dhp, whhRZ));
+            break;
+          }
+        }
+        return { dh: prev.length === 1 ? prev[0] : tf.addN(prev), ...(dcPrev ? { dc: dcPrev } : {}), dxp, dhp };
+      });
+      dXp[t] = r.dxp;
+      dHp[t] = r.dhp;
+      dh = r.dh;
+      if (r.dc) dc = r.dc;
+    }
+
+    // Weight gradients over all steps as single matMuls.
+    const dXpAll = tf.concat(dXp, 0); // [T*B, G*H]
+    const dWeightIh = tf.matMul(dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
+    const dx = tf.reshape(tf.matMul(dXpAll, st.weightIh), [T, B, D]);
+    const hPrevAll = tf.concat([st.h0, ...st.h], 0); // [T*B, H]
+    const sameGates = cell !== 'gru';
+    const dHpAll = sameGates ? dXpAll : tf.concat(dHp, 0);
+    let dWeightHh = tf.matMul(dHpAll, hPrevAll, true, false); // [G*H, H] (or [2H, H])
+    let dBiasHh = sp.hasBiasHh ? tf.sum(dHpAll, 0) : undefined;
+    if (resetBefore) {
+      // The W_hn part multiplies r ⊙ h, and its gradient is the n column block of dXp.
+      const dQAll = tf.slice(dXpAll, [0, 2 * H], [T * B, H]);
+      const rhAll = tf.concat(st.steps.map((s) => s.aux!), 0);
+      dWeightHh = tf.concat([dWeightHh, tf.matMul(dQAll, rhAll, true, false)], 0);
+      if (dBiasHh) dBiasHh = tf.concat([dBiasHh, tf.sum(dQAll, 0)], 0);
+    }
+    const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : tf.sum(dXpAll, 0)) : undefined;
+    return {
+      dx,
+      dh0: tf.clone(dh),
+      ...(dc ? { dc0: tf.clone(dc) } : {}),
+      dWeightIh,
+      dWeightHh,
+      ...(dBiasIh ? { dBiasIh } : {}),
+      ...(dBiasHh ? { dBiasHh } : {}),
+    };
+  });
+
+  return {
+    dx: be.wrap(out.dx),
+    dh0: be.wrap(out.dh0),
+    ...(out.dc0 ? { dc0: be.wrap(out.dc0) } : {}),
+    dWeightIh: be.wrap(out.dWeightIh),
+    dWeightHh: be.wrap(out.dWeightHh),
+    ...(out.dBiasIh ? { dBiasIh: be.wrap(out.dBiasIh) } : {}),
+    ...(out.dBiasHh ? { dBiasHh: be.wrap(out.dBiasHh) } : {}),
+  };
+}

@@ -1,0 +1,8 @@
+import type { Tensor } from '@rnnkit/core';
+import type { TfjsBackend } from '../backend.js';
+import type { TfjsTensor } from '../tensor.js';
+import { unary } from './elementwise_impl.js';
+
+export function relu(be: TfjsBackend, a: Tensor): TfjsTensor {
+  return unary(be, a, (x) => be.tf.relu(x));
+}

@@ -1,0 +1,14 @@
+import type { Tensor } from '@rnnkit/core';
+import type { TfjsBackend } from '../backend.js';
+import type { TfjsTensor } from '../tensor.js';
+import { checkInt, view2d } from '../validate.js';
+
+/** Columns [start, start + width) of a [M, N]: [M, width]. */
+export function sliceColumns(be: TfjsBackend, a: Tensor, start: number, width: number): TfjsTensor {
+  const ta = be.unwrap(a, 'a');
+  const [M, N] = view2d(a);
+  checkInt('start', start, 0, N);
+  checkInt('width', width, 0, N - start);
+  const tf = be.tf;
+  return be.wrap(be.run(() => tf.slice(tf.reshape(ta, [M, N]), [0, start], [M, width])));
+}

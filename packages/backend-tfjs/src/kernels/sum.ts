@@ -1,0 +1,10 @@
+import type { Tensor } from '@rnnkit/core';
+import type { TfjsBackend } from '../backend.js';
+import type { TfjsTensor } from '../tensor.js';
+
+/** Sum of all elements: [1]. */
+export function sum(be: TfjsBackend, a: Tensor): TfjsTensor {
+  const ta = be.unwrap(a, 'a');
+  const tf = be.tf;
+  return be.wrap(be.run(() => tf.reshape(tf.sum(ta), [1])));
+}
