@@ -18,3 +18,4 @@ export * from './backend/registry.js';
 export * from './model/validate_inputs.js';
 export * from './model/layers.js';
 export * from './model/model.js';
+export * from './data/index.js';
