@@ -42,7 +42,11 @@ export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = '
   const [T, B, D] = x.shape;
   const weightHh = get(a.weightHh, 'weightHh');
   if (weightHh.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, weightHh.shape);
-  const H = weightHh.shape[1];
+  const h0 = get(a.h0, 'h0');
+  // H is weightHh's column count when its rows agree (G*H); otherwise trust h0 [B, H], so the
+  // error names whichever of the two is off.
+  const [wr, wc] = weightHh.shape;
+  const H = wr === G * wc || h0.shape.length !== 2 ? wc : h0.shape[1];
   checkExact(op, `${prefix}weightHh`, weightHh, [G * H, H]);
   const weightIh = get(a.weightIh, 'weightIh');
   checkExact(op, `${prefix}weightIh`, weightIh, [G * H, D]);
@@ -52,7 +56,6 @@ export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = '
     checkExact(op, prefix + name, b, [G * H]);
     return b.data;
   };
-  const h0 = get(a.h0, 'h0');
   checkExact(op, `${prefix}h0`, h0, [B, H]);
   let c0: Float32Array | undefined;
   if (cell === 'lstm' && a.c0) {

@@ -1,0 +1,126 @@
+import { Rng } from '@rnnkit/core';
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/index.js';
+import { gemm, transpose } from '../src/kernels/gemm_impl.js';
+import { expectClose, expectError, randomArray } from './helpers.js';
+
+/** Straight triple loop in double: out[i, j] = alpha Σ_k A(i, k) B(k, j) (+ beta c). */
+function refGemm(
+  M: number,
+  N: number,
+  K: number,
+  a: Float32Array,
+  transA: boolean,
+  b: Float32Array,
+  transB: boolean,
+  alpha = 1,
+  c?: Float32Array,
+  beta = 1,
+): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (transA ? a[k * M + i] : a[i * K + k]) * (transB ? b[j * K + k] : b[k * N + j]);
+      out[i * N + j] = alpha * s + (c ? beta * c[i * N + j] : 0);
+    }
+  }
+  return out;
+}
+
+describe('gemm_impl', () => {
+  const rng = new Rng(7);
+  // Sizes straddle the 4-row / 4-deep micro-kernel and the 256-wide blocks.
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 4, 4],
+    [9, 13, 6],
+    [33, 300, 17],
+    [6, 7, 261],
+    [0, 3, 2],
+    [2, 3, 0],
+  ];
+  for (const [M, N, K] of sizes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`${M}x${N}x${K} transA=${transA} transB=${transB}`, () => {
+          const a = randomArray(rng, M * K);
+          const b = randomArray(rng, K * N);
+          const out = new Float32Array(M * N);
+          gemm({ M, N, K, a, transA, b, transB, out });
+          expectClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5);
+        });
+      }
+    }
+  }
+
+  it('multiplies strided views and accumulates into an output view', () => {
+    // A = columns [2, 2+K) of a [M, 10] buffer; B = rows of a [K, 12] buffer at column 3; out = columns [1, 1+N) of [M, 9].
+    const M = 6, N = 5, K = 7;
+    const abuf = randomArray(rng, M * 10);
+    const bbuf = randomArray(rng, K * 12);
+    const obuf = randomArray(rng, M * 9);
+    const before = obuf.slice();
+    gemm({ M, N, K, a: abuf, aOffset: 2, lda: 10, b: bbuf, bOffset: 3, ldb: 12, out: obuf, outOffset: 1, ldo: 9, alpha: 0.5, accumulate: true });
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < 9; j++) {
+        let want = before[i * 9 + j];
+        if (j >= 1 && j < 1 + N) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += abuf[i * 10 + 2 + k] * bbuf[k * 12 + 3 + (j - 1)];
+          want += 0.5 * s;
+        }
+        expect(Math.abs(obuf[i * 9 + j] - want)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('transposes a strided view', () => {
+    const src = Float32Array.from({ length: 4 * 6 }, (_, i) => i);
+    // rows 0..2 of columns 1..4 (offset 1, ld 6) → [4, 3]
+    const t = transpose(src, 1, 6, 3, 4);
+    expect([...t]).toEqual([1, 7, 13, 2, 8, 14, 3, 9, 15, 4, 10, 16]);
+  });
+});
+
+describe('matmul', () => {
+  const rng = new Rng(11);
+  const be = new CpuBackend();
+  const up = (shape: [number, number]) => be.upload(randomArray(rng, shape[0] * shape[1]), shape);
+
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      it(`alpha · op(a) · op(b) + beta · c, transposeA=${transposeA} transposeB=${transposeB}`, () => {
+        const M = 5, N = 6, K = 9;
+        const a = up(transposeA ? [K, M] : [M, K]);
+        const b = up(transposeB ? [N, K] : [K, N]);
+        const c = up([M, N]);
+        const plain = be.matmul(a, b, { transposeA, transposeB });
+        expect(plain.shape).toEqual([M, N]);
+        expectClose(be.readSync(plain), refGemm(M, N, K, a.data, transposeA, b.data, transposeB), 1e-5);
+        const full = be.matmul(a, b, { transposeA, transposeB, alpha: -0.5, c, beta: 2 });
+        expectClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5);
+        const beta1 = be.matmul(a, b, { transposeA, transposeB, c }); // beta defaults to 1 with c
+        expectClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5);
+      });
+    }
+  }
+
+  it('leaves its inputs alone', () => {
+    const a = up([3, 4]);
+    const b = up([4, 2]);
+    const c = up([3, 2]);
+    const copies = [a, b, c].map((t) => t.data.slice());
+    be.matmul(a, b, { c, beta: 3, alpha: 2 });
+    [a, b, c].forEach((t, i) => expect(t.data).toEqual(copies[i]));
+  });
+
+  it('names the mismatched argument and both shapes', () => {
+    expectError(() => be.matmul(up([2, 3]), up([4, 5])), 'SHAPE_MISMATCH', 'matmul', 'b', '[3, N]', '[4, 5]');
+    expectError(() => be.matmul(up([2, 3]), up([4, 5]), { transposeB: true }), 'SHAPE_MISMATCH', 'b', '[N, 3]', '[4, 5]');
+    expectError(() => be.matmul(up([3, 2]), up([3, 5]), { transposeA: true, c: up([2, 4]) }), 'SHAPE_MISMATCH', 'c', '[2, 5]', '[2, 4]');
+    expectError(() => be.matmul(be.zeros([2, 3, 4]), up([4, 5])), 'SHAPE_MISMATCH', 'a', 'rank 2', '[2, 3, 4]');
+    expectError(() => be.matmul(up([2, 3]), up([3, 5]), { alpha: Number.NaN }), 'INVALID_ARGUMENT', 'alpha');
+  });
+});
