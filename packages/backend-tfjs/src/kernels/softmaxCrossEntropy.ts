@@ -26,8 +26,9 @@ export function softmaxCrossEntropy(be: TfjsBackend, logits: Tensor, targets: In
   const tf = be.tf;
   const { loss, grad } = be.run(() => {
     const logp = tf.logSoftmax(tl, -1);
-    // tf.oneHot needs depth ≥ 2; with one class every kept row's one-hot is [1].
-    const oneHot = C >= 2 ? tf.oneHot(tf.tensor1d(classes, 'int32'), C, 1, 0, 'float32') : tf.ones([N, C]);
+    // tf.oneHot needs depth ≥ 2; with one class every kept row's one-hot is [1]. It is made as
+    // int32 and cast: tfjs-backend-wasm 4.22's OneHot with dtype float32 writes int32 bit patterns.
+    const oneHot = C >= 2 ? tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), C), 'float32') : tf.ones([N, C]);
     const k = tf.tensor1d(keep);
     return {
       loss: tf.mul(tf.neg(tf.sum(tf.mul(logp, oneHot), 1)), k),
