@@ -1,0 +1,182 @@
+import type { LayerSpec, Model, ModelSpec } from '@rnnkit/core';
+import { hasCellState, numDirections } from '@rnnkit/core';
+import { GraphBuilder } from './graph_builder.js';
+import type { ExportOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import type { Flow, ExportContext } from './ops/flow.js';
+import { withLayout } from './ops/flow.js';
+import { emitEmbedding, emitLinear, emitSelect } from './ops/heads.js';
+import { emitRecurrent } from './ops/recurrent.js';
+import type { Dim, ModelProto } from './proto.js';
+import { DataType, encodeModel } from './proto.js';
+import type { StateDict } from './supported.js';
+import { checkExportable, checkStateDict } from './supported.js';
+import { VERSION } from './version.js';
+
+/** Names of the graph's inputs and outputs. Later recurrent layers' states are `h_n_l{index}`. */
+export const ONNX_NAMES = {
+  input: 'input',
+  lengths: 'lengths',
+  h0: 'h0',
+  c0: 'c0',
+  output: 'output',
+  hN: 'h_n',
+  cN: 'c_n',
+} as const;
+
+/** Symbolic dimensions: one export runs any batch size and sequence length. */
+export const BATCH_DIM = 'batch';
+export const SEQUENCE_DIM = 'sequence';
+
+/** metadata_props keys. */
+export const METADATA_KEYS = {
+  /** The rnnkit graph (ModelSpec) as JSON. */
+  spec: 'rnnkit.spec',
+  /** `batch_first` or `time_major`: the layout of `input` and a sequence `output`. */
+  layout: 'rnnkit.layout',
+  /** JSON list of the optional inputs this variant has (`lengths`, `h0`, `c0`). */
+  optionalInputs: 'rnnkit.optional_inputs',
+} as const;
+
+function layerSummary(l: LayerSpec): string {
+  switch (l.type) {
+    case 'embedding':
+      return `embedding(${l.numEmbeddings}→${l.embeddingDim})`;
+    case 'recurrent':
+      return `${l.cell}${l.cell === 'gru' && !l.gruResetAfter ? '(resetAfter=false)' : ''}(${l.inputSize}→${l.hiddenSize}, layers=${l.numLayers}${l.bidirectional ? ', bidirectional' : ''})`;
+    case 'linear':
+      return `linear(${l.inFeatures}→${l.outFeatures})`;
+    case 'select':
+      return `select(${l.steps})`;
+  }
+}
+
+/**
+ * Builds the ONNX model message. The graph reads `input` ([B, T, D] float, or int64 token ids
+ * [B, T], or the time-major forms), optionally `lengths` (int32 [B]) and `h0`/`c0`
+ * ([numLayers*dirs, B, H]) and writes `output` plus `h_n` (and `c_n`) of the first recurrent
+ * layer, then `h_n_l{i}`/`c_n_l{i}` of any later one.
+ */
+function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: ResolvedOptions, recurrentCount: number): ModelProto {
+  const g = new GraphBuilder();
+  const ctx: ExportContext = { g };
+  const layers = spec.layers;
+  const firstRec = layers.find((l) => l.type === 'recurrent');
+  const timeMajor = firstRec ? !firstRec.batchFirst : false;
+  const [d0, d1]: Dim[] = timeMajor ? [SEQUENCE_DIM, BATCH_DIM] : [BATCH_DIM, SEQUENCE_DIM];
+  const layoutText = timeMajor ? '[sequence, batch' : '[batch, sequence';
+  const param = (name: string) => params.get(name)!;
+  const docs: string[] = [];
+
+  // Inputs.
+  const first = layers[0];
+  let flow: Flow | undefined;
+  let ids: string | undefined;
+  if (first.type === 'embedding') {
+    ids = g.input(ONNX_NAMES.input, DataType.INT64, [d0, d1], `token ids ${layoutText}], int64, each in 0..${first.numEmbeddings - 1}`);
+    docs.push(`input: int64 token ids ${layoutText}]`);
+  } else {
+    const D = first.type === 'recurrent' ? first.inputSize : first.type === 'linear' ? first.inFeatures : 0;
+    // Without a recurrent layer the model is position-wise and, as in rnnkit, takes any rank.
+    const dims = firstRec ? [d0, d1, D] : undefined;
+    g.input(ONNX_NAMES.input, DataType.FLOAT, dims, dims ? `float ${layoutText}, ${D}]` : `float [..., ${D}]`);
+    flow = { name: ONNX_NAMES.input, kind: 'seq', timeMajor, features: D };
+    docs.push(dims ? `input: float ${layoutText}, ${D}]` : `input: float [..., ${D}]`);
+  }
+  if (opts.lengths) {
+    ctx.lengths = g.input(ONNX_NAMES.lengths, DataType.INT32, [BATCH_DIM], 'int32 [batch]: valid steps of each sequence, 1..sequence; later steps are padding (ONNX sequence_lens)');
+    docs.push('lengths: int32 [batch], each in 1..sequence');
+  }
+  let h0: string | undefined;
+  let c0: string | undefined;
+  if (opts.initialState && firstRec?.type === 'recurrent') {
+    const rows = firstRec.numLayers * numDirections(firstRec);
+    const dims = [rows, BATCH_DIM, firstRec.hiddenSize];
+    h0 = g.input(ONNX_NAMES.h0, DataType.FLOAT, dims, `initial hidden state of the first recurrent layer, [${rows}, batch, ${firstRec.hiddenSize}] = [numLayers*dirs, batch, hidden]`);
+    docs.push(`h0: float [${rows}, batch, ${firstRec.hiddenSize}]`);
+    if (hasCellState(firstRec.cell)) {
+      c0 = g.input(ONNX_NAMES.c0, DataType.FLOAT, dims, `initial cell state of the first LSTM layer, [${rows}, batch, ${firstRec.hiddenSize}]`);
+      docs.push(`c0: float [${rows}, batch, ${firstRec.hiddenSize}]`);
+    }
+  }
+
+  // Layers.
+  const stateOutputs: { name: string; rows: number; H: number; doc: string }[] = [];
+  let recIndex = 0;
+  layers.forEach((layer, i) => {
+    switch (layer.type) {
+      case 'embedding':
+        flow = emitEmbedding(ctx, layer, i, param(`${i}.weight`), ids!, timeMajor);
+        break;
+      case 'recurrent': {
+        const suffix = recIndex === 0 ? '' : `_l${i}`;
+        const hN = g.claim(`${ONNX_NAMES.hN}${suffix}`);
+        const cN = hasCellState(layer.cell) ? g.claim(`${ONNX_NAMES.cN}${suffix}`) : undefined;
+        const r = emitRecurrent(ctx, layer, i, (n) => param(`${i}.${n}`), flow!, recIndex === 0 ? { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) } : {}, { hN, ...(cN ? { cN } : {}) });
+        const rows = layer.numLayers * numDirections(layer);
+        const what = `of rnnkit layers[${i}] (${layer.cell}), [${rows}, batch, ${layer.hiddenSize}] = [numLayers*dirs, batch, hidden], each sequence's state at its own last valid step`;
+        stateOutputs.push({ name: hN, rows, H: layer.hiddenSize, doc: `final hidden state ${what}` });
+        if (cN) stateOutputs.push({ name: cN, rows, H: layer.hiddenSize, doc: `final cell state ${what}` });
+        flow = r.output;
+        recIndex++;
+        break;
+      }
+      case 'linear':
+        flow = emitLinear(ctx, layer, i, param(`${i}.weight`), layer.bias ? param(`${i}.bias`) : undefined, flow!);
+        break;
+      case 'select':
+        flow = emitSelect(ctx, layer, i, flow!);
+        break;
+    }
+  });
+
+  // Outputs, in rnnkit's layout.
+  const out = withLayout(g, flow!, timeMajor, 'output');
+  g.node('Identity', [out.name], [g.claim(ONNX_NAMES.output)]);
+  const outDims: Dim[] | undefined = out.kind === 'vec' ? [BATCH_DIM, out.features] : firstRec || ids ? [d0, d1, out.features] : undefined;
+  const outDoc = out.kind === 'vec' ? `float [batch, ${out.features}]` : outDims ? `float ${layoutText}, ${out.features}]` : `float [..., ${out.features}]`;
+  g.output(ONNX_NAMES.output, DataType.FLOAT, outDims, `model output, ${outDoc}${ctx.lengths && out.kind === 'seq' ? '; recurrent outputs are zero past each length' : ''}`);
+  docs.push(`output: ${outDoc}`);
+  for (const s of stateOutputs) {
+    g.output(s.name, DataType.FLOAT, [s.rows, BATCH_DIM, s.H], s.doc);
+    docs.push(`${s.name}: float [${s.rows}, batch, ${s.H}]`);
+  }
+
+  const summary = layers.map(layerSummary).join(' → ');
+  const optionalInputs = [...(ctx.lengths ? ['lengths'] : []), ...(h0 ? ['h0'] : []), ...(c0 ? ['c0'] : [])];
+  return {
+    irVersion: opts.irVersion,
+    opsetImport: [{ domain: '', version: opts.opset }],
+    producerName: 'rnnkit',
+    producerVersion: VERSION,
+    domain: 'dev.rnnkit',
+    modelVersion: spec.version,
+    docString: opts.docString ?? `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,
+    graph: g.build(opts.graphName, docs.join('\n')),
+    metadataProps: [
+      { key: METADATA_KEYS.spec, value: JSON.stringify(spec) },
+      { key: METADATA_KEYS.layout, value: timeMajor ? 'time_major' : 'batch_first' },
+      { key: METADATA_KEYS.optionalInputs, value: JSON.stringify(optionalInputs) },
+    ],
+  };
+}
+
+/**
+ * Converts a model graph and its weights (PyTorch state_dict names and layouts, as
+ * `Model.stateDict()` returns them) to ONNX bytes. Everything is checked before anything is
+ * built: an invalid spec throws INVALID_SPEC, a form ONNX or this exporter can't express
+ * throws UNSUPPORTED naming the feature, bad weights INVALID_ARGUMENT / SHAPE_MISMATCH.
+ */
+export function exportOnnxFromState(spec: ModelSpec, stateDict: StateDict, options?: ExportOptions): Uint8Array {
+  const opts = resolveOptions(options);
+  const recurrent = checkExportable(spec, opts);
+  const params = checkStateDict(spec, stateDict);
+  return encodeModel(buildModel(spec, params, opts, recurrent.length));
+}
+
+/** Exports a model (its spec and current weights, read with `model.stateDict()`) to ONNX bytes. */
+export async function exportOnnx(model: Model, options?: ExportOptions): Promise<Uint8Array> {
+  const opts = resolveOptions(options); // fail on bad options before reading weights back
+  checkExportable(model.spec, opts);
+  return exportOnnxFromState(model.spec, await model.stateDict(), options);
+}

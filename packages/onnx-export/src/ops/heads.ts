@@ -1,0 +1,59 @@
+import type { EmbeddingSpec, LinearSpec, SelectStepsSpec } from '@rnnkit/core';
+import { DataType, intAttr } from '../proto.js';
+import type { ExportContext, Flow } from './flow.js';
+import { withLayout } from './flow.js';
+
+/**
+ * Token ids (int64, [B, T] or [T, B]) → embeddings [B, T, E] or [T, B, E]: one Gather on the
+ * table [V, E]. The layout is the ids' own; recurrent layers transpose when they need to.
+ */
+export function emitEmbedding(ctx: ExportContext, spec: EmbeddingSpec, layerIndex: number, table: Float32Array, ids: string, timeMajor: boolean): Flow {
+  const { g } = ctx;
+  const w = g.weight(`l${layerIndex}_embedding_weight`, [spec.numEmbeddings, spec.embeddingDim], table, `from ${layerIndex}.weight`);
+  const name = g.op('Gather', [w, ids], `l${layerIndex}_embedding_out`, [intAttr('axis', 0)], `rnnkit layers[${layerIndex}] (embedding)`);
+  return { name, kind: 'seq', timeMajor, features: spec.embeddingDim };
+}
+
+/**
+ * y = x Wᵀ + b on the last axis. A [B, F] input is one Gemm (transB=1, PyTorch's [O, F]
+ * weight as is); a sequence [·, ·, F] is MatMul with Wᵀ [F, O] plus Add, keeping its layout.
+ */
+export function emitLinear(ctx: ExportContext, spec: LinearSpec, layerIndex: number, weight: Float32Array, bias: Float32Array | undefined, input: Flow): Flow {
+  const { g } = ctx;
+  const tag = `l${layerIndex}_linear`;
+  const doc = `rnnkit layers[${layerIndex}] (linear ${spec.inFeatures} → ${spec.outFeatures})`;
+  const b = bias ? g.weight(`${tag}_bias`, [spec.outFeatures], bias, `from ${layerIndex}.bias`) : '';
+  if (input.kind === 'vec') {
+    const w = g.weight(`${tag}_weight`, [spec.outFeatures, spec.inFeatures], weight, `from ${layerIndex}.weight`);
+    const name = g.op('Gemm', [input.name, w, b], `${tag}_out`, [intAttr('transB', 1)], doc);
+    return { ...input, name, features: spec.outFeatures };
+  }
+  const wt = new Float32Array(spec.inFeatures * spec.outFeatures);
+  for (let o = 0; o < spec.outFeatures; o++) for (let f = 0; f < spec.inFeatures; f++) wt[f * spec.outFeatures + o] = weight[o * spec.inFeatures + f];
+  const w = g.weight(`${tag}_weight_t`, [spec.inFeatures, spec.outFeatures], wt, `transpose of ${layerIndex}.weight`);
+  let name = g.op('MatMul', [input.name, w], b ? `${tag}_matmul` : `${tag}_out`, [], doc);
+  if (b) name = g.op('Add', [name, b], `${tag}_out`, [], doc);
+  return { ...input, name, features: spec.outFeatures };
+}
+
+/**
+ * Step selection. `all` passes the sequence through. `last` gives [B, F]: with a `lengths`
+ * input, each sequence's own last valid step (GatherND with batch_dims=1 on [B, T, F] and
+ * indices lengths − 1); without one, the last step T − 1 (Gather with index −1 on the time axis).
+ */
+export function emitSelect(ctx: ExportContext, spec: SelectStepsSpec, layerIndex: number, input: Flow): Flow {
+  if (spec.steps === 'all') return input;
+  const { g } = ctx;
+  const tag = `l${layerIndex}_last_step`;
+  const doc = `rnnkit layers[${layerIndex}] (select last step)`;
+  if (!ctx.lengths) {
+    const name = g.op('Gather', [input.name, g.int64([], [-1])], tag, [intAttr('axis', input.timeMajor ? 0 : 1)], doc);
+    return { name, kind: 'vec', timeMajor: false, features: input.features };
+  }
+  const bf = withLayout(g, input, false, tag);
+  const len64 = g.op('Cast', [ctx.lengths], `${tag}_lengths_i64`, [intAttr('to', DataType.INT64)]);
+  const last = g.op('Sub', [len64, g.int64([], [1])], `${tag}_index`);
+  const idx = g.op('Unsqueeze', [last, g.int64([1], [1])], `${tag}_indices`);
+  const name = g.op('GatherND', [bf.name, idx], tag, [intAttr('batch_dims', 1)], doc);
+  return { name, kind: 'vec', timeMajor: false, features: input.features };
+}

@@ -1,0 +1,87 @@
+import { RnnkitError, describe } from '@rnnkit/core';
+
+/** Opset of the default ONNX domain written when none is asked for. */
+export const DEFAULT_OPSET = 17;
+/** Opsets this exporter writes; every op it emits has the same meaning across them. */
+export const MIN_OPSET = 14;
+export const MAX_OPSET = 21;
+
+/**
+ * The IR version written for an opset: the one of the ONNX release that introduced the opset,
+ * and at least 8 (ONNX 1.10, the schema `onnx-proto` encodes). Opset 17 → IR 8.
+ */
+export function irVersionFor(opset: number): number {
+  return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+}
+
+export interface ExportOptions {
+  /** Opset of the default domain, 14–21; default 17 (IR version 8). */
+  opset?: number;
+  /**
+   * Add an int32 graph input `lengths` [batch] (ONNX sequence_lens): steps past a sequence's
+   * length are padding, as with rnnkit's `lengths`. Default false. Graph inputs cannot be left
+   * out at run time, so this picks one of two models: with it, feed lengths (all T for full
+   * sequences); without it, every sequence spans all T steps.
+   */
+  lengths?: boolean;
+  /**
+   * Add graph inputs `h0` (and `c0` for LSTM) [numLayers*dirs, batch, hidden] for the first
+   * recurrent layer's initial state, as rnnkit's `h0`/`c0`. Default false (zeros).
+   */
+  initialState?: boolean;
+  /** The model's doc_string; default: a one-line summary of the layers. */
+  docString?: string;
+  /** The graph's name; default `rnnkit`. */
+  graphName?: string;
+}
+
+export interface ResolvedOptions {
+  opset: number;
+  irVersion: number;
+  lengths: boolean;
+  initialState: boolean;
+  docString?: string;
+  graphName: string;
+}
+
+const KNOWN = new Set(['opset', 'lengths', 'initialState', 'docString', 'graphName']);
+
+/** Checks the options object; opsets outside 14–21 are UNSUPPORTED, anything else malformed INVALID_ARGUMENT. */
+export function resolveOptions(options: ExportOptions | undefined): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object') {
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object, got ${describe(options)}`, { argument: 'options' });
+  }
+  for (const k of Object.keys(options)) {
+    if (!KNOWN.has(k)) throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected one of ${[...KNOWN].join(', ')}, got an unknown option`, { argument: `options.${k}` });
+  }
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (typeof opset !== 'number' || !Number.isInteger(opset)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `options.opset: expected an integer, got ${describe(opset)}`, { argument: 'options.opset' });
+  }
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `options.opset: expected an opset in ${MIN_OPSET}..${MAX_OPSET} (the RNN/LSTM/GRU, Unsqueeze and GatherND forms this exporter writes), got ${opset}`,
+      { argument: 'options.opset' },
+    );
+  }
+  for (const k of ['lengths', 'initialState'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') {
+      throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a boolean, got ${describe(options[k])}`, { argument: `options.${k}` });
+    }
+  }
+  for (const k of ['docString', 'graphName'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'string') {
+      throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a string, got ${describe(options[k])}`, { argument: `options.${k}` });
+    }
+  }
+  return {
+    opset,
+    irVersion: irVersionFor(opset),
+    lengths: options.lengths ?? false,
+    initialState: options.initialState ?? false,
+    ...(options.docString !== undefined ? { docString: options.docString } : {}),
+    graphName: options.graphName ?? 'rnnkit',
+  };
+}
