@@ -119,7 +119,7 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
           if (bhhN) q = tmp.t(be.addRowVector(q, bhhN));
           nIn = q;
         } else {
-          aux = k(gate(hp, 2)); // W_hn h + b_hn
+          aux = k(be.sliceColumns(hp, 2 * H, H)); // W_hn h + b_hn, kept for backward
           nIn = tmp.t(be.mul(r, aux));
         }
         const n = k(be.tanh(tmp.t(be.add(gate(xt, 2), nIn))));
