@@ -1,0 +1,152 @@
+import { backpropRecurrent, disposeRecurrentCache, gateCount, initParams, recurrentParams, runRecurrent } from '@rnnkit/core';
+import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { describe, expect, it } from 'vitest';
+import { createTfjsBackend } from '../src/index.js';
+import type { TfjsBackend } from '../src/index.js';
+import type { Tf } from '../src/tf.js';
+import { ENGINES, backendFor, rand, tfTensors } from './helpers.js';
+
+const spec = (cell: CellKind, gruResetAfter = true): RecurrentSpec => ({
+  type: 'recurrent',
+  cell,
+  gruResetAfter,
+  inputSize: 4,
+  hiddenSize: 5,
+  numLayers: 2,
+  bidirectional: true,
+  dropout: 0,
+  batchFirst: true,
+  bias: true,
+});
+const SPECS = [spec('rnn_tanh'), spec('rnn_relu'), spec('lstm'), spec('gru'), spec('gru', false)];
+
+function uploadParams(be: TfjsBackend, s: RecurrentSpec, seed: number): Map<string, Tensor> {
+  const host = initParams(recurrentParams(s), seed);
+  const out = new Map<string, Tensor>();
+  for (const p of recurrentParams(s)) out.set(p.name, be.upload(host.get(p.name)!, [...p.shape]));
+  return out;
+}
+
+describe.each(ENGINES)('memory on tfjs-%s', (engine) => {
+  it('1,000 training steps (forward, BPTT, SGD update) leave no tensor behind', async () => {
+    const be = await backendFor(engine);
+    const live0 = be.liveTensors();
+    const tf0 = tfTensors(be);
+    const bytes0 = be.tf.memory().numBytes;
+    const [B, T] = [3, 5];
+    const params = SPECS.map((s, i) => uploadParams(be, s, i + 1));
+    const x = be.upload(rand(B * T * 4, 5), [B, T, 4]);
+    const dOut = be.upload(rand(B * T * 10, 6), [B, T, 10]);
+    const lengths = Int32Array.from([5, 2, 4]);
+    const withParams = be.liveTensors();
+    for (let step = 0; step < 1000; step++) {
+      const k = step % SPECS.length;
+      const s = SPECS[k];
+      const p = params[k];
+      const fwd = runRecurrent(be, s, p, x, { training: true, ...(step % 2 ? { lengths } : {}) });
+      const g = backpropRecurrent(be, s, fwd.cache!, { dOutput: dOut });
+      disposeRecurrentCache(fwd.cache!);
+      for (const [name, grad] of g.grads) {
+        const old = p.get(name)!;
+        const scaled = be.affine(grad, 1e-3, 0);
+        p.set(name, be.sub(old, scaled));
+        for (const t of [old, grad, scaled]) be.dispose(t);
+      }
+      for (const t of [fwd.output, fwd.hN, fwd.cN, g.dx, g.dh0, g.dc0]) if (t) be.dispose(t);
+      if (step % 250 === 249) expect(be.liveTensors()).toBe(withParams);
+    }
+    expect(be.liveTensors()).toBe(withParams);
+    for (const p of params) for (const t of p.values()) be.dispose(t);
+    be.dispose(x);
+    be.dispose(dOut);
+    expect(be.liveTensors()).toBe(live0);
+    expect(tfTensors(be)).toBe(tf0);
+    expect(be.tf.memory().numBytes).toBe(bytes0);
+  }, 300_000);
+
+  it('failed calls leave the tensor counts where they were', async () => {
+    const be = await backendFor(engine);
+    const live0 = be.liveTensors();
+    const tf0 = tfTensors(be);
+    const [T, B, D, H] = [4, 2, 3, 5];
+    const G = gateCount('lstm');
+    const held = [
+      be.upload(rand(T * B * D, 1), [T, B, D]),
+      be.upload(rand(G * H * D, 2), [G * H, D]),
+      be.upload(rand(G * H * H, 3), [G * H, H]),
+      be.zeros([B, H]),
+      be.zeros([B + 1, H]),
+    ];
+    const [x, wih, whh, h0, bad] = held;
+    const base = { cell: 'lstm' as const, gruResetAfter: true, x, weightIh: wih, weightHh: whh, h0, c0: h0, training: true };
+    expect(() => be.recurrentForward({ ...base, c0: bad })).toThrow(/c0: expected \[2, 5\], got \[3, 5\]/);
+    expect(() => be.recurrentForward({ ...base, lengths: Int32Array.from([1, 9]) })).toThrow(/lengths\[1\]: expected a length in \[1, 4\], got 9/);
+    expect(() => be.recurrentForward({ ...base, weightIh: whh })).toThrow(/weightIh: expected \[20, 3\], got \[20, 5\]/);
+    expect(() => be.recurrentForward({ ...base, cell: 'lsmt' as never })).toThrow(/cell: expected "rnn_tanh", "rnn_relu", "lstm" or "gru", got "lsmt"/);
+    const f = be.recurrentForward(base);
+    expect(() => be.recurrentBackward({ forward: base, saved: f.saved!, dy: bad })).toThrow(/dy: expected \[4, 2, 5\], got \[3, 5\]/);
+    expect(() => be.recurrentBackward({ forward: { ...base, cell: 'gru', weightIh: be.reshape(wih, [15, 4]) as never }, saved: f.saved! })).toThrow();
+    f.saved!.dispose();
+    expect(() => be.recurrentBackward({ forward: base, saved: f.saved! })).toThrow(/saved: expected live saved values/);
+    for (const t of [f.y, f.hN, f.cN!, ...held]) be.dispose(t);
+    // The reshape made inside the failing call's argument list above is the test's own handle.
+    expect(be.liveTensors()).toBe(live0 + 1);
+    expect(tfTensors(be)).toBe(tf0 + 1);
+  });
+
+  it('an error thrown half way through a sequence releases every tf.Tensor made so far', async () => {
+    const be = await createTfjsBackend({ engine });
+    const real = be.tf;
+    let fault: { op: string; at: number } | undefined;
+    let calls = 0;
+    // The tf namespace with one op failing on its n-th call: a fault deep inside the step loop.
+    (be as unknown as { tf: Tf }).tf = new Proxy(real, {
+      get(target, key) {
+        const v = Reflect.get(target, key);
+        if (!fault || key !== fault.op) return v;
+        return (...a: unknown[]) => {
+          if (++calls === fault!.at) throw new Error('injected fault');
+          return (v as (...a: unknown[]) => unknown)(...a);
+        };
+      },
+    });
+    const tf0 = real.memory().numTensors;
+    const [T, B, D, H] = [6, 2, 3, 4];
+    for (const [cell, gruResetAfter] of [['rnn_tanh', true], ['lstm', true], ['gru', true], ['gru', false]] as const) {
+      const G = gateCount(cell);
+      const held = [be.upload(rand(T * B * D, 1), [T, B, D]), be.upload(rand(G * H * D, 2), [G * H, D]), be.upload(rand(G * H * H, 3), [G * H, H]), be.zeros([B, H]), be.upload(rand(T * B * H, 4), [T, B, H])];
+      const [x, weightIh, weightHh, h0, dy] = held;
+      const args = { cell, gruResetAfter, x, weightIh, weightHh, h0, ...(cell === 'lstm' ? { c0: h0 } : {}), lengths: Int32Array.from([6, 3]), training: true };
+      const live = be.liveTensors();
+      const before = real.memory().numTensors;
+      for (const at of [2, 5]) {
+        // Forward: the 2nd and 5th recurrent matMul (step 1 and step 4, after tensors were saved).
+        calls = 0;
+        fault = { op: 'matMul', at: at + 1 };
+        expect(() => be.recurrentForward(args)).toThrow('injected fault');
+        expect(be.liveTensors()).toBe(live);
+        expect(real.memory().numTensors).toBe(before);
+      }
+      fault = undefined;
+      const f = be.recurrentForward(args);
+      const afterForward = real.memory().numTensors;
+      for (const at of [1, 4]) {
+        // Backward: a fault in its step loop (the recurrent matMul of the 1st or 4th step back).
+        calls = 0;
+        fault = { op: 'matMul', at };
+        expect(() => be.recurrentBackward({ forward: args, saved: f.saved!, dy })).toThrow('injected fault');
+        expect(real.memory().numTensors).toBe(afterForward);
+      }
+      fault = undefined;
+      // The backend still works after the faults.
+      const g = be.recurrentBackward({ forward: args, saved: f.saved!, dy });
+      f.saved!.dispose();
+      for (const t of [f.y, f.hN, f.cN, g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh, g.dBiasIh, g.dBiasHh, ...held]) if (t) be.dispose(t);
+      expect(be.liveTensors()).toBe(0);
+      expect(real.memory().numTensors).toBe(before - held.length);
+    }
+    expect(real.memory().numTensors).toBe(tf0);
+    (be as unknown as { tf: Tf }).tf = real;
+    be.destroy();
+  });
+});
