@@ -19,3 +19,4 @@ export * from './model/validate_inputs.js';
 export * from './model/layers.js';
 export * from './model/model.js';
 export * from './data/index.js';
+export * from './io/index.js';

@@ -1,0 +1,293 @@
+import { RnnkitError, describe } from '../errors.js';
+import { formatShape } from '../tensor.js';
+
+/**
+ * The safetensors format (https://github.com/huggingface/safetensors), written here by hand —
+ * it is small and no npm package for it is kept up:
+ *
+ *     [8 bytes: N, little-endian u64][N bytes: JSON header][data]
+ *
+ * The header maps each tensor name to `{ dtype, shape, data_offsets: [begin, end] }`, offsets
+ * relative to the start of the data section, plus an optional `__metadata__` of string → string.
+ * Data is little-endian and row-major. Parsing is as strict as the reference Rust reader: the
+ * header must be UTF-8 JSON starting with `{`, every byte range must match its dtype and shape,
+ * and the ranges must tile the data section exactly — no gaps, overlaps or trailing bytes.
+ */
+export type SafetensorsDtype =
+  | 'F64' | 'F32' | 'F16' | 'BF16'
+  | 'I64' | 'I32' | 'I16' | 'I8'
+  | 'U64' | 'U32' | 'U16' | 'U8'
+  | 'BOOL' | 'F8_E4M3' | 'F8_E5M2';
+
+const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2,
+  I64: 8, I32: 4, I16: 2, I8: 1,
+  U64: 8, U32: 4, U16: 2, U8: 1,
+  BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+};
+
+/** Bytes per element of a safetensors dtype. */
+export function dtypeByteSize(dtype: SafetensorsDtype): number {
+  return DTYPE_BYTES[dtype];
+}
+
+function isDtype(v: unknown): v is SafetensorsDtype {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, v);
+}
+
+/** The reference reader's cap on the header size (100 MB): a larger length is a corrupt or hostile file. */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
+/** One tensor of a parsed file; `data` is a view of the file's bytes (little-endian), not a copy. */
+export interface SafetensorsTensor {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  data: Uint8Array;
+}
+
+export interface SafetensorsFile {
+  /** Tensors in the order of their data in the file. */
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
+
+/** What `serializeSafetensors` writes: raw little-endian bytes with a dtype, or a typed array (dtype inferred). */
+export type SafetensorsInput =
+  | SafetensorsTensor
+  | { dtype?: SafetensorsDtype; shape: readonly number[]; data: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array };
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function bad(message: string, argument = 'bytes'): never {
+  throw new RnnkitError('INVALID_FILE', `${argument}: ${message}`, { argument });
+}
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export interface ParseSafetensorsOptions {
+  /** Largest header accepted, in bytes (default SAFETENSORS_MAX_HEADER_BYTES). */
+  maxHeaderBytes?: number;
+}
+
+/**
+ * Reads a safetensors file. Everything is checked before anything is returned; any fault is an
+ * `RnnkitError` with code `INVALID_FILE` saying what is wrong and where.
+ */
+export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOptions = {}): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `bytes: expected a Uint8Array (e.g. from readFile), got ${describe(bytes)}`, { argument: 'bytes' });
+  }
+  const maxHeader = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
+  if (bytes.length < 8) bad(`expected at least 8 bytes (the header length), got ${bytes.length}: the file is truncated or not safetensors`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n64 = view.getBigUint64(0, true);
+  if (n64 > BigInt(maxHeader)) {
+    bad(`header length ${n64} exceeds the ${maxHeader}-byte limit: the file is corrupt or not safetensors`);
+  }
+  const n = Number(n64);
+  if (n > bytes.length - 8) bad(`header length ${n} runs past the end of the file (${bytes.length - 8} bytes after the length): the file is truncated`);
+  if (n < 2) bad(`header length ${n} is too small for a JSON object`);
+  const headerBytes = bytes.subarray(8, 8 + n);
+  if (headerBytes[0] !== 0x7b) bad(`header must start with "{" (0x7b), got byte 0x${headerBytes[0].toString(16).padStart(2, '0')}`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch (e) {
+    throw new RnnkitError('INVALID_FILE', 'bytes: header is not valid UTF-8', { argument: 'bytes', cause: e });
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw new RnnkitError('INVALID_FILE', `bytes: header is not valid JSON (${(e as Error).message})`, { argument: 'bytes', cause: e });
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) bad('header must be a JSON object');
+
+  const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('__metadata__ must be an object of strings', 'bytes.__metadata__');
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') bad(`__metadata__ values must be strings, got ${describe(v)} for "${k}"`, `bytes.__metadata__.${k}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const at = `bytes["${name}"]`;
+    if (name === '') bad('tensor names must not be empty', at);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('expected { dtype, shape, data_offsets }', at);
+    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!isDtype(info.dtype)) bad(`unknown dtype ${describe(info.dtype)} (expected one of ${Object.keys(DTYPE_BYTES).join(', ')})`, at);
+    if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      bad(`shape must be an array of non-negative integers, got ${describe(info.shape)}`, at);
+    }
+    const off = info.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+      bad(`data_offsets must be [begin, end] non-negative integers, got ${describe(off)}`, at);
+    }
+    const [begin, end] = off as [number, number];
+    if (end < begin) bad(`data_offsets [${begin}, ${end}] end before they begin`, at);
+    const shape = info.shape as number[];
+    const expected = numel(shape) * DTYPE_BYTES[info.dtype];
+    if (!Number.isSafeInteger(expected) || end - begin !== expected) {
+      bad(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${info.dtype} ${formatShape(shape)} needs ${expected}`, at);
+    }
+    if (end > dataLength) bad(`data_offsets [${begin}, ${end}] run past the end of the data (${dataLength} bytes): the file is truncated`, at);
+    entries.push({ name, dtype: info.dtype, shape, begin, end });
+  }
+  // The byte ranges must tile [0, dataLength) exactly, as the reference reader requires.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const e of entries) {
+    if (e.begin < cursor) bad(`data_offsets [${e.begin}, ${e.end}] overlap the previous tensor's bytes (which end at ${cursor})`, `bytes["${e.name}"]`);
+    if (e.begin > cursor) bad(`data_offsets [${e.begin}, ${e.end}] leave a gap: bytes ${cursor}..${e.begin} belong to no tensor`, `bytes["${e.name}"]`);
+    cursor = e.end;
+  }
+  if (cursor !== dataLength) {
+    bad(`the tensors cover ${cursor} bytes of data but the file has ${dataLength}: ${cursor < dataLength ? 'trailing bytes after the last tensor' : 'the file is truncated'}`);
+  }
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of entries) {
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: bytes.subarray(dataStart + e.begin, dataStart + e.end) });
+  }
+  return { tensors, metadata };
+}
+
+function inferDtype(data: SafetensorsInput['data']): SafetensorsDtype | undefined {
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Int16Array) return 'I16';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint32Array) return 'U32';
+  if (data instanceof Uint16Array) return 'U16';
+  if (data instanceof Uint8Array) return 'U8';
+  if (data instanceof BigInt64Array) return 'I64';
+  if (data instanceof BigUint64Array) return 'U64';
+  return undefined;
+}
+
+/** Little-endian bytes of a typed array (a byte copy: NaN payloads and -0 survive). */
+function leBytes(data: SafetensorsInput['data'], elementBytes: number): Uint8Array {
+  const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN || elementBytes === 1 || data instanceof Uint8Array) return src;
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i += elementBytes) for (let k = 0; k < elementBytes; k++) out[i + k] = src[i + elementBytes - 1 - k];
+  return out;
+}
+
+/**
+ * Writes tensors (in the given order) and string metadata as one safetensors file. A Uint8Array
+ * with an explicit dtype is taken as raw little-endian bytes of that dtype; other typed arrays
+ * set the dtype themselves. The header is padded with spaces so the data starts 8-byte aligned,
+ * as the reference writer does.
+ */
+export function serializeSafetensors(
+  tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
+  const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, SafetensorsInput>);
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined) {
+    if (metadata === null || typeof metadata !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `metadata: expected an object of strings, got ${describe(metadata)}`, { argument: 'metadata' });
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `metadata.${k}: expected a string, got ${describe(v)}`, { argument: `metadata.${k}` });
+    }
+    if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  }
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of list) {
+    const at = `tensors["${name}"]`;
+    if (name === '' || name === '__metadata__') throw new RnnkitError('INVALID_ARGUMENT', `${at}: expected a non-empty tensor name other than __metadata__`, { argument: at });
+    if (t === null || typeof t !== 'object' || !ArrayBuffer.isView(t.data)) {
+      throw new RnnkitError('INVALID_ARGUMENT', `${at}: expected { dtype?, shape, data: typed array }, got ${describe(t)}`, { argument: at });
+    }
+    const inferred = inferDtype(t.data);
+    const dtype = t.dtype ?? inferred;
+    if (!isDtype(dtype)) throw new RnnkitError('INVALID_ARGUMENT', `${at}.dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${describe(dtype)}`, { argument: `${at}.dtype` });
+    const raw = t.data instanceof Uint8Array;
+    if (!raw && inferred !== dtype) {
+      throw new RnnkitError('INVALID_ARGUMENT', `${at}.dtype: a ${t.data.constructor.name} holds ${inferred}, got dtype ${dtype} (pass raw bytes as a Uint8Array to write another dtype)`, { argument: `${at}.dtype` });
+    }
+    if (!Array.isArray(t.shape) || t.shape.some((d: unknown) => !Number.isSafeInteger(d) || (d as number) < 0)) {
+      throw new RnnkitError('INVALID_ARGUMENT', `${at}.shape: expected non-negative integers, got ${describe(t.shape)}`, { argument: `${at}.shape` });
+    }
+    const size = DTYPE_BYTES[dtype];
+    const bytes = leBytes(t.data, raw ? 1 : size);
+    if (bytes.length !== numel(t.shape) * size) {
+      throw new RnnkitError('SHAPE_MISMATCH', `${at}: ${dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * size} bytes, got ${bytes.length}`, { argument: at });
+    }
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? Number.NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * A floating-point tensor's values as a new Float32Array. F32 is copied bit for bit; F16 and
+ * BF16 widen exactly; F64 rounds to the nearest float32. Other dtypes are an `INVALID_FILE`
+ * error naming the tensor.
+ */
+export function safetensorsToFloat32(t: SafetensorsTensor, name = 'tensor'): Float32Array {
+  const n = numel(t.shape);
+  const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  switch (t.dtype) {
+    case 'F32': {
+      const out = new Float32Array(n);
+      if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(t.data);
+      else for (let i = 0; i < n; i++) out[i] = v.getFloat32(i * 4, true);
+      return out;
+    }
+    case 'F64': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = v.getFloat64(i * 8, true);
+      return out;
+    }
+    case 'F16': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = f16ToF32(v.getUint16(i * 2, true));
+      return out;
+    }
+    case 'BF16': {
+      const out = new Float32Array(n);
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = v.getUint16(i * 2, true) << 16;
+      return out;
+    }
+    default:
+      throw new RnnkitError('INVALID_FILE', `${name}: expected a floating-point dtype (F32, F64, F16 or BF16), got ${t.dtype}`, { argument: name });
+  }
+}
