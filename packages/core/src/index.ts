@@ -20,3 +20,6 @@ export * from './model/layers.js';
 export * from './model/model.js';
 export * from './data/index.js';
 export * from './io/index.js';
+export { compositeSgdUpdate, compositeAdamUpdate, sgdUpdate, adamUpdate } from './backend/composite/optimizer_updates.js';
+export * from './train/index.js';
+export * from './tasks/index.js';

@@ -141,10 +141,65 @@ export interface RecurrentBackwardResult {
   dBiasHh?: Tensor;
 }
 
+/**
+ * One SGD step for one parameter, PyTorch's `torch.optim.SGD`:
+ * g = grad + weightDecay·param; with momentum, buf = momentum·buf + (1 − dampening)·g (buf = g on
+ * the first step, when `velocity` is absent), g = g + momentum·buf (Nesterov) or buf;
+ * param' = param − lr·g. Every tensor has the parameter's shape; inputs are not modified.
+ */
+export interface SgdUpdateArgs {
+  param: Tensor;
+  grad: Tensor;
+  /** Momentum buffer from the previous step; absent on the first step. */
+  velocity?: Tensor;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface SgdUpdateResult {
+  param: Tensor;
+  /** New momentum buffer (only when momentum > 0). */
+  velocity?: Tensor;
+}
+
+/**
+ * One Adam/AdamW step for one parameter, PyTorch's `torch.optim.Adam` / `AdamW`:
+ * Adam adds weightDecay·param to the gradient (L2); AdamW (`decoupled`) scales the parameter
+ * by 1 − lr·weightDecay instead. m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
+ * param' = param − (lr / (1 − β1^step)) · m / (√v / √(1 − β2^step) + eps).
+ */
+export interface AdamUpdateArgs {
+  param: Tensor;
+  grad: Tensor;
+  /** First and second moments from the previous step (zeros before the first). */
+  m: Tensor;
+  v: Tensor;
+  /** 1-based step count, for bias correction. */
+  step: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
+
+export interface AdamUpdateResult {
+  param: Tensor;
+  m: Tensor;
+  v: Tensor;
+}
+
 /** Fused kernels: optional. Core's composite versions (written with primitives) run when absent. */
 export interface FusedOps {
   recurrentForward?(args: RecurrentForwardArgs): RecurrentForwardResult;
   recurrentBackward?(args: RecurrentBackwardArgs): RecurrentBackwardResult;
+  /** Optimizer updates, so parameters and their state stay on the device. New tensors out. */
+  sgdUpdate?(args: SgdUpdateArgs): SgdUpdateResult;
+  adamUpdate?(args: AdamUpdateArgs): AdamUpdateResult;
 }
 
 export interface BackendInfo {

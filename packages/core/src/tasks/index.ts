@@ -1,0 +1,4 @@
+export * from './models.js';
+export * from './predict.js';
+export * from './generate.js';
+export * from './seq2seq.js';

@@ -1,0 +1,73 @@
+import type { Backend } from '../backend/backend.js';
+import { RnnkitError, describe } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+export interface ClipOptions {
+  /** Rescale all gradients together so their global L2 norm is at most this (clip_grad_norm_). */
+  maxNorm?: number;
+  /** Clamp every gradient element into [−clipValue, clipValue] (clip_grad_value_), before the norm clip. */
+  clipValue?: number;
+}
+
+export function checkClipOptions(o: ClipOptions): void {
+  for (const k of ['maxNorm', 'clipValue'] as const) {
+    const v = o[k];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+      throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a positive finite number, got ${describe(v)}`, { argument: k });
+    }
+  }
+}
+
+/** Global L2 norm over every tensor in `groups`: one read from the backend. */
+export async function globalNorm(be: Backend, groups: readonly ReadonlyMap<string, Tensor>[]): Promise<number> {
+  let acc: Tensor | undefined;
+  for (const g of groups) {
+    for (const t of g.values()) {
+      const sq = be.sumSquares(t);
+      if (acc) {
+        const next = be.add(acc, sq);
+        be.dispose(acc);
+        be.dispose(sq);
+        acc = next;
+      } else acc = sq;
+    }
+  }
+  if (!acc) return 0;
+  const v = (await be.read(acc))[0];
+  be.dispose(acc);
+  return Math.sqrt(v);
+}
+
+/**
+ * Clips gradients in place (each map's tensors are replaced by clipped ones and the old ones
+ * disposed) and returns the global L2 norm of the gradients as they came in, before any
+ * clipping: the value `clip_grad_norm_` returns, reported every training step.
+ */
+export async function clipGradients(be: Backend, groups: readonly Map<string, Tensor>[], o: ClipOptions = {}): Promise<{ norm: number; clipped: boolean }> {
+  checkClipOptions(o);
+  const norm = await globalNorm(be, groups);
+  let clipped = false;
+  const replace = (f: (t: Tensor) => Tensor) => {
+    for (const g of groups) {
+      for (const [k, t] of g) {
+        const flat = f(t); // primitives answer in 2-D
+        g.set(k, be.reshape(flat, t.shape));
+        be.dispose(flat);
+        be.dispose(t);
+      }
+    }
+  };
+  let after = norm;
+  if (o.clipValue !== undefined) {
+    const c = o.clipValue;
+    replace((t) => be.clip(t, -c, c));
+    clipped = true;
+    if (o.maxNorm !== undefined) after = await globalNorm(be, groups);
+  }
+  if (o.maxNorm !== undefined && after > o.maxNorm) {
+    const scale = o.maxNorm / (after + 1e-6);
+    replace((t) => be.affine(t, scale, 0));
+    clipped = true;
+  }
+  return { norm, clipped };
+}

@@ -1,0 +1,11 @@
+export type { IdTensor, Targets, TrainData, TrainBatch } from './batch.js';
+export { checkTrainData, makeBatch } from './batch.js';
+export * from './losses.js';
+export * from './metrics.js';
+export * from './schedules.js';
+export * from './optimizers.js';
+export * from './clip.js';
+export * from './objective.js';
+export * from './fit.js';
+export * from './tbptt.js';
+export * from './streaming.js';

@@ -1,0 +1,217 @@
+import type { Backend } from '../backend/backend.js';
+import { adamUpdate, sgdUpdate } from '../backend/composite/optimizer_updates.js';
+import { RnnkitError, describe } from '../errors.js';
+import type { Model } from '../model/model.js';
+import type { Tensor } from '../tensor.js';
+import { formatShape, shapeEquals } from '../tensor.js';
+import type { LrSchedule } from './schedules.js';
+
+/** Gradients of one model's parameters, by parameter name (as `Gradients.params`). */
+export interface GradientGroup {
+  model: Model;
+  grads: ReadonlyMap<string, Tensor>;
+}
+
+/**
+ * An optimizer updates parameters on the model's backend: each step makes new parameter
+ * tensors with the backend's fused update (or core's composite one) and hands them to
+ * `Model.replaceParameters`. Per-parameter state (momentum, Adam moments) stays on the backend.
+ * One optimizer may drive several models (an encoder and a decoder) in one step.
+ */
+export interface Optimizer {
+  readonly name: 'sgd' | 'adam' | 'adamw';
+  readonly baseLr: number;
+  /** Steps taken so far. */
+  readonly stepCount: number;
+  /** The learning rate the next step will use (base lr times the schedule). */
+  lr(): number;
+  /** One update of every parameter that has a gradient in `groups`. Gradients are not consumed. */
+  step(groups: GradientGroup | readonly GradientGroup[]): void;
+  /** Drops the per-parameter state and the step count. */
+  reset(): void;
+  /** Frees the state on the backend. */
+  dispose(): void;
+}
+
+interface BaseOptions {
+  lr: number;
+  weightDecay?: number;
+  /** Multiplier of `lr` per step (see `stepDecay`, `cosineWithWarmup`). */
+  schedule?: LrSchedule;
+}
+
+export interface SgdOptions extends BaseOptions {
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+export interface AdamOptions extends BaseOptions {
+  betas?: readonly [number, number];
+  eps?: number;
+}
+
+function check(cond: boolean, argument: string, expected: string, actual: unknown): void {
+  if (!cond) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected ${expected}, got ${describe(actual)}`, { argument });
+}
+
+function checkBase(o: BaseOptions): void {
+  check(o !== null && typeof o === 'object', 'options', 'an options object with lr', o);
+  check(typeof o.lr === 'number' && o.lr > 0 && Number.isFinite(o.lr), 'lr', 'a positive finite number', o.lr);
+  check(o.weightDecay === undefined || (typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay)), 'weightDecay', 'a number ≥ 0', o.weightDecay);
+  check(o.schedule === undefined || typeof o.schedule === 'function', 'schedule', 'a function of the step', o.schedule);
+}
+
+type Slot = Record<string, Tensor | undefined>;
+
+abstract class BaseOptimizer implements Optimizer {
+  abstract readonly name: 'sgd' | 'adam' | 'adamw';
+  private state = new Map<Model, Map<string, Slot>>();
+  private steps = 0;
+  constructor(
+    readonly baseLr: number,
+    private readonly schedule: LrSchedule | undefined,
+  ) {}
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  lr(): number {
+    const f = this.schedule ? this.schedule(this.steps) : 1;
+    if (!(typeof f === 'number' && f >= 0 && Number.isFinite(f))) {
+      throw new RnnkitError('INVALID_ARGUMENT', `schedule: expected a finite multiplier ≥ 0 at step ${this.steps}, got ${describe(f)}`, { argument: 'schedule' });
+    }
+    return this.baseLr * f;
+  }
+
+  /** Updates one parameter; returns the new parameter and writes the new state into `slot`. */
+  protected abstract update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number, step: number): Tensor;
+
+  step(groups: GradientGroup | readonly GradientGroup[]): void {
+    const list: readonly GradientGroup[] = Array.isArray(groups) ? groups : [groups as GradientGroup];
+    // Check everything first so a bad call changes nothing.
+    list.forEach((g, gi) => {
+      const params = g.model.parameters();
+      for (const [name, grad] of g.grads) {
+        const p = params.get(name);
+        if (!p) throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}].grads: "${name}" is not a parameter of the model (expected one of ${[...params.keys()].join(', ')})`, { argument: `groups[${gi}].grads.${name}` });
+        if (!shapeEquals(p.shape, grad.shape)) {
+          throw new RnnkitError('SHAPE_MISMATCH', `groups[${gi}].grads.${name}: expected shape ${formatShape(p.shape)} (the parameter's), got ${formatShape(grad.shape)}`, { argument: `groups[${gi}].grads.${name}` });
+        }
+        if (grad.backend !== p.backend) {
+          throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].grads.${name}: expected a tensor on backend "${p.backend}", got one on "${grad.backend}"`, { argument: `groups[${gi}].grads.${name}` });
+        }
+      }
+    });
+    const lr = this.lr();
+    const t = this.steps + 1;
+    for (const g of list) {
+      const be = g.model.backend;
+      const params = g.model.parameters();
+      let slots = this.state.get(g.model);
+      if (!slots) this.state.set(g.model, (slots = new Map()));
+      const next = new Map<string, Tensor>();
+      for (const [name, grad] of g.grads) {
+        let slot = slots.get(name);
+        if (!slot) slots.set(name, (slot = {}));
+        next.set(name, this.update(be, params.get(name)!, grad, slot, lr, t));
+      }
+      g.model.replaceParameters(next);
+    }
+    this.steps = t;
+  }
+
+  reset(): void {
+    this.dispose();
+    this.steps = 0;
+  }
+
+  dispose(): void {
+    for (const [model, slots] of this.state) {
+      let be: Backend | undefined;
+      try {
+        be = model.backend;
+      } catch {
+        continue; // the model left its backend, and its tensors went with it
+      }
+      for (const slot of slots.values()) for (const v of Object.values(slot)) if (v) be.dispose(v);
+    }
+    this.state.clear();
+  }
+}
+
+class Sgd extends BaseOptimizer {
+  readonly name = 'sgd' as const;
+  constructor(private readonly o: Required<Omit<SgdOptions, 'schedule'>> & { schedule?: LrSchedule }) {
+    super(o.lr, o.schedule);
+  }
+  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number): Tensor {
+    const r = sgdUpdate(be, {
+      param,
+      grad,
+      ...(slot.velocity ? { velocity: slot.velocity } : {}),
+      lr,
+      momentum: this.o.momentum,
+      dampening: this.o.dampening,
+      nesterov: this.o.nesterov,
+      weightDecay: this.o.weightDecay,
+    });
+    if (r.velocity) {
+      if (slot.velocity) be.dispose(slot.velocity);
+      slot.velocity = r.velocity;
+    }
+    return r.param;
+  }
+}
+
+class Adam extends BaseOptimizer {
+  constructor(
+    readonly name: 'adam' | 'adamw',
+    private readonly o: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; schedule?: LrSchedule },
+  ) {
+    super(o.lr, o.schedule);
+  }
+  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number, step: number): Tensor {
+    const m = slot.m ?? be.zeros(param.shape);
+    const v = slot.v ?? be.zeros(param.shape);
+    const r = adamUpdate(be, { param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
+    be.dispose(m);
+    be.dispose(v);
+    slot.m = r.m;
+    slot.v = r.v;
+    return r.param;
+  }
+}
+
+/** torch.optim.SGD: momentum, dampening, Nesterov momentum and L2 weight decay. */
+export function sgd(o: SgdOptions): Optimizer {
+  checkBase(o);
+  const momentum = o.momentum ?? 0;
+  const dampening = o.dampening ?? 0;
+  const nesterov = o.nesterov ?? false;
+  check(typeof momentum === 'number' && momentum >= 0 && momentum < 1, 'momentum', 'a number in [0, 1)', momentum);
+  check(typeof dampening === 'number' && dampening >= 0 && dampening <= 1, 'dampening', 'a number in [0, 1]', dampening);
+  check(!nesterov || (momentum > 0 && dampening === 0), 'nesterov', 'momentum > 0 and dampening 0 (as PyTorch requires)', `momentum ${momentum}, dampening ${dampening}`);
+  return new Sgd({ lr: o.lr, weightDecay: o.weightDecay ?? 0, momentum, dampening, nesterov, ...(o.schedule ? { schedule: o.schedule } : {}) });
+}
+
+function adamOptions(o: AdamOptions, defaultDecay: number) {
+  checkBase(o);
+  const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+  check(typeof beta1 === 'number' && beta1 >= 0 && beta1 < 1, 'betas[0]', 'a number in [0, 1)', beta1);
+  check(typeof beta2 === 'number' && beta2 >= 0 && beta2 < 1, 'betas[1]', 'a number in [0, 1)', beta2);
+  const eps = o.eps ?? 1e-8;
+  check(typeof eps === 'number' && eps > 0, 'eps', 'a positive number', eps);
+  return { lr: o.lr, weightDecay: o.weightDecay ?? defaultDecay, beta1, beta2, eps, ...(o.schedule ? { schedule: o.schedule } : {}) };
+}
+
+/** torch.optim.Adam (weight decay as L2 added to the gradient). */
+export function adam(o: AdamOptions): Optimizer {
+  return new Adam('adam', adamOptions(o, 0));
+}
+
+/** torch.optim.AdamW (decoupled weight decay, default 0.01). */
+export function adamw(o: AdamOptions): Optimizer {
+  return new Adam('adamw', adamOptions(o, 0.01));
+}

@@ -1,0 +1,139 @@
+import type { Backend } from '../backend/backend.js';
+import { hasCellState } from '../cells.js';
+import { RnnkitError, describe } from '../errors.js';
+import type { RecurrentSpec } from '../graph/spec.js';
+import type { ForwardPass, Model, SequenceInput, TokenInput } from '../model/model.js';
+import type { HostTensor, Tensor } from '../tensor.js';
+import { sizeOf } from '../tensor.js';
+
+/**
+ * The one recurrent layer of a model whose state can be carried from call to call: the model
+ * must have exactly one recurrent layer (it may stack `numLayers`), running forward in time.
+ * `Model.forward` takes the initial state of its first recurrent layer only, and a backward
+ * direction can't be carried forward, so anything else is UNSUPPORTED.
+ */
+export function carriedRecurrent(model: Model, what: string): RecurrentSpec {
+  const recs = model.spec.layers.filter((l): l is RecurrentSpec => l.type === 'recurrent');
+  if (recs.length !== 1) {
+    throw new RnnkitError('UNSUPPORTED', `model: ${what} carries the state of exactly one recurrent layer (stack with numLayers), got a model with ${recs.length} recurrent layers`, { argument: 'model' });
+  }
+  if (recs[0].bidirectional) {
+    throw new RnnkitError('UNSUPPORTED', `model: ${what} needs a unidirectional recurrent layer (a backward direction can't carry state forward), got bidirectional: true`, { argument: 'model' });
+  }
+  return recs[0];
+}
+
+/** A recurrent state on the backend: h (and c for LSTM), each [numLayers, B, H]. */
+export interface CarriedState {
+  h: Tensor;
+  c?: Tensor;
+}
+
+/** A fresh copy of a tensor in its own shape (primitives answer in 2-D). */
+export function copyTensor(be: Backend, t: Tensor): Tensor {
+  const flat = be.affine(t, 1, 0);
+  const out = be.reshape(flat, t.shape);
+  be.dispose(flat);
+  return out;
+}
+
+/** Copies a pass's final state so it outlives the pass: detached, no gradient flows back through it. */
+export function detachState(be: Backend, pass: ForwardPass): CarriedState {
+  const s = pass.states[0];
+  return { h: copyTensor(be, s.hN), ...(s.cN ? { c: copyTensor(be, s.cN) } : {}) };
+}
+
+export function disposeState(be: Backend, s: CarriedState | undefined): void {
+  if (!s) return;
+  be.dispose(s.h);
+  if (s.c) be.dispose(s.c);
+}
+
+export interface StreamOptions {
+  /** Starting state, [numLayers, B, H] each; zeros when absent. */
+  h0?: HostTensor;
+  c0?: HostTensor;
+}
+
+/**
+ * Streaming inference: feed a sequence step by step or chunk by chunk; the recurrent state is
+ * carried between calls, so the outputs equal one call over the whole sequence. Chunks are in
+ * the model's layout (`[B, k, F]` or token ids `[B, k]` when batchFirst). For a model ending in
+ * `lastStep()` each call answers the chunk's last step.
+ */
+export class RecurrentStream {
+  private carried: CarriedState | undefined;
+  private readonly spec: RecurrentSpec;
+  private steps = 0;
+  constructor(
+    readonly model: Model,
+    private readonly opts: StreamOptions = {},
+  ) {
+    this.spec = carriedRecurrent(model, 'streaming');
+    for (const k of ['h0', 'c0'] as const) {
+      const v = opts[k];
+      if (v === undefined) continue;
+      if (!(v.data instanceof Float32Array) || v.data.length !== sizeOf(v.shape)) throw new RnnkitError('SHAPE_MISMATCH', `${k}: expected {data: Float32Array, shape} with matching sizes, got ${describe(v)}`, { argument: k });
+      if (k === 'c0' && !hasCellState(this.spec.cell)) throw new RnnkitError('INVALID_ARGUMENT', `c0: only LSTM layers have a cell state, got c0 for cell ${describe(this.spec.cell)}`, { argument: 'c0' });
+    }
+  }
+
+  /** Steps fed so far (per sequence). */
+  get position(): number {
+    return this.steps;
+  }
+
+  /** Runs the next chunk; the output stays on the backend and the caller disposes it. */
+  pushTensor(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Tensor {
+    const be = this.model.backend;
+    const st = this.carried;
+    const h0: SequenceInput | undefined = st ? st.h : this.opts.h0;
+    const c0: SequenceInput | undefined = st ? st.c : this.opts.c0;
+    const pass = this.model.forward(chunk, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(o.lengths ? { lengths: o.lengths } : {}) });
+    try {
+      const next = detachState(be, pass);
+      disposeState(be, st);
+      this.carried = next;
+      this.steps += chunk.shape[this.spec.batchFirst ? 1 : 0];
+      return copyTensor(be, pass.output);
+    } finally {
+      pass.dispose();
+    }
+  }
+
+  /** Runs the next chunk and reads its output back. */
+  async push(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<HostTensor> {
+    const be = this.model.backend;
+    const out = this.pushTensor(chunk, o);
+    try {
+      return { data: await be.read(out), shape: [...out.shape] };
+    } finally {
+      be.dispose(out);
+    }
+  }
+
+  /** The carried state on the host (undefined before the first chunk). */
+  async state(): Promise<{ h: HostTensor; c?: HostTensor } | undefined> {
+    const st = this.carried;
+    if (!st) return undefined;
+    const be = this.model.backend;
+    const h = { data: await be.read(st.h), shape: [...st.h.shape] };
+    return st.c ? { h, c: { data: await be.read(st.c), shape: [...st.c.shape] } } : { h };
+  }
+
+  /** Forgets the carried state: the next chunk starts from the initial state again. */
+  reset(): void {
+    disposeState(this.model.backend, this.carried);
+    this.carried = undefined;
+    this.steps = 0;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
+
+/** Starts a streaming session over `model` (see `RecurrentStream`). */
+export function stream(model: Model, opts: StreamOptions = {}): RecurrentStream {
+  return new RecurrentStream(model, opts);
+}
