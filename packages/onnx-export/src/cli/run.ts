@@ -1,0 +1,89 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isRnnkitError } from '@rnnkit/core';
+import { exportOnnxFromState } from '../export.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, irVersionFor } from '../options.js';
+import { decodeModel } from '../proto.js';
+import { VERSION } from '../version.js';
+import type { ModelLoader } from './saved_model.js';
+import { loadSavedModel } from './saved_model.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+};
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
+
+/** Writes next to the target and renames, so a failed write never leaves a partial .onnx file. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * `rnnkit-onnx`: reads a saved model, exports it and writes the .onnx file. Every check and the
+ * whole export happen before the file is written, so on any error nothing is written and the
+ * exit code is 1. Returns the exit code instead of exiting, so tests run it in-process.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo, loader: ModelLoader = loadSavedModel): Promise<number> {
+  const program = new Command('rnnkit-onnx')
+    .description('Export a saved rnnkit model to ONNX with native RNN/LSTM/GRU operators.')
+    .version(VERSION)
+    .option('-s, --spec <file>', 'model graph JSON (ModelSpec)')
+    .option('-w, --weights <file>', 'weights: .safetensors (float32, PyTorch state_dict names) or .json')
+    .option('-m, --model <file>', 'one safetensors bundle with the spec in its metadata (instead of --spec/--weights)')
+    .requiredOption('-o, --output <file>', 'the .onnx file to write')
+    .option('--opset <n>', `ONNX opset, ${MIN_OPSET}..${MAX_OPSET}`, integer, DEFAULT_OPSET)
+    .option('--lengths', 'add an int32 "lengths" input [batch] (ONNX sequence_lens) for padded batches', false)
+    .option('--initial-state', 'add "h0" (and "c0") inputs [numLayers*dirs, batch, hidden]', false)
+    .option('--doc-string <text>', "the model's doc_string")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // --help/--version, or a usage error already printed
+    throw e;
+  }
+  const o = program.opts<{ spec?: string; weights?: string; model?: string; output: string; opset: number; lengths: boolean; initialState: boolean; docString?: string }>();
+  try {
+    const loaded = await loader({ ...(o.spec ? { spec: o.spec } : {}), ...(o.weights ? { weights: o.weights } : {}), ...(o.model ? { model: o.model } : {}) });
+    const bytes = exportOnnxFromState(loaded.spec, loaded.stateDict, {
+      opset: o.opset,
+      lengths: o.lengths,
+      initialState: o.initialState,
+      ...(o.docString !== undefined ? { docString: o.docString } : {}),
+    });
+    await writeAtomically(o.output, bytes);
+    const g = decodeModel(bytes).graph!;
+    io.stdout(
+      `wrote ${o.output} (${bytes.length} bytes, opset ${o.opset}, IR ${irVersionFor(o.opset)}; ` +
+        `inputs ${(g.input ?? []).map((v) => v.name).join(', ')}; outputs ${(g.output ?? []).map((v) => v.name).join(', ')})\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (isRnnkitError(e)) {
+      io.stderr(`rnnkit-onnx: ${e.code}: ${e.message}\n`);
+      return 1;
+    }
+    io.stderr(`rnnkit-onnx: ${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}
