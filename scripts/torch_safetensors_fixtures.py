@@ -5,6 +5,8 @@ Regenerate (needs PyTorch; use Debian's system python, which has torch 1.13):
 
     /usr/bin/python3 scripts/torch_safetensors_fixtures.py
 
+and ``--load-check WEIGHTS CONFIG`` runs the other direction (see ``load_check``).
+
 Writes to ``packages/core/fixtures/safetensors/``:
 
     <name>.safetensors   the module's ``state_dict()`` (float32 unless noted), exactly as
@@ -243,7 +245,36 @@ def save(name, module, info, state=None):
     return name
 
 
+def load_check(weights_path, config_path):
+    """The other direction: loads a safetensors file written by rnnkit into a bare torch module.
+
+    ``config_path`` is JSON {layers: [one recurrent layer spec], x: {shape, data}, lengths};
+    prints JSON {output, h_n, c_n} computed by torch. Names may carry rnnkit's ``0.`` prefix.
+    Used by tests/integration (io_torch.test.ts) when /usr/bin/python3 has torch.
+    """
+    with open(config_path) as f:
+        cfg = json.load(f)
+    rec = cfg["layers"][0]
+    mod = make_module(rec["cell"], input_size=rec["inputSize"], hidden_size=rec["hiddenSize"],
+                      num_layers=rec["numLayers"], bidirectional=rec["bidirectional"],
+                      batch_first=rec["batchFirst"], bias=rec["bias"])
+    tensors, meta = read_safetensors(weights_path)
+    state = {}
+    for name, (dtype, shape, b) in tensors.items():
+        assert dtype == "F32", (name, dtype)
+        t = torch.frombuffer(bytearray(b), dtype=torch.float32).reshape(shape)
+        state[name[2:] if name.startswith("0.") else name] = t
+    mod.load_state_dict(state, strict=True)
+    x = torch.tensor(cfg["x"]["data"], dtype=torch.float32).reshape(cfg["x"]["shape"])
+    with torch.no_grad():
+        out, h_n, c_n = run_rnn(mod, x, cfg.get("lengths"))
+    print(json.dumps({"format": meta.get("format"), "output": tj(out), "h_n": tj(h_n), "c_n": tj(c_n) if c_n is not None else None}))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--load-check":
+        return load_check(sys.argv[2], sys.argv[3])
     os.makedirs(OUT_DIR, exist_ok=True)
     names = []
     for i, cell in enumerate(["rnn_tanh", "lstm", "gru"]):
