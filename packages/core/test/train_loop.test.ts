@@ -18,7 +18,7 @@ import {
   sgd,
   stream,
 } from '../src/index.js';
-import type { EpochLog, GradientGroup, HostTensor, Model, Optimizer, StepLog, Tensor } from '../src/index.js';
+import type { EpochLog, GradientGroup, HostTensor, Model, Optimizer, StepLog } from '../src/index.js';
 import { PlainBackend } from './train_backend.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -364,4 +364,3 @@ describe('fit', () => {
   });
 });
 
-export type { Tensor };
