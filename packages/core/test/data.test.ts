@@ -79,7 +79,9 @@ describe('rows, shuffling and batching', () => {
     expect(takeRows(x, [2, 0])).toEqual({ data: Float32Array.from([4, 5, 0, 1]), shape: [2, 2] });
     expect(sliceRows(x, -1)).toEqual({ data: Float32Array.from([4, 5]), shape: [1, 2] });
     expect(takeRows(Int32Array.from([7, 8, 9]), [1])).toEqual(Int32Array.from([8]));
-    expect(takeRows({ ids: [1, 2, 3, 4], shape: [2, 2] as [number, number] }, [1])).toEqual({ ids: [3, 4], shape: [1, 2] });
+    expect(takeRows({ ids: [1, 2, 3, 4], shape: [2, 2] }, [1])).toEqual({ ids: [3, 4], shape: [1, 2] });
+    expect(takeRows({ ids: Int32Array.from([5, 6, 7]), shape: [3] }, [2, 0])).toEqual({ ids: Int32Array.from([7, 5]), shape: [2] });
+    expect(thrown(() => takeRows({ ids: [1, 2, 3], shape: [2, 2] }, [0])).code).toBe('SHAPE_MISMATCH');
     expect(thrown(() => takeRows(x, [3])).argument).toBe('indices[0]');
   });
 
@@ -109,6 +111,11 @@ describe('rows, shuffling and batching', () => {
     expect(sizes).toEqual([2, 2, 1]);
     expect(seen.sort()).toEqual([0, 1, 2, 3, 4]);
     expect(batchCount({ x }, { batchSize: 2, dropLast: true })).toBe(2);
+    const optional = { x, lengths: undefined as Int32Array | undefined };
+    const first = iterateBatches(optional, { batchSize: 2 }).next().value!;
+    expect(first.lengths).toBeUndefined();
+    expect(first.x.shape).toEqual([2, 4, 1]);
+    expect(trainValidationSplit(optional, { validationSize: 1 }).validation.lengths).toBeUndefined();
   });
 
   it('is deterministic per seed and epoch, in order without shuffle', () => {

@@ -1,6 +1,6 @@
 import { fail } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import type { RowSource } from './rows.js';
+import type { RowRecord } from './rows.js';
 import { recordRowCount, takeRecordRows } from './rows.js';
 import { positiveInteger } from './series.js';
 
@@ -45,7 +45,7 @@ export interface BatchOptions {
 }
 
 /** One batch: every field of the data cut to the batch's rows, plus which rows they were. */
-export type Batch<T extends Readonly<Record<string, RowSource>>> = T & { readonly indices: Int32Array };
+export type Batch<T extends RowRecord> = T & { readonly indices: Int32Array };
 
 /**
  * Cuts a dataset of named fields — e.g. `{ x, y, lengths }` from `createSequences` or
@@ -59,7 +59,7 @@ export type Batch<T extends Readonly<Record<string, RowSource>>> = T & { readonl
  * }
  * ```
  */
-export function iterateBatches<T extends Readonly<Record<string, RowSource>>>(data: T, options: BatchOptions): Generator<Batch<T>, void, undefined> {
+export function iterateBatches<T extends RowRecord>(data: T, options: BatchOptions): Generator<Batch<T>, void, undefined> {
   // Checked here, not on the first next(), so a bad call fails where it is made.
   const { order, batchSize, count } = planBatches(data, options);
   return (function* () {
@@ -71,11 +71,11 @@ export function iterateBatches<T extends Readonly<Record<string, RowSource>>>(da
 }
 
 /** Number of batches `iterateBatches` yields for these data and options. */
-export function batchCount(data: Readonly<Record<string, RowSource>>, options: BatchOptions): number {
+export function batchCount(data: RowRecord, options: BatchOptions): number {
   return planBatches(data, options).count;
 }
 
-function planBatches(data: Readonly<Record<string, RowSource>>, options: BatchOptions): { order: Int32Array; batchSize: number; count: number } {
+function planBatches(data: RowRecord, options: BatchOptions): { order: Int32Array; batchSize: number; count: number } {
   if (options === null || typeof options !== 'object') fail('INVALID_ARGUMENT', 'options', '{ batchSize, shuffle?, seed?, epoch?, dropLast? }', options);
   const batchSize = positiveInteger(options.batchSize, 'batchSize');
   const n = recordRowCount(data, 'data');

@@ -11,10 +11,10 @@ export interface ShapedRows {
   readonly shape: Shape;
 }
 
-/** Token ids `[N, T]`, the shape `padTokens` returns and a model's `TokenInput` takes. */
+/** Integer ids with a shape: token ids `[N, T]` (what `padTokens` returns and a model's `TokenInput` takes) or class ids `[N]`. */
 export interface TokenRows {
   readonly ids: Int32Array | readonly number[];
-  readonly shape: readonly [number, number];
+  readonly shape: readonly number[];
 }
 
 /**
@@ -46,9 +46,9 @@ export function rowCount(v: RowSource, argument = 'data'): number {
     return v.shape[0];
   }
   if (isTokens(v)) {
-    if (v.shape.length !== 2) fail('SHAPE_MISMATCH', `${argument}.shape`, '[rows, steps]', formatShape(v.shape));
-    if (v.ids.length !== v.shape[0] * v.shape[1]) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: ids has ${v.ids.length} values but shape ${formatShape(v.shape)} needs ${v.shape[0] * v.shape[1]}`, { argument });
+    if (v.shape.length === 0) fail('SHAPE_MISMATCH', `${argument}.shape`, 'at least one axis (the example axis), e.g. [rows, steps]', formatShape(v.shape));
+    if (v.ids.length !== sizeOf(v.shape)) {
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: ids has ${v.ids.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, { argument });
     }
     return v.shape[0];
   }
@@ -87,7 +87,8 @@ export function takeRows<T extends RowSource>(v: T, indices: ArrayLike<number>, 
     return { ...v, data: gather(v.data, rowSize, indices), shape: [indices.length, ...v.shape.slice(1)] } as T;
   }
   if (isTokens(v)) {
-    return { ...v, ids: gather(v.ids, v.shape[1], indices), shape: [indices.length, v.shape[1]] } as T;
+    const rowSize = sizeOf(v.shape.slice(1));
+    return { ...v, ids: gather(v.ids, rowSize, indices), shape: [indices.length, ...v.shape.slice(1)] } as T;
   }
   return gather(v as RowArray | readonly unknown[], 1, indices) as T;
 }
@@ -103,15 +104,18 @@ export function sliceRows<T extends RowSource>(v: T, start: number, end?: number
   return takeRows(v, idx, argument);
 }
 
+/** A dataset as named fields cut together, e.g. `{ x, y, lengths }`; undefined fields are carried as they are. */
+export type RowRecord = Readonly<Record<string, RowSource | undefined>>;
+
 /** Checks that every field of a record has the same number of rows and returns it. */
-export function recordRowCount(data: Readonly<Record<string, RowSource>>, argument = 'data'): number {
+export function recordRowCount(data: RowRecord, argument = 'data'): number {
   if (data === null || typeof data !== 'object') fail('INVALID_ARGUMENT', argument, 'an object of row sources such as { x, y, lengths }', data);
-  const keys = Object.keys(data);
-  if (keys.length === 0) fail('INVALID_ARGUMENT', argument, 'at least one field such as x', describe(keys));
+  const keys = Object.keys(data).filter((k) => data[k] !== undefined);
+  if (keys.length === 0) fail('INVALID_ARGUMENT', argument, 'at least one field such as x', describe(Object.keys(data)));
   let n = -1;
   let first = '';
   for (const k of keys) {
-    const m = rowCount(data[k], `${argument}.${k}`);
+    const m = rowCount(data[k]!, `${argument}.${k}`);
     if (n < 0) {
       n = m;
       first = k;
@@ -122,8 +126,11 @@ export function recordRowCount(data: Readonly<Record<string, RowSource>>, argume
   return n;
 }
 
-export function takeRecordRows<T extends Readonly<Record<string, RowSource>>>(data: T, indices: ArrayLike<number>, argument = 'data'): T {
-  const out: Record<string, RowSource> = {};
-  for (const k of Object.keys(data)) out[k] = takeRows(data[k], indices, `${argument}.${k}`);
+export function takeRecordRows<T extends RowRecord>(data: T, indices: ArrayLike<number>, argument = 'data'): T {
+  const out: Record<string, RowSource | undefined> = {};
+  for (const k of Object.keys(data)) {
+    const v = data[k];
+    out[k] = v === undefined ? undefined : takeRows(v, indices, `${argument}.${k}`);
+  }
   return out as T;
 }

@@ -1,5 +1,5 @@
 import { RnnkitError, fail } from '../errors.js';
-import type { RowSource } from './rows.js';
+import type { RowRecord, RowSource } from './rows.js';
 import { recordRowCount, rowCount, takeRecordRows, takeRows } from './rows.js';
 import { shuffledIndices } from './batches.js';
 
@@ -28,9 +28,9 @@ export interface Split<T> {
   validation: T;
 }
 
-type Splittable = RowSource | Readonly<Record<string, RowSource>>;
+type Splittable = RowSource | RowRecord;
 
-function isRecord(v: unknown): v is Readonly<Record<string, RowSource>> {
+function isRecord(v: unknown): v is RowRecord {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !('shape' in v);
 }
 
