@@ -1,0 +1,124 @@
+import { Model } from '@rnnkit/core';
+import type { CaseData, ConformanceCase, ReferenceResult } from '@rnnkit/core/testing';
+import { FORWARD_TOLERANCE, scaledError } from '@rnnkit/core/testing';
+import type * as OrtNs from 'onnxruntime-node';
+import type { OnnxRow } from '../conformance.js';
+import type { Ort, Tools } from '../discover.js';
+import { firstLine } from '../packages.js';
+import type { TimingOptions, TimingStats } from '../timing.js';
+import { measure } from '../timing.js';
+import type { Workload } from '../workload.js';
+import { maxAbsDiff, workloadModel } from '../workload.js';
+
+/**
+ * onnxruntime-node as an oracle and an anchor: the model rnnkit exports (native ONNX
+ * RNN/LSTM/GRU operators) runs in ORT's CPU provider. Graph inputs and outputs follow
+ * @rnnkit/onnx-export's names: `input`, optional `lengths`/`h0`/`c0`; `output`, `h_n`, `c_n`.
+ */
+
+type Session = OrtNs.InferenceSession;
+
+async function session(ort: Ort, bytes: Uint8Array, threads: number): Promise<Session> {
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+}
+
+/** A model of one recurrent layer holding a conformance case's parameters. */
+function caseModel(c: ConformanceCase, d: CaseData): Model {
+  const params = new Map([...d.params].map(([k, v]) => [`0.${k}`, v.slice()]));
+  return new Model({ format: 'rnnkit.model', version: 1, seed: c.seed, layers: [c.spec] }, params);
+}
+
+/** Exports the case, runs it in ORT (1 thread) and compares output, h_n and c_n with the float64 reference. */
+export async function checkOnnxCase(tools: Tools, c: ConformanceCase, d: CaseData, ref: ReferenceResult): Promise<OnnxRow> {
+  const ort = tools.ort!;
+  const t0 = performance.now();
+  const variant = c.name.split(' ')[0];
+  try {
+    const bytes = await tools.exportOnnx!(caseModel(c, d), { lengths: Boolean(c.lengths), initialState: c.initialState });
+    const s = await session(ort, bytes, 1);
+    const feeds: Record<string, OrtNs.Tensor> = {};
+    for (const name of s.inputNames) {
+      if (name === 'lengths') feeds[name] = new ort.Tensor('int32', Int32Array.from(c.lengths!), [c.B]);
+      else if (name === 'h0') feeds[name] = new ort.Tensor('float32', d.h0!, d.stateShape);
+      else if (name === 'c0') feeds[name] = new ort.Tensor('float32', d.c0!, d.stateShape);
+      else feeds[name] = new ort.Tensor('float32', d.x, d.xShape);
+    }
+    const out = await s.run(feeds);
+    const compared: string[] = [];
+    let error = 0;
+    const cmp = (name: string, r: Float64Array | undefined) => {
+      const t = out[name];
+      if (!t || !r) return;
+      compared.push(name);
+      error = Math.max(error, scaledError(t.data as Float32Array, r));
+    };
+    cmp('output', ref.output);
+    cmp('h_n', ref.hN);
+    cmp('c_n', ref.cN);
+    await s.release();
+    if (compared.length === 0) throw new Error(`no known output among ${s.outputNames.join(', ')}`);
+    return { case: c.name, variant, error, compared, pass: error <= FORWARD_TOLERANCE, ms: performance.now() - t0 };
+  } catch (e) {
+    return { case: c.name, variant, error: Infinity, compared: [], pass: false, ms: performance.now() - t0, failure: firstLine(e) };
+  }
+}
+
+export interface AnchorRun {
+  anchor: string;
+  task: 'forward' | 'train';
+  stats?: TimingStats;
+  /** Largest |anchor output − comparison output| on this workload. */
+  check?: { against: string; maxAbsDiff: number };
+  failure?: string;
+  note?: string;
+}
+
+/**
+ * Inference timing of the exported workload model in ORT at each intra-op thread count. One
+ * run = session.run on prebuilt input tensors, output on the host. `compare` is an output of
+ * the same workload from an rnnkit backend ([B, T, H]), when one ran.
+ */
+export async function onnxruntimeSpeed(
+  tools: Tools,
+  w: Workload,
+  threads: readonly number[],
+  timing: TimingOptions,
+  compare?: { label: string; output: Float32Array },
+): Promise<AnchorRun[]> {
+  const ort = tools.ort!;
+  let bytes: Uint8Array;
+  try {
+    bytes = await tools.exportOnnx!(workloadModel(w));
+  } catch (e) {
+    return threads.map((n) => ({ anchor: `onnxruntime ${n}t`, task: 'forward' as const, failure: `export failed: ${firstLine(e)}` }));
+  }
+  const { B, T, D } = w.shape;
+  const runs: AnchorRun[] = [];
+  for (const n of threads) {
+    const anchor = `onnxruntime ${n}t`;
+    try {
+      const s = await session(ort, bytes, n);
+      const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', w.x, [B, T, D]) };
+      let last: Float32Array | undefined;
+      const stats = await measure(async () => {
+        const out = await s.run(feeds);
+        last = out.output.data as Float32Array;
+      }, timing);
+      await s.release();
+      runs.push({
+        anchor,
+        task: 'forward',
+        stats,
+        ...(compare && last ? { check: { against: compare.label, maxAbsDiff: maxAbsDiff(last, compare.output) } } : {}),
+      });
+    } catch (e) {
+      runs.push({ anchor, task: 'forward', failure: firstLine(e) });
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,134 @@
+import type { Backend } from '@rnnkit/core';
+import { withDeadline } from './guard.js';
+import { firstLine, loadPackage } from './packages.js';
+
+/**
+ * Which backends and outside engines can run here. Every backend package is imported
+ * dynamically, so one that is missing, unbuilt or can't start (no WebGPU adapter, no tfjs-node
+ * binary) is reported with its reason and the bench goes on with the rest.
+ */
+
+export const BACKEND_NAMES = ['cpu', 'webgpu', 'tfjs'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+interface Candidate {
+  name: BackendName;
+  pkg: string;
+  /** `create…Backend(options)` export. */
+  createExport: string;
+  /** `BackendDefinition` export, used when the create function is absent. */
+  definitionExport: string;
+}
+
+const CANDIDATES: Record<BackendName, Candidate> = {
+  cpu: { name: 'cpu', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend' },
+  webgpu: { name: 'webgpu', pkg: '@rnnkit/backend-webgpu', createExport: 'createWebgpuBackend', definitionExport: 'webgpuBackend' },
+  tfjs: { name: 'tfjs', pkg: '@rnnkit/backend-tfjs', createExport: 'createTfjsBackend', definitionExport: 'tfjsBackend' },
+};
+
+export interface BackendStatus {
+  name: BackendName;
+  package: string;
+  version?: string;
+  available: boolean;
+  /** What actually runs (`info().engine`), e.g. `cpu-js`, `tfjs-wasm`, `webgpu (llvmpipe)`. */
+  engine?: string;
+  /** Everything `info()` said. */
+  info?: Record<string, unknown>;
+  /** Why it is not available. */
+  reason?: string;
+  startMs?: number;
+}
+
+export interface DiscoveredBackend {
+  status: BackendStatus;
+  backend?: Backend;
+}
+
+export interface DiscoverOptions {
+  /** tfjs engine to force; default: the backend's own order (node → wasm → cpu). */
+  tfjsEngine?: 'node' | 'wasm' | 'cpu';
+  /** How long a backend may take to start before it counts as unavailable. */
+  startTimeoutMs?: number;
+}
+
+/** Backend labels in tables: the name plus the engine when it says more (`tfjs (tfjs-wasm)`). */
+export function backendLabel(s: BackendStatus): string {
+  return s.engine && s.engine !== s.name ? `${s.name} (${s.engine})` : s.name;
+}
+
+export async function discoverBackend(name: BackendName, opts: DiscoverOptions = {}): Promise<DiscoveredBackend> {
+  const c = CANDIDATES[name];
+  const base: BackendStatus = { name, package: c.pkg, available: false };
+  const loaded = await loadPackage(c.pkg);
+  if (!loaded.ok) return { status: { ...base, ...(loaded.version ? { version: loaded.version } : {}), reason: loaded.reason } };
+  const mod = loaded.module;
+  const status: BackendStatus = { ...base, version: loaded.version };
+  type Create = (options?: unknown) => Promise<Backend>;
+  const def = mod[c.definitionExport] as { create?: Create } | undefined;
+  const create: Create | undefined =
+    typeof mod[c.createExport] === 'function' ? (mod[c.createExport] as Create) : typeof def?.create === 'function' ? def.create.bind(def) : undefined;
+  if (!create) {
+    return { status: { ...status, reason: `${c.pkg} exports neither ${c.createExport}() nor ${c.definitionExport}.create() yet` } };
+  }
+  const options = name === 'tfjs' && opts.tfjsEngine ? { engine: opts.tfjsEngine } : undefined;
+  const t0 = performance.now();
+  try {
+    const backend = await withDeadline(options ? create(options) : create(), opts.startTimeoutMs ?? 30_000, `starting the ${name} backend`);
+    const info = backend.info() as unknown as Record<string, unknown>;
+    return {
+      backend,
+      status: { ...status, available: true, engine: String(info.engine ?? name), info, startMs: performance.now() - t0 },
+    };
+  } catch (e) {
+    return { status: { ...status, reason: firstLine(e) } };
+  }
+}
+
+/** Starts every asked backend, one after another (tfjs and webgpu load native code). */
+export async function discoverBackends(names: readonly BackendName[], opts: DiscoverOptions = {}): Promise<DiscoveredBackend[]> {
+  const out: DiscoveredBackend[] = [];
+  for (const n of names) out.push(await discoverBackend(n, opts));
+  return out;
+}
+
+export interface ToolStatus {
+  name: string;
+  package: string;
+  version?: string;
+  available: boolean;
+  reason?: string;
+  /** Extra facts, e.g. the tfjs engine the layers run on. */
+  detail?: string;
+}
+
+export type Ort = typeof import('onnxruntime-node');
+export type ExportOnnx = (model: unknown, options?: Record<string, unknown>) => Uint8Array | Promise<Uint8Array>;
+
+export interface Tools {
+  exportOnnx?: ExportOnnx;
+  ort?: Ort;
+  statuses: ToolStatus[];
+}
+
+/** The exporter and onnxruntime-node. tfjs-layers is started by its anchor (it needs the engine). */
+export async function discoverTools(): Promise<Tools> {
+  const statuses: ToolStatus[] = [];
+  const tools: Tools = { statuses };
+  const exp = await loadPackage('@rnnkit/onnx-export');
+  if (exp.ok && typeof exp.module.exportOnnx === 'function') {
+    tools.exportOnnx = exp.module.exportOnnx as ExportOnnx;
+    statuses.push({ name: 'onnx-export', package: '@rnnkit/onnx-export', version: exp.version, available: true });
+  } else {
+    const reason = exp.ok ? '@rnnkit/onnx-export does not export exportOnnx() yet' : exp.reason;
+    statuses.push({ name: 'onnx-export', package: '@rnnkit/onnx-export', ...(exp.version ? { version: exp.version } : {}), available: false, reason });
+  }
+  const ort = await loadPackage<Ort>('onnxruntime-node');
+  if (ort.ok) {
+    tools.ort = ort.module;
+    statuses.push({ name: 'onnxruntime-node', package: 'onnxruntime-node', version: ort.version, available: true });
+  } else {
+    statuses.push({ name: 'onnxruntime-node', package: 'onnxruntime-node', ...(ort.version ? { version: ort.version } : {}), available: false, reason: ort.reason });
+  }
+  return tools;
+}

@@ -1,0 +1,138 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchAndWrite, configFrom, program } from '../src/cli.js';
+import type { CliOptions } from '../src/cli.js';
+import { BACKEND_NAMES, discoverBackends } from '../src/discover.js';
+import type { BenchReport } from '../src/report/json.js';
+import { renderTerminal } from '../src/report/terminal.js';
+
+/**
+ * Smoke test: the bench runs end to end in --tiny mode and writes reports of the documented
+ * structure. Structure only: no assertion here depends on how fast anything ran.
+ */
+
+const out = mkdtempSync(join(tmpdir(), 'rnnkit-bench-'));
+let report: BenchReport;
+let files: string[];
+
+function options(argv: string[]): CliOptions {
+  const p = program()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  p.parse(['node', 'rnnkit-bench', ...argv]);
+  return p.opts<CliOptions>();
+}
+
+beforeAll(async () => {
+  // cpu only: the other backends may be unbuilt or slow here; discovery of all of them is tested below.
+  const cfg = configFrom(options(['--tiny', '--backends', 'cpu', '--out', out, '--quiet']));
+  ({ report, files } = await benchAndWrite(cfg, { quiet: true }));
+});
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('bench --tiny', () => {
+  it('writes bench.json, bench.html and bench.md into --out', () => {
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['bench.html', 'bench.json', 'bench.md']);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+  });
+
+  it('JSON has the machine, versions, statuses and every section', () => {
+    const j = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
+    expect(j.schema).toBe('rnnkit.bench/1');
+    expect(j.mode).toBe('tiny');
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['startedAt', 'finishedAt', 'durationS', 'config', 'machine', 'versions', 'backends', 'tools', 'conformance', 'speed']));
+    expect(Object.keys(j.machine)).toEqual(expect.arrayContaining(['cpuModel', 'cores', 'memoryGiB', 'node', 'os']));
+    expect(j.versions['@rnnkit/core']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(j.backends).toHaveLength(1);
+    const cpu = j.backends[0];
+    expect(cpu.name).toBe('cpu');
+    // Either it ran, or the report says why not.
+    expect(cpu.available ? typeof cpu.engine : typeof cpu.reason).toBe('string');
+    expect(j.tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['onnx-export', 'onnxruntime-node', 'tfjs-layers']));
+    for (const t of j.tools) expect(t.available || typeof t.reason === 'string').toBe(true);
+  });
+
+  it('conformance rows carry errors, tolerances and pass/fail', () => {
+    const c = report.conformance!;
+    expect(c.tolerances.forward).toBeGreaterThan(0);
+    expect(c.tolerances.gradient).toBeGreaterThan(0);
+    expect(c.totalCases).toBeGreaterThan(c.rows.length);
+    if (report.backends[0].available) {
+      expect(c.rows).toHaveLength(4);
+      for (const r of c.rows) expect(Object.keys(r)).toEqual(expect.arrayContaining(['case', 'backend', 'forwardError', 'gradError', 'pass']));
+      expect(c.summary).toHaveLength(1);
+    }
+    if (c.onnx.available) expect(c.onnx.rows).toHaveLength(4);
+    else expect(typeof c.onnx.reason).toBe('string');
+  });
+
+  it('speed rows carry median, min, max, steps/s and GFLOPS for forward and training', () => {
+    const rows = report.speed!.rows;
+    expect(rows.length).toBeGreaterThan(0);
+    const done = rows.filter((r) => r.medianMs !== undefined);
+    for (const r of done) {
+      expect(r.minMs!).toBeLessThanOrEqual(r.medianMs!);
+      expect(r.maxMs!).toBeGreaterThanOrEqual(r.medianMs!);
+      expect(r.stepsPerSec).toBeGreaterThan(0);
+      expect(r.gflops).toBeGreaterThan(0);
+      expect(r.flops).toBeGreaterThan(0);
+    }
+    for (const r of rows.filter((x) => x.medianMs === undefined)) expect(typeof r.failure).toBe('string');
+    if (report.backends[0].available) {
+      const cpu = rows.filter((r) => r.kind === 'backend' && r.series === 'standard');
+      expect(cpu.map((r) => r.task).sort()).toEqual(['forward', 'train']);
+    }
+    expect(new Set(rows.map((r) => r.series))).toEqual(new Set(['standard', 'T', 'H']));
+  });
+
+  it('HTML is self-contained with SVG charts and no network references', () => {
+    const html = readFileSync(join(out, 'bench.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).toContain('Conformance');
+    expect(html).toContain('Speed');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']https?:/);
+  });
+
+  it('the terminal report names the machine and every section', () => {
+    const text = renderTerminal(report);
+    expect(text).toContain('Machine:');
+    expect(text).toContain('Conformance:');
+    expect(text).toContain('Speed (standard shapes)');
+  });
+});
+
+describe('discovery', () => {
+  it('reports every backend as started or with the reason it is missing', async () => {
+    const found = await discoverBackends(BACKEND_NAMES);
+    try {
+      expect(found.map((f) => f.status.name)).toEqual([...BACKEND_NAMES]);
+      for (const f of found) {
+        if (f.status.available) expect(f.backend).toBeDefined();
+        else expect(f.status.reason).toMatch(/\S/);
+      }
+    } finally {
+      for (const f of found) f.backend?.destroy();
+    }
+  });
+});
+
+describe('flags', () => {
+  it('quick is the default; --full and --tiny choose the others; flags narrow', () => {
+    expect(configFrom(options([])).mode).toBe('quick');
+    expect(configFrom(options(['--full'])).shapes).toHaveLength(4);
+    const c = configFrom(options(['--backends', 'cpu,tfjs', '--cells', 'gru', '--shapes', '1', '64,32,16,8', '--no-series', '--no-train']));
+    expect(c.backends).toEqual(['cpu', 'tfjs']);
+    expect(c.cells).toEqual(['gru']);
+    expect(c.shapes).toEqual([
+      { D: 32, H: 128, T: 128, B: 1 },
+      { D: 64, H: 32, T: 16, B: 8 },
+    ]);
+    expect(c.series).toBeUndefined();
+    expect(c.speed.training).toBe(false);
+    expect(() => options(['--backends', 'cuda'])).toThrow(/cuda/);
+  });
+});
