@@ -71,6 +71,10 @@ describe('model graph', () => {
     }
   });
 
+  it('recurrent layers of one model share batchFirst', () => {
+    expect(codeOf(() => sequential([lstm({ inputSize: 1, hiddenSize: 2 }), gru({ hiddenSize: 2, batchFirst: false })]))).toBe('INVALID_SPEC');
+  });
+
   it('embedding must come first; select must follow a recurrent layer', () => {
     expect(codeOf(() => sequential([lstm({ inputSize: 1, hiddenSize: 2 }), embedding({ numEmbeddings: 3, embeddingDim: 2 })]))).toBe('INVALID_SPEC');
     expect(codeOf(() => sequential([linear({ inFeatures: 2, outFeatures: 2 }), lastStep()]))).toBe('INVALID_SPEC');

@@ -52,6 +52,12 @@ export function validateModelSpec(spec: ModelSpec): void {
         break;
       case 'recurrent':
         validateRecurrentSpec(layer, at);
+        {
+          const firstRec = spec.layers.find((l) => l.type === 'recurrent') as RecurrentSpec;
+          if (layer.batchFirst !== firstRec.batchFirst) {
+            specError(`${at}.batchFirst`, `${firstRec.batchFirst} (every recurrent layer of a model shares one layout)`, layer.batchFirst);
+          }
+        }
         if (flow.kind === 'vec') specError(`${at}.type`, 'a recurrent layer to follow a sequence, not a single step', layer.type);
         if (flow.features !== -1 && flow.features !== layer.inputSize) {
           specError(`${at}.inputSize`, `${flow.features} (the previous layer's output size)`, layer.inputSize);

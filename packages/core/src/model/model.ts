@@ -240,6 +240,16 @@ export class Model {
     stateArg(opts.h0, 'h0');
     stateArg(opts.c0, 'c0');
     let checked = { T: 0, B: 0 } as { T: number; B: number; lengths?: Int32Array };
+    // Linear layers before the first recurrent layer map features step by step.
+    for (const l of this.spec.layers) {
+      if (l.type === 'recurrent') break;
+      if (l.type !== 'linear') continue;
+      const F = flowShape[flowShape.length - 1];
+      if (F !== l.inFeatures) {
+        throw new RnnkitError('SHAPE_MISMATCH', `input: expected ${l.inFeatures} features in the last axis, got shape ${formatShape(flowShape)}`, { argument: 'input' });
+      }
+      flowShape = [...flowShape.slice(0, -1), l.outFeatures];
+    }
     if (rec) {
       checked = checkRecurrentInputs(rec, flowShape, {
         ...(opts.lengths !== undefined ? { lengths: opts.lengths } : {}),
