@@ -1,11 +1,15 @@
 import { BACKEND_SPEC_VERSION, RnnkitError, formatShape } from '@rnnkit/core';
 import type {
+  AdamUpdateArgs,
+  AdamUpdateResult,
   Backend,
   BackendInfo,
   RecurrentBackwardArgs,
   RecurrentBackwardResult,
   RecurrentForwardArgs,
   RecurrentForwardResult,
+  SgdUpdateArgs,
+  SgdUpdateResult,
   Shape,
   Tensor,
 } from '@rnnkit/core';
@@ -13,6 +17,7 @@ import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { ENGINE_LABELS } from './engine.js';
 import type { StartedEngine, TfjsEngineKind } from './engine.js';
 import { add } from './kernels/add.js';
+import { adamUpdate } from './kernels/adamUpdate.js';
 import { addRowVector } from './kernels/addRowVector.js';
 import { affine } from './kernels/affine.js';
 import { clip } from './kernels/clip.js';
@@ -33,6 +38,7 @@ import { relu } from './kernels/relu.js';
 import { reluBackward } from './kernels/reluBackward.js';
 import { reshape } from './kernels/reshape.js';
 import { scatterAddRows } from './kernels/scatterAddRows.js';
+import { sgdUpdate } from './kernels/sgdUpdate.js';
 import { sigmoid } from './kernels/sigmoid.js';
 import { sigmoidBackward } from './kernels/sigmoidBackward.js';
 import { sliceColumns } from './kernels/sliceColumns.js';
@@ -248,13 +254,19 @@ export class TfjsBackend implements Backend {
     return softmax(this, a);
   }
 
-  // ---- fused recurrent kernels --------------------------------------------------------------
+  // ---- fused kernels: recurrent layers and optimizer updates ------------------------------
 
   recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult {
     return recurrentForward(this, args);
   }
   recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult {
     return recurrentBackward(this, args);
+  }
+  sgdUpdate(args: SgdUpdateArgs): SgdUpdateResult {
+    return sgdUpdate(this, args);
+  }
+  adamUpdate(args: AdamUpdateArgs): AdamUpdateResult {
+    return adamUpdate(this, args);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -27,30 +27,6 @@ for (const [cell, gruResetAfter] of [
 }
 const label = (v: Variant) => `${v.cell}${v.cell === 'gru' ? (v.gruResetAfter ? ' reset-after' : ' reset-before') : ''} bias=${v.bias}${v.lengths ? ' lengths' : ''}${v.h0 ? ' h0' : ''}`;
 
-/**
- * The backend with dispose() deferred to flush(). Core's composite GRU reset-after forward puts
- * `gruAux` (a slice of the recurrent GEMM output) in both its temporary and its kept scope, so
- * it disposes a tensor that backward still reads; a backend whose handles really die on dispose
- * (this one) then fails in the composite backward. Deferring lets the numbers be compared.
- */
-function deferDisposal(be: TfjsBackend): { backend: TfjsBackend; flush(): void } {
-  const pending = new Set<Tensor>();
-  const backend = new Proxy(be, {
-    get(target, key, receiver) {
-      if (key === 'dispose') return (t: Tensor) => void pending.add(t);
-      const v = Reflect.get(target, key, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return {
-    backend,
-    flush() {
-      for (const t of pending) be.dispose(t);
-      pending.clear();
-    },
-  };
-}
-
 /** Uploads one layer-direction's inputs; `held` collects every handle for disposal. */
 function makeArgs(be: TfjsBackend, v: Variant, T: number, B: number, D: number, H: number, seed: number, held: Tensor[]): RecurrentForwardArgs {
   const G = gateCount(v.cell);
@@ -94,13 +70,11 @@ describe.each(ENGINES)('fused recurrent kernels on tfjs-%s agree with core compo
     held.push(dy, dhN, ...(dcN ? [dcN] : []));
 
     const fused = be.recurrentForward(args);
-    const lazy = deferDisposal(be);
-    const comp = compositeRecurrentForward(lazy.backend, args);
+    const comp = compositeRecurrentForward(be, args);
     const gF = be.recurrentBackward({ forward: args, saved: fused.saved!, dy, dhN, ...(dcN ? { dcN } : {}) });
-    const gC = compositeRecurrentBackward(lazy.backend, { forward: args, saved: comp.saved!, dy, dhN, ...(dcN ? { dcN } : {}) });
+    const gC = compositeRecurrentBackward(be, { forward: args, saved: comp.saved!, dy, dhN, ...(dcN ? { dcN } : {}) });
     fused.saved!.dispose();
     comp.saved!.dispose();
-    lazy.flush();
 
     const pick = (f: typeof fused, g: typeof gF) => ({
       y: f.y,
