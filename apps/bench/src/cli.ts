@@ -12,6 +12,7 @@ import type { BenchReport } from './report/json.js';
 import { writeJson } from './report/json.js';
 import { writeMarkdown } from './report/markdown.js';
 import { renderTerminal } from './report/terminal.js';
+import type { RunOptions } from './run.js';
 import { runBench } from './run.js';
 
 /** `rnnkit-bench`: flags → config → run → terminal tables, JSON, HTML and Markdown reports. */
@@ -66,6 +67,7 @@ export interface CliOptions {
   train: boolean;
   out: string;
   quiet?: boolean;
+  inProcess?: boolean;
   strict?: boolean;
 }
 
@@ -89,6 +91,7 @@ export function program(): Command {
     .option('--no-train', 'time inference only')
     .option('--out <dir>', 'folder for bench.json, bench.html and bench.md', DEFAULT_OUT)
     .option('--quiet', 'no progress display')
+    .option('--in-process', 'run the backends in this process (no crash isolation; for debugging)')
     .option('--strict', 'exit 1 when any conformance case fails');
 }
 
@@ -118,7 +121,7 @@ export interface Written {
 }
 
 /** Runs the bench for a config and writes the reports into its out folder. */
-export async function benchAndWrite(cfg: BenchConfig, opts: { quiet?: boolean } = {}): Promise<Written> {
+export async function benchAndWrite(cfg: BenchConfig, opts: RunOptions = {}): Promise<Written> {
   const report = await runBench(cfg, opts);
   const files = [writeJson(report, cfg.outDir), await writeHtml(report, cfg.outDir), writeMarkdown(report, cfg.outDir)];
   return { report, files };
@@ -134,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     p.error((e as Error).message);
   }
-  const { report, files } = await benchAndWrite(cfg!, { ...(o.quiet ? { quiet: true } : {}) });
+  const { report, files } = await benchAndWrite(cfg!, { ...(o.quiet ? { quiet: true } : {}), ...(o.inProcess ? { inProcess: true } : {}) });
   process.stdout.write(`\n${renderTerminal(report)}\n\nReports: ${files.join(', ')}\n`);
   const failed = (report.conformance?.rows.some((r) => !r.pass) ?? false) || (report.conformance?.onnx.rows.some((r) => !r.pass) ?? false);
   return o.strict && failed ? 1 : 0;

@@ -3,8 +3,7 @@ import type { ConformanceCase } from '@rnnkit/core/testing';
 import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, caseData, conformanceCases, referenceFor, runConformanceCase } from '@rnnkit/core/testing';
 import { checkOnnxCase } from './anchors/onnxruntime.js';
 import type { BenchConfig } from './config.js';
-import type { DiscoveredBackend, Tools } from './discover.js';
-import { backendLabel } from './discover.js';
+import type { Tools } from './discover.js';
 import { withDeadline } from './guard.js';
 import { firstLine } from './packages.js';
 import type { Progress } from './progress.js';
@@ -85,16 +84,17 @@ export function variantOf(c: ConformanceCase): string {
 }
 
 /** A case that takes longer than this on a backend counts as a hang; the backend's remaining cases are skipped. */
-const CASE_DEADLINE_MS = 120_000;
+export const CASE_DEADLINE_MS = 120_000;
 
-async function runOne(be: Backend, label: string, c: ConformanceCase): Promise<ConformanceRow> {
+export async function runCase(be: Backend, label: string, c: ConformanceCase): Promise<ConformanceRow> {
+  referenceFor(c); // memoized; computed here so the deadline covers only the backend's work
   const t0 = performance.now();
   const variant = variantOf(c);
   try {
     const r = await withDeadline(runConformanceCase(be, c), CASE_DEADLINE_MS, `case "${c.name}"`);
     return { case: c.name, variant, backend: label, forwardError: r.forwardError, gradError: r.gradError, worstGradient: r.worstGradient, leakedTensors: r.leakedTensors, pass: r.pass, ms: performance.now() - t0 };
   } catch (e) {
-    return { case: c.name, variant, backend: label, forwardError: Infinity, gradError: Infinity, worstGradient: '', leakedTensors: 0, pass: false, ms: performance.now() - t0, error: firstLine(e) };
+    return { ...failedRow(c, label, firstLine(e)), ms: performance.now() - t0 };
   }
 }
 
@@ -112,45 +112,37 @@ function summarize(rows: ConformanceRow[], backend: string): ConformanceSummary 
   };
 }
 
-export async function runConformance(cfg: BenchConfig, backends: DiscoveredBackend[], tools: Tools, progress: Progress): Promise<ConformanceReport> {
-  const { cases, total } = selectCases(cfg.conformance.cases);
-  const live = backends.filter((b) => b.backend);
-  const onnxOn = cfg.conformance.onnx && !!tools.exportOnnx && !!tools.ort;
-  const onnxReason = !cfg.conformance.onnx
-    ? 'turned off (--no-onnx)'
-    : !tools.exportOnnx
-      ? tools.statuses.find((s) => s.name === 'onnx-export')?.reason
-      : !tools.ort
-        ? tools.statuses.find((s) => s.name === 'onnxruntime-node')?.reason
-        : undefined;
-  const rows: ConformanceRow[] = [];
-  const onnxRows: OnnxRow[] = [];
-  const stalled = new Map<string, string>();
-  progress.phase('conformance', cases.length * (live.length + (onnxOn ? 1 : 0)));
+export function caseId(c: ConformanceCase): string {
+  return `conformance:${c.name}`;
+}
+
+/** A row for a case that produced no numbers (skipped, or it crashed the backend's process). */
+export function failedRow(c: ConformanceCase, backend: string, error: string): ConformanceRow {
+  return { case: c.name, variant: variantOf(c), backend, forwardError: Infinity, gradError: Infinity, worstGradient: '', leakedTensors: 0, pass: false, ms: 0, error };
+}
+
+export function onnxUnavailableReason(cfg: BenchConfig, tools: Tools): string | undefined {
+  if (!cfg.conformance.onnx) return 'turned off (--no-onnx)';
+  if (!tools.exportOnnx) return tools.statuses.find((s) => s.name === 'onnx-export')?.reason ?? 'onnx-export unavailable';
+  if (!tools.ort) return tools.statuses.find((s) => s.name === 'onnxruntime-node')?.reason ?? 'onnxruntime-node unavailable';
+  return undefined;
+}
+
+/** Each selected case exported to ONNX and run in onnxruntime-node against the float64 reference. */
+export async function runOnnxChecks(cfg: BenchConfig, tools: Tools, progress: Progress): Promise<OnnxRow[]> {
+  if (onnxUnavailableReason(cfg, tools)) return [];
+  const { cases } = selectCases(cfg.conformance.cases);
+  progress.phase('onnx check', cases.length);
+  const rows: OnnxRow[] = [];
   for (const c of cases) {
-    // The first case on any backend computes (and memoizes) the reference and its finite differences.
-    referenceFor(c);
-    for (const b of live) {
-      const label = backendLabel(b.status);
-      progress.tick(`${label}: ${c.name}`);
-      const why = stalled.get(label);
-      if (why) {
-        rows.push({ case: c.name, variant: variantOf(c), backend: label, forwardError: Infinity, gradError: Infinity, worstGradient: '', leakedTensors: 0, pass: false, ms: 0, error: `skipped: ${why}` });
-        continue;
-      }
-      const row = await runOne(b.backend!, label, c);
-      if (row.error?.includes('did not finish within')) {
-        stalled.set(label, `the backend hung earlier (${row.error})`);
-        progress.note(`${label}: ${row.error}; skipping its remaining cases`);
-      }
-      rows.push(row);
-    }
-    if (onnxOn) {
-      progress.tick(`onnxruntime: ${c.name}`);
-      onnxRows.push(await checkOnnxCase(tools, c, caseData(c), referenceFor(c)));
-    }
+    progress.tick(c.name);
+    rows.push(await checkOnnxCase(tools, c, caseData(c), referenceFor(c)));
   }
-  const labels = live.map((b) => backendLabel(b.status));
+  return rows;
+}
+
+export function conformanceReport(cfg: BenchConfig, rows: ConformanceRow[], labels: string[], onnxRows: OnnxRow[], onnxReason: string | undefined): ConformanceReport {
+  const { total } = selectCases(cfg.conformance.cases);
   const onnxSummary = onnxRows.length
     ? {
         cases: onnxRows.length,
@@ -164,7 +156,7 @@ export async function runConformance(cfg: BenchConfig, backends: DiscoveredBacke
     selection: SELECTION_TEXT[cfg.conformance.cases],
     totalCases: total,
     rows,
-    summary: labels.map((l) => summarize(rows, l)),
-    onnx: { available: onnxOn, ...(onnxReason ? { reason: onnxReason } : {}), rows: onnxRows, ...(onnxSummary ? { summary: onnxSummary } : {}) },
+    summary: labels.filter((l) => rows.some((r) => r.backend === l)).map((l) => summarize(rows, l)),
+    onnx: { available: !onnxReason, ...(onnxReason ? { reason: onnxReason } : {}), rows: onnxRows, ...(onnxSummary ? { summary: onnxSummary } : {}) },
   };
 }

@@ -38,6 +38,8 @@ export interface BackendStatus {
   /** Why it is not available. */
   reason?: string;
   startMs?: number;
+  /** Set when the backend's process crashed during the run (it was restarted to go on). */
+  crashes?: string[];
 }
 
 export interface DiscoveredBackend {
@@ -52,9 +54,15 @@ export interface DiscoverOptions {
   startTimeoutMs?: number;
 }
 
-/** Backend labels in tables: the name plus the engine when it says more (`tfjs (tfjs-wasm)`). */
+/**
+ * Backend labels in tables: the name plus a short engine (`cpu (cpu-js)`, `tfjs (tfjs-wasm)`,
+ * `webgpu (llvmpipe)`); the full engine text stays in the status.
+ */
 export function backendLabel(s: BackendStatus): string {
-  return s.engine && s.engine !== s.name ? `${s.name} (${s.engine})` : s.name;
+  if (!s.engine || s.engine === s.name) return s.name;
+  let e = s.engine.startsWith(`${s.name} `) ? s.engine.slice(s.name.length + 1) : s.engine;
+  e = e.replace(/^\(/, '').split(/[:;,)]/)[0].trim().slice(0, 24);
+  return e ? `${s.name} (${e})` : s.name;
 }
 
 export async function discoverBackend(name: BackendName, opts: DiscoverOptions = {}): Promise<DiscoveredBackend> {

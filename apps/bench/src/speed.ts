@@ -1,20 +1,19 @@
-import type { Model, Tensor } from '@rnnkit/core';
-import { sgd, supervised, trainStep } from '@rnnkit/core';
+import type { Backend, Model, Tensor } from '@rnnkit/core';
+import { runRecurrent, sgd, supervised, trainStep } from '@rnnkit/core';
 import type { AnchorRun } from './anchors/onnxruntime.js';
 import { onnxruntimeSpeed } from './anchors/onnxruntime.js';
 import type { TfjsLayers } from './anchors/tfjs_layers.js';
 import { checkTfjsLayers, tfjsLayersSpeed } from './anchors/tfjs_layers.js';
 import type { BenchConfig, BenchShape, SpeedCell } from './config.js';
 import { shapeLabel } from './config.js';
-import type { DiscoveredBackend, Tools } from './discover.js';
-import { backendLabel } from './discover.js';
+import type { Tools } from './discover.js';
 import { withDeadline } from './guard.js';
 import { firstLine } from './packages.js';
 import type { Progress } from './progress.js';
 import type { TimingOptions, TimingStats } from './timing.js';
 import { measure } from './timing.js';
 import type { Task, Workload } from './workload.js';
-import { flops, makeWorkload, maxAbsDiff, workloadModel } from './workload.js';
+import { flops, lastStep, makeWorkload, maxAbsDiff, workloadModel } from './workload.js';
 
 /**
  * Speed: inference and one training step (forward + BPTT + SGD update) of one recurrent layer,
@@ -107,16 +106,48 @@ function row(w: Workload, series: Series, engine: string, kind: SpeedRow['kind']
   };
 }
 
-async function backendRuns(
-  b: DiscoveredBackend,
-  w: Workload,
-  series: Series,
-  timing: TimingOptions,
-  training: boolean,
-  compare: { label: string; output: Float32Array } | undefined,
-): Promise<{ rows: SpeedRow[]; output?: Float32Array }> {
-  const be = b.backend!;
-  const label = backendLabel(b.status);
+/** A speed point: one workload (series, cell, shape), run by every backend and anchor. */
+export interface SpeedPoint {
+  id: string;
+  series: Series;
+  cell: SpeedCell;
+  shape: BenchShape;
+  training: boolean;
+}
+
+export function speedPoints(cfg: BenchConfig): SpeedPoint[] {
+  if (!cfg.speed.enabled) return [];
+  const out: SpeedPoint[] = [];
+  const add = (series: Series, cell: SpeedCell, shape: BenchShape, training: boolean) =>
+    out.push({ id: `speed:${series}:${cell}:${shapeLabel(shape)}`, series, cell, shape, training });
+  for (const cell of cfg.cells) for (const shape of cfg.shapes) add('standard', cell, shape, cfg.speed.training);
+  const s = cfg.series;
+  if (s) {
+    for (const cell of s.cells.filter((c) => cfg.cells.includes(c))) {
+      for (const T of s.T) add('T', cell, { ...s.base, T }, s.training && cfg.speed.training);
+      for (const H of s.H) add('H', cell, { ...s.base, H }, s.training && cfg.speed.training);
+    }
+  }
+  return out;
+}
+
+export function pointWhere(p: SpeedPoint): string {
+  return `${p.cell} ${shapeLabel(p.shape)}${p.series === 'standard' ? '' : ` (${p.series} series)`}`;
+}
+
+export function timingOf(cfg: BenchConfig): TimingOptions {
+  return { warmup: cfg.speed.warmup, repeats: cfg.speed.repeats, budgetMs: cfg.speed.budgetMs };
+}
+
+/** A row for a point a backend did not run (skipped, or it crashed the backend's process). */
+export function failedSpeedRow(cfg: BenchConfig, p: SpeedPoint, engine: string, failure: string): SpeedRow {
+  return row(makeWorkload(p.cell, p.shape, cfg.seed), p.series, engine, 'backend', 'forward', undefined, { failure });
+}
+
+/** Forward and (when asked) training step of one point on one backend; `lastStep` is the forward output's last step [B, H]. */
+export async function backendSpeed(cfg: BenchConfig, be: Backend, label: string, p: SpeedPoint): Promise<{ rows: SpeedRow[]; lastStep?: Float32Array }> {
+  const w = makeWorkload(p.cell, p.shape, cfg.seed);
+  const timing = timingOf(cfg);
   const { B, T, D } = w.shape;
   const rows: SpeedRow[] = [];
   let model: Model | undefined;
@@ -127,123 +158,117 @@ async function backendRuns(
     x = be.upload(w.x, [B, T, D]);
     const m = model;
     const xt = x;
+    // The recurrent layer itself on an uploaded input (Model.forward adds only checks around it).
+    const layerParams = new Map([...m.parameters()].map(([k, v]) => [k.replace(/^0\./, ''), v]));
     try {
       const stats = await withDeadline(
         measure(async () => {
-          const pass = m.forward(xt);
-          output = await be.read(pass.output);
-          pass.dispose();
+          const r = runRecurrent(be, w.spec, layerParams, xt, { training: false });
+          output = await be.read(r.output);
+          for (const t of [r.output, r.hN, r.cN]) if (t) be.dispose(t);
         }, timing),
         deadlineMs(timing),
         `${label} forward`,
       );
-      const check = compare && output ? { check: { against: compare.label, maxAbsDiff: maxAbsDiff(output, compare.output) } } : {};
-      rows.push(row(w, series, label, 'backend', 'forward', stats, check));
+      rows.push(row(w, p.series, label, 'backend', 'forward', stats));
     } catch (e) {
-      rows.push(row(w, series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
+      rows.push(row(w, p.series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
     }
-    if (training) {
+    if (p.training) {
       try {
         const stats = await withDeadline(timeTraining(m, w, timing), deadlineMs(timing), `${label} training step`);
-        rows.push(row(w, series, label, 'backend', 'train', stats));
+        rows.push(row(w, p.series, label, 'backend', 'train', stats));
       } catch (e) {
-        rows.push(row(w, series, label, 'backend', 'train', undefined, { failure: firstLine(e) }));
+        rows.push(row(w, p.series, label, 'backend', 'train', undefined, { failure: firstLine(e) }));
       }
     }
   } catch (e) {
-    rows.push(row(w, series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
+    rows.push(row(w, p.series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
   } finally {
     model?.dispose();
     if (x) be.dispose(x);
   }
-  return { rows, ...(output ? { output } : {}) };
+  return { rows, ...(output ? { lastStep: lastStep(output, w) } : {}) };
 }
 
-function anchorRows(w: Workload, series: Series, runs: AnchorRun[]): SpeedRow[] {
-  return runs.map((r) =>
-    row(w, series, r.anchor, 'anchor', r.task, r.stats, {
-      ...(r.check ? { check: r.check } : {}),
-      ...(r.failure ? { failure: r.failure } : {}),
-      ...(r.note ? { note: r.note } : {}),
-    }),
-  );
+/** Last-step outputs by point id, then by engine, for the cross-engine check. */
+export type LastSteps = Map<string, Map<string, Float32Array>>;
+
+export function keepLastStep(all: LastSteps, pointId: string, engine: string, out: Float32Array | undefined): void {
+  if (!out) return;
+  let m = all.get(pointId);
+  if (!m) all.set(pointId, (m = new Map()));
+  m.set(engine, out);
 }
 
-interface Point {
-  series: Series;
-  cell: SpeedCell;
-  shape: BenchShape;
-  training: boolean;
+export interface AnchorResults {
+  rows: SpeedRow[];
+  anchorChecks: AnchorCheck[];
 }
 
-function points(cfg: BenchConfig): Point[] {
-  const out: Point[] = [];
-  for (const cell of cfg.cells) for (const shape of cfg.shapes) out.push({ series: 'standard', cell, shape, training: cfg.speed.training });
-  const s = cfg.series;
-  if (s) {
-    const cells = s.cells.filter((c) => cfg.cells.includes(c));
-    for (const cell of cells) {
-      for (const T of s.T) out.push({ series: 'T', cell, shape: { ...s.base, T }, training: s.training && cfg.speed.training });
-      for (const H of s.H) out.push({ series: 'H', cell, shape: { ...s.base, H }, training: s.training && cfg.speed.training });
-    }
-  }
-  return out;
-}
-
-export async function runSpeed(cfg: BenchConfig, backends: DiscoveredBackend[], tools: Tools, layers: TfjsLayers | undefined, progress: Progress): Promise<SpeedReport> {
-  const live = backends.filter((b) => b.backend);
+/** onnxruntime-node and tfjs-layers on every point, same weights and inputs as the backends. */
+export async function runAnchors(cfg: BenchConfig, tools: Tools, layers: TfjsLayers | undefined, lastSteps: LastSteps, progress: Progress): Promise<AnchorResults> {
   const ortOn = cfg.anchors.onnxruntime && !!tools.exportOnnx && !!tools.ort;
   const tflOn = cfg.anchors.tfjsLayers && !!layers;
-  const timing: TimingOptions = { warmup: cfg.speed.warmup, repeats: cfg.speed.repeats, budgetMs: cfg.speed.budgetMs };
+  const timing = timingOf(cfg);
   const anchorChecks: AnchorCheck[] = [];
+  const rows: SpeedRow[] = [];
+  const pts = speedPoints(cfg);
+  if (!pts.length || (!ortOn && !tflOn)) return { rows, anchorChecks };
   if (tflOn) {
     for (const cell of cfg.cells) {
+      const label = cell === 'gru' ? 'gru (reset_after=false)' : cell;
       try {
-        anchorChecks.push({ anchor: `tfjs-layers (${layers!.engine})`, cell: cell === 'gru' ? 'gru (reset_after=false)' : cell, maxAbsError: await checkTfjsLayers(layers!, cell, cfg.seed) });
+        anchorChecks.push({ anchor: `tfjs-layers (${layers!.engine})`, cell: label, maxAbsError: await checkTfjsLayers(layers!, cell, cfg.seed) });
       } catch (e) {
         progress.note(`tfjs-layers check for ${cell} failed: ${firstLine(e)}`);
-        anchorChecks.push({ anchor: `tfjs-layers (${layers!.engine})`, cell, maxAbsError: Infinity });
+        anchorChecks.push({ anchor: `tfjs-layers (${layers!.engine})`, cell: label, maxAbsError: Infinity });
       }
     }
   }
-  const pts = points(cfg);
-  const rows: SpeedRow[] = [];
-  const stalled = new Map<string, string>();
-  progress.phase('speed', pts.length * (live.length + (ortOn ? 1 : 0) + (tflOn ? 1 : 0)));
+  progress.phase('anchors', pts.length * ((ortOn ? 1 : 0) + (tflOn ? 1 : 0)));
   for (const p of pts) {
     const w = makeWorkload(p.cell, p.shape, cfg.seed);
-    const where = `${p.cell} ${shapeLabel(p.shape)}${p.series === 'standard' ? '' : ` (${p.series} series)`}`;
-    let compare: { label: string; output: Float32Array } | undefined;
-    for (const b of live) {
-      const label = backendLabel(b.status);
-      progress.tick(`${label} ${where}`);
-      const why = stalled.get(label);
-      if (why) {
-        rows.push(row(w, p.series, label, 'backend', 'forward', undefined, { failure: `skipped: ${why}` }));
-        continue;
+    const add = (runs: AnchorRun[]) => {
+      for (const r of runs) {
+        rows.push(row(w, p.series, r.anchor, 'anchor', r.task, r.stats, { ...(r.failure ? { failure: r.failure } : {}), ...(r.note ? { note: r.note } : {}) }));
+        if (!r.incomparable) keepLastStep(lastSteps, p.id, r.anchor, r.lastStep);
       }
-      const r = await backendRuns(b, w, p.series, timing, p.training, compare);
-      const hung = r.rows.find((x) => x.failure?.includes('did not finish within'));
-      if (hung) {
-        stalled.set(label, `the backend hung earlier (${hung.failure})`);
-        progress.note(`${label}: ${hung.failure}; skipping its remaining measurements`);
-      }
-      rows.push(...r.rows);
-      if (!compare && r.output) compare = { label: backendLabel(b.status), output: r.output };
-    }
+    };
     if (ortOn) {
-      progress.tick(`onnxruntime ${where}`);
-      rows.push(...anchorRows(w, p.series, await onnxruntimeSpeed(tools, w, cfg.anchors.onnxThreads, timing, compare)));
+      progress.tick(`onnxruntime ${pointWhere(p)}`);
+      add(await onnxruntimeSpeed(tools, w, cfg.anchors.onnxThreads, timing));
     }
     if (tflOn) {
-      progress.tick(`tfjs-layers ${where}`);
-      rows.push(...anchorRows(w, p.series, await tfjsLayersSpeed(layers!, w, timing, p.training, compare)));
+      progress.tick(`tfjs-layers ${pointWhere(p)}`);
+      add(await tfjsLayersSpeed(layers!, w, timing, p.training));
     }
   }
+  return { rows, anchorChecks };
+}
+
+/**
+ * Fills each forward row's cross-engine check: max |last-step output − the first engine's| on
+ * the same point, the first engine being the first backend that ran it (else an anchor).
+ */
+export function crossCheck(rows: SpeedRow[], lastSteps: LastSteps, cfg: BenchConfig): void {
+  const pts = new Map(speedPoints(cfg).map((p) => [`${p.series}|${p.cell}|${shapeLabel(p.shape)}`, p.id]));
+  for (const r of rows) {
+    if (r.task !== 'forward' || r.medianMs === undefined) continue;
+    const outs = lastSteps.get(pts.get(`${r.series}|${r.cell}|${r.shapeLabel}`) ?? '');
+    const mine = outs?.get(r.engine);
+    if (!outs || !mine) continue;
+    const first = [...outs.keys()][0];
+    if (first === r.engine) continue;
+    r.check = { against: first, maxAbsDiff: maxAbsDiff(mine, outs.get(first)!) };
+  }
+}
+
+export function speedReport(cfg: BenchConfig, rows: SpeedRow[], anchorChecks: AnchorCheck[]): SpeedReport {
   return {
     trainingStep: "core's trainStep(supervised(model, 'mse'), batch, { optimizer: sgd({ lr: 0.001 }) }): upload of the host batch, forward, MSE loss, BPTT, gradient norm, SGD update, loss read back",
     flopsFormula: 'GEMM flops: forward 2·T·B·G·H·(D+H), G = 1 (rnn_tanh), 4 (lstm), 3 (gru); training step ≈ 3× forward',
-    timing,
+    timing: timingOf(cfg),
     rows,
     anchorChecks,
   };

@@ -75,3 +75,11 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+/** The last step of a batch-first output [B, T, H]: [B, H], what the cross-engine check compares. */
+export function lastStep(output: Float32Array, w: Workload): Float32Array {
+  const { B, T, H } = w.shape;
+  const out = new Float32Array(B * H);
+  for (let b = 0; b < B; b++) out.set(output.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+  return out;
+}

@@ -8,7 +8,7 @@ import { firstLine } from '../packages.js';
 import type { TimingOptions, TimingStats } from '../timing.js';
 import { measure } from '../timing.js';
 import type { Workload } from '../workload.js';
-import { maxAbsDiff, workloadModel } from '../workload.js';
+import { lastStep, workloadModel } from '../workload.js';
 
 /**
  * onnxruntime-node as an oracle and an anchor: the model rnnkit exports (native ONNX
@@ -72,23 +72,23 @@ export interface AnchorRun {
   anchor: string;
   task: 'forward' | 'train';
   stats?: TimingStats;
-  /** Largest |anchor output − comparison output| on this workload. */
-  check?: { against: string; maxAbsDiff: number };
+  /** Output at the last step, [B, H], for the cross-engine check (forward runs only). */
+  lastStep?: Float32Array;
+  /** Set when the output is not comparable with rnnkit's (another form of the cell). */
+  incomparable?: boolean;
   failure?: string;
   note?: string;
 }
 
 /**
  * Inference timing of the exported workload model in ORT at each intra-op thread count. One
- * run = session.run on prebuilt input tensors, output on the host. `compare` is an output of
- * the same workload from an rnnkit backend ([B, T, H]), when one ran.
+ * run = session.run on prebuilt input tensors, output on the host.
  */
 export async function onnxruntimeSpeed(
   tools: Tools,
   w: Workload,
   threads: readonly number[],
   timing: TimingOptions,
-  compare?: { label: string; output: Float32Array },
 ): Promise<AnchorRun[]> {
   const ort = tools.ort!;
   let bytes: Uint8Array;
@@ -114,7 +114,7 @@ export async function onnxruntimeSpeed(
         anchor,
         task: 'forward',
         stats,
-        ...(compare && last ? { check: { against: compare.label, maxAbsDiff: maxAbsDiff(last, compare.output) } } : {}),
+        ...(last ? { lastStep: lastStep(last, w) } : {}),
       });
     } catch (e) {
       runs.push({ anchor, task: 'forward', failure: firstLine(e) });

@@ -3,12 +3,12 @@ import { gateCount } from '@rnnkit/core';
 import { referenceRecurrent64 } from '@rnnkit/core/testing';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
-import type { DiscoveredBackend, ToolStatus } from '../discover.js';
+import type { BackendStatus, ToolStatus } from '../discover.js';
 import { firstLine, loadPackage, packageDir } from '../packages.js';
 import { measure } from '../timing.js';
 import type { TimingOptions } from '../timing.js';
 import type { Workload } from '../workload.js';
-import { makeWorkload, maxAbsDiff, resetBeforeVariant } from '../workload.js';
+import { lastStep, makeWorkload, maxAbsDiff, resetBeforeVariant } from '../workload.js';
 import type { AnchorRun } from './onnxruntime.js';
 
 /**
@@ -56,40 +56,52 @@ const fallbackToKeras: ToKeras = (w, o) => {
 
 const LABELS: Record<string, string> = { tensorflow: 'tfjs-node', wasm: 'tfjs-wasm', cpu: 'tfjs-cpu' };
 
+const KINDS: Record<string, 'node' | 'wasm' | 'cpu'> = { 'tfjs-node': 'node', 'tfjs-wasm': 'wasm', 'tfjs-cpu': 'cpu' };
+
+export interface StartedLayers {
+  layers?: TfjsLayers;
+  status: ToolStatus;
+  release(): void;
+}
+
 /**
- * Loads tfjs-layers on the engine rnnkit's tfjs backend started; when that backend is not
- * available, starts tfjs-backend-wasm itself (and says so).
+ * Loads tfjs-layers on the engine rnnkit's tfjs backend reported (`tfjs`: its status from the
+ * backend's own process), started here through @rnnkit/backend-tfjs; when that backend is not
+ * available, starts tfjs-backend-wasm itself and says so.
  */
-export async function startTfjsLayers(tfjsBackend: DiscoveredBackend | undefined): Promise<{ layers?: TfjsLayers; status: ToolStatus }> {
+export async function startTfjsLayers(tfjs: BackendStatus | undefined): Promise<StartedLayers> {
   const base = { name: 'tfjs-layers', package: '@tensorflow/tfjs-layers' };
+  let release = () => {};
   const tfl = await loadPackage<typeof TfLayers>('@tensorflow/tfjs-layers');
-  if (!tfl.ok) return { status: { ...base, available: false, reason: tfl.reason } };
+  if (!tfl.ok) return { status: { ...base, available: false, reason: tfl.reason }, release };
   const core = await loadPackage<typeof TfCore>('@tensorflow/tfjs-core');
-  if (!core.ok) return { status: { ...base, version: tfl.version, available: false, reason: core.reason } };
+  if (!core.ok) return { status: { ...base, version: tfl.version, available: false, reason: core.reason }, release };
   const tf = core.module;
   let toKeras: ToKeras = fallbackToKeras;
   let detail = '';
   try {
-    const wanted = (tfjsBackend?.status.info?.tfBackend as string | undefined) ?? undefined;
-    if (tfjsBackend?.backend && wanted) {
-      if (!tf.findBackend(wanted)) throw new Error(`the tfjs backend's engine "${wanted}" is not registered in this tfjs-core instance`);
-      await tf.setBackend(wanted);
-      const mod = await loadPackage<{ toKerasWeights?: ToKeras }>('@rnnkit/backend-tfjs');
-      if (mod.ok && typeof mod.module.toKerasWeights === 'function') toKeras = mod.module.toKerasWeights;
-      else detail = '; weights converted by the bench (backend-tfjs has no toKerasWeights)';
-      detail = `same engine as rnnkit's tfjs backend${detail}`;
+    const kind = tfjs?.available && tfjs.engine ? KINDS[tfjs.engine] : undefined;
+    const mod = kind ? await loadPackage<{ toKerasWeights?: ToKeras; createTfjsBackend?: (o: { engine: string }) => Promise<{ destroy(): void }> }>('@rnnkit/backend-tfjs') : undefined;
+    if (kind && mod?.ok && typeof mod.module.createTfjsBackend === 'function') {
+      const be = await mod.module.createTfjsBackend({ engine: kind });
+      release = () => be.destroy();
+      const wanted = String(tfjs!.info?.tfBackend ?? '');
+      if (wanted && tf.getBackend() !== wanted) await tf.setBackend(wanted);
+      if (typeof mod.module.toKerasWeights === 'function') toKeras = mod.module.toKerasWeights;
+      detail = `the engine rnnkit's tfjs backend ran on${toKeras === fallbackToKeras ? '; weights converted by the bench (backend-tfjs has no toKerasWeights)' : ''}`;
     } else {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const dir = packageDir('@tensorflow/tfjs-backend-wasm');
       if (!tf.findBackend('wasm') && dir) wasm.setWasmPaths(`${dir}/dist/`);
       if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm did not initialize');
-      detail = `started by the bench: rnnkit's tfjs backend is unavailable (${tfjsBackend?.status.reason ?? 'not asked for'})`;
+      detail = `started by the bench: rnnkit's tfjs backend is unavailable (${tfjs?.reason ?? 'not asked for'})`;
     }
   } catch (e) {
-    return { status: { ...base, version: tfl.version, available: false, reason: firstLine(e) } };
+    release();
+    return { status: { ...base, version: tfl.version, available: false, reason: firstLine(e) }, release: () => {} };
   }
   const engine = LABELS[tf.getBackend()] ?? tf.getBackend();
-  return { layers: { tf, tfl: tfl.module, engine, toKeras }, status: { ...base, version: tfl.version, available: true, detail: `${engine}; ${detail}` } };
+  return { layers: { tf, tfl: tfl.module, engine, toKeras }, status: { ...base, version: tfl.version, available: true, detail: `${engine}; ${detail}` }, release };
 }
 
 function buildModel(L: TfjsLayers, w: Workload): TfLayers.Sequential {
@@ -136,13 +148,12 @@ export async function checkTfjsLayers(L: TfjsLayers, cell: 'rnn_tanh' | 'lstm' |
   return maxAbsDiff(got, ref.output);
 }
 
-/** predict and trainOnBatch timings on the workload. `compare` is an rnnkit output of the same weights. */
+/** predict and trainOnBatch timings on the workload. */
 export async function tfjsLayersSpeed(
   L: TfjsLayers,
   w0: Workload,
   timing: TimingOptions,
   training: boolean,
-  compare?: { label: string; output: Float32Array },
 ): Promise<AnchorRun[]> {
   const anchor = `tfjs-layers (${L.engine})`;
   const w = w0.cell === 'gru' ? resetBeforeVariant(w0) : w0;
@@ -163,9 +174,8 @@ export async function tfjsLayersSpeed(
         last = (await out.data()) as Float32Array;
         out.dispose();
       }, timing);
-      // The GRU anchor runs another form of the cell, so its numbers are not comparable.
-      const check = compare && last && w0.cell !== 'gru' ? { check: { against: compare.label, maxAbsDiff: maxAbsDiff(last, compare.output) } } : {};
-      runs.push({ anchor, task: 'forward', stats, ...check, ...(note ? { note } : {}) });
+      // The GRU anchor runs another form of the cell, so its outputs are not comparable.
+      runs.push({ anchor, task: 'forward', stats, ...(last ? { lastStep: lastStep(last, w) } : {}), ...(w0.cell === 'gru' ? { incomparable: true } : {}), ...(note ? { note } : {}) });
     } catch (e) {
       runs.push({ anchor, task: 'forward', failure: firstLine(e) });
     }

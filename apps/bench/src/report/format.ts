@@ -1,3 +1,4 @@
+import type { BackendStatus } from '../discover.js';
 import type { SpeedRow } from '../speed.js';
 
 /** Number formats shared by the terminal, Markdown and HTML reports. */
@@ -64,4 +65,11 @@ export function rowRemark(e: SpeedGroup['engines'][number]): string {
   const note = e.forward?.note ?? e.train?.note;
   if (note) parts.push(note);
   return parts.join('; ');
+}
+
+/** What a backend's status line says: its engine (and crashes) or why it is missing. */
+export function backendStatusText(b: BackendStatus): string {
+  if (!b.available) return b.reason ?? '';
+  const crashes = b.crashes?.length ? `; its process crashed ${b.crashes.length}× and was restarted (${b.crashes[0]}); full output in logs/${b.name}.log` : '';
+  return `${b.engine ?? ''}${crashes}`;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { describeMachine } from '../machine.js';
 import { conformanceChart, renderSvg, seriesChart, speedChart } from './charts.js';
-import { fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
+import { backendStatusText, fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
 import type { BenchReport } from './json.js';
 
 /**
@@ -34,7 +34,7 @@ async function figure(spec: TopLevelSpec | undefined, caption: string): Promise<
 
 function statusSection(r: BenchReport): string {
   const rows = [
-    ...r.backends.map((b) => [b.name, b.version ?? '–', b.available ? 'ok' : 'missing', b.available ? (b.engine ?? '') : (b.reason ?? '')]),
+    ...r.backends.map((b) => [b.name, b.version ?? '–', b.available ? 'ok' : 'missing', backendStatusText(b)]),
     ...r.tools.map((s) => [s.name, s.version ?? '–', s.available ? 'ok' : 'missing', s.available ? (s.detail ?? '') : (s.reason ?? '')]),
   ];
   return `<h2>Backends and anchors</h2>${table(['backend / tool', 'version', 'status', 'engine or reason'], rows)}`;

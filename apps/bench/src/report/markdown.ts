@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine } from '../machine.js';
-import { fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
+import { backendStatusText, fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
 import type { BenchReport } from './json.js';
 
 /** A Markdown summary (for a README's results section): machine, conformance, standard-shape speed. */
@@ -18,7 +18,7 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(
     mdTable(
       ['backend / tool', 'status'],
-      [...r.backends.map((b) => [b.name, b.available ? `ok: ${b.engine}` : `missing: ${b.reason}`]), ...r.tools.map((s) => [s.name, s.available ? `ok${s.detail ? `: ${s.detail}` : ''}` : `missing: ${s.reason}`])],
+      [...r.backends.map((b) => [b.name, `${b.available ? 'ok' : 'missing'}: ${backendStatusText(b)}`]), ...r.tools.map((s) => [s.name, s.available ? `ok${s.detail ? `: ${s.detail}` : ''}` : `missing: ${s.reason}`])],
     ),
   );
   const c = r.conformance;

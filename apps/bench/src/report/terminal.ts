@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { describeMachine } from '../machine.js';
 import type { BenchReport } from './json.js';
-import { fmtErr, fmtGflops, fmtMs, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
+import { backendStatusText, fmtErr, fmtGflops, fmtMs, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
 
 /** The terminal report: tables with cli-table3, printed after the progress display closes. */
 
@@ -12,7 +12,7 @@ const head = (cells: string[]) => ({ head: cells, chars: COMPACT, style: color ?
 
 export function backendsTable(r: BenchReport): string {
   const t = new Table(head(['backend / tool', 'version', 'status', 'engine or reason']));
-  for (const b of r.backends) t.push([b.name, b.version ?? '–', b.available ? 'ok' : 'missing', b.available ? (b.engine ?? '') : (b.reason ?? '')]);
+  for (const b of r.backends) t.push([b.name, b.version ?? '–', b.available ? 'ok' : 'missing', backendStatusText(b)]);
   for (const s of r.tools) t.push([s.name, s.version ?? '–', s.available ? 'ok' : 'missing', s.available ? (s.detail ?? '') : (s.reason ?? '')]);
   return t.toString();
 }
