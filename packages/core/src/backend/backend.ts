@@ -22,11 +22,13 @@ export interface MemoryOps {
 
 /**
  * Primitives. Unless stated, a tensor of rank r > 2 is viewed as 2-D [rows, cols] with every
- * leading axis folded into rows, and results are 2-D. Inputs are never modified.
+ * leading axis folded into rows, and row/column ops return 2-D results; elementwise ops of two
+ * same-shaped tensors (and unary ops) return the input's shape. Inputs are never modified.
  */
 export interface PrimitiveOps {
   /**
-   * GEMM: alpha · op(a) · op(b) + beta · c, op = transpose when asked. a, b, c rank 2.
+   * GEMM: alpha · op(a) · op(b) + beta · c, op = transpose when asked. a, b, c rank 2;
+   * alpha defaults to 1, and beta to 1 when c is given.
    * With transposeA a is [K, M]; with transposeB b is [N, K]. Result [M, N].
    */
   matmul(a: Tensor, b: Tensor, opts?: { transposeA?: boolean; transposeB?: boolean; alpha?: number; c?: Tensor; beta?: number }): Tensor;
