@@ -47,9 +47,16 @@ export async function runBackendJob(job: BackendJob, emit: (e: WorkerEvent) => v
   const hung = (msg: string | undefined) => msg?.includes('did not finish within');
   try {
     if (cfg.conformance.enabled) {
+      const t0 = performance.now();
+      const budget = cfg.conformance.budgetS;
       for (const c of selectCases(cfg.conformance.cases).cases) {
         const id = caseId(c);
         if (skip.has(id)) continue;
+        if (budget !== undefined && performance.now() - t0 > budget * 1000) {
+          const why = `skipped: the ${cfg.mode}-mode budget of ${budget} s of conformance per backend was used up (--full runs every case)`;
+          emit({ type: 'conformance', id, row: { ...failedRow(c, label, why), skipped: true } });
+          continue;
+        }
         if (stalled) {
           emit({ type: 'conformance', id, row: failedRow(c, label, `skipped: ${stalled}`) });
           continue;

@@ -61,6 +61,8 @@ export interface BenchConfig {
     cases: 'all' | 'quick' | 'tiny';
     /** Export each case and run it in onnxruntime-node. */
     onnx: boolean;
+    /** Seconds of conformance per backend; cases past it are skipped (not failed). None: no limit. */
+    budgetS?: number;
   };
   speed: {
     enabled: boolean;
@@ -103,8 +105,8 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
       return {
         ...common,
         shapes: STANDARD_SHAPES.slice(0, 2),
-        conformance: { enabled: true, cases: 'quick', onnx: true },
-        speed: { enabled: true, warmup: 1, repeats: 5, budgetMs: 1_500, training: true },
+        conformance: { enabled: true, cases: 'quick', onnx: true, budgetS: 45 },
+        speed: { enabled: true, warmup: 1, repeats: 5, budgetMs: 1_000, training: true },
         series: { base: { D: 32, H: 128, T: 64, B: 32 }, T: [16, 64, 256], H: [64, 128, 256], cells: ['lstm'], training: false },
       };
     case 'full':

@@ -27,6 +27,8 @@ export interface ConformanceRow {
   ms: number;
   /** Set when the case threw instead of producing numbers. */
   error?: string;
+  /** Not run by choice (quick mode's time budget): neither passed nor failed. */
+  skipped?: boolean;
 }
 
 export interface OnnxRow {
@@ -42,7 +44,9 @@ export interface OnnxRow {
 
 export interface ConformanceSummary {
   backend: string;
+  /** Cases run (skipped ones not counted). */
   cases: number;
+  skipped: number;
   passed: number;
   maxForwardError: number;
   maxGradError: number;
@@ -99,12 +103,14 @@ export async function runCase(be: Backend, label: string, c: ConformanceCase): P
 }
 
 function summarize(rows: ConformanceRow[], backend: string): ConformanceSummary {
-  const mine = rows.filter((r) => r.backend === backend);
+  const all = rows.filter((r) => r.backend === backend);
+  const mine = all.filter((r) => !r.skipped);
   let worst = mine[0];
   for (const r of mine) if (!worst || r.gradError / GRADIENT_TOLERANCE + r.forwardError / FORWARD_TOLERANCE > worst.gradError / GRADIENT_TOLERANCE + worst.forwardError / FORWARD_TOLERANCE) worst = r;
   return {
     backend,
     cases: mine.length,
+    skipped: all.length - mine.length,
     passed: mine.filter((r) => r.pass).length,
     maxForwardError: Math.max(0, ...mine.map((r) => r.forwardError)),
     maxGradError: Math.max(0, ...mine.map((r) => r.gradError)),

@@ -83,7 +83,7 @@ export function conformanceChart(c: ConformanceReport): TopLevelSpec | undefined
     const e = Number.isFinite(error) ? error : 1;
     if (!cur || e > cur.error) cells.set(key, { variant, engine, metric, error: e });
   };
-  for (const r of c.rows) {
+  for (const r of c.rows.filter((x) => !x.skipped)) {
     put(r.variant, r.backend, 'forward', r.forwardError);
     put(r.variant, r.backend, 'gradient', r.gradError);
   }

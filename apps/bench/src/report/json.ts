@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchConfig } from '../config.js';
 import type { ConformanceReport } from '../conformance.js';
@@ -40,4 +40,9 @@ export function writeJson(report: BenchReport, dir: string): string {
   const file = join(dir, JSON_FILE);
   writeFileSync(file, toJson(report));
   return file;
+}
+
+/** Reads a report written by `writeJson` (the strings "Infinity" and "NaN" become numbers again). */
+export function readJson(file: string): BenchReport {
+  return JSON.parse(readFileSync(file, 'utf8'), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v)) as BenchReport;
 }

@@ -23,7 +23,7 @@ export function renderMarkdown(r: BenchReport): string {
   );
   const c = r.conformance;
   if (c) {
-    const rows = c.summary.map((s) => [s.backend, `${s.passed}/${s.cases}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError)]);
+    const rows = c.summary.map((s) => [s.backend, `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError)]);
     if (c.onnx.summary) rows.push(['onnxruntime (exported)', `${c.onnx.summary.passed}/${c.onnx.summary.cases}`, fmtErr(c.onnx.summary.maxError), 'n/a']);
     out.push(`Conformance (${c.selection}; tolerances forward ${fmtErr(c.tolerances.forward)}, gradient ${fmtErr(c.tolerances.gradient)}):`, mdTable(['engine', 'passed', 'max forward err', 'max gradient err'], rows));
   }

@@ -21,7 +21,7 @@ export function conformanceTable(r: BenchReport): string {
   const c = r.conformance;
   if (!c) return '';
   const t = new Table(head(['engine', 'passed', 'max forward err', 'max gradient err', 'worst case']));
-  for (const s of c.summary) t.push([s.backend, `${s.passed}/${s.cases}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError), s.worstCase]);
+  for (const s of c.summary) t.push([s.backend, `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError), s.worstCase]);
   if (c.onnx.summary) t.push(['onnxruntime (exported)', `${c.onnx.summary.passed}/${c.onnx.summary.cases}`, fmtErr(c.onnx.summary.maxError), 'n/a (inference)', c.onnx.summary.worstCase]);
   else t.push(['onnxruntime (exported)', '–', '–', '–', `not run: ${c.onnx.reason ?? 'unknown'}`]);
   const lines = [
@@ -29,7 +29,7 @@ export function conformanceTable(r: BenchReport): string {
     `Error = ${c.tolerances.metric}; pass: forward ≤ ${fmtErr(c.tolerances.forward)}, gradient ≤ ${fmtErr(c.tolerances.gradient)}, no leaked tensors.`,
     t.toString(),
   ];
-  const failed = [...c.rows.filter((x) => !x.pass), ...c.onnx.rows.filter((x) => !x.pass).map((x) => ({ ...x, backend: 'onnxruntime', forwardError: x.error, gradError: undefined, error: x.failure }))];
+  const failed = [...c.rows.filter((x) => !x.pass && !x.skipped), ...c.onnx.rows.filter((x) => !x.pass).map((x) => ({ ...x, backend: 'onnxruntime', forwardError: x.error, gradError: undefined, error: x.failure }))];
   if (failed.length) {
     const f = new Table(head(['engine', 'failing case', 'forward', 'gradient', 'why']));
     for (const x of failed.slice(0, 20)) {
