@@ -55,6 +55,7 @@ import { tanhBackward } from './kernels/tanhBackward.js';
 import { upload } from './kernels/upload.js';
 import { zeros } from './kernels/zeros.js';
 import { TfjsTensor } from './tensor.js';
+import { registerRnnkitKernels } from './tfjs_kernels/register.js';
 import type { Tf, TfTensor } from './tf.js';
 
 export interface TfjsBackendInfo extends BackendInfo {
@@ -91,6 +92,7 @@ export class TfjsBackend implements Backend {
     this.engineKind = engine.kind;
     this.tfBackendName = engine.tfBackendName;
     this.wasmInfo = engine.wasm;
+    if (engine.kind === 'wasm' || engine.kind === 'cpu') registerRnnkitKernels(this.tf, engine.kind);
   }
 
   info(): TfjsBackendInfo {

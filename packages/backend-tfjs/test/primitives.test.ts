@@ -85,6 +85,13 @@ describe.each(ENGINES)('primitives on tfjs-%s', (engine) => {
     const expected = ref(A, Bm, 2, 3, 2).map((v) => 2 * v + 0.5);
     close(await get(be.matmul(a, b, { alpha: 2, c, beta: 0.5 })), expected);
     close(await get(be.matmul(a, b, { c })), ref(A, Bm, 2, 3, 2).map((v) => v + 1));
+    // aᵀ·b with a tall a: on wasm computed as (bᵀ·a)ᵀ, which transposes fewer elements.
+    const tall = rand(12, 7); // [6, 2]
+    const col = rand(6, 8); // [6, 1]
+    const atb = [0, 1].map((m) => tall.reduce((s, v, i) => (i % 2 === m ? s + v * col[Math.floor(i / 2)] : s), 0));
+    const r = be.matmul(up(tall, [6, 2]), up(col, [6, 1]), { transposeA: true });
+    expect(r.shape).toEqual([2, 1]);
+    close(await get(r), atb);
   });
 
   it('elementwise ops, affine, row and column vectors', async () => {
@@ -155,6 +162,12 @@ describe.each(ENGINES)('primitives on tfjs-%s', (engine) => {
     const g = be.gatherRows(a, Int32Array.from([3, 0, 3]));
     expect(g.shape).toEqual([3, 3]);
     expect(await get(g)).toEqual([9, 10, 11, 0, 1, 2, 9, 10, 11]);
+    // Empty results.
+    const e1 = be.sliceColumns(a, 3, 0);
+    const e2 = be.sliceRows(a, 4, 0);
+    const e3 = be.gatherRows(a, new Int32Array(0));
+    expect([e1.shape, e2.shape, e3.shape]).toEqual([[4, 0], [0, 3], [0, 3]]);
+    for (const e of [e1, e2, e3]) expect(await get(e)).toEqual([]);
     const s = be.scatterAddRows(up([1, 1, 2, 2, 3, 3], [3, 2]), Int32Array.from([2, 0, 2]), 4);
     expect(s.shape).toEqual([4, 2]);
     expect(await get(s)).toEqual([2, 2, 0, 0, 4, 4, 0, 0]);

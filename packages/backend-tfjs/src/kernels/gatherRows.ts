@@ -2,6 +2,7 @@ import type { Tensor } from '@rnnkit/core';
 import type { TfjsBackend } from '../backend.js';
 import type { TfjsTensor } from '../tensor.js';
 import { checkIndices, view2d } from '../validate.js';
+import { gather } from './layout_impl.js';
 
 /** out[i] = a[indices[i]]: [indices.length, N] (embeddings, time reversal, layout changes). */
 export function gatherRows(be: TfjsBackend, a: Tensor, indices: Int32Array): TfjsTensor {
@@ -9,5 +10,5 @@ export function gatherRows(be: TfjsBackend, a: Tensor, indices: Int32Array): Tfj
   const [M, N] = view2d(a);
   checkIndices('indices', indices, M);
   const tf = be.tf;
-  return be.wrap(be.run(() => tf.gather(tf.reshape(ta, [M, N]), tf.tensor1d(indices, 'int32'), 0)));
+  return be.wrap(be.run(() => gather(be, tf.reshape(ta, [M, N]), indices)));
 }

@@ -2,6 +2,7 @@ import type { Tensor } from '@rnnkit/core';
 import type { TfjsBackend } from '../backend.js';
 import type { TfjsTensor } from '../tensor.js';
 import { checkFinite, checkRank, shapeError } from '../validate.js';
+import { matMul as mm } from './layout_impl.js';
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -14,7 +15,7 @@ export interface MatmulOptions {
 
 /**
  * alpha · op(a) · op(b) + beta · c: a [M, K] (or [K, M] with transposeA), b [K, N] (or [N, K]
- * with transposeB), c [M, N]. One tf.matMul; the transposes are flags, not copies.
+ * with transposeB), c [M, N]. One tf.matMul (on wasm a flagged transpose is done explicitly first: faster).
  */
 export function matmul(be: TfjsBackend, a: Tensor, b: Tensor, opts: MatmulOptions = {}): TfjsTensor {
   const ta = be.unwrap(a, 'a');
@@ -33,7 +34,7 @@ export function matmul(be: TfjsBackend, a: Tensor, b: Tensor, opts: MatmulOption
   const tf = be.tf;
   return be.wrap(
     be.run(() => {
-      let y = tf.matMul(ta, tb, transposeA, transposeB);
+      let y = mm(be, ta, tb, transposeA, transposeB);
       if (alpha !== 1) y = tf.mul(y, alpha);
       if (tc && beta !== 0) y = tf.add(y, beta === 1 ? tc : tf.mul(tc, beta));
       return y;

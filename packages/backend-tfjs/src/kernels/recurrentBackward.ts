@@ -2,6 +2,7 @@ import { RnnkitError, formatShape } from '@rnnkit/core';
 import type { RecurrentBackwardArgs, RecurrentBackwardResult, Tensor } from '@rnnkit/core';
 import type { TfjsBackend } from '../backend.js';
 import type { TfTensor } from '../tf.js';
+import { columnSums, matMul, rows, steps } from './layout_impl.js';
 import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_impl.js';
 
 /**
@@ -40,9 +41,11 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
   const tf = be.tf;
 
   const out = be.run(() => {
-    const dys = dyIn ? tf.unstack(dyIn) : undefined;
+    const dys = dyIn ? steps(be, tf.reshape(dyIn, [T * B, H]), T, B) : undefined;
     const masks = sp.lengths ? stepMasks(tf, sp.lengths, T, true) : undefined;
-    const [whhRZ, whhN] = resetBefore ? tf.split(st.weightHh, [2 * H, H], 0) : [st.weightHh, undefined];
+    // Per-step gradient matMuls multiply by W_hh as stored ([G*H, H]): no transposes.
+    const whhRZ = resetBefore ? rows(be, st.weightHh, 0, 2 * H) : st.weightHh;
+    const whhN = resetBefore ? rows(be, st.weightHh, 2 * H, H) : undefined;
     // lstm: d(gate pre-activation)/d(activation) = (1 − a) ⊙ (a + u), u = 1 on the tanh gate g:
     // (1 − s) s for the sigmoid gates i, f, o and (1 − g)(1 + g) = 1 − g² for g.
     const lstmU = cell === 'lstm' ? tf.concat([tf.zeros([2 * H]), tf.ones([H]), tf.zeros([H])]) : undefined;
@@ -51,6 +54,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
     let dc: TfTensor | undefined = cell === 'lstm' ? (dcN ?? tf.zeros([B, H])) : undefined;
     const dXp: TfTensor[] = new Array(T); // d(input-side pre-activation) per step [B, G*H]
     const dHp: TfTensor[] = new Array(T); // d(recurrent matMul output) per step [B, G*H] (or [B, 2H])
+    const dQ: TfTensor[] = new Array(T); // gru reset-before: d(W_hn (r ⊙ h)) per step [B, H]
     for (let t = T - 1; t >= 0; t--) {
       const dhIn = dh;
       const dcIn = dc;
@@ -66,6 +70,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
         const prev: TfTensor[] = pass ? [tf.mul(dhIn, pass)] : [];
         let dxp: TfTensor;
         let dhp: TfTensor;
+        let dq: TfTensor | undefined;
         let dcPrev: TfTensor | undefined;
         switch (cell) {
           case 'rnn_tanh':
@@ -78,7 +83,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
           }
           case 'lstm': {
             const cPrev = t === 0 ? st.c0! : st.c[t - 1];
-            const [i, f, g, o] = tf.split(s.act, 4, 1);
+            const [i, f, g, o] = s.gates!;
             const tc = s.tanhC!;
             const dO = tf.mul(dhNew, tc);
             let dcNew = tf.mul(tf.mul(dhNew, o), tf.sub(1, tf.square(tc)));
@@ -92,9 +97,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
             break;
           }
           case 'gru': {
-            const rz = s.act;
-            const [rg, zg] = tf.split(rz, 2, 1);
-            const n = s.n!;
+            const [rg, zg, n] = [s.act, s.z!, s.n!];
             // h' = n + z ⊙ (h − n)
             const dn = tf.mul(dhNew, tf.sub(1, zg));
             const dz = tf.mul(dhNew, tf.sub(hPrev, n));
@@ -103,6 +106,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
             let dr: TfTensor;
             if (resetBefore) {
               // n_pre = x_n + W_hn (r ⊙ h)
+              dq = dnPre;
               const dRh = tf.matMul(dnPre, whhN!); // [B, H]
               dr = tf.mul(dRh, hPrev);
               prev.push(tf.mul(dRh, rg));
@@ -110,38 +114,52 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
               // n_pre = x_n + r ⊙ (W_hn h + b_hn)
               dr = tf.mul(dnPre, s.aux!);
             }
-            const drzPre = tf.mul(tf.concat([dr, dz], 1), tf.mul(rz, tf.sub(1, rz)));
-            dxp = tf.concat([drzPre, dnPre], 1);
-            dhp = resetBefore ? drzPre : tf.concat([drzPre, tf.mul(dnPre, rg)], 1);
+            const drPre = tf.mul(dr, tf.mul(rg, tf.sub(1, rg)));
+            const dzPre = tf.mul(dz, tf.mul(zg, tf.sub(1, zg)));
+            dxp = tf.concat([drPre, dzPre, dnPre], 1);
+            dhp = tf.concat(resetBefore ? [drPre, dzPre] : [drPre, dzPre, tf.mul(dnPre, rg)], 1);
             prev.push(tf.matMul(dhp, whhRZ));
             break;
           }
         }
-        return { dh: prev.length === 1 ? prev[0] : tf.addN(prev), ...(dcPrev ? { dc: dcPrev } : {}), dxp, dhp };
+        return {
+          dh: prev.length === 1 ? prev[0] : tf.addN(prev),
+          ...(dcPrev ? { dc: dcPrev } : {}),
+          dxp,
+          dhp,
+          ...(dq ? { dq } : {}),
+        };
       });
       dXp[t] = r.dxp;
       dHp[t] = r.dhp;
+      if (r.dq) dQ[t] = r.dq;
       dh = r.dh;
       if (r.dc) dc = r.dc;
+      // Done with the upstream gradients of this step.
+      if (t < T - 1) {
+        if (dhIn !== dhN) dhIn.dispose();
+        if (dcIn && dcIn !== dcN) dcIn.dispose();
+      }
+      dys?.[t].dispose();
     }
 
     // Weight gradients over all steps as single matMuls.
     const dXpAll = tf.concat(dXp, 0); // [T*B, G*H]
-    const dWeightIh = tf.matMul(dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
+    const dWeightIh = matMul(be, dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
     const dx = tf.reshape(tf.matMul(dXpAll, st.weightIh), [T, B, D]);
     const hPrevAll = tf.concat([st.h0, ...st.h], 0); // [T*B, H]
     const sameGates = cell !== 'gru';
     const dHpAll = sameGates ? dXpAll : tf.concat(dHp, 0);
-    let dWeightHh = tf.matMul(dHpAll, hPrevAll, true, false); // [G*H, H] (or [2H, H])
-    let dBiasHh = sp.hasBiasHh ? tf.sum(dHpAll, 0) : undefined;
+    let dWeightHh = matMul(be, dHpAll, hPrevAll, true, false); // [G*H, H] (or [2H, H])
+    let dBiasHh = sp.hasBiasHh ? columnSums(be, dHpAll) : undefined;
     if (resetBefore) {
-      // The W_hn part multiplies r ⊙ h, and its gradient is the n column block of dXp.
-      const dQAll = tf.slice(dXpAll, [0, 2 * H], [T * B, H]);
+      // W_hn multiplies r ⊙ h: its gradient pairs the n-gate gradients with those products.
+      const dQAll = tf.concat(dQ, 0);
       const rhAll = tf.concat(st.steps.map((s) => s.aux!), 0);
-      dWeightHh = tf.concat([dWeightHh, tf.matMul(dQAll, rhAll, true, false)], 0);
-      if (dBiasHh) dBiasHh = tf.concat([dBiasHh, tf.sum(dQAll, 0)], 0);
+      dWeightHh = tf.concat([dWeightHh, matMul(be, dQAll, rhAll, true, false)], 0);
+      if (dBiasHh) dBiasHh = tf.concat([dBiasHh, columnSums(be, dQAll)], 0);
     }
-    const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : tf.sum(dXpAll, 0)) : undefined;
+    const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : columnSums(be, dXpAll)) : undefined;
     return {
       dx,
       dh0: tf.clone(dh),

@@ -1,6 +1,7 @@
 import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core';
 import type { TfjsBackend } from '../backend.js';
 import type { TfTensor } from '../tf.js';
+import { columnBlocks, matMul, rows, steps } from './layout_impl.js';
 import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_impl.js';
 import type { SavedStep, SavedTensors } from './recurrent_impl.js';
 
@@ -26,10 +27,12 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
     const stepBias = resetAfter ? p.biasHh : undefined;
     let inBias = p.biasIh;
     if (!resetAfter && p.biasHh) inBias = inBias ? tf.add(inBias, p.biasHh) : p.biasHh;
-    let xp = tf.matMul(tf.reshape(p.x, [T * B, D]), p.weightIh, false, true); // [T*B, G*H]
+    let xp = matMul(be, tf.reshape(p.x, [T * B, D]), p.weightIh, false, true); // [T*B, G*H]
     if (inBias) xp = tf.add(xp, inBias);
-    const xs = tf.unstack(tf.reshape(xp, [T, B, G * H]));
-    const [whhRZ, whhN] = resetBefore ? tf.split(p.weightHh, [2 * H, H], 0) : [p.weightHh, undefined];
+    const xs = steps(be, xp, T, B); // T × [B, G*H]
+    // Recurrent weights transposed once, so every step is a plain h · Wᵀ.
+    const whhT = tf.transpose(resetBefore ? rows(be, p.weightHh, 0, 2 * H) : p.weightHh); // [H, G*H] or [H, 2H]
+    const whnT = resetBefore ? tf.transpose(rows(be, p.weightHh, 2 * H, H)) : undefined; // [H, H]
     const masks = p.lengths ? stepMasks(tf, p.lengths, T, false).keep : undefined;
 
     let h = p.h0;
@@ -37,7 +40,7 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
     const ys: TfTensor[] = [];
     const hs: TfTensor[] = [];
     const cs: TfTensor[] = [];
-    const steps: SavedStep[] = [];
+    const saved: SavedStep[] = [];
     for (let t = 0; t < T; t++) {
       const hPrev = h;
       const cPrev = c;
@@ -45,18 +48,17 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
         const xt = xs[t];
         let hNew: TfTensor;
         let cNew: TfTensor | undefined;
-        let saved: SavedStep | undefined;
+        let keep: SavedStep | undefined;
         switch (cell) {
           case 'rnn_tanh':
           case 'rnn_relu': {
-            const pre = tf.add(xt, tf.matMul(hPrev, p.weightHh, false, true));
+            const pre = tf.add(xt, tf.matMul(hPrev, whhT));
             hNew = cell === 'rnn_tanh' ? tf.tanh(pre) : tf.relu(pre);
-            if (training) saved = { act: hNew };
+            if (training) keep = { act: hNew };
             break;
           }
           case 'lstm': {
-            const pre = tf.add(xt, tf.matMul(hPrev, p.weightHh, false, true));
-            const [pi, pf, pg, po] = tf.split(pre, 4, 1);
+            const [pi, pf, pg, po] = columnBlocks(be, tf.add(xt, tf.matMul(hPrev, whhT)), 4);
             const i = tf.sigmoid(pi);
             const f = tf.sigmoid(pf);
             const g = tf.tanh(pg);
@@ -64,21 +66,21 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
             cNew = tf.add(tf.mul(f, cPrev!), tf.mul(i, g));
             const tanhC = tf.tanh(cNew);
             hNew = tf.mul(o, tanhC);
-            if (training) saved = { act: tf.concat([i, f, g, o], 1), tanhC };
+            if (training) keep = { act: tf.concat([i, f, g, o], 1), gates: [i, f, g, o], tanhC };
             break;
           }
           case 'gru': {
-            const [xrz, xn] = tf.split(xt, [2 * H, H], 1);
-            let hp = tf.matMul(hPrev, whhRZ, false, true); // [B, 3H] (reset-after) or [B, 2H]
+            const [xr, xz, xn] = columnBlocks(be, xt, 3);
+            let hp = tf.matMul(hPrev, whhT); // [B, 3H] (reset-after) or [B, 2H] (reset-before)
             if (stepBias) hp = tf.add(hp, stepBias);
-            const [hrz, hn] = resetBefore ? [hp, undefined] : tf.split(hp, [2 * H, H], 1);
-            const rz = tf.sigmoid(tf.add(xrz, hrz));
-            const [rg, zg] = tf.split(rz, 2, 1);
+            const [hr, hz, hn] = columnBlocks(be, hp, resetBefore ? 2 : 3);
+            const rg = tf.sigmoid(tf.add(xr, hr));
+            const zg = tf.sigmoid(tf.add(xz, hz));
             // reset-after: n = tanh(x_n + r ⊙ (W_hn h + b_hn)); reset-before: n = tanh(x_n + W_hn (r ⊙ h)).
-            const aux = resetBefore ? tf.mul(rg, hPrev) : hn!;
-            const n = tf.tanh(tf.add(xn, resetBefore ? tf.matMul(aux, whhN!, false, true) : tf.mul(rg, aux)));
+            const aux = resetBefore ? tf.mul(rg, hPrev) : hn;
+            const n = tf.tanh(tf.add(xn, resetBefore ? tf.matMul(aux, whnT!) : tf.mul(rg, aux)));
             hNew = tf.add(n, tf.mul(zg, tf.sub(hPrev, n))); // (1 − z) ⊙ n + z ⊙ h
-            if (training) saved = { act: rz, n, aux };
+            if (training) keep = { act: rg, z: zg, n, aux };
             break;
           }
         }
@@ -92,28 +94,28 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
           hNext = tf.add(hPrev, tf.mul(tf.sub(hNew, hPrev), m));
           if (cNew) cNext = tf.add(cPrev!, tf.mul(tf.sub(cNew, cPrev!), m));
         }
-        return { y, h: hNext, ...(cNext ? { c: cNext } : {}), ...(saved ? { saved } : {}) };
+        return { y, h: hNext, ...(cNext ? { c: cNext } : {}), ...(keep ? { keep } : {}) };
       });
       ys.push(r.y);
       h = r.h;
       if (r.c) c = r.c;
-      if (!training && t > 0) {
-        // Inference: the previous carried states are done with (unless y_t is the state itself).
-        if (masks) hPrev.dispose();
-        cPrev?.dispose();
-      }
       if (training) {
-        steps.push(r.saved!);
+        saved.push(r.keep!);
         if (t < T - 1) {
           hs.push(h);
           if (c) cs.push(c);
         }
+      } else {
+        // Inference: done with this step's input and, unless y_t is the state itself, the old states.
+        xs[t].dispose();
+        if (t > 0 && masks) hPrev.dispose();
+        if (t > 0) cPrev?.dispose();
       }
     }
     // Clones (no copy) so the handles handed out never share a tf.Tensor with `saved` or the inputs.
     const result = { y: tf.stack(ys), hN: tf.clone(h), ...(c ? { cN: tf.clone(c) } : {}) };
     if (!training) return result;
-    const saved: SavedTensors = {
+    const tensors: SavedTensors = {
       x: tf.clone(p.x),
       weightIh: tf.clone(p.weightIh),
       weightHh: tf.clone(p.weightHh),
@@ -121,9 +123,9 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
       ...(p.c0 ? { c0: tf.clone(p.c0) } : {}),
       h: hs,
       c: cs,
-      steps,
+      steps: saved,
     };
-    return { ...result, saved };
+    return { ...result, saved: tensors };
   });
 
   const saved = out.saved

@@ -89,26 +89,31 @@ export function checkForwardArgs(be: TfjsBackend, a: RecurrentForwardArgs, prefi
 }
 
 /**
- * Per-step masks as [B, 1] columns, keep[t] = 1 while t < lengths[b], and (for backward)
- * pass[t] = 1 − keep[t]. Built on the host and uploaded once, unstacked into steps.
+ * Per-step masks as [B, 1] columns: keep[t] = 1 while t < lengths[b], and (for backward)
+ * pass[t] = 1 − keep[t]. Built on the host, one small upload per step.
  */
 export function stepMasks(tf: Tf, lengths: Int32Array, T: number, withPass: boolean): { keep: TfTensor[]; pass?: TfTensor[] } {
   const B = lengths.length;
-  const keep = new Float32Array(T * B);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) keep[t * B + b] = t < lengths[b] ? 1 : 0;
-  const k = tf.unstack(tf.tensor3d(keep, [T, B, 1]));
-  if (!withPass) return { keep: k };
-  const pass = keep.map((v) => 1 - v);
-  return { keep: k, pass: tf.unstack(tf.tensor3d(pass, [T, B, 1])) };
+  const keep: TfTensor[] = [];
+  const pass: TfTensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const k = new Float32Array(B);
+    for (let b = 0; b < B; b++) k[b] = t < lengths[b] ? 1 : 0;
+    keep.push(tf.tensor2d(k, [B, 1]));
+    if (withPass) pass.push(tf.tensor2d(k.map((v) => 1 - v), [B, 1]));
+  }
+  return withPass ? { keep, pass } : { keep };
 }
 
 /** What one forward step keeps for backward. */
 export type SavedStep = {
-  /** rnn: the unmasked new state; lstm: activated gates [i, f, g, o] [B, 4H]; gru: [r, z] [B, 2H]. */
+  /** rnn: the unmasked new state; lstm: activated gates [i, f, g, o] side by side [B, 4H]; gru: r. */
   act: TfTensor;
-  /** lstm: tanh(c'). */
+  /** lstm: the same gates as separate [B, H] tensors, and tanh(c'). */
+  gates?: TfTensor[];
   tanhC?: TfTensor;
-  /** gru: the candidate n. */
+  /** gru: the update gate z and the candidate n. */
+  z?: TfTensor;
   n?: TfTensor;
   /** gru: W_hn h + b_hn (reset-after) or r ⊙ h (reset-before). */
   aux?: TfTensor;
