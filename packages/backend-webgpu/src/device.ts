@@ -1,0 +1,106 @@
+import { RnnkitError } from '@rnnkit/core';
+
+/** What the backend knows about the adapter behind its device. */
+export interface WebgpuAdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  /** Where the device came from: `navigator.gpu`, `webgpu (Dawn)` in Node, or `caller`. */
+  source: string;
+}
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapter: WebgpuAdapterDescription;
+  /** True when the backend requested the device and so destroys it on destroy(). */
+  owned: boolean;
+  /**
+   * Objects the device needs alive: in Node, if Dawn's GPU instance is garbage-collected while
+   * its device still runs work, the process crashes (seen on lavapipe). The backend holds these.
+   */
+  keepAlive: readonly unknown[];
+}
+
+function unavailable(reason: string, cause?: unknown): RnnkitError {
+  return new RnnkitError('BACKEND_UNAVAILABLE', `webgpu: ${reason}`, { ...(cause === undefined ? {} : { cause }) });
+}
+
+export function describeAdapter(info: Partial<GPUAdapterInfo> | undefined, source: string): WebgpuAdapterDescription {
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter),
+    source,
+  };
+}
+
+/**
+ * The GPU object to ask for an adapter: the browser's `navigator.gpu`, else Dawn from the
+ * `webgpu` package. The package name goes through a variable so bundlers for the browser don't
+ * pull the native module in.
+ */
+async function findGpu(): Promise<{ gpu: GPU; source: string }> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, source: 'navigator.gpu' };
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!isNode) throw unavailable('navigator.gpu is missing: this browser has no WebGPU (or it is disabled)');
+  // One Dawn instance per process, made on first use and shared by every backend.
+  dawn ??= startDawn().catch((e: unknown) => {
+    dawn = undefined;
+    throw e;
+  });
+  return dawn;
+}
+
+let dawn: Promise<{ gpu: GPU; source: string }> | undefined;
+
+async function startDawn(): Promise<{ gpu: GPU; source: string }> {
+  const pkg = 'webgpu';
+  let mod: { create(flags: string[]): GPU };
+  try {
+    mod = (await import(/* @vite-ignore */ pkg)) as typeof mod;
+  } catch (e) {
+    throw unavailable(`the \`webgpu\` package (Dawn for Node) could not be loaded: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  try {
+    return { gpu: mod.create([]), source: 'webgpu (Dawn)' };
+  } catch (e) {
+    throw unavailable(`Dawn failed to start: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
+/** Requests an adapter and a device with the adapter's largest buffer limits. */
+export async function acquireDevice(device?: GPUDevice): Promise<AcquiredDevice> {
+  if (device) {
+    const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    return { device, adapter: describeAdapter(info, 'caller'), owned: false, keepAlive: [] };
+  }
+  const { gpu, source } = await findGpu();
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    throw unavailable(`requestAdapter() failed via ${source}: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  if (!adapter) {
+    throw unavailable(
+      `no WebGPU adapter via ${source} (requestAdapter() returned null): no usable GPU or Vulkan driver here` +
+        (source.startsWith('webgpu') ? '; on Debian, Mesa lavapipe from bookworm-backports provides one (scripts/install-webgpu-deps.sh)' : ''),
+    );
+  }
+  const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage'] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k];
+  let dev: GPUDevice;
+  try {
+    dev = await adapter.requestDevice({ requiredLimits, label: 'rnnkit' });
+  } catch (e) {
+    throw unavailable(`requestDevice() failed via ${source}: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  const info = (adapter as { info?: GPUAdapterInfo }).info ?? (dev as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return { device: dev, adapter: describeAdapter(info, source), owned: true, keepAlive: [gpu, adapter] };
+}

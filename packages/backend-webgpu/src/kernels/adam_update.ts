@@ -1,0 +1,107 @@
+import type { Tensor } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import type { WebgpuBackend } from '../backend.js';
+import { grid1d, kernel } from '../program.js';
+import type { WebgpuTensor } from '../tensor.js';
+import { checkFinite, sameShape } from '../validate.js';
+import { WG, WGSL_INDEX } from './common.js';
+
+/** torch.optim.Adam / AdamW for one parameter (core's `AdamUpdateArgs`). */
+export interface AdamUpdateArgs {
+  param: Tensor;
+  grad: Tensor;
+  m: Tensor;
+  v: Tensor;
+  /** 1-based step count, for bias correction. */
+  step: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter instead of adding weightDecay·param to the gradient. */
+  decoupled: boolean;
+}
+
+export interface AdamUpdateResult {
+  param: Tensor;
+  m: Tensor;
+  v: Tensor;
+}
+
+/** Bias corrections are folded on the host: stepSize = lr / (1 − β1^step), rsqrtBc2 = 1 / √(1 − β2^step). */
+const def = kernel({
+  key: 'adam_update',
+  params: [
+    ['n', 'u32'],
+    ['beta1', 'f32'],
+    ['beta2', 'f32'],
+    ['eps', 'f32'],
+    ['weightDecay', 'f32'],
+    ['decayScale', 'f32'],
+    ['decoupled', 'u32'],
+    ['stepSize', 'f32'],
+    ['rsqrtBc2', 'f32'],
+  ],
+  buffers: [
+    ['param', 'read', 'f32'],
+    ['grad', 'read', 'f32'],
+    ['m0', 'read', 'f32'],
+    ['v0', 'read', 'f32'],
+    ['outParam', 'read_write', 'f32'],
+    ['outM', 'read_write', 'f32'],
+    ['outV', 'read_write', 'f32'],
+  ],
+  code: /* wgsl */ `${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i >= P.n) { return; }
+  var p = param[i];
+  var g = grad[i];
+  if (P.weightDecay != 0.0) {
+    if (P.decoupled != 0u) { p = p * P.decayScale; } else { g = g + P.weightDecay * p; }
+  }
+  let m = P.beta1 * m0[i] + (1.0 - P.beta1) * g;
+  let v = P.beta2 * v0[i] + (1.0 - P.beta2) * (g * g);
+  outM[i] = m;
+  outV[i] = v;
+  outParam[i] = p - P.stepSize * (m / (sqrt(v) * P.rsqrtBc2 + P.eps));
+}`,
+});
+
+/** One fused Adam/AdamW step: new param, m and v, one dispatch. */
+export function adamUpdate(be: WebgpuBackend, a: AdamUpdateArgs): AdamUpdateResult {
+  const op = 'adamUpdate';
+  const param = be.own(op, 'param', a.param);
+  const grad = be.own(op, 'grad', a.grad);
+  const m0 = be.own(op, 'm', a.m);
+  const v0 = be.own(op, 'v', a.v);
+  sameShape(op, param, grad, 'param', 'grad');
+  sameShape(op, param, m0, 'param', 'm');
+  sameShape(op, param, v0, 'param', 'v');
+  for (const k of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) checkFinite(op, k, a[k]);
+  if (!Number.isInteger(a.step) || a.step < 1) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${op}: step: expected an integer ≥ 1, got ${String(a.step)}`, { argument: 'step' });
+  }
+  const out = { param: be.alloc(param.shape), m: be.alloc(param.shape), v: be.alloc(param.shape) } satisfies Record<string, WebgpuTensor>;
+  const p = be.program();
+  p.dispatch(
+    def,
+    {
+      n: param.size,
+      beta1: a.beta1,
+      beta2: a.beta2,
+      eps: a.eps,
+      weightDecay: a.weightDecay,
+      decayScale: 1 - a.lr * a.weightDecay,
+      decoupled: Boolean(a.decoupled),
+      stepSize: a.lr / (1 - Math.pow(a.beta1, a.step)),
+      rsqrtBc2: 1 / Math.sqrt(1 - Math.pow(a.beta2, a.step)),
+    },
+    [param.buf, grad.buf, m0.buf, v0.buf, out.param.buf, out.m.buf, out.v.buf],
+    grid1d(param.size, WG, be.maxWorkgroups),
+  );
+  p.submit();
+  return out;
+}

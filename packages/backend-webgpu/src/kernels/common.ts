@@ -1,0 +1,95 @@
+import type { Tensor } from '@rnnkit/core';
+import type { WebgpuBackend } from '../backend.js';
+import { grid1d, kernel, type KernelDef } from '../program.js';
+import type { WebgpuTensor } from '../tensor.js';
+import { sameShape } from '../validate.js';
+
+/**
+ * WGSL helpers shared by kernels: overflow-free sigmoid and tanh (plain exp() can overflow to
+ * inf for large |x|, and some drivers' tanh returns NaN there).
+ */
+export const WGSL_MATH = /* wgsl */ `
+fn sigm(x: f32) -> f32 {
+  let e = exp(-abs(x));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+}
+fn tanh_(x: f32) -> f32 {
+  return tanh(clamp(x, -15.0, 15.0));
+}
+`;
+
+/** Threads per workgroup of the 1-D elementwise kernels. */
+export const WG = 256;
+
+/** Linear index of a thread in a 1-D grid folded into x and y (see `grid1d`). */
+export const WGSL_INDEX = /* wgsl */ `
+fn flatIndex(gid: vec3u, nw: vec3u) -> u32 {
+  return gid.x + gid.y * nw.x * ${WG}u;
+}
+`;
+
+/** Elementwise kernel on one input: `expr` uses x = a[i] and the params s, t. */
+export function unaryKernel(name: string, expr: string): KernelDef {
+  return kernel({
+    key: `unary_${name}`,
+    params: [
+      ['n', 'u32'],
+      ['s', 'f32'],
+      ['t', 'f32'],
+    ],
+    buffers: [
+      ['a', 'read', 'f32'],
+      ['out', 'read_write', 'f32'],
+    ],
+    code: /* wgsl */ `${WGSL_MATH}${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i >= P.n) { return; }
+  let x = a[i];
+  out[i] = ${expr};
+}`,
+  });
+}
+
+/** Elementwise kernel on two same-shaped inputs: `expr` uses x = a[i], y = b[i]. */
+export function binaryKernel(name: string, expr: string): KernelDef {
+  return kernel({
+    key: `binary_${name}`,
+    params: [['n', 'u32']],
+    buffers: [
+      ['a', 'read', 'f32'],
+      ['b', 'read', 'f32'],
+      ['out', 'read_write', 'f32'],
+    ],
+    code: /* wgsl */ `${WGSL_MATH}${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i >= P.n) { return; }
+  let x = a[i];
+  let y = b[i];
+  out[i] = ${expr};
+}`,
+  });
+}
+
+export function runUnary(be: WebgpuBackend, def: KernelDef, op: string, a: Tensor, s = 0, t = 0): WebgpuTensor {
+  const x = be.own(op, 'a', a);
+  const out = be.alloc(x.shape);
+  const p = be.program();
+  p.dispatch(def, { n: x.size, s, t }, [x.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+  p.submit();
+  return out;
+}
+
+export function runBinary(be: WebgpuBackend, def: KernelDef, op: string, a: Tensor, b: Tensor, names: readonly [string, string] = ['a', 'b']): WebgpuTensor {
+  const x = be.own(op, names[0], a);
+  const y = be.own(op, names[1], b);
+  sameShape(op, x, y, names[0], names[1]);
+  const out = be.alloc(x.shape);
+  const p = be.program();
+  p.dispatch(def, { n: x.size }, [x.buf, y.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+  p.submit();
+  return out;
+}

@@ -1,0 +1,11 @@
+import type { Tensor } from '@rnnkit/core';
+import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuTensor } from '../tensor.js';
+import { binaryKernel, runBinary } from './common.js';
+
+const def = binaryKernel('mul', 'x * y');
+
+/** a ⊙ b, elementwise. */
+export function mul(be: WebgpuBackend, a: Tensor, b: Tensor): WebgpuTensor {
+  return runBinary(be, def, 'mul', a, b, ['a', 'b']);
+}

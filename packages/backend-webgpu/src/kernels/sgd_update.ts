@@ -1,0 +1,81 @@
+import type { Tensor } from '@rnnkit/core';
+import type { WebgpuBackend } from '../backend.js';
+import { grid1d, kernel } from '../program.js';
+import type { WebgpuTensor } from '../tensor.js';
+import { checkFinite, sameShape } from '../validate.js';
+import { WG, WGSL_INDEX } from './common.js';
+
+/** torch.optim.SGD for one parameter (core's `SgdUpdateArgs`). */
+export interface SgdUpdateArgs {
+  param: Tensor;
+  grad: Tensor;
+  /** Momentum buffer from the previous step; absent on the first step. */
+  velocity?: Tensor;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface SgdUpdateResult {
+  param: Tensor;
+  velocity?: Tensor;
+}
+
+const def = kernel({
+  key: 'sgd_update',
+  params: [
+    ['n', 'u32'],
+    ['lr', 'f32'],
+    ['momentum', 'f32'],
+    ['dampening', 'f32'],
+    ['weightDecay', 'f32'],
+    ['nesterov', 'u32'],
+    ['hasVelocity', 'u32'],
+  ],
+  buffers: [
+    ['param', 'read', 'f32'],
+    ['grad', 'read', 'f32'],
+    ['vel', 'read', 'f32'],
+    ['outParam', 'read_write', 'f32'],
+    ['outVel', 'read_write', 'f32'],
+  ],
+  code: /* wgsl */ `${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i >= P.n) { return; }
+  let p = param[i];
+  var g = grad[i] + P.weightDecay * p;
+  if (P.momentum != 0.0) {
+    var buf = g;
+    if (P.hasVelocity != 0u) { buf = P.momentum * vel[i] + (1.0 - P.dampening) * g; }
+    outVel[i] = buf;
+    g = select(buf, g + P.momentum * buf, P.nesterov != 0u);
+  }
+  outParam[i] = p - P.lr * g;
+}`,
+});
+
+/** One fused SGD step: new param (and velocity when momentum > 0), one dispatch. */
+export function sgdUpdate(be: WebgpuBackend, a: SgdUpdateArgs): SgdUpdateResult {
+  const op = 'sgdUpdate';
+  const param = be.own(op, 'param', a.param);
+  const grad = be.own(op, 'grad', a.grad);
+  sameShape(op, param, grad, 'param', 'grad');
+  const vel = a.velocity !== undefined ? be.own(op, 'velocity', a.velocity) : undefined;
+  if (vel) sameShape(op, param, vel, 'param', 'velocity');
+  for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkFinite(op, k, a[k]);
+  const outParam = be.alloc(param.shape);
+  const outVel = a.momentum !== 0 ? be.alloc(param.shape) : undefined;
+  const p = be.program();
+  p.dispatch(
+    def,
+    { n: param.size, lr: a.lr, momentum: a.momentum, dampening: a.dampening, weightDecay: a.weightDecay, nesterov: Boolean(a.nesterov), hasVelocity: vel !== undefined },
+    [param.buf, grad.buf, vel?.buf ?? be.dummy(), outParam.buf, outVel?.buf ?? p.temp(4)],
+    grid1d(param.size, WG, be.maxWorkgroups),
+  );
+  p.submit();
+  return { param: outParam, ...(outVel ? { velocity: outVel } : {}) };
+}

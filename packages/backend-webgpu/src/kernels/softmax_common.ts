@@ -1,0 +1,38 @@
+/**
+ * Row-wise softmax pieces shared by softmax and softmaxCrossEntropy: one 64-thread workgroup
+ * per row (rows folded into x and y of the grid), max and sum of exponentials folded in
+ * workgroup memory.
+ */
+export const SOFTMAX_ROW = /* wgsl */ `
+var<workgroup> red: array<f32, 64>;
+fn rowIndex(wid: vec3u, nw: vec3u) -> u32 { return wid.x + wid.y * nw.x; }
+fn foldMax(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w = w / 2u) {
+    if (lid < w) { red[lid] = max(red[lid], red[lid + w]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+fn foldSum(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w = w / 2u) {
+    if (lid < w) { red[lid] += red[lid + w]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+`;
+
+/** Grid for one workgroup per row. */
+export function rowGrid(rows: number, maxPerDim: number): [number, number] {
+  if (rows <= maxPerDim) return [rows, 1];
+  const y = Math.ceil(rows / maxPerDim);
+  return [Math.ceil(rows / y), y];
+}

@@ -1,0 +1,231 @@
+import { SHADER_STAGE_COMPUTE } from './constants.js';
+import type { BufferPool, GpuBuf } from './pool.js';
+
+export type ScalarType = 'u32' | 'i32' | 'f32';
+
+/**
+ * One WGSL compute kernel. The header (a `Params` struct bound as uniform `P` at binding 0, then
+ * one storage array per entry of `buffers` at bindings 1..n) is generated from the fields here,
+ * so the TypeScript side and the shader never disagree on layout. `code` holds the rest of the
+ * module and defines `fn main`.
+ */
+export interface KernelDef {
+  /** Unique per distinct source: the pipeline cache key. */
+  readonly key: string;
+  readonly params: readonly (readonly [name: string, type: ScalarType])[];
+  readonly buffers: readonly (readonly [name: string, access: 'read' | 'read_write', type: ScalarType])[];
+  readonly code: string;
+}
+
+export function kernel(def: KernelDef): KernelDef {
+  return def;
+}
+
+/** Memoizes generated kernel variants (one per specialization key). */
+export function kernelFamily<A>(make: (arg: A) => KernelDef): (arg: A) => KernelDef {
+  const cache = new Map<string, KernelDef>();
+  return (arg: A) => {
+    const k = JSON.stringify(arg);
+    let d = cache.get(k);
+    if (!d) cache.set(k, (d = make(arg)));
+    return d;
+  };
+}
+
+function paramsBytes(def: KernelDef): number {
+  return Math.max(16, Math.ceil((def.params.length * 4) / 16) * 16);
+}
+
+export function wgslSource(def: KernelDef): string {
+  const fields = def.params.length ? def.params.map(([n, t]) => `  ${n}: ${t},`).join('\n') : '  _pad: u32,';
+  const bindings = def.buffers
+    .map(([n, access, t], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${n}: array<${t}>;`)
+    .join('\n');
+  return `struct Params {\n${fields}\n}\n@group(0) @binding(0) var<uniform> P: Params;\n${bindings}\n${def.code}`;
+}
+
+interface Compiled {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  bytes: number;
+}
+
+/** Compiled pipelines of one device, built on first use. */
+export class PipelineCache {
+  private readonly compiled = new Map<string, Compiled>();
+  constructor(private readonly device: GPUDevice) {}
+
+  get(def: KernelDef): Compiled {
+    let c = this.compiled.get(def.key);
+    if (c) return c;
+    const entries: GPUBindGroupLayoutEntry[] = [
+      { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: paramsBytes(def) } },
+      ...def.buffers.map(([, access], i) => ({
+        binding: i + 1,
+        visibility: SHADER_STAGE_COMPUTE,
+        buffer: { type: access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
+      })),
+    ];
+    const layout = this.device.createBindGroupLayout({ entries, label: `rnnkit-${def.key}` });
+    const module = this.device.createShaderModule({ code: wgslSource(def), label: `rnnkit-${def.key}` });
+    const pipeline = this.device.createComputePipeline({
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+      label: `rnnkit-${def.key}`,
+    });
+    c = { pipeline, layout, bytes: paramsBytes(def) };
+    this.compiled.set(def.key, c);
+    return c;
+  }
+}
+
+export type Workgroups = readonly [number, number?, number?];
+
+type Cmd =
+  | { kind: 'dispatch'; def: KernelDef; offset: number; buffers: readonly GpuBuf[]; groups: Workgroups }
+  | { kind: 'copy'; src: GpuBuf; srcOffset: number; dst: GpuBuf; dstOffset: number; bytes: number }
+  | { kind: 'clear'; dst: GpuBuf; bytes: number };
+
+export interface ProgramContext {
+  device: GPUDevice;
+  pipelines: PipelineCache;
+  uniforms: BufferPool;
+  storage: BufferPool;
+  /** minUniformBufferOffsetAlignment of the device. */
+  uniformAlign: number;
+  maxWorkgroupsPerDim: number;
+}
+
+/**
+ * Records dispatches and copies, then sends them as ONE command buffer: the parameters of
+ * every dispatch go into one uniform buffer (one slot each, bound with a dynamic offset), written
+ * once before the submit. A fused recurrent kernel records all its steps into one Program.
+ */
+export class Program {
+  private readonly cmds: Cmd[] = [];
+  private data = new ArrayBuffer(4096);
+  private used = 0;
+  private readonly temps: GpuBuf[] = [];
+
+  constructor(private readonly ctx: ProgramContext) {}
+
+  dispatch(def: KernelDef, params: Readonly<Record<string, number | boolean>>, buffers: readonly GpuBuf[], groups: Workgroups): void {
+    if (buffers.length !== def.buffers.length) {
+      throw new Error(`rnnkit webgpu internal: kernel ${def.key} takes ${def.buffers.length} buffers, got ${buffers.length}`);
+    }
+    const [gx, gy = 1, gz = 1] = groups;
+    if (gx === 0 || gy === 0 || gz === 0) return;
+    const max = this.ctx.maxWorkgroupsPerDim;
+    if (gx > max || gy > max || gz > max) {
+      throw new Error(`rnnkit webgpu internal: kernel ${def.key} dispatch [${gx}, ${gy}, ${gz}] exceeds ${max} workgroups per dimension`);
+    }
+    const bytes = paramsBytes(def);
+    const offset = Math.ceil(this.used / this.ctx.uniformAlign) * this.ctx.uniformAlign;
+    if (offset + bytes > this.data.byteLength) {
+      const grown = new ArrayBuffer(Math.max(this.data.byteLength * 2, offset + bytes));
+      new Uint8Array(grown).set(new Uint8Array(this.data, 0, this.used));
+      this.data = grown;
+    }
+    const u = new Uint32Array(this.data, offset, bytes / 4);
+    const f = new Float32Array(this.data, offset, bytes / 4);
+    const i = new Int32Array(this.data, offset, bytes / 4);
+    def.params.forEach(([name, type], k) => {
+      const v = params[name];
+      if (v === undefined) throw new Error(`rnnkit webgpu internal: kernel ${def.key} param ${name} missing`);
+      const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      if (type === 'f32') f[k] = n;
+      else if (type === 'i32') i[k] = n;
+      else u[k] = n;
+    });
+    this.used = offset + bytes;
+    this.cmds.push({ kind: 'dispatch', def, offset, buffers, groups: [gx, gy, gz] });
+  }
+
+  /** Byte copy; offsets and size must be multiples of 4. */
+  copy(src: GpuBuf, srcOffset: number, dst: GpuBuf, dstOffset: number, bytes: number): void {
+    if (bytes > 0) this.cmds.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+  }
+
+  /** Zeros the first `bytes` of `dst` (a multiple of 4). */
+  clear(dst: GpuBuf, bytes: number): void {
+    if (bytes > 0) this.cmds.push({ kind: 'clear', dst, bytes });
+  }
+
+  /** Scratch storage released right after submit (contents undefined). */
+  temp(bytes: number): GpuBuf {
+    const b = this.ctx.storage.acquire(bytes);
+    this.temps.push(b);
+    return b;
+  }
+
+  /** Scratch storage holding `data`, written before this program runs. */
+  tempData(data: Int32Array | Uint32Array | Float32Array): GpuBuf {
+    const b = this.temp(Math.max(4, data.byteLength));
+    if (data.byteLength > 0) this.ctx.device.queue.writeBuffer(b.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return b;
+  }
+
+  get empty(): boolean {
+    return this.cmds.length === 0;
+  }
+
+  /** Encodes everything into one command buffer and submits it. */
+  submit(): void {
+    if (this.cmds.length === 0) {
+      this.releaseTemps();
+      return;
+    }
+    const { device, pipelines, uniforms } = this.ctx;
+    const ubuf = this.used > 0 ? uniforms.acquire(this.used) : undefined;
+    if (ubuf) device.queue.writeBuffer(ubuf.buffer, 0, this.data, 0, Math.ceil(this.used / 4) * 4);
+    const enc = device.createCommandEncoder({ label: 'rnnkit' });
+    const groupsCache = new Map<string, GPUBindGroup>();
+    let pass: GPUComputePassEncoder | undefined;
+    for (const c of this.cmds) {
+      if (c.kind === 'copy' || c.kind === 'clear') {
+        pass?.end();
+        pass = undefined;
+        if (c.kind === 'copy') enc.copyBufferToBuffer(c.src.buffer, c.srcOffset, c.dst.buffer, c.dstOffset, c.bytes);
+        else enc.clearBuffer(c.dst.buffer, 0, c.bytes);
+        continue;
+      }
+      const compiled = pipelines.get(c.def);
+      const key = `${c.def.key}|${c.buffers.map((b) => b.id).join(',')}`;
+      let bg = groupsCache.get(key);
+      if (!bg) {
+        bg = device.createBindGroup({
+          layout: compiled.layout,
+          entries: [
+            { binding: 0, resource: { buffer: ubuf!.buffer, offset: 0, size: compiled.bytes } },
+            ...c.buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } })),
+          ],
+        });
+        groupsCache.set(key, bg);
+      }
+      if (!pass) pass = enc.beginComputePass();
+      pass.setPipeline(compiled.pipeline);
+      pass.setBindGroup(0, bg, [c.offset]);
+      pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
+    }
+    pass?.end();
+    device.queue.submit([enc.finish()]);
+    // Safe to reuse at once: later writes to it reach the queue after this submit.
+    if (ubuf) uniforms.release(ubuf);
+    this.cmds.length = 0;
+    this.used = 0;
+    this.releaseTemps();
+  }
+
+  private releaseTemps(): void {
+    for (const b of this.temps) this.ctx.storage.release(b);
+    this.temps.length = 0;
+  }
+}
+
+/** Workgroup grid for `n` items, `perGroup` per workgroup, folding into y past the x limit. */
+export function grid1d(n: number, perGroup: number, maxPerDim: number): [number, number] {
+  const groups = Math.ceil(n / perGroup);
+  if (groups <= maxPerDim) return [groups, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y];
+}
