@@ -66,6 +66,8 @@ export interface TfjsBackendInfo extends BackendInfo {
   tfBackend: string;
   /** tfjs-wasm only. In Node tfjs turns wasm threads off, so `threads` is false there. */
   wasm?: { simd: boolean; threads: boolean };
+  /** Engines preferred over this one that could not start here, with why (e.g. tfjs-node's missing binding). */
+  skipped?: string[];
 }
 
 /**
@@ -82,6 +84,7 @@ export class TfjsBackend implements Backend {
   readonly engineKind: TfjsEngineKind;
   private readonly tfBackendName: string;
   private readonly wasmInfo: { simd: boolean; threads: boolean } | undefined;
+  private readonly skipped: string[];
   private readonly live = new Set<TfjsTensor>();
   /** tf.Tensors already held by a handle: wrapping one again clones it, so handles never share. */
   private readonly owned = new WeakSet<TfTensor>();
@@ -92,6 +95,7 @@ export class TfjsBackend implements Backend {
     this.engineKind = engine.kind;
     this.tfBackendName = engine.tfBackendName;
     this.wasmInfo = engine.wasm;
+    this.skipped = engine.skipped;
     if (engine.kind === 'wasm' || engine.kind === 'cpu') registerRnnkitKernels(this.tf, engine.kind);
   }
 
@@ -101,6 +105,7 @@ export class TfjsBackend implements Backend {
       engine: ENGINE_LABELS[this.engineKind],
       tfBackend: this.tfBackendName,
       ...(this.wasmInfo ? { wasm: { ...this.wasmInfo } } : {}),
+      ...(this.skipped.length ? { skipped: [...this.skipped] } : {}),
     };
   }
 

@@ -28,6 +28,8 @@ export interface StartedEngine {
   tfBackendName: string;
   /** wasm only: whether SIMD and threads are in use. */
   wasm?: { simd: boolean; threads: boolean };
+  /** Engines tried first that could not start, with the reason (auto selection only). */
+  skipped: string[];
 }
 
 const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -87,7 +89,7 @@ async function startCpu(tf: Tf): Promise<void> {
 }
 
 async function startOne(tf: Tf, kind: TfjsEngineKind, opts: EngineOptions): Promise<StartedEngine> {
-  const base = { tf, kind, tfBackendName: TF_BACKEND_NAMES[kind] };
+  const base = { tf, kind, tfBackendName: TF_BACKEND_NAMES[kind], skipped: [] };
   switch (kind) {
     case 'node':
       await startNode(tf);
@@ -117,7 +119,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<StartedEngi
   const reasons: string[] = [];
   for (const kind of order) {
     try {
-      return await startOne(tf, kind, opts);
+      return { ...(await startOne(tf, kind, opts)), skipped: [...reasons] };
     } catch (e) {
       reasons.push(`${ENGINE_LABELS[kind]}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -34,6 +34,8 @@ describe('engines', () => {
       expect(info.tfBackend).toBe('wasm');
       // tfjs turns wasm threads off in Node; SIMD is on in Node 20.
       expect(info.wasm).toEqual({ simd: true, threads: false });
+      // It says why tfjs-node was passed over.
+      expect(info.skipped?.[0]).toMatch(/^tfjs-node: .*native addon module/);
     }
     be.destroy();
   });
