@@ -59,7 +59,7 @@ export function groupSpeed(rows: readonly SpeedRow[], series: SpeedRow['series']
 /** What to say about a row's numbers beside the timing: a failure, a note, or the output check. */
 export function rowRemark(e: SpeedGroup['engines'][number]): string {
   const parts: string[] = [];
-  for (const r of [e.forward, e.train]) if (r?.failure) parts.push(`${r.task} failed: ${r.failure}`);
+  for (const r of [e.forward, e.train]) if (r?.failure) parts.push(r.failure.startsWith('skipped') ? r.failure : `${r.task} failed: ${r.failure}`);
   const check = e.forward?.check;
   if (check) parts.push(`Δ vs ${check.against} ${fmtErr(check.maxAbsDiff)}`);
   const note = e.forward?.note ?? e.train?.note;
@@ -67,9 +67,11 @@ export function rowRemark(e: SpeedGroup['engines'][number]): string {
   return parts.join('; ');
 }
 
-/** What a backend's status line says: its engine (and crashes) or why it is missing. */
-export function backendStatusText(b: BackendStatus): string {
-  if (!b.available) return b.reason ?? '';
-  const crashes = b.crashes?.length ? `; its process crashed ${b.crashes.length}× and was restarted (${b.crashes[0]}); full output in logs/${b.name}.log` : '';
-  return `${b.engine ?? ''}${crashes}`;
+/** What a backend's status line says: its engine (and crashes) or why it is missing. `short` trims it for Markdown. */
+export function backendStatusText(b: BackendStatus, short = false): string {
+  const cut = (t: string, n: number) => (short && t.length > n ? `${t.slice(0, n - 1)}…` : t);
+  if (!b.available) return cut(b.reason ?? '', 160);
+  const n = b.crashes?.length ?? 0;
+  const crashes = n ? `; its process crashed ${n}× and was restarted${short ? '' : ` (${b.crashes![0]})`}; full output in logs/${b.name}.log` : '';
+  return `${cut(b.engine ?? '', 60)}${crashes}`;
 }

@@ -18,7 +18,7 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(
     mdTable(
       ['backend / tool', 'status'],
-      [...r.backends.map((b) => [b.name, `${b.available ? 'ok' : 'missing'}: ${backendStatusText(b)}`]), ...r.tools.map((s) => [s.name, s.available ? `ok${s.detail ? `: ${s.detail}` : ''}` : `missing: ${s.reason}`])],
+      [...r.backends.map((b) => [b.name, `${b.available ? 'ok' : 'missing'}: ${backendStatusText(b, true)}`]), ...r.tools.map((s) => [s.name, s.available ? `ok${s.detail ? `: ${s.detail}` : ''}` : `missing: ${s.reason}`])],
     ),
   );
   const c = r.conformance;
