@@ -93,13 +93,6 @@ export async function discoverBackend(name: BackendName, opts: DiscoverOptions =
   }
 }
 
-/** Starts every asked backend, one after another (tfjs and webgpu load native code). */
-export async function discoverBackends(names: readonly BackendName[], opts: DiscoverOptions = {}): Promise<DiscoveredBackend[]> {
-  const out: DiscoveredBackend[] = [];
-  for (const n of names) out.push(await discoverBackend(n, opts));
-  return out;
-}
-
 export interface ToolStatus {
   name: string;
   package: string;
