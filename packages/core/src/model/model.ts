@@ -63,12 +63,13 @@ export interface ForwardPass {
   dispose(): void;
 }
 
+/** A backend tensor names its backend; host data does not (backend tensors may carry a `data` field of their own). */
 function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && 'backend' in x && 'shape' in x && !('data' in x);
+  return typeof x === 'object' && x !== null && typeof (x as Tensor).backend === 'string' && 'shape' in x;
 }
 
 function isHost(x: unknown): x is HostTensor {
-  return typeof x === 'object' && x !== null && 'data' in x && 'shape' in x && (x as HostTensor).data instanceof Float32Array;
+  return typeof x === 'object' && x !== null && !isTensor(x) && 'shape' in x && (x as HostTensor).data instanceof Float32Array;
 }
 
 /**
