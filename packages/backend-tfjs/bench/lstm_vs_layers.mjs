@@ -14,7 +14,7 @@ const params = new Map([...host].map(([k, v]) => [k, be.upload(v, recurrentParam
 const xData = Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(i));
 const x = be.upload(xData, [B, T, D]);
 
-async function time(label, fn, reps = 9) {
+async function time(label, fn, reps = Number(process.env.REPS ?? 9)) {
   await fn(); // warm-up
   const ts = [];
   for (let i = 0; i < reps; i++) {
