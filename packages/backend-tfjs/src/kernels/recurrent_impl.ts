@@ -107,7 +107,7 @@ export function stepMasks(tf: Tf, lengths: Int32Array, T: number, withPass: bool
 
 /** What one forward step keeps for backward. */
 export type SavedStep = {
-  /** rnn: the unmasked new state; lstm: activated gates [i, f, g, o] side by side [B, 4H]; gru: r. */
+  /** rnn: the unmasked new state; lstm: the activated gates [i, f, g, o] side by side [B, 4H]; gru: the reset gate r. */
   act: TfTensor;
   /** lstm: the same gates as separate [B, H] tensors, and tanh(c'). */
   gates?: TfTensor[];
