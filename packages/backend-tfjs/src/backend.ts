@@ -126,8 +126,8 @@ export class TfjsBackend implements Backend {
     if (x.owner !== this) {
       throw new RnnkitError('BACKEND_MISMATCH', `${argument}: expected a tensor made by this tfjs backend, got one made by another tfjs backend instance`, { argument });
     }
-    if (x.data === null) throw new RnnkitError('DISPOSED', `${argument}: expected a live tensor, got one that was disposed (shape ${formatShape(x.shape)})`, { argument });
-    return x.data;
+    if (x.tensor === null) throw new RnnkitError('DISPOSED', `${argument}: expected a live tensor, got one that was disposed (shape ${formatShape(x.shape)})`, { argument });
+    return x.tensor;
   }
 
   /** @internal Hands a tf.Tensor out as a new handle. */
@@ -147,9 +147,9 @@ export class TfjsBackend implements Backend {
 
   /** @internal Releases a handle (a second dispose is a no-op). */
   release(x: TfjsTensor): void {
-    if (x.data === null) return;
-    x.data.dispose();
-    x.data = null;
+    if (x.tensor === null) return;
+    x.tensor.dispose();
+    x.tensor = null;
     this.live.delete(x);
   }
 

@@ -8,18 +8,21 @@ import type { TfTensor } from './tf.js';
 export class TfjsTensor implements Tensor {
   readonly backend = 'tfjs';
   readonly shape: Shape;
-  /** @internal The wrapped tf.Tensor; null once disposed. */
-  data: TfTensor | null;
+  /**
+   * @internal The wrapped tf.Tensor; null once disposed. (Not named `data`: a handle must not
+   * look like core's host tensors, `{ data, shape }`.)
+   */
+  tensor: TfTensor | null;
   /** @internal The backend instance that made this handle. */
   readonly owner: object;
 
-  constructor(data: TfTensor, owner: object) {
-    this.data = data;
-    this.shape = Object.freeze([...data.shape]);
+  constructor(tensor: TfTensor, owner: object) {
+    this.tensor = tensor;
+    this.shape = Object.freeze([...tensor.shape]);
     this.owner = owner;
   }
 
   get disposed(): boolean {
-    return this.data === null;
+    return this.tensor === null;
   }
 }
