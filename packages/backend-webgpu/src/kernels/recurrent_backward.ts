@@ -1,5 +1,5 @@
 import type { RecurrentBackwardArgs, RecurrentBackwardResult, Tensor } from '@rnnkit/core';
-import { RnnkitError, formatShape } from '@rnnkit/core';
+import { RnnkitError, compositeRecurrentBackward, formatShape } from '@rnnkit/core';
 import type { WebgpuBackend } from '../backend.js';
 import type { WebgpuTensor } from '../tensor.js';
 import { encodeGemm } from './matmul.js';
@@ -26,11 +26,14 @@ function optionalBH(be: WebgpuBackend, argument: string, x: Tensor | undefined, 
 export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs): RecurrentBackwardResult {
   const op = 'recurrentBackward';
   const a = args?.forward;
-  const c = checkRecurrentArgs(be, op, a);
-  const saved = args.saved;
-  if (!(saved instanceof WebgpuRecurrentSaved) || saved.owner !== be) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by this webgpu backend's recurrentForward (training: true)`, { argument: 'saved' });
+  const saved = args?.saved;
+  // Anything else (core's composite forward ran on this backend) goes to the composite backward,
+  // which rejects what it doesn't know.
+  if (!(saved instanceof WebgpuRecurrentSaved)) return compositeRecurrentBackward(be, args);
+  if (saved.owner !== be) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by this webgpu backend's recurrentForward, got one from another webgpu backend`, { argument: 'saved' });
   }
+  const c = checkRecurrentArgs(be, op, a);
   if (saved.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: already disposed`, { argument: 'saved' });
   const { T, B, D, H, G } = c;
   const d = saved.dims;

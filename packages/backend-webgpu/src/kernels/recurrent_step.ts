@@ -239,7 +239,7 @@ export const stepKernel = kernelFamily((v: StepVariant): KernelDef => {
   const G = gemmColumns(stage);
   const { buffers, A, W } = buffersOf(stage);
   const fwd = stage.startsWith('fwd');
-  const accumulate = Array.from({ length: G }, (_, g) => `acc[${g}] += av * ${W}[w + ${g}u * H];`).join('\n          ');
+  const accumulate = Array.from({ length: G }, (_, g) => `acc[${g}] += av * ${W}[wi + ${g}u * H];`).join('\n          ');
   const code = /* wgsl */ `${WGSL_MATH}
 const WJ = ${WJ}u;
 const WB = ${WB}u;
@@ -268,7 +268,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         let kn = min(TK, P.K - k0);
         for (var kk = 0u; kk < kn; kk++) {
           let av = As[lid.y * TK + kk];
-          let w = P.wOff + (k0 + kk) * P.ldw + j;
+          let wi = P.wOff + (k0 + kk) * P.ldw + j;
           ${accumulate}
         }
       }

@@ -16,7 +16,7 @@ const def = kernel({
   ],
   buffers: [
     ['a', 'read', 'f32'],
-    ['target', 'read', 'i32'],
+    ['targets', 'read', 'i32'],
     ['loss', 'read_write', 'f32'],
     ['grad', 'read_write', 'f32'],
   ],
@@ -33,7 +33,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (live) { for (var c = lid.x; c < P.C; c += 64u) { s += exp(a[base + c] - m); } }
   s = foldSum(lid.x, s);
   if (!live) { return; }
-  let t = target[row];
+  let t = targets[row];
   let skip = t == P.ignore;
   for (var c = lid.x; c < P.C; c += 64u) {
     let sm = exp(a[base + c] - m) / s;

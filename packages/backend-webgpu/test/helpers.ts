@@ -1,0 +1,83 @@
+import { Rng, isRnnkitError } from '@rnnkit/core';
+import type { RnnkitErrorCode } from '@rnnkit/core';
+import { expect, it } from 'vitest';
+import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
+
+/**
+ * Starts a backend for a test file, or explains why not. Without an adapter the file's tests
+ * are skipped with "skipped: no WebGPU adapter: <reason>" — except in CI (env CI set), where a
+ * missing adapter is a failure.
+ */
+export async function startBackend(): Promise<{ be?: WebgpuBackend; reason?: string }> {
+  try {
+    return { be: await createWebgpuBackend() };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    if (process.env.CI) return { reason };
+    console.log(`skipped: no WebGPU adapter: ${reason}`);
+    return { reason };
+  }
+}
+
+/** In CI a missing adapter fails the file through this test. */
+export function requireAdapterInCi(r: { be?: WebgpuBackend; reason?: string }): void {
+  if (!r.be && process.env.CI) {
+    it('has a WebGPU adapter (CI requires one)', () => {
+      throw new Error(`no WebGPU adapter in CI: ${r.reason}`);
+    });
+  }
+}
+
+export function randomArray(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.range(lo, hi);
+  return a;
+}
+
+/** Largest |a_i − b_i| / max(1, |b_i|): absolute near zero, relative for large values. */
+export function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let m = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const e = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+    if (!(e <= m)) m = e; // NaN wins
+  }
+  return m;
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, label = ''): void {
+  const e = maxError(actual, expected);
+  expect(e, `${label}: max error ${e}`).toBeLessThanOrEqual(tol);
+}
+
+/** Expects fn to throw an RnnkitError with `code` whose message contains every fragment. */
+export function expectError(fn: () => unknown, code: RnnkitErrorCode, ...fragments: string[]): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected an error').toBeDefined();
+  expect(isRnnkitError(err), String(err)).toBe(true);
+  if (isRnnkitError(err)) {
+    expect(err.code, err.message).toBe(code);
+    for (const f of fragments) expect(err.message).toContain(f);
+  }
+}
+
+/** Runs fn inside validation and out-of-memory error scopes and expects neither to catch anything. */
+export async function noGpuErrors<T>(be: WebgpuBackend, fn: () => Promise<T> | T): Promise<T> {
+  be.device.pushErrorScope('validation');
+  be.device.pushErrorScope('out-of-memory');
+  let out: T;
+  try {
+    out = await fn();
+  } finally {
+    const oom = await be.device.popErrorScope();
+    const validation = await be.device.popErrorScope();
+    expect(oom?.message ?? null, 'out-of-memory error').toBeNull();
+    expect(validation?.message ?? null, 'validation error').toBeNull();
+  }
+  return out;
+}

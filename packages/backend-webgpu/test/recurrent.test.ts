@@ -1,0 +1,266 @@
+import {
+  Rng,
+  backpropRecurrent,
+  compositeRecurrentBackward,
+  compositeRecurrentForward,
+  disposeRecurrentCache,
+  gateCount,
+  initParams,
+  recurrentParams,
+  runRecurrent,
+} from '@rnnkit/core';
+import type { Backend, CellKind, RecurrentForwardArgs, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { WebgpuBackend } from '../src/index.js';
+import { expectClose, expectError, noGpuErrors, randomArray, requireAdapterInCi, startBackend } from './helpers.js';
+
+const started = await startBackend();
+requireAdapterInCi(started);
+const be = started.be!;
+afterAll(() => be?.destroy());
+
+const TOL = 1e-5;
+
+/** The same backend with its fused kernels hidden: core's composite kernels run on its primitives. */
+function compositeView(b: WebgpuBackend): Backend {
+  return new Proxy(b, {
+    get(target, prop) {
+      if (prop === 'recurrentForward' || prop === 'recurrentBackward') return undefined;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as Backend;
+}
+const ref = be ? compositeView(be) : undefined!;
+
+interface Variant {
+  cell: CellKind;
+  resetAfter: boolean;
+  label: string;
+}
+const VARIANTS: Variant[] = [
+  { cell: 'rnn_tanh', resetAfter: true, label: 'rnn_tanh' },
+  { cell: 'rnn_relu', resetAfter: true, label: 'rnn_relu' },
+  { cell: 'lstm', resetAfter: true, label: 'lstm' },
+  { cell: 'gru', resetAfter: true, label: 'gru (reset after)' },
+  { cell: 'gru', resetAfter: false, label: 'gru (reset before)' },
+];
+type Biases = 'both' | 'none' | 'ih' | 'hh';
+
+interface Case {
+  T: number;
+  B: number;
+  D: number;
+  H: number;
+  biases: Biases;
+  lengths?: number[];
+  c0: boolean;
+}
+
+function makeArgs(v: Variant, c: Case, seed: number): RecurrentForwardArgs {
+  const rng = new Rng(seed);
+  const G = gateCount(v.cell);
+  const up = (shape: number[], scale = 1): Tensor => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1), -scale, scale), shape);
+  const k = 1 / Math.sqrt(c.H);
+  return {
+    cell: v.cell,
+    gruResetAfter: v.resetAfter,
+    x: up([c.T, c.B, c.D]),
+    h0: up([c.B, c.H], 0.5),
+    ...(v.cell === 'lstm' && c.c0 ? { c0: up([c.B, c.H], 0.5) } : {}),
+    weightIh: up([G * c.H, c.D], 2 * k),
+    weightHh: up([G * c.H, c.H], 2 * k),
+    ...(c.biases === 'both' || c.biases === 'ih' ? { biasIh: up([G * c.H], k) } : {}),
+    ...(c.biases === 'both' || c.biases === 'hh' ? { biasHh: up([G * c.H], k) } : {}),
+    ...(c.lengths ? { lengths: Int32Array.from(c.lengths) } : {}),
+    training: true,
+  };
+}
+
+/** Fused and composite forward + backward on the same inputs, on the same device; every output compared. */
+async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean; dhN: boolean; dcN: boolean }, seed = 1): Promise<void> {
+  await noGpuErrors(be, async () => {
+    const live = be.liveTensors();
+    const args = makeArgs(v, c, seed);
+    // The composite LSTM needs c0; the fused one defaults it to zeros.
+    const refArgs = v.cell === 'lstm' && !args.c0 ? { ...args, c0: be.zeros([c.B, c.H]) } : args;
+    const f = be.recurrentForward(args);
+    const r = compositeRecurrentForward(ref, refArgs);
+    expect(f.y.shape).toEqual([c.T, c.B, c.H]);
+    expect(f.hN.shape).toEqual([c.B, c.H]);
+    const read = (t: Tensor | undefined) => be.read(t!);
+    expectClose(await read(f.y), await read(r.y), TOL, 'y');
+    expectClose(await read(f.hN), await read(r.hN), TOL, 'hN');
+    if (v.cell === 'lstm') expectClose(await read(f.cN), await read(r.cN), TOL, 'cN');
+    else expect(f.cN).toBeUndefined();
+
+    const rng = new Rng(seed + 100);
+    const up = (shape: number[]) => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);
+    const grads = {
+      ...(upstream.dy ? { dy: up([c.T, c.B, c.H]) } : {}),
+      ...(upstream.dhN ? { dhN: up([c.B, c.H]) } : {}),
+      ...(upstream.dcN && v.cell === 'lstm' ? { dcN: up([c.B, c.H]) } : {}),
+    };
+    const fb = be.recurrentBackward({ forward: args, saved: f.saved!, ...grads });
+    const rb = compositeRecurrentBackward(ref, { forward: refArgs, saved: r.saved!, ...grads });
+    expect(fb.dx.shape).toEqual([c.T, c.B, c.D]);
+    expectClose(await read(fb.dx), await read(rb.dx), TOL, 'dx');
+    expectClose(await read(fb.dh0), await read(rb.dh0), TOL, 'dh0');
+    if (v.cell === 'lstm') expectClose(await read(fb.dc0), await read(rb.dc0), TOL, 'dc0');
+    expectClose(await read(fb.dWeightIh), await read(rb.dWeightIh), TOL, 'dWeightIh');
+    expectClose(await read(fb.dWeightHh), await read(rb.dWeightHh), TOL, 'dWeightHh');
+    expect(fb.dWeightHh.shape).toEqual(args.weightHh.shape);
+    expect(fb.dBiasIh === undefined).toBe(args.biasIh === undefined);
+    expect(fb.dBiasHh === undefined).toBe(args.biasHh === undefined);
+    if (args.biasIh) expectClose(await read(fb.dBiasIh), await read(rb.dBiasIh), TOL, 'dBiasIh');
+    if (args.biasHh) expectClose(await read(fb.dBiasHh), await read(rb.dBiasHh), TOL, 'dBiasHh');
+
+    f.saved!.dispose();
+    r.saved!.dispose();
+    const inputs = [args.x, args.h0, args.c0, args.weightIh, args.weightHh, args.biasIh, args.biasHh, refArgs.c0];
+    for (const t of new Set([...inputs, f.y, f.hN, f.cN, r.y, r.hN, r.cN, ...Object.values(grads), ...Object.values(fb), ...Object.values(rb)])) {
+      if (t) be.dispose(t);
+    }
+    expect(be.liveTensors()).toBe(live);
+  });
+}
+
+describe.skipIf(!be)('fused WGSL recurrent kernels match core composite kernels on the same device', () => {
+  const base = { T: 6, B: 5, D: 3, H: 7 };
+  const all = { dy: true, dhN: true, dcN: true };
+  for (const v of VARIANTS) {
+    for (const biases of ['both', 'none'] as const) {
+      for (const lengths of [undefined, [6, 2, 5, 1, 3]]) {
+        for (const c0 of v.cell === 'lstm' ? [true, false] : [false]) {
+          const name = `${v.label}, biases ${biases}, ${lengths ? 'lengths' : 'full length'}${v.cell === 'lstm' ? (c0 ? ', c0' : ', no c0') : ''}`;
+          it(name, () => compareWithComposite(v, { ...base, biases, c0, ...(lengths ? { lengths } : {}) }, all));
+        }
+      }
+    }
+    for (const biases of ['ih', 'hh'] as const) {
+      it(`${v.label}, only bias_${biases}`, () => compareWithComposite(v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all));
+    }
+    it(`${v.label}, gradient only from y`, () => compareWithComposite(v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }));
+    it(`${v.label}, gradient only from the final state`, () =>
+      compareWithComposite(v, { ...base, biases: 'both', c0: true, lengths: [3, 6, 1, 2, 5] }, { dy: false, dhN: true, dcN: true }));
+    it(`${v.label}, T = 1, B = 1, H = 1`, () => compareWithComposite(v, { T: 1, B: 1, D: 2, H: 1, biases: 'both', c0: true }, all));
+    it(`${v.label}, wider than a tile (H = 70, B = 11, T·B = 132)`, () =>
+      compareWithComposite(v, { T: 12, B: 11, D: 9, H: 70, biases: 'both', c0: true, lengths: [12, 3, 7, 12, 1, 9, 12, 5, 2, 11, 12] }, all));
+  }
+});
+
+describe.skipIf(!be)('fused recurrent forward', () => {
+  it('inference gives the training outputs and keeps nothing', async () => {
+    for (const v of VARIANTS) {
+      const args = makeArgs(v, { T: 5, B: 3, D: 2, H: 5, biases: 'both', c0: true, lengths: [5, 2, 3] }, 9);
+      const inUse = be.liveGpuBuffers();
+      const infer = be.recurrentForward({ ...args, training: false });
+      expect(infer.saved).toBeUndefined();
+      expect(be.liveGpuBuffers()).toBe(inUse + (v.cell === 'lstm' ? 3 : 2)); // y, hN (, cN): nothing saved
+      const train = be.recurrentForward(args);
+      expect([...(await be.read(infer.y))]).toEqual([...(await be.read(train.y))]);
+      expect([...(await be.read(infer.hN))]).toEqual([...(await be.read(train.hN))]);
+      train.saved!.dispose();
+    }
+  });
+
+  it('zeros the output past each length and keeps the state of the last valid step', async () => {
+    const args = makeArgs(VARIANTS[2], { T: 5, B: 2, D: 3, H: 4, biases: 'both', c0: true, lengths: [5, 2] }, 4);
+    const full = be.recurrentForward({ ...args, lengths: undefined, training: false });
+    const masked = be.recurrentForward({ ...args, training: false });
+    const yf = await be.read(full.y);
+    const ym = await be.read(masked.y);
+    const H = 4;
+    for (let t = 0; t < 5; t++) {
+      for (let j = 0; j < H; j++) {
+        expect(ym[(t * 2 + 0) * H + j]).toBe(yf[(t * 2 + 0) * H + j]);
+        expect(ym[(t * 2 + 1) * H + j]).toBe(t < 2 ? yf[(t * 2 + 1) * H + j] : 0);
+      }
+    }
+    const hN = await be.read(masked.hN);
+    for (let j = 0; j < H; j++) expect(hN[H + j]).toBe(yf[(1 * 2 + 1) * H + j]);
+  });
+
+  it('checks argument shapes, naming the argument', () => {
+    const args = makeArgs(VARIANTS[2], { T: 4, B: 3, D: 2, H: 5, biases: 'both', c0: true }, 6);
+    const op = 'recurrentForward';
+    expectError(() => be.recurrentForward({ ...args, weightHh: be.zeros([20, 4]) }), 'SHAPE_MISMATCH', op, 'weightHh', '[20, 4]');
+    expectError(() => be.recurrentForward({ ...args, weightIh: be.zeros([20, 3]) }), 'SHAPE_MISMATCH', 'weightIh', '[20, 2]', '[20, 3]');
+    expectError(() => be.recurrentForward({ ...args, x: be.zeros([4, 3]) }), 'SHAPE_MISMATCH', 'x', '[T, B, D]', '[4, 3]');
+    expectError(() => be.recurrentForward({ ...args, h0: be.zeros([2, 5]) }), 'SHAPE_MISMATCH', 'h0', '[3, 5]', '[2, 5]');
+    expectError(() => be.recurrentForward({ ...args, c0: be.zeros([3, 4]) }), 'SHAPE_MISMATCH', 'c0', '[3, 5]');
+    expectError(() => be.recurrentForward({ ...args, biasHh: be.zeros([5]) }), 'SHAPE_MISMATCH', 'biasHh', '[20]', '[5]');
+    expectError(() => be.recurrentForward({ ...args, lengths: Int32Array.of(4, 5, 1) }), 'INVALID_LENGTHS', 'lengths[1]', '[0, 4]', '5');
+    expectError(() => be.recurrentForward({ ...args, lengths: Int32Array.of(4, 1) }), 'INVALID_LENGTHS', 'lengths', '3 lengths');
+    expectError(() => be.recurrentForward({ ...args, cell: 'elman' as CellKind }), 'UNKNOWN_CELL', 'cell');
+  });
+});
+
+describe.skipIf(!be)('fused recurrent backward', () => {
+  it('checks upstream shapes and the saved value', () => {
+    const args = makeArgs(VARIANTS[3], { T: 4, B: 3, D: 2, H: 5, biases: 'both', c0: false }, 8);
+    const f = be.recurrentForward(args);
+    expectError(() => be.recurrentBackward({ forward: args, saved: f.saved!, dy: be.zeros([4, 3, 4]) }), 'SHAPE_MISMATCH', 'recurrentBackward', 'dy', '[4, 3, 5]', '[4, 3, 4]');
+    expectError(() => be.recurrentBackward({ forward: args, saved: f.saved!, dhN: be.zeros([5, 3]) }), 'SHAPE_MISMATCH', 'dhN', '[3, 5]');
+    expectError(() => be.recurrentBackward({ forward: { ...args, x: be.zeros([5, 3, 2]) }, saved: f.saved! }), 'INVALID_ARGUMENT', 'saved', 'T=4');
+    f.saved!.dispose();
+    expectError(() => be.recurrentBackward({ forward: args, saved: f.saved!, dhN: be.zeros([3, 5]) }), 'DISPOSED', 'saved');
+  });
+
+  it('hands a composite saved value to the composite backward', async () => {
+    const args = makeArgs(VARIANTS[2], { T: 3, B: 2, D: 2, H: 3, biases: 'both', c0: true }, 10);
+    const r = compositeRecurrentForward(be, args);
+    const f = be.recurrentForward(args);
+    const dhN = be.fill([2, 3], 1);
+    const viaComposite = be.recurrentBackward({ forward: args, saved: r.saved!, dhN });
+    const fused = be.recurrentBackward({ forward: args, saved: f.saved!, dhN });
+    expectClose(await be.read(viaComposite.dWeightHh), await be.read(fused.dWeightHh), TOL, 'dWeightHh');
+  });
+});
+
+describe.skipIf(!be)('through core runRecurrent / backpropRecurrent', () => {
+  const layerSpec = (cell: CellKind, resetAfter: boolean): RecurrentSpec => ({
+    type: 'recurrent',
+    cell,
+    inputSize: 3,
+    hiddenSize: 6,
+    numLayers: 2,
+    bidirectional: true,
+    dropout: 0,
+    batchFirst: true,
+    bias: true,
+    gruResetAfter: resetAfter,
+  });
+  for (const v of VARIANTS) {
+    it(`${v.label}: 2 layers, bidirectional, batch-first, lengths — fused equals composite`, async () => {
+      await noGpuErrors(be, async () => {
+        const spec = layerSpec(v.cell, v.resetAfter);
+        const params = new Map<string, Tensor>();
+        for (const [name, data] of initParams(recurrentParams(spec), 42)) {
+          const info = recurrentParams(spec).find((p) => p.name === name)!;
+          params.set(name, be.upload(data, info.shape));
+        }
+        const B = 4;
+        const T = 5;
+        const rng = new Rng(2);
+        const x = be.upload(randomArray(rng, B * T * 3), [B, T, 3]);
+        const lengths = Int32Array.of(5, 3, 1, 4);
+        const dOut = be.upload(randomArray(rng, B * T * 12), [B, T, 12]);
+        const dhN = be.upload(randomArray(rng, 4 * B * 6), [4, B, 6]);
+        const run = (b: Backend) => {
+          const out = runRecurrent(b, spec, params, x, { lengths, training: true });
+          const g = backpropRecurrent(b, spec, out.cache!, { dOutput: dOut, dhN });
+          disposeRecurrentCache(out.cache!);
+          return { out, g };
+        };
+        const fused = run(be);
+        const composite = run(ref);
+        expectClose(await be.read(fused.out.output), await be.read(composite.out.output), TOL, 'output');
+        expectClose(await be.read(fused.out.hN), await be.read(composite.out.hN), TOL, 'hN');
+        expectClose(await be.read(fused.g.dx), await be.read(composite.g.dx), TOL, 'dx');
+        expectClose(await be.read(fused.g.dh0), await be.read(composite.g.dh0), TOL, 'dh0');
+        for (const [name, t] of fused.g.grads) expectClose(await be.read(t), await be.read(composite.g.grads.get(name)!), TOL, name);
+      });
+    });
+  }
+});
