@@ -12,6 +12,11 @@ export class Scope {
     this.held.push(x);
     return x;
   }
+  /** Stops tracking x (its owner changed). */
+  release(x: Tensor): void {
+    const i = this.held.indexOf(x);
+    if (i >= 0) this.held.splice(i, 1);
+  }
   /** Disposes everything recorded except `keep`. */
   dispose(keep: readonly (Tensor | undefined)[] = []): void {
     const k = new Set(keep);

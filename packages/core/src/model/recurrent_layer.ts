@@ -71,67 +71,81 @@ export function runRecurrent(
   const cache: RecurrentCache | undefined = training ? { T, B, layers: [], scope: keep } : undefined;
   const hold = <X extends Tensor>(t: X): X => (training ? keep.t(t) : s.t(t));
 
-  // Work time-major as [T, B, F].
-  let layerIn: Tensor = spec.batchFirst
-    ? hold(be.reshape(s.t(be.gatherRows(x, batchToTimeMajor(B, T))), [T, B, D]))
-    : x;
-  const zeros = s.t(be.zeros([B, H]));
-  const hNs: Tensor[] = [];
-  const cNs: Tensor[] = [];
-  for (let layer = 0; layer < spec.numLayers; layer++) {
-    const outs: Tensor[] = [];
-    const dirCaches: DirectionCache[] = [];
-    for (let d = 0; d < dirs; d++) {
-      const names = directionParamNames(spec, layer, d === 1);
-      const index = layer * dirs + d;
-      const reversePerm = d === 1 ? reverseWithinLengths(T, B, opts.lengths) : undefined;
-      const xin = reversePerm ? hold(be.reshape(s.t(be.gatherRows(layerIn, reversePerm)), layerIn.shape)) : layerIn;
-      const args: RecurrentForwardArgs = {
-        cell: spec.cell,
-        gruResetAfter: spec.gruResetAfter,
-        x: xin,
-        h0: opts.h0 ? hold(stateSlice(be, s, opts.h0, index, B, H)) : zeros,
-        ...(lstm ? { c0: opts.c0 ? hold(stateSlice(be, s, opts.c0, index, B, H)) : zeros } : {}),
-        weightIh: params.get(names.weightIh)!,
-        weightHh: params.get(names.weightHh)!,
-        ...(names.biasIh ? { biasIh: params.get(names.biasIh)!, biasHh: params.get(names.biasHh!)! } : {}),
-        ...(opts.lengths ? { lengths: opts.lengths } : {}),
-        training,
-      };
-      if (training && (args.h0 === zeros || args.c0 === zeros)) {
-        // The cache outlives this call's scope, so give it its own zeros.
-        if (args.h0 === zeros) args.h0 = keep.t(be.zeros([B, H]));
-        if (args.c0 === zeros) args.c0 = keep.t(be.zeros([B, H]));
+  let pending: DirectionCache[] = []; // saved state of the layer being run, not yet in the cache
+  const made = new Scope(be); // results, released only if the call fails
+  try {
+    // Work time-major as [T, B, F].
+    let layerIn: Tensor = spec.batchFirst
+      ? hold(be.reshape(s.t(be.gatherRows(x, batchToTimeMajor(B, T))), [T, B, D]))
+      : x;
+    const zeros = s.t(be.zeros([B, H]));
+    const hNs: Tensor[] = [];
+    const cNs: Tensor[] = [];
+    for (let layer = 0; layer < spec.numLayers; layer++) {
+      const outs: Tensor[] = [];
+      const dirCaches: DirectionCache[] = [];
+      pending = dirCaches;
+      for (let d = 0; d < dirs; d++) {
+        const names = directionParamNames(spec, layer, d === 1);
+        const index = layer * dirs + d;
+        const reversePerm = d === 1 ? reverseWithinLengths(T, B, opts.lengths) : undefined;
+        const xin = reversePerm ? hold(be.reshape(s.t(be.gatherRows(layerIn, reversePerm)), layerIn.shape)) : layerIn;
+        const args: RecurrentForwardArgs = {
+          cell: spec.cell,
+          gruResetAfter: spec.gruResetAfter,
+          x: xin,
+          h0: opts.h0 ? hold(stateSlice(be, s, opts.h0, index, B, H)) : zeros,
+          ...(lstm ? { c0: opts.c0 ? hold(stateSlice(be, s, opts.c0, index, B, H)) : zeros } : {}),
+          weightIh: params.get(names.weightIh)!,
+          weightHh: params.get(names.weightHh)!,
+          ...(names.biasIh ? { biasIh: params.get(names.biasIh)!, biasHh: params.get(names.biasHh!)! } : {}),
+          ...(opts.lengths ? { lengths: opts.lengths } : {}),
+          training,
+        };
+        if (training && (args.h0 === zeros || args.c0 === zeros)) {
+          // The cache outlives this call's scope, so give it its own zeros.
+          if (args.h0 === zeros) args.h0 = keep.t(be.zeros([B, H]));
+          if (args.c0 === zeros) args.c0 = keep.t(be.zeros([B, H]));
+        }
+        const r = recurrentForward(be, args);
+        if (r.saved) dirCaches.push({ args, saved: r.saved, ...(reversePerm ? { reversePerm } : {}) });
+        s.t(r.y);
+        hNs.push(s.t(r.hN));
+        if (r.cN) cNs.push(s.t(r.cN));
+        const y2 = s.t(be.reshape(r.y, [T * B, H]));
+        outs.push(reversePerm ? s.t(be.gatherRows(y2, reversePerm)) : y2);
       }
-      const r = recurrentForward(be, args);
-      s.t(r.y);
-      hNs.push(s.t(r.hN));
-      if (r.cN) cNs.push(s.t(r.cN));
-      const y2 = s.t(be.reshape(r.y, [T * B, H]));
-      outs.push(reversePerm ? s.t(be.gatherRows(y2, reversePerm)) : y2);
-      if (r.saved) dirCaches.push({ args, saved: r.saved, ...(reversePerm ? { reversePerm } : {}) });
+      let out = outs.length === 1 ? outs[0] : s.t(be.concatColumns(outs)); // [T*B, dirs*H]
+      let dropoutMask: Tensor | undefined;
+      if (training && opts.dropoutRng && spec.dropout > 0 && layer < spec.numLayers - 1) {
+        const p = spec.dropout;
+        const m = new Float32Array(T * B * dirs * H);
+        for (let i = 0; i < m.length; i++) m[i] = opts.dropoutRng.uniform() < p ? 0 : 1 / (1 - p);
+        dropoutMask = keep.t(be.upload(m, [T * B, dirs * H]));
+        out = s.t(be.mul(out, dropoutMask));
+      }
+      cache?.layers.push({ dirs: dirCaches, ...(dropoutMask ? { dropoutMask } : {}) });
+      pending = [];
+      layerIn = hold(be.reshape(out, [T, B, dirs * H]));
     }
-    let out = outs.length === 1 ? outs[0] : s.t(be.concatColumns(outs)); // [T*B, dirs*H]
-    let dropoutMask: Tensor | undefined;
-    if (training && opts.dropoutRng && spec.dropout > 0 && layer < spec.numLayers - 1) {
-      const p = spec.dropout;
-      const m = new Float32Array(T * B * dirs * H);
-      for (let i = 0; i < m.length; i++) m[i] = opts.dropoutRng.uniform() < p ? 0 : 1 / (1 - p);
-      dropoutMask = keep.t(be.upload(m, [T * B, dirs * H]));
-      out = s.t(be.mul(out, dropoutMask));
-    }
-    cache?.layers.push({ dirs: dirCaches, ...(dropoutMask ? { dropoutMask } : {}) });
-    layerIn = hold(be.reshape(out, [T, B, dirs * H]));
+    const F = dirs * H;
+    const flatOut = s.t(be.reshape(layerIn, [T * B, F]));
+    const output = made.t(
+      spec.batchFirst ? be.reshape(s.t(be.gatherRows(flatOut, timeToBatchMajor(B, T))), [B, T, F]) : be.reshape(flatOut, [T, B, F]),
+    );
+    const hN = made.t(be.reshape(s.t(be.concatRows(hNs)), [spec.numLayers * dirs, B, H]));
+    const cN = lstm ? made.t(be.reshape(s.t(be.concatRows(cNs)), [spec.numLayers * dirs, B, H])) : undefined;
+    s.dispose();
+    return { output, hN, ...(cN ? { cN } : {}), ...(cache ? { cache } : {}) };
+  } catch (e) {
+    // A kernel failed part-way: release everything this call made, then rethrow.
+    for (const d of pending) d.saved.dispose();
+    made.dispose();
+    if (cache) disposeRecurrentCache(cache);
+    else keep.dispose();
+    s.dispose();
+    throw e;
   }
-  const F = dirs * H;
-  const flatOut = s.t(be.reshape(layerIn, [T * B, F]));
-  const output = spec.batchFirst
-    ? be.reshape(s.t(be.gatherRows(flatOut, timeToBatchMajor(B, T))), [B, T, F])
-    : be.reshape(flatOut, [T, B, F]);
-  const hN = be.reshape(s.t(be.concatRows(hNs)), [spec.numLayers * dirs, B, H]);
-  const cN = lstm ? be.reshape(s.t(be.concatRows(cNs)), [spec.numLayers * dirs, B, H]) : undefined;
-  s.dispose();
-  return { output, hN, ...(cN ? { cN } : {}), ...(cache ? { cache } : {}) };
 }
 
 export interface RecurrentGradients {
@@ -155,58 +169,66 @@ export function backpropRecurrent(
   const dirs = numDirections(spec);
   const F = dirs * H;
   const s = new Scope(be);
-  let dOut: Tensor | undefined;
-  if (upstream.dOutput) {
-    const flat = s.t(be.reshape(upstream.dOutput, [T * B, F]));
-    dOut = spec.batchFirst ? s.t(be.gatherRows(flat, batchToTimeMajor(B, T))) : flat; // [T*B, F] time-major
-  }
   const grads = new Map<string, Tensor>();
-  const dh0s: Tensor[] = new Array(spec.numLayers * dirs);
-  const dc0s: Tensor[] = new Array(spec.numLayers * dirs);
-  for (let layer = spec.numLayers - 1; layer >= 0; layer--) {
-    const lc = cache.layers[layer];
-    if (dOut && lc.dropoutMask) dOut = s.t(be.mul(dOut, lc.dropoutMask));
-    let dIn: Tensor | undefined;
-    for (let d = 0; d < dirs; d++) {
-      const dc = lc.dirs[d];
-      const index = layer * dirs + d;
-      let dy: Tensor | undefined;
-      if (dOut) {
-        dy = dirs === 1 ? dOut : s.t(be.sliceColumns(dOut, d * H, H));
-        if (dc.reversePerm) dy = s.t(be.gatherRows(dy, dc.reversePerm));
-        dy = s.t(be.reshape(dy, [T, B, H]));
-      }
-      const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
-      const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
-      const g = recurrentBackward(be, {
-        forward: dc.args,
-        saved: dc.saved,
-        ...(dy ? { dy } : {}),
-        ...(dhN ? { dhN } : {}),
-        ...(dcN ? { dcN } : {}),
-      });
-      const names = directionParamNames(spec, layer, d === 1);
-      grads.set(names.weightIh, g.dWeightIh);
-      grads.set(names.weightHh, g.dWeightHh);
-      if (names.biasIh && g.dBiasIh) grads.set(names.biasIh, g.dBiasIh);
-      if (names.biasHh && g.dBiasHh) grads.set(names.biasHh, g.dBiasHh);
-      dh0s[index] = s.t(g.dh0);
-      if (g.dc0) dc0s[index] = s.t(g.dc0);
-      const inF = g.dx.shape[2];
-      let dx = s.t(be.reshape(s.t(g.dx), [T * B, inF]));
-      if (dc.reversePerm) dx = s.t(be.gatherRows(dx, dc.reversePerm));
-      dIn = dIn ? s.t(be.add(dIn, dx)) : dx;
+  const made = new Scope(be); // results, released only if the call fails
+  try {
+    let dOut: Tensor | undefined;
+    if (upstream.dOutput) {
+      const flat = s.t(be.reshape(upstream.dOutput, [T * B, F]));
+      dOut = spec.batchFirst ? s.t(be.gatherRows(flat, batchToTimeMajor(B, T))) : flat; // [T*B, F] time-major
     }
-    dOut = dIn;
+    const dh0s: Tensor[] = new Array(spec.numLayers * dirs);
+    const dc0s: Tensor[] = new Array(spec.numLayers * dirs);
+    for (let layer = spec.numLayers - 1; layer >= 0; layer--) {
+      const lc = cache.layers[layer];
+      if (dOut && lc.dropoutMask) dOut = s.t(be.mul(dOut, lc.dropoutMask));
+      let dIn: Tensor | undefined;
+      for (let d = 0; d < dirs; d++) {
+        const dc = lc.dirs[d];
+        const index = layer * dirs + d;
+        let dy: Tensor | undefined;
+        if (dOut) {
+          dy = dirs === 1 ? dOut : s.t(be.sliceColumns(dOut, d * H, H));
+          if (dc.reversePerm) dy = s.t(be.gatherRows(dy, dc.reversePerm));
+          dy = s.t(be.reshape(dy, [T, B, H]));
+        }
+        const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
+        const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
+        const g = recurrentBackward(be, {
+          forward: dc.args,
+          saved: dc.saved,
+          ...(dy ? { dy } : {}),
+          ...(dhN ? { dhN } : {}),
+          ...(dcN ? { dcN } : {}),
+        });
+        const names = directionParamNames(spec, layer, d === 1);
+        grads.set(names.weightIh, g.dWeightIh);
+        grads.set(names.weightHh, g.dWeightHh);
+        if (names.biasIh && g.dBiasIh) grads.set(names.biasIh, g.dBiasIh);
+        if (names.biasHh && g.dBiasHh) grads.set(names.biasHh, g.dBiasHh);
+        dh0s[index] = s.t(g.dh0);
+        if (g.dc0) dc0s[index] = s.t(g.dc0);
+        const inF = g.dx.shape[2];
+        let dx = s.t(be.reshape(s.t(g.dx), [T * B, inF]));
+        if (dc.reversePerm) dx = s.t(be.gatherRows(dx, dc.reversePerm));
+        dIn = dIn ? s.t(be.add(dIn, dx)) : dx;
+      }
+      dOut = dIn;
+    }
+    const D = dOut!.shape[1];
+    const dx = made.t(
+      spec.batchFirst ? be.reshape(s.t(be.gatherRows(dOut!, timeToBatchMajor(B, T))), [B, T, D]) : be.reshape(dOut!, [T, B, D]),
+    );
+    const dh0 = made.t(be.reshape(s.t(be.concatRows(dh0s)), [spec.numLayers * dirs, B, H]));
+    const dc0 = hasCellState(spec.cell) ? made.t(be.reshape(s.t(be.concatRows(dc0s)), [spec.numLayers * dirs, B, H])) : undefined;
+    s.dispose();
+    return { dx, dh0, ...(dc0 ? { dc0 } : {}), grads };
+  } catch (e) {
+    for (const g of grads.values()) be.dispose(g);
+    made.dispose();
+    s.dispose();
+    throw e;
   }
-  const D = dOut!.shape[1];
-  const dx = spec.batchFirst
-    ? be.reshape(s.t(be.gatherRows(dOut!, timeToBatchMajor(B, T))), [B, T, D])
-    : be.reshape(dOut!, [T, B, D]);
-  const dh0 = be.reshape(s.t(be.concatRows(dh0s)), [spec.numLayers * dirs, B, H]);
-  const dc0 = hasCellState(spec.cell) ? be.reshape(s.t(be.concatRows(dc0s)), [spec.numLayers * dirs, B, H]) : undefined;
-  s.dispose();
-  return { dx, dh0, ...(dc0 ? { dc0 } : {}), grads };
 }
 
 export function disposeRecurrentCache(cache: RecurrentCache): void {
