@@ -14,25 +14,53 @@ import { CpuRecurrentSaved } from './kernels/recurrent_impl.js';
 import { CpuTensor, asCpu } from './tensor.js';
 import type { CpuData, TensorStore } from './tensor.js';
 import { checkShape, invalid, shapeError } from './validate.js';
+import type { WasmKernels } from './wasm/load.js';
+import { recurrentBackwardWasm } from './wasm/recurrent_backward.js';
+import { recurrentForwardWasm } from './wasm/recurrent_forward.js';
+
+/** What runs the GEMMs and the fused recurrent kernels. */
+export type CpuEngine = 'cpu-js' | 'cpu-wasm-simd' | 'cpu-wasm-relaxed-simd';
+
+export interface CpuBackendInfo extends BackendInfo {
+  engine: CpuEngine;
+  /** WebAssembly SIMD128 kernels run the GEMMs and the fused recurrent kernels. */
+  simd: boolean;
+  /** Those kernels are the relaxed-SIMD build: fused multiply-add. */
+  fma: boolean;
+  /** Threads the kernels use (always 1: see the README's measurements). */
+  threads: number;
+}
 
 /**
  * The default backend: tensors are Float32Arrays in this thread, every op runs synchronously.
  * Each method checks its handles (a live cpu tensor) and shapes, runs the kernel of the same
  * name from `kernels/`, and wraps the result in a new handle counted by `liveTensors()`.
+ *
+ * Given loaded WebAssembly kernels (`createCpuBackend()` loads them where the runtime has
+ * SIMD), the GEMMs and the fused recurrent forward and backward run on them (`wasm/`); the
+ * elementwise primitives stay in JS. Without them (`new CpuBackend()`, or `{ simd: false }`)
+ * everything is plain TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly specificationVersion = BACKEND_SPEC_VERSION;
   readonly name = 'cpu';
   private readonly store: TensorStore = { live: 0, destroyed: false };
+  private wasm: WasmKernels | undefined;
 
-  info(): BackendInfo {
-    return { name: this.name, engine: 'cpu-js' };
+  constructor(opts: { wasm?: WasmKernels } = {}) {
+    this.wasm = opts.wasm;
+  }
+
+  info(): CpuBackendInfo {
+    const w = this.wasm;
+    return { name: this.name, engine: w ? (w.fma ? 'cpu-wasm-relaxed-simd' : 'cpu-wasm-simd') : 'cpu-js', simd: !!w, fma: !!w?.fma, threads: 1 };
   }
   async sync(): Promise<void> {}
-  /** Invalidates every handle this backend gave out; later calls throw DISPOSED. */
+  /** Invalidates every handle this backend gave out (later calls throw DISPOSED) and drops the kernels' memory. */
   destroy(): void {
     this.store.destroyed = true;
     this.store.live = 0;
+    this.wasm = undefined;
   }
 
   private wrap(d: CpuData): CpuTensor {
@@ -85,7 +113,7 @@ export class CpuBackend implements Backend {
 
   matmul(a: Tensor, b: Tensor, opts: { transposeA?: boolean; transposeB?: boolean; alpha?: number; c?: Tensor; beta?: number } = {}): CpuTensor {
     const { c, ...rest } = opts;
-    return this.wrap(k.matmul(asCpu(a, 'a'), asCpu(b, 'b'), c ? { ...rest, c: asCpu(c, 'c') } : rest));
+    return this.wrap(k.matmul(asCpu(a, 'a'), asCpu(b, 'b'), c ? { ...rest, c: asCpu(c, 'c') } : rest, this.wasm));
   }
   add(a: Tensor, b: Tensor): CpuTensor {
     return this.wrap(k.add(asCpu(a, 'a'), asCpu(b, 'b')));
@@ -171,7 +199,7 @@ export class CpuBackend implements Backend {
   // Fused kernels
 
   recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult {
-    const r = k.recurrentForward(args);
+    const r = this.wasm ? recurrentForwardWasm(this.wasm, args) : k.recurrentForward(args);
     return {
       y: this.wrap(r.y),
       hN: this.wrap(r.hN),
@@ -182,7 +210,7 @@ export class CpuBackend implements Backend {
   /** Backward of `recurrentForward`; a `saved` from core's composite forward goes to the composite backward. */
   recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult {
     if (!(args.saved instanceof CpuRecurrentSaved)) return compositeRecurrentBackward(this, args);
-    const r = k.recurrentBackward(args);
+    const r = this.wasm ? recurrentBackwardWasm(this.wasm, args) : k.recurrentBackward(args);
     return {
       dx: this.wrap(r.dx),
       dh0: this.wrap(r.dh0),

@@ -1,14 +1,43 @@
 import type { Backend, BackendDefinition } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
 import { CpuBackend } from './cpu_backend.js';
+import { loadWasmKernels, wasmSupport } from './wasm/load.js';
 
 export { CpuBackend } from './cpu_backend.js';
+export type { CpuBackendInfo, CpuEngine } from './cpu_backend.js';
 export { CpuTensor } from './tensor.js';
 export type { CpuData } from './tensor.js';
 export { CpuRecurrentSaved } from './kernels/recurrent_impl.js';
+export { wasmSupport } from './wasm/load.js';
+export type { WasmSupport } from './wasm/load.js';
 
-/** Starts a CPU backend. Async so a later WebAssembly fast path can compile its module here. */
-export async function createCpuBackend(): Promise<CpuBackend> {
-  return new CpuBackend();
+export interface CpuBackendOptions {
+  /**
+   * WebAssembly SIMD kernels for the GEMMs and the fused recurrent kernels. Default: used when
+   * the runtime has SIMD128, else the plain TypeScript kernels. `false` forces TypeScript;
+   * `true` requires SIMD (throws UNSUPPORTED without it).
+   */
+  simd?: boolean;
+  /**
+   * The relaxed-SIMD build (fused multiply-add) where the runtime has relaxed SIMD. Default
+   * true; `false` keeps plain SIMD128 multiply + add (bit-for-bit the same on every CPU).
+   */
+  fma?: boolean;
+}
+
+/**
+ * Starts a CPU backend; `info().engine` says which kernels run: `cpu-wasm-relaxed-simd`,
+ * `cpu-wasm-simd` or `cpu-js`.
+ */
+export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
+  if (options.simd === false) return new CpuBackend();
+  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}) });
+  if (!wasm && options.simd === true) {
+    throw new RnnkitError('UNSUPPORTED', `createCpuBackend: simd: true needs WebAssembly SIMD128, which this runtime lacks (${JSON.stringify(wasmSupport())}); leave simd unset to fall back to the TypeScript kernels`, {
+      argument: 'simd',
+    });
+  }
+  return new CpuBackend(wasm ? { wasm } : {});
 }
 
 /**

@@ -1,7 +1,7 @@
 import { BACKEND_SPEC_VERSION, createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
 import type { Tensor } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import { CpuBackend, cpuBackend, createCpuBackend } from '../src/index.js';
+import { CpuBackend, cpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
 import { expectError } from './helpers.js';
 
 describe('CpuBackend memory', () => {
@@ -9,7 +9,7 @@ describe('CpuBackend memory', () => {
     const be = new CpuBackend();
     expect(be.name).toBe('cpu');
     expect(be.specificationVersion).toBe(BACKEND_SPEC_VERSION);
-    expect(be.info()).toEqual({ name: 'cpu', engine: 'cpu-js' });
+    expect(be.info()).toEqual({ name: 'cpu', engine: 'cpu-js', simd: false, fma: false, threads: 1 });
   });
 
   it('uploads a copy and reads back a copy', async () => {
@@ -111,7 +111,8 @@ describe('registration', () => {
     registerBackend(cpuBackend);
     try {
       const be = await createBackend('cpu');
-      expect(be.info().engine).toBe('cpu-js');
+      // The SIMD kernels wherever the runtime has SIMD128 (Node 20 does).
+      expect(be.info().engine).toBe(wasmSupport().simd ? (wasmSupport().relaxedSimd ? 'cpu-wasm-relaxed-simd' : 'cpu-wasm-simd') : 'cpu-js');
     } finally {
       unregisterBackend('cpu');
     }

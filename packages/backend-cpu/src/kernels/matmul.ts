@@ -1,6 +1,8 @@
 import { formatShape } from '@rnnkit/core';
 import type { CpuData } from '../tensor.js';
 import { check2d, checkExact, invalid, shapeError } from '../validate.js';
+import { WASM_GEMM_MIN_WORK, gemmWasm } from '../wasm/gemm.js';
+import type { WasmKernels } from '../wasm/load.js';
 import { gemm } from './gemm_impl.js';
 
 export interface MatmulOptions {
@@ -14,8 +16,9 @@ export interface MatmulOptions {
 /**
  * alpha · op(a) · op(b) + beta · c → [M, N]. a is [M, K] ([K, M] with transposeA), b is
  * [K, N] ([N, K] with transposeB), c is [M, N]. alpha defaults to 1, beta to 1 when c is given.
+ * With `wasm`, products of at least WASM_GEMM_MIN_WORK multiply-adds run on the SIMD kernels.
  */
-export function matmul(a: CpuData, b: CpuData, opts: MatmulOptions = {}): CpuData {
+export function matmul(a: CpuData, b: CpuData, opts: MatmulOptions = {}, wasm?: WasmKernels): CpuData {
   const transA = opts.transposeA ?? false;
   const transB = opts.transposeB ?? false;
   const [ar, ac] = check2d('matmul', 'a', a);
@@ -40,6 +43,8 @@ export function matmul(a: CpuData, b: CpuData, opts: MatmulOptions = {}): CpuDat
       else for (let i = 0; i < M * N; i++) out[i] = beta * cd[i];
     }
   }
-  gemm({ M, N, K, a: a.data, transA, b: b.data, transB, alpha, out, accumulate: c !== undefined && beta !== 0 });
+  const g = { M, N, K, a: a.data, transA, b: b.data, transB, alpha, out, accumulate: c !== undefined && beta !== 0 };
+  if (wasm && M * N * K >= WASM_GEMM_MIN_WORK) gemmWasm(wasm, g);
+  else gemm(g);
   return { data: out, shape: [M, N] };
 }

@@ -42,31 +42,11 @@ interface BackwardState {
  * steps) are each one GEMM or reduction over all steps. Matches core's composite backward.
  */
 export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardOutput {
-  const op = 'recurrentBackward';
-  const r = resolveRecurrent(op, args.forward, 'forward.');
-  const s = args.saved;
-  if (!(s instanceof CpuRecurrentSaved)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by the cpu backend's recurrentForward`, { argument: 'saved' });
-  }
-  if (s.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: it was disposed`, { argument: 'saved' });
-  if (s.cell !== r.cell || s.T !== r.T || s.B !== r.B || s.D !== r.D || s.H !== r.H || (r.cell === 'gru' && s.resetAfter !== r.resetAfter)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: it comes from a forward of another shape or cell (saved ${s.cell} T=${s.T} B=${s.B} D=${s.D} H=${s.H}; forward ${r.cell} T=${r.T} B=${r.B} D=${r.D} H=${r.H})`, {
-      argument: 'saved',
-    });
-  }
+  const { r, s, dy, dhN, dcN } = resolveBackward(args);
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
   const BH = B * H;
   const TB = T * B;
-  const upstream = (t: Tensor | undefined, name: string, shape: number[]): Float32Array | undefined => {
-    if (!t) return undefined;
-    const c = asCpu(t, name);
-    checkExact(op, name, c, shape);
-    return c.data;
-  };
-  const dy = upstream(args.dy, 'dy', [T, B, H]);
-  const dhN = upstream(args.dhN, 'dhN', [B, H]);
-  const dcN = cell === 'lstm' ? upstream(args.dcN, 'dcN', [B, H]) : undefined;
 
   const resetAfterGru = cell === 'gru' && r.resetAfter;
   const resetBefore = cell === 'gru' && !r.resetAfter;
@@ -137,6 +117,44 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
     dWeightHh: { data: dWeightHh, shape: [GH, H] },
     ...(dBiasIh ? { dBiasIh: { data: dBiasIh, shape: [GH] } } : {}),
     ...(dBiasHh ? { dBiasHh: { data: dBiasHh, shape: [GH] } } : {}),
+  };
+}
+
+/** Backward's arguments checked against the forward's and unwrapped; shared with the wasm engine. */
+export interface ResolvedBackward {
+  r: ResolvedRecurrent;
+  s: CpuRecurrentSaved;
+  dy: Float32Array | undefined; // [T, B, H]
+  dhN: Float32Array | undefined; // [B, H]
+  dcN: Float32Array | undefined; // [B, H], LSTM
+}
+
+export function resolveBackward(args: RecurrentBackwardArgs): ResolvedBackward {
+  const op = 'recurrentBackward';
+  const r = resolveRecurrent(op, args.forward, 'forward.');
+  const s = args.saved;
+  if (!(s instanceof CpuRecurrentSaved)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by the cpu backend's recurrentForward`, { argument: 'saved' });
+  }
+  if (s.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: it was disposed`, { argument: 'saved' });
+  if (s.cell !== r.cell || s.T !== r.T || s.B !== r.B || s.D !== r.D || s.H !== r.H || (r.cell === 'gru' && s.resetAfter !== r.resetAfter)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: it comes from a forward of another shape or cell (saved ${s.cell} T=${s.T} B=${s.B} D=${s.D} H=${s.H}; forward ${r.cell} T=${r.T} B=${r.B} D=${r.D} H=${r.H})`, {
+      argument: 'saved',
+    });
+  }
+  const { cell, T, B, H } = r;
+  const upstream = (t: Tensor | undefined, name: string, shape: number[]): Float32Array | undefined => {
+    if (!t) return undefined;
+    const c = asCpu(t, name);
+    checkExact(op, name, c, shape);
+    return c.data;
+  };
+  return {
+    r,
+    s,
+    dy: upstream(args.dy, 'dy', [T, B, H]),
+    dhN: upstream(args.dhN, 'dhN', [B, H]),
+    dcN: cell === 'lstm' ? upstream(args.dcN, 'dcN', [B, H]) : undefined,
   };
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Scratch memory for one kernel call in the module's linear memory: a bump allocator reset at
+ * the start of every call. Tensors stay Float32Arrays in JS; a call copies its operands in,
+ * runs (a recurrent layer runs its whole sequence in here, no per-step copies), and copies its
+ * results out. Copies are O(size) against O(size · H) of work, a few percent at most (measured
+ * in the README). The memory grows to the largest call's needs and stays there (WebAssembly
+ * memory cannot shrink); `CpuBackend.destroy()` drops it.
+ */
+export class WasmArena {
+  private top: number;
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly base: number,
+  ) {
+    this.top = base;
+  }
+  /** Frees everything allocated since the last reset. */
+  reset(): void {
+    this.top = this.base;
+  }
+  /** `bytes` of uninitialized memory, 64-byte aligned (a cache line); grows the memory if needed. */
+  alloc(bytes: number): number {
+    const p = (this.top + 63) & ~63;
+    const end = p + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      // Grow with headroom so a sequence of slightly larger calls doesn't grow every time.
+      const pages = Math.ceil((Math.max(end, have * 1.25) - have) / 65536);
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return p;
+  }
+  /** `bytes` of zeros. */
+  zeros(bytes: number): number {
+    const p = this.alloc(bytes);
+    new Uint8Array(this.memory.buffer, p, bytes).fill(0);
+    return p;
+  }
+  /** A copy of `src` in the arena. */
+  put(src: Float32Array): number {
+    const p = this.alloc(src.length * 4);
+    this.f32(p, src.length).set(src);
+    return p;
+  }
+  putI32(src: Int32Array): number {
+    const p = this.alloc(src.length * 4);
+    new Int32Array(this.memory.buffer, p, src.length).set(src);
+    return p;
+  }
+  /** A view of n floats at p. Make views after the call's last alloc: growing detaches them. */
+  f32(p: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, p, n);
+  }
+  /** A JS-owned copy of n floats at p. */
+  take(p: number, n: number): Float32Array {
+    return this.f32(p, n).slice();
+  }
+  /** Bytes the memory holds now. */
+  get capacity(): number {
+    return this.memory.buffer.byteLength;
+  }
+}

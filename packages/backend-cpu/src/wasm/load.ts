@@ -1,0 +1,104 @@
+import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
+import { WasmArena } from './arena.js';
+
+/**
+ * Loading the WebAssembly SIMD kernels (built from assembly/ by scripts/build-wasm.mjs and
+ * embedded as base64, so this works the same in Node and browsers). Two builds of the same
+ * sources: plain SIMD128, and relaxed SIMD, whose multiply-adds are fused (FMA). Which one runs
+ * is decided here, once, by validating a tiny probe module for each feature.
+ */
+
+/** Byte addresses in the module's memory; sizes in elements. The module's exports. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  hasFma(): number;
+  gemmWorkBytes(): number;
+  packedBytes(K: number, N: number): number;
+  gemm(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean, work: number): void;
+  packB(K: number, N: number, b: number, ldb: number, transB: boolean, dst: number): void;
+  gemmPacked(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, bp: number, c: number, ldc: number, accumulate: boolean, work: number): void;
+  addRowVector(rows: number, cols: number, x: number, bias: number): void;
+  rnnStep(B: number, H: number, relu: boolean, xp: number, hp: number, hPrev: number, hNew: number, y: number, lengths: number, t: number): void;
+  lstmStep(B: number, H: number, xp: number, hp: number, cPrev: number, cNew: number, hPrev: number, hNew: number, gates: number, tanhC: number, y: number, lengths: number, t: number): void;
+  gruResetAfterStep(B: number, H: number, xp: number, hp: number, bhn: number, hPrev: number, hNew: number, gates: number, aux: number, y: number, lengths: number, t: number): void;
+  gruResetGates(B: number, H: number, xp: number, hp: number, hPrev: number, gates: number, aux: number, lengths: number, t: number): void;
+  gruResetBeforeState(B: number, H: number, xp: number, q: number, hPrev: number, hNew: number, gates: number, y: number, lengths: number, t: number): void;
+  rnnStepBack(B: number, H: number, relu: boolean, dXp: number, dy: number, dh: number, dhPrev: number, hNew: number, lengths: number, t: number): void;
+  lstmStepBack(B: number, H: number, dXp: number, dy: number, dh: number, dhPrev: number, dc: number, gates: number, tanhC: number, cPrev: number, lengths: number, t: number): void;
+  gruStepBackUpdate(B: number, H: number, dXp: number, dy: number, dh: number, dhPrev: number, gates: number, hPrev: number, lengths: number, t: number): void;
+  gruResetAfterStepBack(B: number, H: number, dXp: number, dHp: number, gates: number, aux: number, lengths: number, t: number): void;
+  gruResetBeforeStepBack(B: number, H: number, dXp: number, dRh: number, gates: number, hPrev: number, dhPrev: number, lengths: number, t: number): void;
+  columnSums(rows: number, cols: number, x: number, out: number, acc: number): void;
+  /** `iters` rounds of 96 flops on registers only: the SIMD ceiling, for the bench. */
+  peakLoop(iters: number, x: number): number;
+}
+
+/** A loaded kernel module and the arena its calls work in. One per backend. */
+export interface WasmKernels {
+  readonly k: KernelExports;
+  readonly arena: WasmArena;
+  /** Relaxed-SIMD build (fused multiply-add) rather than plain SIMD128. */
+  readonly fma: boolean;
+}
+
+/** What this runtime's WebAssembly accepts. */
+export interface WasmSupport {
+  simd: boolean;
+  relaxedSimd: boolean;
+}
+
+// () -> v128 { f32x4.add(f32x4.splat(0), f32x4.splat(0)) }
+const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 21, 1, 19, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 228, 1, 11];
+// () -> v128 { f32x4.relaxed_madd(splat 0, splat 0, splat 0) }
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11];
+
+let support: WasmSupport | undefined;
+
+/**
+ * Probes the runtime once. Node 20's V8 has SIMD128 on by default and relaxed SIMD only behind
+ * `--experimental-wasm-relaxed-simd`; Chrome ≥ 114, Firefox ≥ 120 and Node ≥ 22 ship both.
+ */
+export function wasmSupport(): WasmSupport {
+  if (!support) {
+    const validate = (bytes: number[]): boolean => {
+      try {
+        return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(bytes));
+      } catch {
+        return false;
+      }
+    };
+    const simd = validate(SIMD_PROBE);
+    support = { simd, relaxedSimd: simd && validate(RELAXED_PROBE) };
+  }
+  return support;
+}
+
+function decode(base64: string): Uint8Array {
+  const s = atob(base64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/**
+ * Compiles (once per build, shared by every backend) and instantiates the kernels: the relaxed
+ * build when `fma` is allowed and the runtime has relaxed SIMD, else the plain one. Resolves to
+ * undefined when the runtime has no SIMD128.
+ */
+export async function loadWasmKernels(opts: { fma?: boolean } = {}): Promise<WasmKernels | undefined> {
+  const s = wasmSupport();
+  if (!s.simd) return undefined;
+  const fma = s.relaxedSimd && opts.fma !== false;
+  const key = fma ? 'relaxed' : 'simd';
+  let mod = compiled.get(key);
+  if (!mod) {
+    mod = WebAssembly.compile(decode(fma ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64) as BufferSource);
+    compiled.set(key, mod);
+  }
+  const instance = await WebAssembly.instantiate(await mod, {});
+  const k = instance.exports as unknown as KernelExports;
+  return { k, arena: new WasmArena(k.memory, k.heapBase()), fma: k.hasFma() === 1 };
+}

@@ -1,0 +1,114 @@
+import type { RecurrentBackwardArgs } from '@rnnkit/core';
+import type { RecurrentBackwardOutput } from '../kernels/recurrent_backward.js';
+import { resolveBackward } from '../kernels/recurrent_backward.js';
+import type { WasmKernels } from './load.js';
+
+/**
+ * `recurrentBackward` on the SIMD kernels, the algorithm of kernels/recurrent_backward.ts: W_hh
+ * is packed once, then walking t = T−1 … 0 one fused pass writes the step's gate gradients
+ * into dXp [T*B, G*H] and one GEMM adds dGates_t · W_hh into dh_prev; afterwards dx, dW_ih,
+ * dW_hh and the bias gradients are each one GEMM or column sum over all T*B rows. The saved
+ * forward buffers are copied in once, the gradients out once.
+ */
+export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArgs): RecurrentBackwardOutput {
+  const { r, s, dy, dhN, dcN } = resolveBackward(args);
+  const { cell, T, B, D, H, G, lengths } = r;
+  const { k, arena: A } = w;
+  const GH = G * H;
+  const BH = B * H;
+  const TB = T * B;
+  const F = 4;
+  const lstm = cell === 'lstm';
+  const gru = cell === 'gru';
+  const resetAfterGru = gru && r.resetAfter;
+  const resetBefore = gru && !r.resetAfter;
+  const Nrec = resetBefore ? 2 * H : GH; // rows of W_hh the step's recurrent GEMM used
+
+  A.reset();
+  const x = A.put(r.x);
+  const wih = A.put(r.weightIh);
+  const whh = A.put(r.weightHh);
+  const hs = A.put(s.hs);
+  const cs = lstm ? A.put(s.cs!) : 0;
+  const gates = s.gates ? A.put(s.gates) : 0;
+  const tanhC = lstm ? A.put(s.tanhC!) : 0;
+  const aux = gru ? A.put(s.aux!) : 0;
+  const pDy = dy ? A.put(dy) : 0;
+  const len = lengths ? A.putI32(lengths) : 0;
+  // Padded rows are never written: zeros there keep the all-rows GEMMs exact.
+  const dXp = lengths ? A.zeros(TB * GH * F) : A.alloc(TB * GH * F);
+  const dHp = resetAfterGru ? (lengths ? A.zeros(TB * GH * F) : A.alloc(TB * GH * F)) : dXp;
+  let dh = dhN ? A.put(dhN) : A.zeros(BH * F);
+  let dhPrev = A.alloc(BH * F);
+  const dc = lstm ? (dcN ? A.put(dcN) : A.zeros(BH * F)) : 0;
+  const dRh = resetBefore ? A.alloc(BH * F) : 0;
+  const whhP = A.alloc(k.packedBytes(Nrec, H));
+  const whnP = resetBefore ? A.alloc(k.packedBytes(H, H)) : 0;
+  const dx = A.alloc(TB * D * F);
+  const dWih = A.alloc(GH * D * F);
+  const dWhh = A.alloc(GH * H * F);
+  const dBih = r.biasIh ? A.alloc(GH * F) : 0;
+  const dBhh = r.biasHh ? A.alloc(GH * F) : 0;
+  const acc = A.alloc(GH * 8);
+  const work = A.alloc(k.gemmWorkBytes());
+
+  k.packB(Nrec, H, whh, H, false, whhP); // W_hh[0:Nrec] as [Nrec, H]
+  if (resetBefore) k.packB(H, H, whh + 2 * H * H * F, H, false, whnP); // W_hn [H, H]
+
+  const stepBytes = BH * F;
+  const gStep = B * GH * F;
+  for (let t = T - 1; t >= 0; t--) {
+    const dXpt = dXp + t * gStep;
+    const dyt = pDy ? pDy + t * stepBytes : 0;
+    switch (cell) {
+      case 'rnn_tanh':
+      case 'rnn_relu':
+        k.rnnStepBack(B, H, cell === 'rnn_relu', dXpt, dyt, dh, dhPrev, hs + (t + 1) * stepBytes, len, t);
+        break;
+      case 'lstm':
+        k.lstmStepBack(B, H, dXpt, dyt, dh, dhPrev, dc, gates + t * gStep, tanhC + t * stepBytes, cs + t * stepBytes, len, t);
+        break;
+      case 'gru': {
+        const hPrev = hs + t * stepBytes;
+        k.gruStepBackUpdate(B, H, dXpt, dyt, dh, dhPrev, gates + t * gStep, hPrev, len, t);
+        if (resetBefore) {
+          // d(r ⊙ h) = dn_pre · W_hn, then the reset gate's share.
+          k.gemmPacked(B, H, H, 1, dXpt + 2 * H * F, GH, false, whnP, dRh, H, false, work);
+          k.gruResetBeforeStepBack(B, H, dXpt, dRh, gates + t * gStep, hPrev, dhPrev, len, t);
+        } else {
+          k.gruResetAfterStepBack(B, H, dXpt, dHp + t * gStep, gates + t * gStep, aux + t * stepBytes, len, t);
+        }
+        break;
+      }
+    }
+    // dh_prev += dGatesHidden_t [B, Nrec] · W_hh[0:Nrec] [Nrec, H]
+    k.gemmPacked(B, H, Nrec, 1, dHp + t * gStep, GH, false, whhP, dhPrev, H, true, work);
+    const next = dh;
+    dh = dhPrev;
+    dhPrev = next;
+  }
+
+  k.gemm(TB, D, GH, 1, dXp, GH, false, wih, D, false, dx, D, false, work);
+  k.gemm(GH, D, TB, 1, dXp, GH, true, x, D, false, dWih, D, false, work);
+  if (resetBefore) {
+    k.gemm(2 * H, H, TB, 1, dXp, GH, true, hs, H, false, dWhh, H, false, work);
+    k.gemm(H, H, TB, 1, dXp + 2 * H * F, GH, true, aux, H, false, dWhh + 2 * H * H * F, H, false, work);
+  } else {
+    k.gemm(GH, H, TB, 1, dHp, GH, true, hs, H, false, dWhh, H, false, work); // h_prev of every step: hs[0..T)
+  }
+  if (dBih) k.columnSums(TB, GH, dXp, dBih, acc);
+  if (dBhh) {
+    if (dHp === dXp && dBih) new Uint8Array(k.memory.buffer).copyWithin(dBhh, dBih, dBih + GH * F);
+    else k.columnSums(TB, GH, dHp, dBhh, acc);
+  }
+
+  return {
+    dx: { data: A.take(dx, TB * D), shape: [T, B, D] },
+    dh0: { data: A.take(dh, BH), shape: [B, H] },
+    ...(lstm ? { dc0: { data: A.take(dc, BH), shape: [B, H] } } : {}),
+    dWeightIh: { data: A.take(dWih, GH * D), shape: [GH, D] },
+    dWeightHh: { data: A.take(dWhh, GH * H), shape: [GH, H] },
+    ...(dBih ? { dBiasIh: { data: A.take(dBih, GH), shape: [GH] } } : {}),
+    ...(dBhh ? { dBiasHh: { data: A.take(dBhh, GH), shape: [GH] } } : {}),
+  };
+}
