@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserReport } from './browser/page.js';
+
+/**
+ * The package in a real browser: headless Debian Chromium with WebGPU on SwiftShader runs a
+ * forward pass and a training step on the webgpu backend and on backend-cpu in the same page.
+ * Without Chromium (or WebGPU in it) the test is skipped with the reason, except in CI.
+ */
+const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+function skipOrFail(reason: string): void {
+  if (process.env.CI) throw new Error(`browser test cannot run in CI: ${reason}`);
+  console.log(`skipped: no WebGPU adapter: ${reason}`);
+}
+
+async function serve(bundle: string): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/bundle.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(bundle);
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><meta charset="utf-8"><title>rnnkit webgpu</title><script type="module" src="/bundle.js"></script>');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // WebGPU needs a secure context: http://127.0.0.1 is one.
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
+}
+
+describe('webgpu backend in headless Chromium', () => {
+  it('forward pass and training step match backend-cpu', async () => {
+    if (!existsSync(CHROMIUM)) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+    const out = await build({
+      entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const bundle = out.outputFiles[0].text;
+    expect(bundle).not.toContain('dawn.node'); // the Node-only binding stays out of browser bundles
+    const server = await serve(bundle);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
+      });
+      await page.goto(server.url);
+      await page.waitForFunction(() => typeof (globalThis as { rnnkitRun?: unknown }).rnnkitRun === 'function');
+      const report = (await page.evaluate(() => (globalThis as unknown as { rnnkitRun: () => Promise<unknown> }).rnnkitRun())) as BrowserReport | { unavailable: string };
+      if ('unavailable' in report) return skipOrFail(`in Chromium: ${report.unavailable}`);
+      console.log(`browser engine: ${report.engine}; reference: ${report.reference}`);
+      expect(report.engine).toContain('via navigator.gpu');
+      const worst = Object.entries(report.errors).sort((a, b) => b[1] - a[1]);
+      console.log(`largest webgpu vs cpu differences: ${worst.slice(0, 3).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+      for (const [name, err] of Object.entries(report.errors)) {
+        expect(err, name).toBeLessThanOrEqual(name.includes('output') || name.includes('hN') ? 1e-5 : 1e-4);
+      }
+      for (const [name, [before, after]] of Object.entries(report.losses)) expect(after, `${name} loss after the step`).toBeLessThan(before);
+      expect(report.liveTensors).toBeGreaterThan(0); // params and results still held: the page keeps them
+      expect(errors.filter((e) => !/powerPreference/i.test(e))).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});

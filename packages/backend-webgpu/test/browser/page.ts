@@ -1,0 +1,104 @@
+/**
+ * Runs inside headless Chromium (bundled by test/browser.test.ts): the same recurrent layers on
+ * the webgpu backend (navigator.gpu) and on backend-cpu, a forward pass and one training step
+ * (loss, BPTT, SGD update, forward again), and reports the largest differences.
+ */
+import { createCpuBackend } from '@rnnkit/backend-cpu';
+import { backpropRecurrent, disposeRecurrentCache, initParams, recurrentParams, Rng, runRecurrent } from '@rnnkit/core';
+import type { Backend, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { createWebgpuBackend } from '../../src/index.js';
+
+export interface BrowserReport {
+  engine: string;
+  reference: string;
+  /** Largest |webgpu − cpu| / max(1, |cpu|) per quantity and case. */
+  errors: Record<string, number>;
+  /** Loss before and after the training step, per backend and case. */
+  losses: Record<string, [number, number]>;
+  liveTensors: number;
+}
+
+const specs: Record<string, RecurrentSpec> = {
+  lstm: { type: 'recurrent', cell: 'lstm', inputSize: 3, hiddenSize: 8, numLayers: 2, bidirectional: true, dropout: 0, batchFirst: true, bias: true, gruResetAfter: true },
+  gru: { type: 'recurrent', cell: 'gru', inputSize: 3, hiddenSize: 6, numLayers: 1, bidirectional: false, dropout: 0, batchFirst: true, bias: true, gruResetAfter: false },
+};
+
+async function trainingStep(be: Backend, spec: RecurrentSpec, x: Float32Array, target: Float32Array, lengths: Int32Array) {
+  const B = lengths.length;
+  const T = x.length / (B * spec.inputSize);
+  const infos = recurrentParams(spec);
+  const params = new Map<string, Tensor>();
+  for (const [name, data] of initParams(infos, 7)) params.set(name, be.upload(data, infos.find((p) => p.name === name)!.shape));
+  const xt = be.upload(x, [B, T, spec.inputSize]);
+  const F = spec.hiddenSize * (spec.bidirectional ? 2 : 1);
+  const yt = be.upload(target, [B, T, F]);
+  const n = B * T * F;
+  const forward = (training: boolean) => runRecurrent(be, spec, params, xt, { lengths, training });
+  const lossOf = async (out: Tensor) => {
+    const diff = be.sub(out, yt);
+    const s = be.sumSquares(diff);
+    const loss = (await be.read(s))[0] / n;
+    be.dispose(s);
+    return { diff, loss };
+  };
+  // Forward, mean squared error, BPTT, SGD update.
+  const f1 = forward(true);
+  const { diff, loss } = await lossOf(f1.output);
+  const dOutput = be.affine(diff, 2 / n, 0);
+  const g = backpropRecurrent(be, spec, f1.cache!, { dOutput });
+  disposeRecurrentCache(f1.cache!);
+  const out: Record<string, Float32Array> = { output: await be.read(f1.output), hN: await be.read(f1.hN), dx: await be.read(g.dx) };
+  for (const [name, grad] of g.grads) {
+    out[`d_${name}`] = await be.read(grad);
+    const p = params.get(name)!;
+    const next = be.sub(p, be.affine(grad, 0.5, 0));
+    params.set(name, next);
+  }
+  for (const [name, p] of params) out[`updated_${name}`] = await be.read(p);
+  // Forward again with the updated weights: the loss went down.
+  const f2 = forward(false);
+  const after = await lossOf(f2.output);
+  out.output2 = await be.read(f2.output);
+  return { out, losses: [loss, after.loss] as [number, number] };
+}
+
+function maxError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
+  }
+  return m;
+}
+
+async function run(): Promise<BrowserReport | { unavailable: string }> {
+  let gpu;
+  try {
+    gpu = await createWebgpuBackend();
+  } catch (e) {
+    return { unavailable: e instanceof Error ? e.message : String(e) };
+  }
+  const cpu = await createCpuBackend();
+  const report: BrowserReport = { engine: gpu.info().engine, reference: cpu.info().engine, errors: {}, losses: {}, liveTensors: 0 };
+  const rng = new Rng(5);
+  for (const [label, spec] of Object.entries(specs)) {
+    const B = 3;
+    const T = 5;
+    const F = spec.hiddenSize * (spec.bidirectional ? 2 : 1);
+    const x = Float32Array.from({ length: B * T * spec.inputSize }, () => rng.range(-1, 1));
+    const target = Float32Array.from({ length: B * T * F }, () => rng.range(-0.5, 0.5));
+    const lengths = Int32Array.of(T, 2, 4);
+    const a = await trainingStep(gpu, spec, x, target, lengths);
+    const b = await trainingStep(cpu, spec, x, target, lengths);
+    for (const k of Object.keys(b.out)) report.errors[`${label} ${k}`] = maxError(a.out[k], b.out[k]);
+    report.losses[`${label} webgpu`] = a.losses;
+    report.losses[`${label} cpu`] = b.losses;
+  }
+  await gpu.sync();
+  report.liveTensors = gpu.liveTensors();
+  gpu.destroy();
+  return report;
+}
+
+(globalThis as { rnnkitRun?: typeof run }).rnnkitRun = run;
