@@ -2,6 +2,9 @@ import { Rng } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/index.js';
 import { gemm, transpose } from '../src/kernels/gemm_impl.js';
+import { gemmWasm } from '../src/wasm/gemm.js';
+import { loadWasmKernels } from '../src/wasm/load.js';
+import { ENGINES } from './engines.js';
 import { expectClose, expectError, randomArray } from './helpers.js';
 
 /** Straight triple loop in double: out[i, j] = alpha Σ_k A(i, k) B(k, j) (+ beta c). */
@@ -83,6 +86,86 @@ describe('gemm_impl', () => {
     expect([...t]).toEqual([1, 7, 13, 2, 8, 14, 3, 9, 15, 4, 10, 16]);
   });
 });
+
+for (const { engine, fma } of ENGINES.filter((e) => e.engine !== 'cpu-js').map((e) => ({ engine: e.engine, fma: e.engine === 'cpu-wasm-relaxed-simd' }))) {
+  describe(`wasm gemm [${engine}]`, async () => {
+    const w = (await loadWasmKernels({ fma }))!;
+    const rng = new Rng(17);
+    // Straddles the 4 × 8 micro-tile, the one-row 32-column kernel, and the MC = 64, KC = 256,
+    // NC = 512 packing blocks.
+    const sizes: [number, number, number][] = [
+      [1, 1, 1],
+      [3, 5, 7],
+      [4, 8, 4],
+      [1, 77, 33],
+      [2, 40, 9],
+      [9, 13, 6],
+      [67, 70, 260],
+      [5, 1030, 20],
+      [1, 600, 300],
+      [130, 9, 513],
+      [0, 3, 2],
+      [2, 3, 0],
+    ];
+    for (const [M, N, K] of sizes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          it(`${M}x${N}x${K} transA=${transA} transB=${transB}`, () => {
+            const a = randomArray(rng, M * K);
+            const b = randomArray(rng, K * N);
+            const out = randomArray(rng, M * N); // overwritten
+            gemmWasm(w, { M, N, K, a, transA, b, transB, out });
+            expectClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5);
+          });
+        }
+      }
+    }
+
+    it('multiplies strided views and accumulates into an output view', () => {
+      const M = 6, N = 37, K = 7;
+      const abuf = randomArray(rng, M * 10);
+      const bbuf = randomArray(rng, K * 45);
+      const obuf = randomArray(rng, M * 41);
+      const want = obuf.slice();
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += abuf[i * 10 + 2 + k] * bbuf[k * 45 + 3 + j];
+          want[i * 41 + 1 + j] += 0.5 * s;
+        }
+      }
+      gemmWasm(w, { M, N, K, a: abuf, aOffset: 2, lda: 10, b: bbuf, bOffset: 3, ldb: 45, out: obuf, outOffset: 1, ldo: 41, alpha: 0.5, accumulate: true });
+      expectClose(obuf, want, 1e-5);
+    });
+  });
+}
+
+for (const { engine, create } of ENGINES) {
+  describe(`matmul [${engine}]`, async () => {
+    const rng = new Rng(13);
+    const be = await create();
+    const up = (shape: [number, number]) => be.upload(randomArray(rng, shape[0] * shape[1]), shape);
+    // 5·6·9 stays in JS on every engine; 24·33·17 is past WASM_GEMM_MIN_WORK.
+    for (const [M, N, K] of [[5, 6, 9], [24, 33, 17]]) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${M}x${N}x${K}: alpha · op(a) · op(b) + beta · c, transposeA=${transposeA} transposeB=${transposeB}`, () => {
+            const a = up(transposeA ? [K, M] : [M, K]);
+            const b = up(transposeB ? [N, K] : [K, N]);
+            const c = up([M, N]);
+            const copies = [a, b, c].map((t) => t.data.slice());
+            expectClose(be.readSync(be.matmul(a, b, { transposeA, transposeB })), refGemm(M, N, K, a.data, transposeA, b.data, transposeB), 1e-5);
+            const full = be.matmul(a, b, { transposeA, transposeB, alpha: -0.5, c, beta: 2 });
+            expectClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5);
+            const beta1 = be.matmul(a, b, { transposeA, transposeB, c });
+            expectClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5);
+            [a, b, c].forEach((t, i) => expect(t.data).toEqual(copies[i]));
+          });
+        }
+      }
+    }
+  });
+}
 
 describe('matmul', () => {
   const rng = new Rng(11);
