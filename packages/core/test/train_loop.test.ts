@@ -344,7 +344,13 @@ describe('fit', () => {
     expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, batchSize: 0 }))).argument).toBe('batchSize');
     expect((await aerr(() => fit(model, { ...d, lengths: [1, 2] }, { loss: 'crossEntropy', optimizer: opt }))).code).toBe('INVALID_LENGTHS');
     expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, earlyStopping: { patience: 1, monitor: 'valLoss' } }))).argument).toBe('earlyStopping.monitor');
-    expect((await aerr(() => fit(model, d, { loss: 'mse', optimizer: opt }))).code).toBe('INVALID_ARGUMENT');
+    expect((await aerr(() => fit(model, d, { loss: 'mse', optimizer: opt }))).message).toBe('data.y: expected float targets {data, shape: [8, 2]} for the mse loss, got class ids');
+    // A bad id in the last sample fails before the first step, not half way through the epoch.
+    const bad = Int32Array.from(d.y.ids);
+    bad[7] = 5;
+    expect((await aerr(() => fit(model, { ...d, y: { ids: bad, shape: [8] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe('data.y.ids[7]: expected a class id in 0..1 or the ignore index -100, got 5');
+    expect((await aerr(() => fit(model, { ...d, y: { ids: new Int32Array(48), shape: [8, 6] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe('data.y: expected shape [8] (the model\'s output is per sequence with 2 features), got [8, 6]');
+    expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, validation: { ...d, y: { ids: bad, shape: [8] } } }))).argument).toBe('validation.y.ids[7]');
     expect((await aerr(() => fit(model, d, { loss: crossEntropy(), optimizer: opt, maxNorm: -1 }))).argument).toBe('maxNorm');
     expect(await model.stateDict()).toEqual(before);
     expect(opt.stepCount).toBe(0);

@@ -5,12 +5,12 @@ import type { EmbeddingSpec, RecurrentSpec } from '../graph/spec.js';
 import type { Model, TokenInput } from '../model/model.js';
 import { sequential } from '../model/model.js';
 import type { Tensor } from '../tensor.js';
-import type { TrainBatch, IdTensor } from '../train/batch.js';
+import type { IdTensor, TrainBatch, TrainData } from '../train/batch.js';
 import { isIdTensor } from '../train/batch.js';
 import type { Loss } from '../train/losses.js';
 import { crossEntropy } from '../train/losses.js';
 import type { Objective, ObjectiveRun } from '../train/objective.js';
-import { gradientGroup } from '../train/objective.js';
+import { checkClassIds, checkTokenInput, gradientGroup } from '../train/objective.js';
 import type { CarriedState } from '../train/streaming.js';
 import { carriedRecurrent, detachState, disposeState } from '../train/streaming.js';
 import type { TaskCell } from './models.js';
@@ -107,6 +107,13 @@ export class Seq2Seq implements Objective {
     this.encoder.to(backend);
     this.decoder.to(backend);
     return this;
+  }
+
+  checkData(data: TrainData, argument: string): void {
+    checkTokenInput(this.encoder, data.x, argument);
+    const y = data.y;
+    if (!isIdTensor(y) || y.shape.length !== 2) throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected target token ids {ids, shape: [N, U]} ending with eos, got ${describe(y)}`, { argument: `${argument}.y` });
+    checkClassIds(y, this.V, this.loss.ignoreIndex, data.yLengths, `${argument}.y`);
   }
 
   /** Decoder inputs under teacher forcing: bos, then the targets shifted right by one. */

@@ -87,6 +87,7 @@ export async function evaluate(target: Model | Objective, dataIn: TrainData, o: 
   const objective = resolveObjective(target, o.loss);
   const data = withIdTargets(dataIn);
   const N = checkTrainData(data, 'data');
+  objective.checkData?.(data, 'data');
   const batchSize = o.batchSize ?? 64;
   checkPositiveInt(batchSize, 'batchSize');
   const metrics = (o.metrics ?? []).map((m, i) => resolveMetric(m, `metrics[${i}]`));
@@ -190,7 +191,11 @@ export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOp
   if (!o || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
   const N = checkTrainData(data, 'data');
   const validation = o.validation ? withIdTargets(o.validation) : undefined;
-  if (validation) checkTrainData(validation, 'validation');
+  objective.checkData?.(data, 'data');
+  if (validation) {
+    checkTrainData(validation, 'validation');
+    objective.checkData?.(validation, 'validation');
+  }
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
   checkPositiveInt(epochs, 'epochs');

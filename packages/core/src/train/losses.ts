@@ -34,6 +34,8 @@ export interface Loss {
   readonly name: string;
   /** `regression` losses take float targets, `classification` ones class ids. */
   readonly kind: 'regression' | 'classification';
+  /** Classification: the target id that counts for nothing. */
+  readonly ignoreIndex?: number;
   compute(be: Backend, output: Tensor, target: Targets, ctx?: LossContext): LossValue;
 }
 
@@ -148,6 +150,7 @@ export function crossEntropy(opts: CrossEntropyOptions = {}): Loss {
   return {
     name: 'crossEntropy',
     kind: 'classification',
+    ignoreIndex,
     compute(be, output, target, ctx = {}) {
       if (output.shape.length < 2) throw new RnnkitError('SHAPE_MISMATCH', `output: expected logits [B, C] or [B, T, C], got ${formatShape(output.shape)}`, { argument: 'output' });
       const [rows, C] = rowsCols(output.shape);

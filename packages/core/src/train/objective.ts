@@ -3,7 +3,8 @@ import { RnnkitError, describe } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import type { Gradients, Model, TokenInput } from '../model/model.js';
 import type { HostTensor, Tensor } from '../tensor.js';
-import type { TrainBatch, IdTensor, Targets } from './batch.js';
+import { formatShape, shapeEquals } from '../tensor.js';
+import type { IdTensor, Targets, TrainBatch, TrainData } from './batch.js';
 import { isIdTensor, swapBatchTime } from './batch.js';
 import type { Loss, LossContext, LossName, LossValue } from './losses.js';
 import { resolveLoss } from './losses.js';
@@ -31,6 +32,52 @@ export interface Objective {
   readonly loss: Loss;
   /** Forward (and backward when `training`) over one sample-first batch. */
   run(batch: TrainBatch, opts: { training: boolean; dropoutSeed?: number }): ObjectiveRun;
+  /**
+   * Checks a whole data set against the model(s) before training starts, so bad targets fail
+   * before the first step instead of half way through an epoch. `argument` names the data set.
+   */
+  checkData?(data: TrainData, argument: string): void;
+}
+
+/**
+ * Checks class ids against `classes` (ids may also be the ignore index, and anything at a step
+ * masked by `lengths` along axis 1). Throws naming the first bad id.
+ */
+export function checkClassIds(y: IdTensor, classes: number, ignoreIndex: number | undefined, lengths: ArrayLike<number> | undefined, argument: string): void {
+  const T = y.shape.length > 1 ? y.shape[1] : 1;
+  const per = y.shape.length > 2 ? y.ids.length / (y.shape[0] * T) : 1;
+  for (let i = 0; i < y.ids.length; i++) {
+    const v = y.ids[i];
+    if (v === ignoreIndex) continue;
+    if (lengths && y.shape.length > 1 && Math.floor(i / per) % T >= lengths[Math.floor(i / (per * T))]) continue;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
+      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.ids[${i}]: expected a class id in 0..${classes - 1}${ignoreIndex !== undefined ? ` or the ignore index ${ignoreIndex}` : ''}, got ${describe(v)}`, { argument: `${argument}.ids[${i}]` });
+    }
+  }
+}
+
+/** Token ids of a data set's x against an embedding-first model's vocabulary (every id, padding included, is looked up). */
+export function checkTokenInput(model: Model, x: TrainData['x'], argument: string): void {
+  const first = model.spec.layers[0];
+  if (first.type !== 'embedding') {
+    if (isIdTensor(x)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected float inputs {data, shape} for a model without an embedding, got token ids`, { argument: `${argument}.x` });
+    return;
+  }
+  if (!isIdTensor(x) || x.shape.length !== 2) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected token ids {ids, shape: [N, T]} for a model that starts with an embedding, got ${describe(x)}`, { argument: `${argument}.x` });
+  checkClassIds(x, first.numEmbeddings, undefined, undefined, `${argument}.x`);
+}
+
+/** Output features and whether the output is per step, from a model's layer list. */
+export function outputShapeOf(model: Model): { perStep: boolean; features: number } {
+  let perStep = true;
+  let features = 0;
+  for (const l of model.spec.layers) {
+    if (l.type === 'embedding') features = l.embeddingDim;
+    else if (l.type === 'recurrent') features = l.hiddenSize * (l.bidirectional ? 2 : 1);
+    else if (l.type === 'linear') features = l.outFeatures;
+    else if (l.steps === 'last') perStep = false;
+  }
+  return { perStep, features };
 }
 
 export function isObjective(x: unknown): x is Objective {
@@ -71,6 +118,20 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
   return {
     models: [model],
     loss: l,
+    checkData(data, argument) {
+      checkTokenInput(model, data.x, argument);
+      const { perStep, features } = outputShapeOf(model);
+      const y = data.y as Targets;
+      const [N, T] = data.x.shape;
+      const want = l.kind === 'classification' ? (perStep ? [N, T] : [N]) : perStep ? [N, T, features] : [N, features];
+      const isIds = isIdTensor(y);
+      if (l.kind === 'classification' && !isIds) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.y: expected class ids {ids, shape: ${formatShape(want)}} for the ${l.name} loss, got float targets`, { argument: `${argument}.y` });
+      if (l.kind === 'regression' && isIds) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.y: expected float targets {data, shape: ${formatShape(want)}} for the ${l.name} loss, got class ids`, { argument: `${argument}.y` });
+      if (!shapeEquals(y.shape, want)) {
+        throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected shape ${formatShape(want)} (the model's output is ${perStep ? 'per step' : 'per sequence'} with ${features} features), got ${formatShape(y.shape)}`, { argument: `${argument}.y` });
+      }
+      if (isIds) checkClassIds(y, features, l.ignoreIndex, perStep ? (data.yLengths ?? data.lengths) : undefined, `${argument}.y`);
+    },
     run(batch, opts) {
       const be: Backend = model.backend;
       const { x, y, batchFirst } = toModelLayout(model, batch);
