@@ -1,10 +1,14 @@
 import type {
+  AdamUpdateArgs,
+  AdamUpdateResult,
   Backend,
   BackendInfo,
   RecurrentBackwardArgs,
   RecurrentBackwardResult,
   RecurrentForwardArgs,
   RecurrentForwardResult,
+  SgdUpdateArgs,
+  SgdUpdateResult,
   Shape,
   Tensor,
 } from '@rnnkit/core';
@@ -15,7 +19,7 @@ import { BufferPool, type GpuBuf, type GpuBufferStats } from './pool.js';
 import { PipelineCache, Program, type ProgramContext } from './program.js';
 import { Storage, WebgpuTensor } from './tensor.js';
 import { checkShape } from './validate.js';
-import { adamUpdate, type AdamUpdateArgs, type AdamUpdateResult } from './kernels/adam_update.js';
+import { adamUpdate } from './kernels/adam_update.js';
 import { add } from './kernels/add.js';
 import { addRowVector } from './kernels/add_row_vector.js';
 import { affine } from './kernels/affine.js';
@@ -33,7 +37,7 @@ import { recurrentForward } from './kernels/recurrent_forward.js';
 import { relu } from './kernels/relu.js';
 import { reluBackward } from './kernels/relu_backward.js';
 import { scatterAddRows } from './kernels/scatter_add_rows.js';
-import { sgdUpdate, type SgdUpdateArgs, type SgdUpdateResult } from './kernels/sgd_update.js';
+import { sgdUpdate } from './kernels/sgd_update.js';
 import { sigmoid } from './kernels/sigmoid.js';
 import { sigmoidBackward } from './kernels/sigmoid_backward.js';
 import { sliceColumns } from './kernels/slice_columns.js';
@@ -189,7 +193,7 @@ export class WebgpuBackend implements Backend {
 
   // ---- memory --------------------------------------------------------------------------
 
-  upload(data: Float32Array, shape: Shape): Tensor {
+  upload(data: Float32Array, shape: Shape): WebgpuTensor {
     this.check();
     checkShape('upload', 'shape', shape);
     if (!(data instanceof Float32Array)) {
@@ -203,11 +207,11 @@ export class WebgpuBackend implements Backend {
     return t;
   }
 
-  zeros(shape: Shape): Tensor {
+  zeros(shape: Shape): WebgpuTensor {
     return fill(this, shape, 0);
   }
 
-  fill(shape: Shape, value: number): Tensor {
+  fill(shape: Shape, value: number): WebgpuTensor {
     return fill(this, shape, value);
   }
 
@@ -248,7 +252,7 @@ export class WebgpuBackend implements Backend {
     if (!this.destroyed) x.storage.drop();
   }
 
-  reshape(x: Tensor, shape: Shape): Tensor {
+  reshape(x: Tensor, shape: Shape): WebgpuTensor {
     const t = this.own('reshape', 'x', x);
     checkShape('reshape', 'shape', shape);
     if (sizeOf(shape) !== t.size) {
@@ -312,85 +316,85 @@ export class WebgpuBackend implements Backend {
 
   // ---- primitives ----------------------------------------------------------------------
 
-  matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
+  matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): WebgpuTensor {
     return matmul(this, a, b, opts);
   }
-  add(a: Tensor, b: Tensor): Tensor {
+  add(a: Tensor, b: Tensor): WebgpuTensor {
     return add(this, a, b);
   }
-  sub(a: Tensor, b: Tensor): Tensor {
+  sub(a: Tensor, b: Tensor): WebgpuTensor {
     return sub(this, a, b);
   }
-  mul(a: Tensor, b: Tensor): Tensor {
+  mul(a: Tensor, b: Tensor): WebgpuTensor {
     return mul(this, a, b);
   }
-  div(a: Tensor, b: Tensor): Tensor {
+  div(a: Tensor, b: Tensor): WebgpuTensor {
     return div(this, a, b);
   }
-  affine(a: Tensor, s: number, t: number): Tensor {
+  affine(a: Tensor, s: number, t: number): WebgpuTensor {
     return affine(this, a, s, t);
   }
-  addRowVector(a: Tensor, v: Tensor): Tensor {
+  addRowVector(a: Tensor, v: Tensor): WebgpuTensor {
     return addRowVector(this, a, v);
   }
-  mulColumnVector(a: Tensor, v: Tensor): Tensor {
+  mulColumnVector(a: Tensor, v: Tensor): WebgpuTensor {
     return mulColumnVector(this, a, v);
   }
-  tanh(a: Tensor): Tensor {
+  tanh(a: Tensor): WebgpuTensor {
     return tanh(this, a);
   }
-  sigmoid(a: Tensor): Tensor {
+  sigmoid(a: Tensor): WebgpuTensor {
     return sigmoid(this, a);
   }
-  relu(a: Tensor): Tensor {
+  relu(a: Tensor): WebgpuTensor {
     return relu(this, a);
   }
-  sqrt(a: Tensor): Tensor {
+  sqrt(a: Tensor): WebgpuTensor {
     return sqrt(this, a);
   }
-  clip(a: Tensor, lo: number, hi: number): Tensor {
+  clip(a: Tensor, lo: number, hi: number): WebgpuTensor {
     return clip(this, a, lo, hi);
   }
-  tanhBackward(y: Tensor, dy: Tensor): Tensor {
+  tanhBackward(y: Tensor, dy: Tensor): WebgpuTensor {
     return tanhBackward(this, y, dy);
   }
-  sigmoidBackward(y: Tensor, dy: Tensor): Tensor {
+  sigmoidBackward(y: Tensor, dy: Tensor): WebgpuTensor {
     return sigmoidBackward(this, y, dy);
   }
-  reluBackward(y: Tensor, dy: Tensor): Tensor {
+  reluBackward(y: Tensor, dy: Tensor): WebgpuTensor {
     return reluBackward(this, y, dy);
   }
-  sumRows(a: Tensor): Tensor {
+  sumRows(a: Tensor): WebgpuTensor {
     return sumRows(this, a);
   }
-  sum(a: Tensor): Tensor {
+  sum(a: Tensor): WebgpuTensor {
     return sum(this, a);
   }
-  sumSquares(a: Tensor): Tensor {
+  sumSquares(a: Tensor): WebgpuTensor {
     return sumSquares(this, a);
   }
-  sliceColumns(a: Tensor, start: number, width: number): Tensor {
+  sliceColumns(a: Tensor, start: number, width: number): WebgpuTensor {
     return sliceColumns(this, a, start, width);
   }
-  concatColumns(parts: readonly Tensor[]): Tensor {
+  concatColumns(parts: readonly Tensor[]): WebgpuTensor {
     return concatColumns(this, parts);
   }
-  sliceRows(a: Tensor, start: number, count: number): Tensor {
+  sliceRows(a: Tensor, start: number, count: number): WebgpuTensor {
     return sliceRows(this, a, start, count);
   }
-  concatRows(parts: readonly Tensor[]): Tensor {
+  concatRows(parts: readonly Tensor[]): WebgpuTensor {
     return concatRows(this, parts);
   }
-  gatherRows(a: Tensor, indices: Int32Array): Tensor {
+  gatherRows(a: Tensor, indices: Int32Array): WebgpuTensor {
     return gatherRows(this, a, indices);
   }
-  scatterAddRows(a: Tensor, indices: Int32Array, numRows: number): Tensor {
+  scatterAddRows(a: Tensor, indices: Int32Array, numRows: number): WebgpuTensor {
     return scatterAddRows(this, a, indices, numRows);
   }
-  softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: Tensor; grad: Tensor } {
+  softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: WebgpuTensor; grad: WebgpuTensor } {
     return softmaxCrossEntropy(this, logits, targets, ignoreIndex);
   }
-  softmax(a: Tensor): Tensor {
+  softmax(a: Tensor): WebgpuTensor {
     return softmax(this, a);
   }
 

@@ -268,3 +268,39 @@ describe.skipIf(!be)('webgpu primitives against plain JS loops', () => {
     });
   });
 });
+
+describe.skipIf(!be)('fused optimizer updates match core composite updates on the same device', () => {
+  it('sgdUpdate and adamUpdate', async () => {
+    const { compositeAdamUpdate, compositeSgdUpdate } = await import('@rnnkit/core');
+    await noGpuErrors(be, async () => {
+      const shape = [7, 13];
+      const n = 91;
+      const t = () => be.upload(randomArray(rng, n), shape);
+      const p = t();
+      const g = t();
+      const vel = t();
+      const m = t();
+      const v = be.upload(randomArray(rng, n, 0, 1), shape);
+      for (const momentum of [0, 0.9])
+        for (const velocity of [undefined, vel])
+          for (const nesterov of [false, true]) {
+            const a = { param: p, grad: g, ...(velocity ? { velocity } : {}), lr: 0.05, momentum, dampening: 0.2, nesterov, weightDecay: 0.01 };
+            const f = be.sgdUpdate(a);
+            const c = compositeSgdUpdate(be, a);
+            expect(f.param.shape).toEqual(shape);
+            expectClose(await read(f.param), await read(c.param), 1e-6, 'sgd param');
+            expect(f.velocity === undefined).toBe(c.velocity === undefined);
+            if (f.velocity) expectClose(await read(f.velocity), await read(c.velocity!), 1e-6, 'sgd velocity');
+          }
+      for (const decoupled of [false, true])
+        for (const weightDecay of [0, 0.1]) {
+          const a = { param: p, grad: g, m, v, step: 4, lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay, decoupled };
+          const f = be.adamUpdate(a);
+          const c = compositeAdamUpdate(be, a);
+          for (const k of ['param', 'm', 'v'] as const) expectClose(await read(f[k]), await read(c[k]), 1e-5, `adam ${k}`);
+        }
+      expectError(() => be.adamUpdate({ param: p, grad: g, m, v, step: 0, lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, decoupled: false }), 'INVALID_ARGUMENT', 'step');
+      expectError(() => be.sgdUpdate({ param: p, grad: be.zeros([3]), lr: 1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }), 'SHAPE_MISMATCH', 'grad');
+    });
+  });
+});

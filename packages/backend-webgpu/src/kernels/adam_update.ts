@@ -1,33 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
+import type { AdamUpdateArgs, AdamUpdateResult } from '@rnnkit/core';
 import { RnnkitError } from '@rnnkit/core';
 import type { WebgpuBackend } from '../backend.js';
 import { grid1d, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
 import { checkFinite, sameShape } from '../validate.js';
 import { WG, WGSL_INDEX } from './common.js';
-
-/** torch.optim.Adam / AdamW for one parameter (core's `AdamUpdateArgs`). */
-export interface AdamUpdateArgs {
-  param: Tensor;
-  grad: Tensor;
-  m: Tensor;
-  v: Tensor;
-  /** 1-based step count, for bias correction. */
-  step: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** AdamW: decay the parameter instead of adding weightDecay·param to the gradient. */
-  decoupled: boolean;
-}
-
-export interface AdamUpdateResult {
-  param: Tensor;
-  m: Tensor;
-  v: Tensor;
-}
 
 /** Bias corrections are folded on the host: stepSize = lr / (1 − β1^step), rsqrtBc2 = 1 / √(1 − β2^step). */
 const def = kernel({
@@ -70,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 }`,
 });
 
-/** One fused Adam/AdamW step: new param, m and v, one dispatch. */
+/** One fused torch.optim.Adam / AdamW step (core's `AdamUpdateArgs`): new param, m and v. */
 export function adamUpdate(be: WebgpuBackend, a: AdamUpdateArgs): AdamUpdateResult {
   const op = 'adamUpdate';
   const param = be.own(op, 'param', a.param);

@@ -1,27 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
+import type { SgdUpdateArgs, SgdUpdateResult } from '@rnnkit/core';
 import type { WebgpuBackend } from '../backend.js';
 import { grid1d, kernel } from '../program.js';
-import type { WebgpuTensor } from '../tensor.js';
 import { checkFinite, sameShape } from '../validate.js';
 import { WG, WGSL_INDEX } from './common.js';
-
-/** torch.optim.SGD for one parameter (core's `SgdUpdateArgs`). */
-export interface SgdUpdateArgs {
-  param: Tensor;
-  grad: Tensor;
-  /** Momentum buffer from the previous step; absent on the first step. */
-  velocity?: Tensor;
-  lr: number;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
-  weightDecay: number;
-}
-
-export interface SgdUpdateResult {
-  param: Tensor;
-  velocity?: Tensor;
-}
 
 const def = kernel({
   key: 'sgd_update',
@@ -58,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 }`,
 });
 
-/** One fused SGD step: new param (and velocity when momentum > 0), one dispatch. */
+/** One fused torch.optim.SGD step (core's `SgdUpdateArgs`): new param, and velocity when momentum > 0. */
 export function sgdUpdate(be: WebgpuBackend, a: SgdUpdateArgs): SgdUpdateResult {
   const op = 'sgdUpdate';
   const param = be.own(op, 'param', a.param);
