@@ -6,6 +6,9 @@ import type { GradNorms, TaskOutput } from './shared.js';
 const HEIGHT = 220;
 const PALETTE = ['#2563eb', '#dc2626', '#059669'];
 
+/** Tick labels for log axes: plain decimals where short, else 1e-5. */
+const logTicks = (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : v >= 0.001 && v < 1e5 ? String(+v.toPrecision(2)) : v.toExponential(0)));
+
 function widthOf(el: HTMLElement): number {
   return Math.max(280, Math.floor(el.clientWidth || 560));
 }
@@ -27,7 +30,7 @@ class Chart {
     this.plot?.destroy();
     this.el.textContent = '';
     this.key = key;
-    this.plot = new uPlot({ ...make(widthOf(this.el)), height: HEIGHT }, data, this.el);
+    this.plot = new uPlot({ legend: { live: false }, ...make(widthOf(this.el)), height: HEIGHT }, data, this.el);
   }
 
   clear(): void {
@@ -43,6 +46,7 @@ export class LossChart {
   private steps: number[] = [];
   private loss: number[] = [];
   private smooth: number[] = [];
+  private ema = 0;
   private pending = false;
 
   constructor(el: HTMLElement) {
@@ -53,14 +57,16 @@ export class LossChart {
     this.steps = [];
     this.loss = [];
     this.smooth = [];
+    this.ema = 0;
     this.chart.clear();
   }
 
   push(step: number, loss: number): void {
-    const prev = this.smooth[this.smooth.length - 1];
     this.steps.push(step);
     this.loss.push(loss);
-    this.smooth.push(prev === undefined ? loss : 0.9 * prev + 0.1 * loss);
+    // Exponential moving average, bias-corrected so it starts at the first losses.
+    this.ema = 0.9 * this.ema + 0.1 * loss;
+    this.smooth.push(this.ema / (1 - 0.9 ** this.loss.length));
     // At most one redraw per frame, however fast the steps come.
     if (this.pending) return;
     this.pending = true;
@@ -78,7 +84,7 @@ export class LossChart {
         width,
         height: HEIGHT,
         scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+        axes: [{ label: 'step' }, { label: 'loss', size: 60, values: logTicks }],
         series: [{ label: 'step' }, { label: 'loss', stroke: '#93c5fd', width: 1 }, { label: 'smoothed', stroke: PALETTE[0], width: 2 }],
       }),
       [this.steps, this.loss, this.smooth],
@@ -121,7 +127,7 @@ export class GradChart {
         width,
         height: HEIGHT,
         scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [{ label: 'steps between h_t and the loss' }, { label: '‖∂L/∂h_t‖', size: 70 }],
+        axes: [{ label: 'steps between h_t and the loss' }, { label: '‖∂L/∂h_t‖', size: 60, values: logTicks }],
         series,
       }),
       [g.distance, ...data] as uPlot.AlignedData,

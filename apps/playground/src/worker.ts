@@ -5,14 +5,14 @@
  * page. Training here keeps the page responsive whatever the backend does on the main thread's
  * behalf (the CPU and tfjs backends compute synchronously).
  */
-import type { Backend, Model } from '@rnnkit/core';
-import { adam, cosineWithWarmup, fit, loadModel, loadModelBundle, parseSafetensors, saveModel, saveModelBundle, SPEC_METADATA_KEY } from '@rnnkit/core';
-import { exportOnnx } from '@rnnkit/onnx-export';
+import type { Backend } from '@rnnkit/core';
+import { adam, cosineWithWarmup, fit } from '@rnnkit/core';
 import { getBackend, probeWebgpu } from './backends.js';
+import { modelFile, readModelFiles } from './files.js';
 import { hiddenStateGradients } from './gradients.js';
-import type { LoadedModels, PlaygroundMeta, TaskRuntime } from './tasks.js';
-import { createTask, META_KEY } from './tasks.js';
-import type { BackendName, BackendStatus, DownloadKind, FileOut, FromWorker, ToWorker, TrainConfig } from './shared.js';
+import type { TaskRuntime } from './tasks.js';
+import { createTask } from './tasks.js';
+import type { BackendName, BackendStatus, DownloadKind, FromWorker, ToWorker, TrainConfig } from './shared.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -91,72 +91,18 @@ async function train(config: TrainConfig, resume: boolean): Promise<void> {
   post({ type: 'done', steps: s.steps, seconds: (performance.now() - t0) / 1000, stopped: stopRequested });
 }
 
-function stem(task: TaskRuntime, role: string): string {
-  const c = task.config;
-  return `${c.task}-${c.cell}${role === 'model' ? '' : `-${role}`}`;
-}
-
 async function download(role: string, kind: DownloadKind): Promise<void> {
   if (!session) throw new Error('download: train or load a model first');
-  const task = session.task;
-  const entry = task.models.find((m) => m.role === role);
-  if (!entry) throw new Error(`download: no model "${role}" in this task`);
-  const metadata = { [META_KEY]: JSON.stringify(task.meta(role)) };
-  const name = stem(task, role);
-  let file: FileOut;
-  switch (kind) {
-    case 'bundle':
-      file = { name: `${name}.bundle.safetensors`, bytes: await saveModelBundle(entry.model, { metadata }), mime: 'application/octet-stream' };
-      break;
-    case 'spec': {
-      const saved = await saveModel(entry.model, { metadata });
-      file = { name: `${name}.json`, bytes: new TextEncoder().encode(saved.spec), mime: 'application/json' };
-      break;
-    }
-    case 'weights': {
-      const saved = await saveModel(entry.model, { metadata });
-      file = { name: `${name}.safetensors`, bytes: saved.weights, mime: 'application/octet-stream' };
-      break;
-    }
-    case 'onnx':
-      file = { name: `${name}.onnx`, bytes: await exportOnnx(entry.model, task.exportOptions(role)), mime: 'application/octet-stream' };
-      break;
-  }
+  const file = await modelFile(session.task, role, kind);
   post({ type: 'file', file }, [file.bytes.buffer as ArrayBuffer]);
 }
 
-/**
- * Loads models saved by the playground: bundles (`*.safetensors` holding the spec), or a spec
- * `.json` with its weights `.safetensors` (same name stem). The task context (vocabulary,
- * scaling, sizes) comes from the playground metadata in the safetensors header.
- */
 async function load(files: { name: string; bytes: Uint8Array }[], backendName: BackendName): Promise<void> {
-  const stemOf = (n: string) => n.replace(/\.bundle\.safetensors$|\.safetensors$|\.json$/i, '');
-  const specs = new Map(files.filter((f) => /\.json$/i.test(f.name)).map((f) => [stemOf(f.name), new TextDecoder().decode(f.bytes)]));
-  const loaded: LoadedModels = new Map();
-  let meta: PlaygroundMeta | undefined;
-  for (const f of files.filter((f) => /\.safetensors$/i.test(f.name))) {
-    const header = parseSafetensors(f.bytes).metadata;
-    let model: Model;
-    if (header[SPEC_METADATA_KEY] !== undefined) model = loadModelBundle(f.bytes);
-    else {
-      const spec = specs.get(stemOf(f.name));
-      if (spec === undefined) throw new Error(`load: ${f.name} holds weights only; pick its graph JSON (${stemOf(f.name)}.json) too, or a .bundle.safetensors file`);
-      model = loadModel(spec, f.bytes);
-    }
-    const m = header[META_KEY] ? (JSON.parse(header[META_KEY]) as PlaygroundMeta) : undefined;
-    if (!m || m.app !== 'rnnkit-playground') {
-      throw new Error(`load: ${f.name} has no playground metadata ("${META_KEY}"), so its task (vocabulary, scaling) is unknown; load files downloaded from this page`);
-    }
-    if (meta && meta.config.task !== m.config.task) throw new Error(`load: the files are from different tasks (${meta.config.task}, ${m.config.task})`);
-    meta = m;
-    loaded.set(m.role, model);
-  }
-  if (!meta) throw new Error('load: pick a .safetensors file (a bundle, or weights with their .json graph)');
+  const { models, meta } = readModelFiles(files);
   const backend = await backendFor(backendName);
   dropSession();
   const config: TrainConfig = { ...meta.config, backend: backendName };
-  const task = createTask(config, backend, loaded, meta);
+  const task = createTask(config, backend, models, meta);
   session = { task, backend, steps: 0 };
   post({ type: 'loaded', config, engine: backend.info().engine, parameters: parameterCount(task), models: task.models.map((m) => m.role) });
   await reportGradients(task, 0);

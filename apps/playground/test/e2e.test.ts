@@ -4,7 +4,9 @@
  * playwright-core. Trains a GRU forecaster on WebGPU (SwiftShader) and an LSTM character model
  * on the CPU backend, checks that the loss falls and the charts draw, downloads each model's
  * ONNX export and runs it in onnxruntime-node against the page's own prediction, loads a
- * downloaded bundle back, and keeps screenshots in test-artifacts/.
+ * downloaded bundle back, trains a seq2seq model on tfjs-wasm (its .wasm files served by the
+ * page, no other host contacted), and keeps screenshots in test-artifacts/
+ * (PLAYGROUND_SCREENSHOT=1 also rewrites the README's screenshot.png).
  *
  * Without Chromium the suite is skipped with a reason, except under CI, where it fails. Under
  * CI a WebGPU adapter is required too; elsewhere the WebGPU test is skipped saying why.
@@ -154,6 +156,7 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
   let page: Page;
   let webgpu: BackendStatus | undefined;
   const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`CI: the playground's browser test needs Chromium at ${CHROMIUM}; run scripts/install-browser-deps.sh`);
@@ -167,6 +170,9 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error') console.log(`page console: ${m.text()}`);
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(url) && !/^(blob|data):/.test(r.url())) foreignRequests.push(r.url());
     });
     await page.goto(url);
     await page.waitForFunction(() => window.__playground?.ready, undefined, { timeout: 60_000 });
@@ -195,12 +201,13 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     const onnx = await download(page, 'onnx');
     expect(await onnxError(onnx, st.probes[0])).toBeLessThan(1e-4);
     await page.screenshot({ path: join(artifacts, 'forecast-webgpu.png'), fullPage: true });
+    if (process.env.PLAYGROUND_SCREENSHOT === '1') await page.screenshot({ path: join(root, 'screenshot.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 
   it('trains an LSTM character model on the CPU backend, exports ONNX, loads its bundle back', async () => {
-    const steps = 30;
-    const st = await train(page, { task: 'charlm', cell: 'lstm', backend: 'cpu', hiddenSize: 32, numLayers: 2, seqLen: 24, batchSize: 16, steps, lr: 0.02, seed: 1 });
+    const steps = 40;
+    const st = await train(page, { task: 'charlm', cell: 'lstm', backend: 'cpu', hiddenSize: 32, numLayers: 2, seqLen: 24, batchSize: 16, steps, lr: 0.03, seed: 1 });
     expectLossFalls(st.losses, steps);
     expect(st.output?.kind).toBe('charlm');
     await expectChartsDrawn(page);
@@ -221,6 +228,20 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     const b = st.probes[0].output.data;
     expect(a.length).toBe(b.length);
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-5);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('trains a GRU seq2seq model on tfjs-wasm from local files; encoder and decoder ONNX exports match', async () => {
+    const steps = 30;
+    const st = await train(page, { task: 'seq2seq', cell: 'gru', backend: 'tfjs-wasm', hiddenSize: 32, numLayers: 1, seqLen: 3, batchSize: 50, steps, lr: 0.02, seed: 1 });
+    expectLossFalls(st.losses, steps);
+    expect(st.output?.kind).toBe('seq2seq');
+    expect(await page.textContent('#status')).toContain('tfjs-wasm');
+    expect(await page.locator('#output table tbody tr').count()).toBe(10);
+    await expectChartsDrawn(page);
+    for (const probe of st.probes) expect(await onnxError(await download(page, 'onnx', probe.model), probe)).toBeLessThan(1e-4);
+    await page.screenshot({ path: join(artifacts, 'seq2seq-tfjs-wasm.png'), fullPage: true });
+    expect(foreignRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });
