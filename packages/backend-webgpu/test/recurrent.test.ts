@@ -264,3 +264,46 @@ describe.skipIf(!be)('through core runRecurrent / backpropRecurrent', () => {
     });
   }
 });
+
+describe.skipIf(!be)('on a device with WebGPU default limits (as browsers give by default)', () => {
+  it('every fused kernel fits (8 storage buffers per stage) and gives the same results', async () => {
+    const { create } = await import('webgpu');
+    const gpu = create([]); // held in this scope for as long as the device runs
+    const adapter = (await gpu.requestAdapter())!;
+    const device = await adapter.requestDevice();
+    expect(device.limits.maxStorageBuffersPerShaderStage).toBe(8);
+    const { createWebgpuBackend } = await import('../src/index.js');
+    const small = await createWebgpuBackend({ device });
+    device.pushErrorScope('validation');
+    const layer = (v: Variant): RecurrentSpec => ({
+      type: 'recurrent',
+      cell: v.cell,
+      inputSize: 2,
+      hiddenSize: 3,
+      numLayers: 1,
+      bidirectional: true,
+      dropout: 0,
+      batchFirst: false,
+      bias: true,
+      gruResetAfter: v.resetAfter,
+    });
+    for (const v of VARIANTS) {
+      const spec = layer(v);
+      const results: Float32Array[][] = [];
+      for (const b of [small, be]) {
+        const params = new Map<string, Tensor>();
+        for (const [name, data] of initParams(recurrentParams(spec), 3)) params.set(name, b.upload(data, recurrentParams(spec).find((p) => p.name === name)!.shape));
+        const x = b.upload(randomArray(new Rng(4), 4 * 2 * 2), [4, 2, 2]);
+        const out = runRecurrent(b, spec, params, x, { training: true, lengths: Int32Array.of(4, 2) });
+        const g = backpropRecurrent(b, spec, out.cache!, { dOutput: b.fill([4, 2, 6], 0.5) });
+        disposeRecurrentCache(out.cache!);
+        results.push([await b.read(out.output), await b.read(g.dx), ...(await Promise.all([...g.grads.values()].map((t) => b.read(t))))]);
+      }
+      results[0].forEach((r, i) => expectClose(r, results[1][i], 1e-6, `${v.label} result ${i}`));
+    }
+    expect((await device.popErrorScope())?.message ?? null).toBeNull();
+    small.destroy();
+    device.destroy();
+    expect(gpu).toBeDefined();
+  });
+});

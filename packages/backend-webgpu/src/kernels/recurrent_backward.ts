@@ -80,7 +80,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
   const stage = (s: StepStage) => stepKernel({ stage: s, ...shape });
   const dyBuf = dy?.buf ?? be.dummy();
   const K = resetBefore ? 2 * H : GH; // columns of dHp that meet W_hh in each step's GEMM
-  const common = { B, H, GH, K, lda: GH, wOff: 0, ldw: H, hasBhh: false, hasDy: dy !== undefined };
+  const common = { B, H, GH, GS: saved.gateStride, K, lda: GH, wOff: 0, ldw: H, hasBhh: false, hasDy: dy !== undefined };
   const main: StepStage =
     a.cell === 'rnn_tanh' ? 'bwd_rnn_tanh' : a.cell === 'rnn_relu' ? 'bwd_rnn_relu' : lstm ? 'bwd_lstm' : resetAfter ? 'bwd_gru' : 'bwd_gru_zn';
   const buffersOfMain = () => {
@@ -88,7 +88,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
       case 'bwd_lstm':
         return [c.wHh.buf, dyBuf, len, saved.gates, direct, dPre, saved.cAll!, dc!];
       case 'bwd_gru':
-        return [c.wHh.buf, dyBuf, len, saved.gates, direct, dPre, saved.hAll, saved.aux!, dHp];
+        return [c.wHh.buf, dyBuf, len, saved.gates, direct, dPre, saved.hAll, dHp];
       case 'bwd_gru_zn':
         return [c.wHh.buf, dyBuf, len, saved.gates, direct, dPre, saved.hAll];
       default:

@@ -15,11 +15,13 @@ export class WebgpuRecurrentSaved implements RecurrentSaved {
     readonly dims: { T: number; B: number; D: number; H: number; cell: CellKind; gruResetAfter: boolean },
     /** [T+1, B, H]: slot 0 is h0, slot t+1 the (masked) state after step t. */
     readonly hAll: GpuBuf,
-    /** [T, B, G·H]: activated gates (RNN: the unmasked new state). */
+    /** [T, B, GS]: activated gates (RNN: the unmasked new state; reset-after GRU: then W_hn h + b_hn). */
     readonly gates: GpuBuf,
+    /** Row stride of `gates`. */
+    readonly gateStride: number,
     /** LSTM [T+1, B, H] cell states. */
     readonly cAll: GpuBuf | undefined,
-    /** GRU [T, B, H]: W_hn h + b_hn (reset after) or r ⊙ h (reset before). */
+    /** Reset-before GRU [T, B, H]: r ⊙ h. */
     readonly aux: GpuBuf | undefined,
   ) {}
   get disposed(): boolean {
@@ -123,10 +125,11 @@ export function recurrentForward(be: WebgpuBackend, a: RecurrentForwardArgs): Re
   const p = be.program();
   // Kept for backward when training, else released after submit.
   const keep = (bytes: number): GpuBuf => (training ? be.acquireBuffer(bytes) : p.temp(bytes));
+  const GS = gru && !resetBefore ? GH + H : GH;
   const hAll = keep((T + 1) * B * H * 4);
-  const gates = keep(T * B * GH * 4);
+  const gates = keep(T * B * GS * 4);
   const cAll = lstm ? keep((T + 1) * B * H * 4) : undefined;
-  const aux = gru ? keep(T * B * H * 4) : undefined;
+  const aux = resetBefore ? keep(T * B * H * 4) : undefined;
   const xp = p.temp(T * B * GH * 4);
   const wt = p.temp(H * GH * 4);
   const len = p.tempData(c.lengths);
@@ -163,7 +166,7 @@ export function recurrentForward(be: WebgpuBackend, a: RecurrentForwardArgs): Re
   const shape = stepShape(B);
   const groups = [Math.ceil(H / shape.WJ), Math.ceil(B / shape.WB)] as const;
   const bhh = c.bHh?.buf ?? be.dummy();
-  const common = { B, H, GH, hasBhh: c.bHh !== undefined, hasDy: false, finalDh: false, doGemm: H > 0 };
+  const common = { B, H, GH, GS, hasBhh: c.bHh !== undefined, hasDy: false, finalDh: false, doGemm: H > 0 };
   const stage = (s: StepStage) => stepKernel({ stage: s, ...shape });
   for (let t = 0; t < T; t++) {
     const hStep = { ...common, t, K: H, aBase: t * B * H, lda: H };
@@ -177,7 +180,7 @@ export function recurrentForward(be: WebgpuBackend, a: RecurrentForwardArgs): Re
         break;
       case 'gru':
         if (!resetBefore) {
-          p.dispatch(stage('fwd_gru'), { ...hStep, wOff: 0, ldw: GH }, [xp, wt, bhh, len, hAll, y.buf, gates, aux!], groups);
+          p.dispatch(stage('fwd_gru'), { ...hStep, wOff: 0, ldw: GH }, [xp, wt, bhh, len, hAll, y.buf, gates], groups);
         } else {
           p.dispatch(stage('fwd_gru_rz'), { ...hStep, wOff: 0, ldw: GH }, [xp, wt, bhh, len, hAll, gates, aux!], groups);
           p.dispatch(stage('fwd_gru_n'), { ...hStep, wOff: 2 * H, ldw: GH }, [xp, wt, bhh, len, hAll, y.buf, gates, aux!], groups);
@@ -190,7 +193,7 @@ export function recurrentForward(be: WebgpuBackend, a: RecurrentForwardArgs): Re
   p.submit();
 
   const saved = training
-    ? new WebgpuRecurrentSaved(be, { T, B, D, H, cell: a.cell, gruResetAfter: a.gruResetAfter }, hAll, gates, cAll, aux)
+    ? new WebgpuRecurrentSaved(be, { T, B, D, H, cell: a.cell, gruResetAfter: a.gruResetAfter }, hAll, gates, GS, cAll, aux)
     : undefined;
   return { y, hN, ...(cN ? { cN } : {}), ...(saved ? { saved } : {}) };
 }

@@ -11,9 +11,11 @@ import { WGSL_MATH } from './common.js';
  * workgroup row shares it). W is read so that neighbouring threads read neighbouring addresses:
  * forward passes W_hhᵀ ([H, G·H], transposed once per call), backward passes W_hh itself.
  *
- * Layouts (all time-major, row-major): xp, gates, dPre, dHp [T, B, G·H]; hAll, cAll
- * [T+1, B, H] with slot 0 the initial state and slot t+1 the state after step t; y, aux, dy
- * [T, B, H]; direct and dc [B, H], the running gradients.
+ * Layouts (all time-major, row-major): xp, dPre, dHp [T, B, G·H]; gates [T, B, GS] with
+ * GS = G·H, except 4·H for reset-after GRU, whose 4th block holds W_hn h + b_hn; hAll, cAll
+ * [T+1, B, H] with slot 0 the initial state and slot t+1 the state after step t; y, dy and the
+ * reset-before GRU's aux (r ⊙ h) [T, B, H]; direct and dc [B, H], the running gradients.
+ * Every kernel binds at most 8 storage buffers: WebGPU's default limit.
  */
 
 /** Which step kernel: forward per cell, or a backward stage. */
@@ -70,11 +72,12 @@ function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: string } {
         buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32'], ['cAll', 'read_write', 'f32']],
       };
     case 'fwd_gru':
+      return { A: 'hAll', W: 'w', buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32']] };
     case 'fwd_gru_n':
       return {
-        A: stage === 'fwd_gru' ? 'hAll' : 'aux',
+        A: 'aux',
         W: 'w',
-        buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32'], ['aux', 'read_write', 'f32']],
+        buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32'], ['aux', 'read', 'f32']],
       };
     case 'fwd_gru_rz':
       return { A: 'hAll', W: 'w', buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read', 'f32'], ['gates', 'read_write', 'f32'], ['aux', 'read_write', 'f32']] };
@@ -91,7 +94,7 @@ function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: string } {
       return {
         A: 'dHp',
         W: 'w',
-        buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32'], ['aux', 'read', 'f32'], ['dHp', 'read_write', 'f32']],
+        buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32'], ['dHp', 'read_write', 'f32']],
       };
     case 'bwd_gru_zn':
       return { A: 'dPre', W: 'w', buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32']] };
@@ -103,7 +106,7 @@ function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: string } {
 /**
  * Epilogue per stage, run by thread (b, j) after the accumulation. In scope: t, b, j, acc,
  * H, B, GH, bj = b·H + j, hi (hAll/cAll index of slot t at (b, j)), ho (slot t + 1), xi
- * (xp/gates/dPre index of gate 0 at step t), yi (y/aux/dy index at step t).
+ * (xp/dPre/dHp index of gate 0 at step t), gi (the same in gates), yi (y/aux/dy index at step t).
  */
 function epilogue(stage: StepStage): string {
   const mask = /* wgsl */ `let m = i32(P.t) < len[b];
@@ -122,7 +125,7 @@ function epilogue(stage: StepStage): string {
       return /* wgsl */ `${mask}
   let pre = xp[xi] + acc[0] + bh(j);
   let hn = ${stage === 'fwd_rnn_tanh' ? 'tanh_(pre)' : 'max(pre, 0.0)'};
-  gates[xi] = hn;
+  gates[gi] = hn;
   ${store}`;
     case 'fwd_lstm':
       return /* wgsl */ `${mask}
@@ -133,10 +136,10 @@ function epilogue(stage: StepStage): string {
   let cp = cAll[hi];
   let c = fg * cp + ig * gg;
   let hn = og * tanh_(c);
-  gates[xi] = ig;
-  gates[xi + H] = fg;
-  gates[xi + 2u * H] = gg;
-  gates[xi + 3u * H] = og;
+  gates[gi] = ig;
+  gates[gi + H] = fg;
+  gates[gi + 2u * H] = gg;
+  gates[gi + 3u * H] = og;
   cAll[ho] = select(cp, c, m);
   ${store}`;
     case 'fwd_gru':
@@ -146,37 +149,37 @@ function epilogue(stage: StepStage): string {
   let hnl = acc[2] + bh(2u * H + j);
   let n = tanh_(xp[xi + 2u * H] + r * hnl);
   let hn = n + z * (hAll[hi] - n);
-  gates[xi] = r;
-  gates[xi + H] = z;
-  gates[xi + 2u * H] = n;
-  aux[yi] = hnl;
+  gates[gi] = r;
+  gates[gi + H] = z;
+  gates[gi + 2u * H] = n;
+  gates[gi + 3u * H] = hnl;
   ${store}`;
     case 'fwd_gru_rz':
       return /* wgsl */ `
   let r = sigm(xp[xi] + acc[0] + bh(j));
   let z = sigm(xp[xi + H] + acc[1] + bh(H + j));
-  gates[xi] = r;
-  gates[xi + H] = z;
+  gates[gi] = r;
+  gates[gi + H] = z;
   aux[yi] = r * hAll[hi];`;
     case 'fwd_gru_n':
       return /* wgsl */ `${mask}
   let n = tanh_(xp[xi + 2u * H] + acc[0] + bh(2u * H + j));
-  let z = gates[xi + H];
+  let z = gates[gi + H];
   let hn = n + z * (hAll[hi] - n);
-  gates[xi + 2u * H] = n;
+  gates[gi + 2u * H] = n;
   ${store}`;
     case 'bwd_rnn_tanh':
     case 'bwd_rnn_relu':
       return /* wgsl */ `${dhNew}
-  let hn = gates[xi];
+  let hn = gates[gi];
   dPre[xi] = ${stage === 'bwd_rnn_tanh' ? 'dhNew * (1.0 - hn * hn)' : 'select(0.0, dhNew, hn > 0.0)'};
   direct[bj] = (1.0 - mf) * dh;`;
     case 'bwd_lstm':
       return /* wgsl */ `${dhNew}
-  let ig = gates[xi];
-  let fg = gates[xi + H];
-  let gg = gates[xi + 2u * H];
-  let og = gates[xi + 3u * H];
+  let ig = gates[gi];
+  let fg = gates[gi + H];
+  let gg = gates[gi + 2u * H];
+  let og = gates[gi + 3u * H];
   let cp = cAll[hi];
   let tc = tanh_(fg * cp + ig * gg);
   let dO = dhNew * tc;
@@ -190,12 +193,12 @@ function epilogue(stage: StepStage): string {
   direct[bj] = (1.0 - mf) * dh;`;
     case 'bwd_gru':
       return /* wgsl */ `${dhNew}
-  let r = gates[xi];
-  let z = gates[xi + H];
-  let n = gates[xi + 2u * H];
+  let r = gates[gi];
+  let z = gates[gi + H];
+  let n = gates[gi + 2u * H];
   let dnPre = dhNew * (1.0 - z) * (1.0 - n * n);
   let dzPre = dhNew * (hAll[hi] - n) * z * (1.0 - z);
-  let drPre = dnPre * aux[yi] * r * (1.0 - r);
+  let drPre = dnPre * gates[gi + 3u * H] * r * (1.0 - r);
   dPre[xi] = drPre;
   dPre[xi + H] = dzPre;
   dPre[xi + 2u * H] = dnPre;
@@ -205,14 +208,14 @@ function epilogue(stage: StepStage): string {
   direct[bj] = (1.0 - mf) * dh + dhNew * z;`;
     case 'bwd_gru_zn':
       return /* wgsl */ `${dhNew}
-  let z = gates[xi + H];
-  let n = gates[xi + 2u * H];
+  let z = gates[gi + H];
+  let n = gates[gi + 2u * H];
   dPre[xi + H] = dhNew * (hAll[hi] - n) * z * (1.0 - z);
   dPre[xi + 2u * H] = dhNew * (1.0 - z) * (1.0 - n * n);
   direct[bj] = (1.0 - mf) * dh + dhNew * z;`;
     case 'bwd_gru_r':
       return /* wgsl */ `
-  let r = gates[xi];
+  let r = gates[gi];
   dPre[xi] = acc[0] * hAll[hi] * r * (1.0 - r);
   direct[bj] = direct[bj] + acc[0] * r;`;
   }
@@ -223,6 +226,7 @@ const PARAMS: readonly (readonly [string, ScalarType])[] = [
   ['B', 'u32'],
   ['H', 'u32'],
   ['GH', 'u32'],
+  ['GS', 'u32'],
   ['K', 'u32'],
   ['aBase', 'u32'],
   ['lda', 'u32'],
@@ -281,6 +285,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let hi = t * P.B * H + bj;
   let ho = hi + P.B * H;
   let xi = t * P.B * P.GH + b * P.GH + j;
+  let gi = t * P.B * P.GS + b * P.GS + j;
   let yi = hi;
   ${stage.startsWith('bwd') && stage !== 'bwd_gru_r' ? 'if (P.finalDh != 0u) {\n    direct[bj] = direct[bj] + acc[0];\n    return;\n  }' : ''}
   ${epilogue(stage)}
