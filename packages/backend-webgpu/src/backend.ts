@@ -123,9 +123,9 @@ export class WebgpuBackend implements Backend {
 
   info(): BackendInfo {
     const a = this.adapter;
-    const what = a.description || a.device || a.vendor || 'unknown adapter';
-    const tags = [a.vendor, a.architecture].filter(Boolean).join(' ');
-    return { name: this.name, engine: `webgpu (${what}${tags ? `; ${tags}` : ''}${a.isFallbackAdapter ? '; fallback adapter' : ''}; via ${a.source})` };
+    const parts = [a.description || a.device, [a.vendor, a.architecture].filter(Boolean).join(' '), a.isFallbackAdapter ? 'fallback adapter' : '', `via ${a.source}`];
+    if (!parts[0] && !parts[1]) parts[0] = 'unknown adapter';
+    return { name: this.name, engine: `webgpu (${parts.filter(Boolean).join('; ')})` };
   }
 
   // ---- internals used by kernels -------------------------------------------------------
