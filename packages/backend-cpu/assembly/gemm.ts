@@ -30,9 +30,12 @@ export function gemmWorkBytes(): i32 {
   return (KC * NC + MC * KC + 64) * 4;
 }
 
-/** Bytes `packB` writes for op(B) [K, N]: ceil(N / 8) strips of K × 8 floats. */
-export function packedBytes(K: i32, N: i32): i32 {
-  return ((N + 7) >> 3) * K * 32;
+/**
+ * Bytes `packB` writes for op(B) [K, N]: ceil(N / 8) strips of K × 8 floats, or with `wide`
+ * ceil(N / 32) panels of K × 32 floats (the layout of the few-row kernel, see `gemv`).
+ */
+export function packedBytes(K: i32, N: i32, wide: bool): i32 {
+  return wide ? ((N + 31) >> 5) * K * 128 : ((N + 7) >> 3) * K * 32;
 }
 
 /** A 4 × 8 tile's staging area for partial tiles at the matrix edges. */
@@ -42,7 +45,7 @@ const EDGE: usize = memory.data(4 * 8 * 4, 16);
  * Packs columns [j0, j0 + nc) and rows [k0, k0 + kc) of op(B) into 8-column strips; strip s
  * starts at dst + s · stripBytes and holds kc rows of 8 floats (zeros past column nc).
  */
-function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize, stripBytes: usize): void {
+function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize, stripBytes: usize, rowBytes: usize = 32): void {
   for (let s = 0; s < nc; s += 8) {
     const w = min(8, nc - s);
     let d = dst + (<usize>(s >> 3)) * stripBytes;
@@ -54,13 +57,13 @@ function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32,
           v128.store(d, v128.load(src));
           v128.store(d, v128.load(src, 16), 16);
           src += step;
-          d += 32;
+          d += rowBytes;
         }
       } else {
         for (let k = 0; k < kc; k++) {
           for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>jj << 2)) : 0);
           src += step;
-          d += 32;
+          d += rowBytes;
         }
       }
     } else {
@@ -72,12 +75,12 @@ function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32,
           for (let k = 0; k < kc; k++) {
             store<f32>(o, load<f32>(src));
             src += 4;
-            o += 32;
+            o += rowBytes;
           }
         } else {
           for (let k = 0; k < kc; k++) {
             store<f32>(o, 0);
-            o += 32;
+            o += rowBytes;
           }
         }
       }
@@ -85,9 +88,27 @@ function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32,
   }
 }
 
-/** Packs op(B) [K, N] whole into `dst` (`packedBytes(K, N)` bytes) for `gemmPacked`. */
-export function packB(K: i32, N: i32, b: usize, ldb: i32, transB: bool, dst: usize): void {
-  packBlockB(b, ldb, transB, 0, K, 0, N, dst, <usize>K * 32);
+/** Packs op(B) [K, N] whole into `dst` (`packedBytes(K, N, wide)` bytes) for `gemmPacked`. */
+export function packB(K: i32, N: i32, b: usize, ldb: i32, transB: bool, dst: usize, wide: bool): void {
+  if (!wide) {
+    packBlockB(b, ldb, transB, 0, K, 0, N, dst, <usize>K * 32);
+    return;
+  }
+  // 32-column panels, row k of panel p at dst + (p · K + k) · 128: four 8-wide strips interleaved.
+  for (let j = 0; j < N; j += 32) {
+    const panel = dst + (<usize>(j >> 5)) * <usize>K * 128;
+    for (let s = 0; s < 32; s += 8) {
+      const nc = min(8, N - j - s);
+      if (nc > 0) packBlockB(b, ldb, transB, 0, K, j + s, nc, panel + (<usize>s << 2), 0, 128);
+      else {
+        for (let k = 0; k < K; k++) {
+          const o = panel + (<usize>k << 7) + (<usize>s << 2);
+          v128.store(o, f32x4.splat(0));
+          v128.store(o, f32x4.splat(0), 16);
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -297,6 +318,54 @@ function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f32, ap: usize, bp: usize
   }
 }
 
+/**
+ * One row: c[N] (+)= alpha · a[K] · B, B in 32-column panels (K × 32 floats each). Eight
+ * accumulators per panel, all loads off one pointer.
+ */
+function gemv(N: i32, K: i32, alpha: f32, a: usize, bp: usize, c: usize, add: bool): void {
+  const al = f32x4.splat(alpha);
+  for (let j = 0; j < N; j += 32) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    let ap = a;
+    let p = bp + (<usize>(j >> 5)) * <usize>K * 128;
+    for (let k = 0; k < K; k++) {
+      const x = v128.load32_splat(ap);
+      s0 = madd(x, v128.load(p), s0);
+      s1 = madd(x, v128.load(p, 16), s1);
+      s2 = madd(x, v128.load(p, 32), s2);
+      s3 = madd(x, v128.load(p, 48), s3);
+      s4 = madd(x, v128.load(p, 64), s4);
+      s5 = madd(x, v128.load(p, 80), s5);
+      s6 = madd(x, v128.load(p, 96), s6);
+      s7 = madd(x, v128.load(p, 112), s7);
+      ap += 4;
+      p += 128;
+    }
+    const cj = c + (<usize>j << 2);
+    if (j + 32 <= N) {
+      put(cj, s0, al, add);
+      put(cj + 16, s1, al, add);
+      put(cj + 32, s2, al, add);
+      put(cj + 48, s3, al, add);
+      put(cj + 64, s4, al, add);
+      put(cj + 80, s5, al, add);
+      put(cj + 96, s6, al, add);
+      put(cj + 112, s7, al, add);
+    } else {
+      v128.store(EDGE, s0);
+      v128.store(EDGE, s1, 16);
+      v128.store(EDGE, s2, 32);
+      v128.store(EDGE, s3, 48);
+      v128.store(EDGE, s4, 64);
+      v128.store(EDGE, s5, 80);
+      v128.store(EDGE, s6, 96);
+      v128.store(EDGE, s7, 112);
+      putPartial(cj, EDGE, N - j, alpha, add);
+    }
+  }
+}
+
 /** Zeroes C[M, N] (row stride ldc) when K = 0 and nothing accumulates. */
 function clear(M: i32, N: i32, c: usize, ldc: i32): void {
   for (let i = 0; i < M; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, <usize>N << 2);
@@ -334,16 +403,32 @@ export function gemm(
   }
 }
 
-/** Like `gemm`, with op(B) [K, N] already packed by `packB`. `work` holds MC × KC floats. */
+/**
+ * Like `gemm`, with op(B) [K, N] already packed by `packB` (`wide` as packed). `work` holds
+ * MC × KC floats. The wide layout is for M < 4 (a batch of one to three in the recurrence):
+ * each row of A then streams the matrix once through `gemv`.
+ */
 export function gemmPacked(
   M: i32, N: i32, K: i32, alpha: f32,
   a: usize, lda: i32, transA: bool,
-  bp: usize,
+  bp: usize, wide: bool,
   c: usize, ldc: i32, accumulate: bool, work: usize,
 ): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) clear(M, N, c, ldc);
+    return;
+  }
+  if (wide) {
+    for (let i = 0; i < M; i++) {
+      let row = a + ((<usize>i * lda) << 2);
+      if (transA) {
+        // op(A) row i is column i of a: gather it into the work area.
+        for (let k = 0; k < K; k++) store<f32>(work + (<usize>k << 2), load<f32>(a + ((<usize>k * lda + i) << 2)));
+        row = work;
+      }
+      gemv(N, K, alpha, row, bp, c + ((<usize>i * ldc) << 2), accumulate);
+    }
     return;
   }
   const sB = <usize>K * 32;

@@ -14,10 +14,10 @@ export interface KernelExports {
   heapBase(): number;
   hasFma(): number;
   gemmWorkBytes(): number;
-  packedBytes(K: number, N: number): number;
+  packedBytes(K: number, N: number, wide: boolean): number;
   gemm(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean, work: number): void;
-  packB(K: number, N: number, b: number, ldb: number, transB: boolean, dst: number): void;
-  gemmPacked(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, bp: number, c: number, ldc: number, accumulate: boolean, work: number): void;
+  packB(K: number, N: number, b: number, ldb: number, transB: boolean, dst: number, wide: boolean): void;
+  gemmPacked(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, bp: number, wide: boolean, c: number, ldc: number, accumulate: boolean, work: number): void;
   addRowVector(rows: number, cols: number, x: number, bias: number): void;
   rnnStep(B: number, H: number, relu: boolean, xp: number, hp: number, hPrev: number, hNew: number, y: number, lengths: number, t: number): void;
   lstmStep(B: number, H: number, xp: number, hp: number, cPrev: number, cNew: number, hPrev: number, hNew: number, gates: number, tanhC: number, y: number, lengths: number, t: number): void;

@@ -42,8 +42,9 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   let dhPrev = A.alloc(BH * F);
   const dc = lstm ? (dcN ? A.put(dcN) : A.zeros(BH * F)) : 0;
   const dRh = resetBefore ? A.alloc(BH * F) : 0;
-  const whhP = A.alloc(k.packedBytes(Nrec, H));
-  const whnP = resetBefore ? A.alloc(k.packedBytes(H, H)) : 0;
+  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
+  const whhP = A.alloc(k.packedBytes(Nrec, H, wide));
+  const whnP = resetBefore ? A.alloc(k.packedBytes(H, H, wide)) : 0;
   const dx = A.alloc(TB * D * F);
   const dWih = A.alloc(GH * D * F);
   const dWhh = A.alloc(GH * H * F);
@@ -52,8 +53,8 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   const acc = A.alloc(GH * 8);
   const work = A.alloc(k.gemmWorkBytes());
 
-  k.packB(Nrec, H, whh, H, false, whhP); // W_hh[0:Nrec] as [Nrec, H]
-  if (resetBefore) k.packB(H, H, whh + 2 * H * H * F, H, false, whnP); // W_hn [H, H]
+  k.packB(Nrec, H, whh, H, false, whhP, wide); // W_hh[0:Nrec] as [Nrec, H]
+  if (resetBefore) k.packB(H, H, whh + 2 * H * H * F, H, false, whnP, wide); // W_hn [H, H]
 
   const stepBytes = BH * F;
   const gStep = B * GH * F;
@@ -73,7 +74,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
         k.gruStepBackUpdate(B, H, dXpt, dyt, dh, dhPrev, gates + t * gStep, hPrev, len, t);
         if (resetBefore) {
           // d(r ⊙ h) = dn_pre · W_hn, then the reset gate's share.
-          k.gemmPacked(B, H, H, 1, dXpt + 2 * H * F, GH, false, whnP, dRh, H, false, work);
+          k.gemmPacked(B, H, H, 1, dXpt + 2 * H * F, GH, false, whnP, wide, dRh, H, false, work);
           k.gruResetBeforeStepBack(B, H, dXpt, dRh, gates + t * gStep, hPrev, dhPrev, len, t);
         } else {
           k.gruResetAfterStepBack(B, H, dXpt, dHp + t * gStep, gates + t * gStep, aux + t * stepBytes, len, t);
@@ -82,7 +83,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
       }
     }
     // dh_prev += dGatesHidden_t [B, Nrec] · W_hh[0:Nrec] [Nrec, H]
-    k.gemmPacked(B, H, Nrec, 1, dHp + t * gStep, GH, false, whhP, dhPrev, H, true, work);
+    k.gemmPacked(B, H, Nrec, 1, dHp + t * gStep, GH, false, whhP, wide, dhPrev, H, true, work);
     const next = dh;
     dh = dhPrev;
     dhPrev = next;

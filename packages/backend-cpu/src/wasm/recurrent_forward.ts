@@ -45,8 +45,9 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
   const len = lengths ? A.putI32(lengths) : 0;
   const xp = A.alloc(TB * GH * F);
   const hp = A.alloc(B * Nrec * F);
-  const whhP = A.alloc(k.packedBytes(H, Nrec));
-  const whnP = resetBefore ? A.alloc(k.packedBytes(H, H)) : 0;
+  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
+  const whhP = A.alloc(k.packedBytes(H, Nrec, wide));
+  const whnP = resetBefore ? A.alloc(k.packedBytes(H, H, wide)) : 0;
   const q = resetBefore ? A.alloc(BH * F) : 0;
   const hs = A.alloc((T + 1) * BH * F);
   const cs = lstm ? A.alloc((training ? T + 1 : 2) * BH * F) : 0;
@@ -65,8 +66,8 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
 
   k.gemm(TB, GH, D, 1, x, D, false, wih, D, true, xp, GH, false, work);
   if (pBias) k.addRowVector(TB, GH, xp, pBias);
-  k.packB(H, Nrec, whh, H, true, whhP); // W_hh[0:Nrec]^T as [H, Nrec]
-  if (resetBefore) k.packB(H, H, whh + 2 * H * H * F, H, true, whnP);
+  k.packB(H, Nrec, whh, H, true, whhP, wide); // W_hh[0:Nrec]^T as [H, Nrec]
+  if (resetBefore) k.packB(H, H, whh + 2 * H * H * F, H, true, whnP, wide);
 
   const stepBytes = BH * F;
   for (let t = 0; t < T; t++) {
@@ -75,7 +76,7 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
     const xpt = xp + t * B * GH * F;
     const yt = y ? y + t * stepBytes : 0;
     const s = training ? t : 0;
-    k.gemmPacked(B, Nrec, H, 1, hPrev, H, false, whhP, hp, Nrec, false, work);
+    k.gemmPacked(B, Nrec, H, 1, hPrev, H, false, whhP, wide, hp, Nrec, false, work);
     switch (cell) {
       case 'rnn_tanh':
       case 'rnn_relu':
@@ -92,7 +93,7 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
           const g = gates + s * B * GH * F;
           const a = aux + s * stepBytes;
           k.gruResetGates(B, H, xpt, hp, hPrev, g, a, len, t);
-          k.gemmPacked(B, H, H, 1, a, H, false, whnP, q, H, false, work); // q = (r ⊙ h) · W_hn^T
+          k.gemmPacked(B, H, H, 1, a, H, false, whnP, wide, q, H, false, work); // q = (r ⊙ h) · W_hn^T
           k.gruResetBeforeState(B, H, xpt, q, hPrev, hNew, g, yt, len, t);
         } else {
           k.gruResetAfterStep(B, H, xpt, hp, pBhn, hPrev, hNew, gates + s * B * GH * F, aux + s * stepBytes, yt, len, t);
