@@ -220,7 +220,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case 'started':
       state.config = m.config;
       state.engine = m.engine;
-      runTotal = m.firstStep + m.config.steps;
+      runTotal = m.firstStep + m.steps;
       if (!m.resumed) {
         state.losses = [];
         state.grads = [];

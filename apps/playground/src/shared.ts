@@ -94,7 +94,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'backends'; backends: BackendStatus[] }
   | { type: 'status'; text: string }
-  | { type: 'started'; config: TrainConfig; engine: string; parameters: number; models: string[]; firstStep: number; resumed: boolean }
+  | { type: 'started'; config: TrainConfig; engine: string; parameters: number; models: string[]; firstStep: number; steps: number; resumed: boolean }
   | { type: 'step'; step: number; loss: number; gradNorm: number }
   | { type: 'grad'; norms: GradNorms }
   | { type: 'output'; output: TaskOutput }

@@ -65,7 +65,7 @@ async function train(config: TrainConfig, resume: boolean): Promise<void> {
   const s = session!;
   const task = s.task;
   const first = s.steps;
-  post({ type: 'started', config: task.config, engine: backend.info().engine, parameters: parameterCount(task), models: task.models.map((m) => m.role), firstStep: first, resumed });
+  post({ type: 'started', config: task.config, engine: backend.info().engine, parameters: parameterCount(task), models: task.models.map((m) => m.role), firstStep: first, steps: config.steps, resumed });
   await reportGradients(task, first);
   const total = config.steps;
   const gradEvery = Math.max(1, Math.round(total / 4));
