@@ -93,17 +93,19 @@ describe('rnnkit-onnx CLI', () => {
     expect(existsSync(join(dir, 'f4.onnx'))).toBe(false);
   });
 
-  it('on an unsupported model prints the feature, exits 1 and writes nothing', async () => {
-    const bad = sequential([lstm({ inputSize: 3, hiddenSize: 4 }), gru({ hiddenSize: 2, batchFirst: false })], { seed: 1 });
+  it('on a model that cannot be exported prints why, exits 1 and writes nothing', async () => {
+    const bad = sequential([lstm({ inputSize: 3, hiddenSize: 4 }), gru({ hiddenSize: 2 })], { seed: 1 });
     const spec = join(dir, 'bad.json');
-    writeFileSync(spec, JSON.stringify(bad.spec satisfies ModelSpec));
+    const mixed = structuredClone(bad.spec satisfies ModelSpec);
+    (mixed.layers[1] as { batchFirst: boolean }).batchFirst = false; // recurrent layers that mix layouts
+    writeFileSync(spec, JSON.stringify(mixed));
     const weights = join(dir, 'bad.weights.json');
     writeFileSync(weights, JSON.stringify(Object.fromEntries([...(await bad.stateDict())].map(([k, v]) => [k, Array.from(v)]))));
     const out = join(dir, 'bad.onnx');
     const before = readdirSync(dir).length;
     const { io, out: text } = capture();
     expect(await runCli(['--spec', spec, '--weights', weights, '-o', out], io)).toBe(1);
-    expect(text.stderr).toMatch(/UNSUPPORTED: spec\.layers\[1\]\.batchFirst: a model whose recurrent layers mix batchFirst/);
+    expect(text.stderr).toMatch(/INVALID_SPEC: spec\.layers\[1\]\.batchFirst: expected true \(every recurrent layer of a model shares one layout\)/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).length).toBe(before);
   });

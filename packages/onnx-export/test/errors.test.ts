@@ -40,10 +40,12 @@ describe('what cannot be exported says so', () => {
     expect(e.message).toMatch(/layer type "attention" cannot be exported to ONNX/);
   });
 
-  it('recurrent layers that mix batchFirst are UNSUPPORTED', () => {
-    const s = sequential([lstm({ inputSize: 2, hiddenSize: 3 }), gru({ hiddenSize: 3, batchFirst: false })]).spec;
-    const e = thrown(() => exportOnnxFromState(s, stateFor(s)));
-    expect(e.code).toBe('UNSUPPORTED');
+  it('recurrent layers that mix batchFirst are rejected (the core graph forbids them)', () => {
+    const s = sequential([lstm({ inputSize: 2, hiddenSize: 3 }), gru({ hiddenSize: 3 })]).spec;
+    const state = stateFor(s);
+    (s.layers[1] as { batchFirst: boolean }).batchFirst = false;
+    const e = thrown(() => exportOnnxFromState(s, state));
+    expect(e.code).toBe('INVALID_SPEC');
     expect(e.argument).toBe('spec.layers[1].batchFirst');
   });
 
