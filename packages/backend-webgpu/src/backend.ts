@@ -299,7 +299,7 @@ export class WebgpuBackend implements Backend {
     this.check();
     if (this.gpuErrors.length > 0) {
       const more = this.gpuErrors.length > 1 ? ` (and ${this.gpuErrors.length - 1} more)` : '';
-      throw new RnnkitError('UNSUPPORTED', `webgpu: the device reported an error, so results computed since are not trustworthy: ${this.gpuErrors[0]}${more}`);
+      throw new RnnkitError('BACKEND_FAILURE', `webgpu: the device reported an error, so results computed since are not trustworthy: ${this.gpuErrors[0]}${more}`);
     }
   }
 

@@ -82,9 +82,9 @@ describe.skipIf(!be)('webgpu device', () => {
       const y = b.tanh(t);
       const err = await b.read(y).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RnnkitError);
-      expect((err as RnnkitError).code).toBe('UNSUPPORTED');
+      expect((err as RnnkitError).code).toBe('BACKEND_FAILURE');
       expect((err as RnnkitError).message).toMatch(/webgpu: the device reported an error.*destroyed/is);
-      await expect(b.sync()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+      await expect(b.sync()).rejects.toMatchObject({ code: 'BACKEND_FAILURE' });
     } finally {
       b.destroy();
     }

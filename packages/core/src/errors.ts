@@ -13,6 +13,8 @@ export type RnnkitErrorCode =
   | 'INVALID_SPEC'
   | 'BACKEND_UNAVAILABLE'
   | 'BACKEND_MISMATCH'
+  /** The backend's device reported an error (GPU validation, out of memory); results since are not trustworthy. */
+  | 'BACKEND_FAILURE'
   | 'DISPOSED'
   | 'UNSUPPORTED'
   | 'INVALID_FILE';
