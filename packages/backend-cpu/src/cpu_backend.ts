@@ -18,6 +18,9 @@ import type { WasmKernels } from './wasm/load.js';
 import { recurrentBackwardWasm } from './wasm/recurrent_backward.js';
 import { recurrentForwardWasm } from './wasm/recurrent_forward.js';
 
+/** Stops the worker threads of a backend that was dropped without `destroy()`. */
+const workerCleanup = new FinalizationRegistry<WasmKernels>((w) => w.close());
+
 /** What runs the GEMMs and the fused recurrent kernels. */
 export type CpuEngine = 'cpu-js' | 'cpu-wasm-simd' | 'cpu-wasm-relaxed-simd';
 
@@ -27,7 +30,7 @@ export interface CpuBackendInfo extends BackendInfo {
   simd: boolean;
   /** Those kernels are the relaxed-SIMD build: fused multiply-add. */
   fma: boolean;
-  /** Threads the kernels use (always 1: see the README's measurements). */
+  /** Threads the large GEMMs use (workers over shared memory; 1 without them). */
   threads: number;
 }
 
@@ -49,17 +52,19 @@ export class CpuBackend implements Backend {
 
   constructor(opts: { wasm?: WasmKernels } = {}) {
     this.wasm = opts.wasm;
+    if (this.wasm && this.wasm.threads > 1) workerCleanup.register(this, this.wasm);
   }
 
   info(): CpuBackendInfo {
     const w = this.wasm;
-    return { name: this.name, engine: w ? (w.fma ? 'cpu-wasm-relaxed-simd' : 'cpu-wasm-simd') : 'cpu-js', simd: !!w, fma: !!w?.fma, threads: 1 };
+    return { name: this.name, engine: w ? (w.fma ? 'cpu-wasm-relaxed-simd' : 'cpu-wasm-simd') : 'cpu-js', simd: !!w, fma: !!w?.fma, threads: w?.threads ?? 1 };
   }
   async sync(): Promise<void> {}
-  /** Invalidates every handle this backend gave out (later calls throw DISPOSED) and drops the kernels' memory. */
+  /** Invalidates every handle this backend gave out (later calls throw DISPOSED), drops the kernels' memory and stops their worker threads. */
   destroy(): void {
     this.store.destroyed = true;
     this.store.live = 0;
+    this.wasm?.close();
     this.wasm = undefined;
   }
 

@@ -23,6 +23,12 @@ export interface CpuBackendOptions {
    * true; `false` keeps plain SIMD128 multiply + add (bit-for-bit the same on every CPU).
    */
   fma?: boolean;
+  /**
+   * Threads for the large GEMMs (input projection, per-step recurrent GEMMs of big batches,
+   * weight gradients, large matmuls): this thread plus `threads − 1` worker threads over
+   * shared WebAssembly memory. Node only (worker_threads); elsewhere it stays 1. Default 1.
+   */
+  threads?: number;
 }
 
 /**
@@ -31,7 +37,10 @@ export interface CpuBackendOptions {
  */
 export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
   if (options.simd === false) return new CpuBackend();
-  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}) });
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `createCpuBackend: threads: expected an integer ≥ 1, got ${String(options.threads)}`, { argument: 'threads' });
+  }
+  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}), ...(options.threads ? { threads: options.threads } : {}) });
   if (!wasm && options.simd === true) {
     throw new RnnkitError('UNSUPPORTED', `createCpuBackend: simd: true needs WebAssembly SIMD128, which this runtime lacks (${JSON.stringify(wasmSupport())}); leave simd unset to fall back to the TypeScript kernels`, {
       argument: 'simd',

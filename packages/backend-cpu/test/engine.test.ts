@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
-import { expectError } from './helpers.js';
+import { expectError, randomArray } from './helpers.js';
 
 describe('engine choice', () => {
   it('probes the runtime: Node 20 has SIMD128; relaxed SIMD only behind a V8 flag', () => {
@@ -58,8 +59,64 @@ describe('browser safety', () => {
     walk(new URL('../src', import.meta.url).pathname);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
-      expect(text, f).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|url|worker_threads|os)['"]/);
-      expect(text, f).not.toMatch(/\bprocess\.|\bBuffer\./);
+      // worker_threads only through the guarded dynamic import in wasm/threads.ts (its worker's
+      // own source, a string, may require it).
+      const code = f.endsWith('threads.ts') ? text.replace(/const WORKER_SOURCE = `[^`]*`;/, '') : text;
+      expect(code, f).not.toMatch(/from ['"]node:|require\(|from ['"](fs|path|url|worker_threads|os)['"]/);
+      expect(code, f).not.toMatch(/\bprocess\.|\bBuffer\./);
     }
+  });
+});
+
+describe('worker threads (threads: 2)', () => {
+  it('starts a worker where worker_threads exist and gives the same bits as one thread', async () => {
+    const one = await createCpuBackend({ threads: 1 });
+    const two = await createCpuBackend({ threads: 2 });
+    expect(one.info().threads).toBe(1);
+    expect(two.info().threads).toBe(2);
+    const rng = new Rng(21);
+    // 300 · 260 · 270 multiply-adds: past PARALLEL_MIN_WORK, split by rows; 8 · 2100 · 300 split by columns.
+    for (const [M, N, K] of [[300, 260, 270], [8, 2100, 300]]) {
+      const a = randomArray(rng, M * K);
+      const b = randomArray(rng, K * N);
+      const r1 = one.readSync(one.matmul(one.upload(a, [M, K]), one.upload(b, [K, N])));
+      const r2 = two.readSync(two.matmul(two.upload(a, [M, K]), two.upload(b, [K, N])));
+      expect(r2).toEqual(r1);
+    }
+    two.destroy();
+    expect(two.info().threads).toBe(1);
+  });
+
+  it('runs the fused recurrent kernels split over threads with the same results', async () => {
+    const one = await createCpuBackend({ threads: 1 });
+    const two = await createCpuBackend({ threads: 2 });
+    // B = 64, 4H = 512, H = 128: each step's GEMM (4.2M multiply-adds) is split.
+    const T = 3, B = 64, D = 40, H = 128, G = 4;
+    const rng = new Rng(22);
+    const data = { x: randomArray(rng, T * B * D), h0: randomArray(rng, B * H), wih: randomArray(rng, G * H * D, -0.1, 0.1), whh: randomArray(rng, G * H * H, -0.1, 0.1), b: randomArray(rng, G * H), dy: randomArray(rng, T * B * H) };
+    const run = (be: CpuBackend) => {
+      const args = {
+        cell: 'lstm' as const,
+        gruResetAfter: true,
+        x: be.upload(data.x, [T, B, D]),
+        h0: be.upload(data.h0, [B, H]),
+        weightIh: be.upload(data.wih, [G * H, D]),
+        weightHh: be.upload(data.whh, [G * H, H]),
+        biasIh: be.upload(data.b, [G * H]),
+        training: true,
+      };
+      const f = be.recurrentForward(args);
+      const g = be.recurrentBackward({ forward: args, saved: f.saved!, dy: be.upload(data.dy, [T, B, H]) });
+      return [f.y, f.hN, g.dx, g.dh0, g.dWeightIh, g.dWeightHh].map((t) => be.readSync(t));
+    };
+    const r1 = run(one);
+    const r2 = run(two);
+    r2.forEach((r, i) => expect(r).toEqual(r1[i]));
+    two.destroy();
+  });
+
+  it('rejects a thread count that is not a positive integer', async () => {
+    await expect(createCpuBackend({ threads: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(createCpuBackend({ threads: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

@@ -1,5 +1,6 @@
-import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
+import { RELAXED_SIMD_SHARED_WASM_BASE64, RELAXED_SIMD_WASM_BASE64, SHARED_MAX_PAGES, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
 import { WasmArena } from './arena.js';
+import { ThreadPool, parallelKernels } from './threads.js';
 
 /**
  * Loading the WebAssembly SIMD kernels (built from assembly/ by scripts/build-wasm.mjs and
@@ -36,10 +37,15 @@ export interface KernelExports {
 
 /** A loaded kernel module and the arena its calls work in. One per backend. */
 export interface WasmKernels {
+  /** The exports; with threads, gemm and gemmPacked split large products over the workers. */
   readonly k: KernelExports;
   readonly arena: WasmArena;
   /** Relaxed-SIMD build (fused multiply-add) rather than plain SIMD128. */
   readonly fma: boolean;
+  /** Threads the GEMMs use (1: this thread only). */
+  readonly threads: number;
+  /** Stops the worker threads, if any. */
+  close(): void;
 }
 
 /** What this runtime's WebAssembly accepts. */
@@ -83,22 +89,53 @@ function decode(base64: string): Uint8Array {
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
+function compile(key: string, base64: string): Promise<WebAssembly.Module> {
+  let mod = compiled.get(key);
+  if (!mod) {
+    mod = WebAssembly.compile(decode(base64) as BufferSource);
+    compiled.set(key, mod);
+  }
+  return mod;
+}
+
 /**
  * Compiles (once per build, shared by every backend) and instantiates the kernels: the relaxed
- * build when `fma` is allowed and the runtime has relaxed SIMD, else the plain one. Resolves to
- * undefined when the runtime has no SIMD128.
+ * build when `fma` is allowed and the runtime has relaxed SIMD, else the plain one. With
+ * `threads` > 1 where worker threads and shared memory exist (Node), the shared-memory build
+ * runs and `threads − 1` workers join the large GEMMs; elsewhere it quietly stays on one thread.
+ * Resolves to undefined when the runtime has no SIMD128.
  */
-export async function loadWasmKernels(opts: { fma?: boolean } = {}): Promise<WasmKernels | undefined> {
+export async function loadWasmKernels(opts: { fma?: boolean; threads?: number } = {}): Promise<WasmKernels | undefined> {
   const s = wasmSupport();
   if (!s.simd) return undefined;
   const fma = s.relaxedSimd && opts.fma !== false;
-  const key = fma ? 'relaxed' : 'simd';
-  let mod = compiled.get(key);
-  if (!mod) {
-    mod = WebAssembly.compile(decode(fma ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64) as BufferSource);
-    compiled.set(key, mod);
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  if (threads > 1 && typeof SharedArrayBuffer === 'function') {
+    const shared = await loadShared(fma, threads);
+    if (shared) return shared;
   }
-  const instance = await WebAssembly.instantiate(await mod, {});
+  const instance = await WebAssembly.instantiate(await compile(fma ? 'relaxed' : 'simd', fma ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64), {});
   const k = instance.exports as unknown as KernelExports;
-  return { k, arena: new WasmArena(k.memory, k.heapBase()), fma: k.hasFma() === 1 };
+  return { k, arena: new WasmArena(k.memory, k.heapBase()), fma: k.hasFma() === 1, threads: 1, close: () => {} };
+}
+
+async function loadShared(fma: boolean, threads: number): Promise<WasmKernels | undefined> {
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
+  } catch {
+    return undefined; // no shared memory here (a browser page without cross-origin isolation)
+  }
+  const module = await compile(fma ? 'relaxedShared' : 'simdShared', fma ? RELAXED_SIMD_SHARED_WASM_BASE64 : SIMD_SHARED_WASM_BASE64);
+  const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as KernelExports;
+  // Each worker's packing scratch sits below the arena, for the backend's lifetime.
+  const workBytes = k.gemmWorkBytes();
+  const base = (k.heapBase() + 63) & ~63;
+  const works = Array.from({ length: threads - 1 }, (_, i) => base + i * workBytes);
+  const arenaBase = base + works.length * workBytes;
+  const grow = Math.ceil(arenaBase / 65536) - memory.buffer.byteLength / 65536;
+  if (grow > 0) memory.grow(grow);
+  const pool = await ThreadPool.start(module, memory, works);
+  if (!pool) return undefined;
+  return { k: parallelKernels(k, pool), arena: new WasmArena(memory, arenaBase), fma: k.hasFma() === 1, threads: pool.threads, close: () => pool.close() };
 }
