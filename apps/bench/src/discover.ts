@@ -8,7 +8,8 @@ import { firstLine, loadPackage } from './packages.js';
  * binary) is reported with its reason and the bench goes on with the rest.
  */
 
-export const BACKEND_NAMES = ['cpu', 'webgpu', 'tfjs'] as const;
+/** `cpu-js` is backend-cpu forced onto its plain TypeScript kernels, to compare with its WebAssembly SIMD ones in the same run. */
+export const BACKEND_NAMES = ['cpu', 'cpu-js', 'webgpu', 'tfjs'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 interface Candidate {
@@ -18,10 +19,13 @@ interface Candidate {
   createExport: string;
   /** `BackendDefinition` export, used when the create function is absent. */
   definitionExport: string;
+  /** Options always passed to create (a variant of a package's backend). */
+  options?: Record<string, unknown>;
 }
 
 const CANDIDATES: Record<BackendName, Candidate> = {
   cpu: { name: 'cpu', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend' },
+  'cpu-js': { name: 'cpu-js', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend', options: { simd: false } },
   webgpu: { name: 'webgpu', pkg: '@rnnkit/backend-webgpu', createExport: 'createWebgpuBackend', definitionExport: 'webgpuBackend' },
   tfjs: { name: 'tfjs', pkg: '@rnnkit/backend-tfjs', createExport: 'createTfjsBackend', definitionExport: 'tfjsBackend' },
 };
@@ -59,7 +63,7 @@ export interface DiscoverOptions {
  * `webgpu (llvmpipe)`); the full engine text stays in the status.
  */
 export function backendLabel(s: BackendStatus): string {
-  if (!s.engine || s.engine === s.name) return s.name;
+  if (!s.engine || s.engine === s.name || s.name.startsWith(`${s.engine}`)) return s.name;
   let e = s.engine.startsWith(`${s.name} `) ? s.engine.slice(s.name.length + 1) : s.engine;
   e = e.replace(/^\(/, '').split(/[:;,)]/)[0].trim().slice(0, 24);
   return e ? `${s.name} (${e})` : s.name;
@@ -79,7 +83,7 @@ export async function discoverBackend(name: BackendName, opts: DiscoverOptions =
   if (!create) {
     return { status: { ...status, reason: `${c.pkg} exports neither ${c.createExport}() nor ${c.definitionExport}.create() yet` } };
   }
-  const options = name === 'tfjs' && opts.tfjsEngine ? { engine: opts.tfjsEngine } : undefined;
+  const options = name === 'tfjs' && opts.tfjsEngine ? { engine: opts.tfjsEngine } : c.options;
   const t0 = performance.now();
   try {
     const backend = await withDeadline(options ? create(options) : create(), opts.startTimeoutMs ?? 30_000, `starting the ${name} backend`);

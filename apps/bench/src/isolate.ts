@@ -55,7 +55,7 @@ interface Attempt {
 
 function attempt(file: string, job: BackendJob, onEvent: (e: WorkerEvent) => void): Promise<Attempt> {
   return new Promise((resolve) => {
-    const child = fork(file, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(file, [], { execArgv: wasmFlags(), serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let log = '';
     const keep = (b: Buffer) => {
       log = (log + b.toString()).slice(-200_000);
@@ -172,4 +172,9 @@ export async function runBackendIsolated(cfg: BenchConfig, backend: BackendName,
     writeFileSync(join(opts.logDir, `${backend}.log`), logs.join('\n----- restarted -----\n'));
   }
   return out;
+}
+
+/** The parent's WebAssembly flags (e.g. --experimental-wasm-relaxed-simd), so a child measures the same engine; nothing else is forwarded. */
+function wasmFlags(): string[] {
+  return process.execArgv.filter((a) => /^--(experimental-)?wasm/.test(a));
 }
