@@ -129,6 +129,7 @@ describe('rnnkit-onnx CLI', () => {
   });
 
   const bin = new URL('../dist/cli.js', import.meta.url).pathname;
+  if (!existsSync(bin)) console.log(`skipped: the built bin test: ${bin} does not exist (run the package build first)`);
   it.skipIf(!existsSync(bin))('runs as the built bin', async () => {
     const s = await saved('d');
     const out = join(dir, 'd.onnx');

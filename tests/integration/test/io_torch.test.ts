@@ -134,6 +134,7 @@ const hasTorch = (() => {
   }
 })();
 
+if (!hasTorch) console.log('skipped: rnnkit-written files into PyTorch: /usr/bin/python3 cannot import torch here (Debian: apt-get install python3-torch)');
 describe.skipIf(!hasTorch)('files rnnkit writes load into PyTorch (needs /usr/bin/python3 with torch)', () => {
   for (const [name, draft] of [
     ['rnn_tanh', rnn({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true })],
