@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@rnnkit/core';
 import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, loadTorchFixtures, runTorchFixture } from '@rnnkit/core/testing';
-import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { createTfjsBackend } from '@rnnkit/backend-tfjs';
-import { createWebgpuBackend } from '@rnnkit/backend-webgpu';
+import { startBackends } from './backends.js';
 
 /**
  * PyTorch as the outside oracle on every backend: each committed fixture (torch.nn.RNN/LSTM/GRU
@@ -11,13 +9,6 @@ import { createWebgpuBackend } from '@rnnkit/backend-webgpu';
  * backward on each backend and engine and must match torch's outputs and gradients within the
  * conformance tolerances. A backend that can't start here is reported; under CI it fails.
  */
-const starters: [string, () => Promise<Backend>][] = [
-  ['cpu-js', () => createCpuBackend({ simd: false })],
-  ['cpu (wasm simd)', () => createCpuBackend({ simd: true })],
-  ['tfjs-wasm', () => createTfjsBackend({ engine: 'wasm' })],
-  ['tfjs-cpu', () => createTfjsBackend({ engine: 'cpu' })],
-  ['webgpu', () => createWebgpuBackend()],
-];
 const fixtures = loadTorchFixtures();
 const started: Backend[] = [];
 afterAll(() => started.forEach((b) => b.destroy()));
@@ -26,17 +17,8 @@ it('the PyTorch fixtures are committed', () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(20);
 });
 
-for (const [label, start] of starters) {
-  let be: Backend | undefined;
-  let why = '';
-  try {
-    be = await start();
-    started.push(be);
-  } catch (e) {
-    why = e instanceof Error ? e.message : String(e);
-    if (process.env.CI) throw new Error(`${label} could not start in CI: ${why}`);
-    console.log(`skipped: ${label} can't start here: ${why}`);
-  }
+for (const { label, backend: be, why } of await startBackends(['cpu-js', 'cpu (wasm simd)', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
+  if (be) started.push(be);
   describe.skipIf(!be)(`PyTorch fixtures on ${label} (${be?.info().engine ?? why})`, () => {
     for (const f of fixtures) {
       it(f.name, async () => {
