@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import { CpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
+import { CpuBackend, CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
 import { expectError, randomArray } from './helpers.js';
 
 describe('engine choice', () => {
@@ -113,6 +113,62 @@ describe('worker threads (threads: 2)', () => {
     const r2 = run(two);
     r2.forEach((r, i) => expect(r).toEqual(r1[i]));
     two.destroy();
+  });
+
+  it('gives the same gradients whether the saved buffers stay in kernel memory or are copied out first', async () => {
+    const be = await createCpuBackend();
+    const other = await createCpuBackend();
+    const js = new CpuBackend();
+    const T = 5, B = 3, D = 6, H = 8;
+    for (const [cell, G, resetAfter, lengths] of [['lstm', 4, true, undefined], ['gru', 3, true, Int32Array.from([5, 2, 4])], ['gru', 3, false, undefined], ['rnn_tanh', 1, true, Int32Array.from([1, 5, 3])]] as const) {
+      const rng = new Rng(31);
+      const data = { x: randomArray(rng, T * B * D), h0: randomArray(rng, B * H), wih: randomArray(rng, G * H * D, -0.3, 0.3), whh: randomArray(rng, G * H * H, -0.3, 0.3), b: randomArray(rng, G * H), dy: randomArray(rng, T * B * H) };
+      const args = (k: CpuBackend) => ({
+        cell,
+        gruResetAfter: resetAfter,
+        x: k.upload(data.x, [T, B, D]),
+        h0: k.upload(data.h0, [B, H]),
+        weightIh: k.upload(data.wih, [G * H, D]),
+        weightHh: k.upload(data.whh, [G * H, H]),
+        biasHh: k.upload(data.b, [G * H]),
+        ...(lengths ? { lengths } : {}),
+        training: true,
+      });
+      const grads = (k: CpuBackend, a: ReturnType<typeof args>, saved: NonNullable<ReturnType<CpuBackend['recurrentForward']>['saved']>) => {
+        const g = k.recurrentBackward({ forward: a, saved, dy: k.upload(data.dy, [T, B, H]) });
+        return [g.dx, g.dh0, g.dWeightIh, g.dWeightHh, g.dBiasHh!].map((t) => k.readSync(t));
+      };
+      // Straight after the forward: read in place, and again (backward leaves them as they were).
+      const a = args(be);
+      const f = be.recurrentForward(a);
+      const resident = (x: unknown) => (x as CpuRecurrentSaved).resident !== undefined;
+      expect(resident(f.saved)).toBe(true);
+      const inPlace = grads(be, a, f.saved!);
+      expect(resident(f.saved)).toBe(true);
+      expect(grads(be, a, f.saved!)).toEqual(inPlace);
+      // Another kernel call in between copies them out first.
+      const f2 = be.recurrentForward(a);
+      be.readSync(be.matmul(be.upload(randomArray(rng, 64 * 64), [64, 64]), be.upload(randomArray(rng, 64 * 64), [64, 64])));
+      expect(resident(f2.saved)).toBe(false);
+      expect(grads(be, a, f2.saved!)).toEqual(inPlace);
+      // A second training forward evicts the first one's buffers.
+      const f3 = be.recurrentForward(a);
+      const f4 = be.recurrentForward(a);
+      expect([resident(f3.saved), resident(f4.saved)]).toEqual([false, true]);
+      expect(grads(be, a, f3.saved!)).toEqual(inPlace);
+      expect(grads(be, a, f4.saved!)).toEqual(inPlace);
+      // Another backend's backward, and the TypeScript kernels, copy them out of this one's memory.
+      const f5 = be.recurrentForward(a);
+      expect(grads(other, args(other), f5.saved!)).toEqual(inPlace);
+      const f6 = be.recurrentForward(a);
+      const viaJs = grads(js, args(js), f6.saved!);
+      viaJs.forEach((v, i) => v.forEach((e, j) => expect(Math.abs(e - inPlace[i][j])).toBeLessThan(1e-4)));
+      // A disposed saved is refused and no longer held: the next call evicts nothing.
+      const f7 = be.recurrentForward(a);
+      f7.saved!.dispose();
+      expect(() => be.recurrentBackward({ forward: a, saved: f7.saved!, dy: be.upload(data.dy, [T, B, H]) })).toThrow();
+      expect(be.readSync(be.recurrentForward(a).y)).toEqual(be.readSync(f.y));
+    }
   });
 
   it('rejects a thread count that is not a positive integer', async () => {

@@ -43,6 +43,7 @@ interface BackwardState {
  */
 export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardOutput {
   const { r, s, dy, dhN, dcN } = resolveBackward(args);
+  s.resident?.materialize(); // a saved from the WebAssembly engine, still in its memory
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
   const BH = B * H;

@@ -98,6 +98,16 @@ export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = '
 }
 
 /**
+ * Saved buffers that still sit where the forward computed them (the WebAssembly engine leaves
+ * them in its memory until another kernel call needs that memory): `materialize` copies them
+ * into the `CpuRecurrentSaved` fields and forgets the memory, `release` only forgets it.
+ */
+export interface ResidentBuffers {
+  materialize(): void;
+  release(): void;
+}
+
+/**
  * What the fused forward keeps for backward (cuDNN's reserve space), all time-major float32.
  * `hs` holds h0 then the carried state after each step, so hs[0..T) is every step's h_prev
  * as one [T*B, H] matrix for the dW_hh GEMM; for valid rows hs[t+1] is the step's new h.
@@ -123,12 +133,16 @@ export class CpuRecurrentSaved implements RecurrentSaved {
     public aux: Float32Array | undefined,
     readonly lengths: Int32Array | undefined,
   ) {}
+  /** Set while the buffers are elsewhere (see `ResidentBuffers`); the fields are empty then. */
+  resident: ResidentBuffers | undefined;
   get disposed(): boolean {
     return this._disposed;
   }
   /** Drops the buffers; calling it again does nothing. */
   dispose(): void {
     this._disposed = true;
+    this.resident?.release();
+    this.resident = undefined;
     const empty = new Float32Array(0);
     this.hs = empty;
     this.cs = this.gates = this.tanhC = this.aux = undefined;

@@ -8,15 +8,43 @@
  */
 export class WasmArena {
   private top: number;
+  /** A region [base, end) kept past the next call's start, until a reset evicts it. */
+  private held: { owner: object; end: number; evict: () => void } | undefined;
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly base: number,
   ) {
     this.top = base;
   }
-  /** Frees everything allocated since the last reset. */
+  /** Frees everything allocated since the last reset; a held region is evicted first. */
   reset(): void {
+    const h = this.held;
+    this.held = undefined;
+    h?.evict();
     this.top = this.base;
+  }
+  /**
+   * Keeps everything allocated so far for `owner`: the next `reset` calls `evict` (which may
+   * still read the region) before reusing it, and until then `resume(owner)` starts a call
+   * above it instead. One region at a time; holding another evicts the current one.
+   */
+  hold(owner: object, evict: () => void): void {
+    const h = this.held;
+    if (h && h.owner !== owner) {
+      this.held = undefined;
+      h.evict();
+    }
+    this.held = { owner, end: this.top, evict };
+  }
+  /** If `owner`'s region is still held: frees everything above it and returns true. */
+  resume(owner: object): boolean {
+    if (this.held?.owner !== owner) return false;
+    this.top = this.held.end;
+    return true;
+  }
+  /** Forgets `owner`'s region without evicting it (its contents are no longer wanted). */
+  release(owner: object): void {
+    if (this.held?.owner === owner) this.held = undefined;
   }
   /** `bytes` of uninitialized memory, 64-byte aligned (a cache line); grows the memory if needed. */
   alloc(bytes: number): number {

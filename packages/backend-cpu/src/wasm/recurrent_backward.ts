@@ -2,6 +2,7 @@ import type { RecurrentBackwardArgs } from '@rnnkit/core';
 import type { RecurrentBackwardOutput } from '../kernels/recurrent_backward.js';
 import { resolveBackward } from '../kernels/recurrent_backward.js';
 import type { WasmKernels } from './load.js';
+import { WasmResident } from './recurrent_forward.js';
 
 /**
  * `recurrentBackward` on the SIMD kernels, the algorithm of kernels/recurrent_backward.ts: W_hh
@@ -24,15 +25,21 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   const resetBefore = gru && !r.resetAfter;
   const Nrec = resetBefore ? 2 * H : GH; // rows of W_hh the step's recurrent GEMM used
 
-  A.reset();
+  // The forward's saved buffers are read where they are when they are still in this arena;
+  // otherwise (another call came between, or another backend's arena) they are copied in.
+  const res = s.resident instanceof WasmResident && s.resident.arena === A && A.resume(s) ? s.resident : undefined;
+  if (!res) {
+    s.resident?.materialize();
+    A.reset();
+  }
   const x = A.put(r.x);
   const wih = A.put(r.weightIh);
   const whh = A.put(r.weightHh);
-  const hs = A.put(s.hs);
-  const cs = lstm ? A.put(s.cs!) : 0;
-  const gates = s.gates ? A.put(s.gates) : 0;
-  const tanhC = lstm ? A.put(s.tanhC!) : 0;
-  const aux = gru ? A.put(s.aux!) : 0;
+  const hs = res ? res.hs : A.put(s.hs);
+  const cs = lstm ? (res ? res.cs : A.put(s.cs!)) : 0;
+  const gates = res ? res.gates : s.gates ? A.put(s.gates) : 0;
+  const tanhC = lstm ? (res ? res.tanhC : A.put(s.tanhC!)) : 0;
+  const aux = gru ? (res ? res.aux : A.put(s.aux!)) : 0;
   const pDy = dy ? A.put(dy) : 0;
   const len = lengths ? A.putI32(lengths) : 0;
   // Padded rows are never written: zeros there keep the all-rows GEMMs exact.

@@ -1,7 +1,46 @@
 import type { RecurrentForwardArgs } from '@rnnkit/core';
 import type { RecurrentForwardOutput } from '../kernels/recurrent_forward.js';
+import type { ResidentBuffers } from '../kernels/recurrent_impl.js';
 import { CpuRecurrentSaved, resolveRecurrent } from '../kernels/recurrent_impl.js';
+import type { WasmArena } from './arena.js';
 import type { WasmKernels } from './load.js';
+
+/**
+ * A training forward's saved buffers left in the arena: backward on the same arena, with no
+ * kernel call in between, reads them where they are (`resident.arena.resume(saved)`); any other
+ * call's reset first copies them out into the `CpuRecurrentSaved` fields.
+ */
+export class WasmResident implements ResidentBuffers {
+  constructor(
+    readonly arena: WasmArena,
+    readonly saved: CpuRecurrentSaved,
+    /** Byte addresses in the arena (0 where the cell keeps no such buffer). */
+    readonly hs: number,
+    readonly cs: number,
+    readonly gates: number,
+    readonly tanhC: number,
+    readonly aux: number,
+    /** Width of a gates row, G·H. */
+    readonly GH: number,
+  ) {}
+  materialize(): void {
+    const { arena: A, saved: s } = this;
+    if (s.resident !== this) return;
+    s.resident = undefined;
+    const BH = s.B * s.H;
+    const TB = s.T * s.B;
+    s.hs = A.take(this.hs, (s.T + 1) * BH);
+    if (this.cs) s.cs = A.take(this.cs, (s.T + 1) * BH);
+    if (this.gates) s.gates = A.take(this.gates, TB * this.GH);
+    if (this.tanhC) s.tanhC = A.take(this.tanhC, TB * s.H);
+    if (this.aux) s.aux = A.take(this.aux, TB * s.H);
+    A.release(s);
+  }
+  release(): void {
+    if (this.saved.resident === this) this.saved.resident = undefined;
+    this.arena.release(this.saved);
+  }
+}
 
 /**
  * `recurrentForward` on the SIMD kernels, the same algorithm and buffers as
@@ -107,22 +146,12 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
   let yData: Float32Array;
   let saved: CpuRecurrentSaved | undefined;
   if (training) {
-    const hsData = A.take(hs, (T + 1) * BH);
-    yData = y ? A.take(y, TB * H) : hsData.subarray(BH);
-    saved = new CpuRecurrentSaved(
-      cell,
-      r.resetAfter,
-      T,
-      B,
-      D,
-      H,
-      hsData,
-      lstm ? A.take(cs, (T + 1) * BH) : undefined,
-      gates ? A.take(gates, TB * GH) : undefined,
-      lstm ? A.take(tanhC, TB * H) : undefined,
-      gru ? A.take(aux, TB * H) : undefined,
-      lengths,
-    );
+    // What backward needs stays in the arena (see WasmResident): only y is copied out now.
+    yData = A.take(y || hs + stepBytes, TB * H);
+    saved = new CpuRecurrentSaved(cell, r.resetAfter, T, B, D, H, new Float32Array(0), undefined, undefined, undefined, undefined, lengths);
+    const res = new WasmResident(A, saved, hs, lstm ? cs : 0, gates, lstm ? tanhC : 0, gru ? aux : 0, GH);
+    saved.resident = res;
+    A.hold(saved, () => res.materialize());
   } else {
     yData = A.take(y || hs + stepBytes, TB * H);
   }
