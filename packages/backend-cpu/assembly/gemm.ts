@@ -321,9 +321,9 @@ function macroKernel(mc: i32, nc: i32, kc: i32, alpha: f32, ap: usize, bp: usize
 /**
  * One row: c[N] (+)= alpha · a[K] · B, B in 32-column panels (K × 32 floats each). Eight
  * accumulators per panel, filled in two passes over k of four each (columns 0–15, then 16–31):
- * V8's code for the one-pass loop of eight ran about 10% slower (22 against 24 GFLOPS at
- * 512 × 128, up to 25% when B sits in L1; unrolling k made it slower still). Each accumulator
- * sums in the same order either way.
+ * V8's code for the one-pass loop of eight ran 3–10% slower at 512 × 128 (bench/gemm.mjs median
+ * 20.5 against 21–22 GFLOPS); unrolling k, or four passes of two, made it slower still. Each
+ * accumulator sums in the same order either way.
  */
 function gemv(N: i32, K: i32, alpha: f32, a: usize, bp: usize, c: usize, add: bool): void {
   const al = f32x4.splat(alpha);
