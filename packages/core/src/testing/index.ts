@@ -6,3 +6,4 @@ export * from './reference.js';
 export * from './conformance.js';
 export * from './torch_fixtures.js';
 export * from './training_conformance.js';
+export * from './numeric.js';
