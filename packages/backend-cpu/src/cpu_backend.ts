@@ -217,7 +217,7 @@ export class CpuBackend implements Backend {
     if (!(args.saved instanceof CpuRecurrentSaved)) return compositeRecurrentBackward(this, args);
     const r = this.wasm ? recurrentBackwardWasm(this.wasm, args) : k.recurrentBackward(args);
     return {
-      dx: this.wrap(r.dx),
+      ...(r.dx ? { dx: this.wrap(r.dx) } : {}),
       dh0: this.wrap(r.dh0),
       ...(r.dc0 ? { dc0: this.wrap(r.dc0) } : {}),
       dWeightIh: this.wrap(r.dWeightIh),

@@ -107,7 +107,7 @@ describe('worker threads (threads: 2)', () => {
       };
       const f = be.recurrentForward(args);
       const g = be.recurrentBackward({ forward: args, saved: f.saved!, dy: be.upload(data.dy, [T, B, H]) });
-      return [f.y, f.hN, g.dx, g.dh0, g.dWeightIh, g.dWeightHh].map((t) => be.readSync(t));
+      return [f.y, f.hN, g.dx!, g.dh0, g.dWeightIh, g.dWeightHh].map((t) => be.readSync(t));
     };
     const r1 = run(one);
     const r2 = run(two);
@@ -136,7 +136,7 @@ describe('worker threads (threads: 2)', () => {
       });
       const grads = (k: CpuBackend, a: ReturnType<typeof args>, saved: NonNullable<ReturnType<CpuBackend['recurrentForward']>['saved']>) => {
         const g = k.recurrentBackward({ forward: a, saved, dy: k.upload(data.dy, [T, B, H]) });
-        return [g.dx, g.dh0, g.dWeightIh, g.dWeightHh, g.dBiasHh!].map((t) => k.readSync(t));
+        return [g.dx!, g.dh0, g.dWeightIh, g.dWeightHh, g.dBiasHh!].map((t) => k.readSync(t));
       };
       // Straight after the forward: read in place, and again (backward leaves them as they were).
       const a = args(be);

@@ -97,7 +97,7 @@ function compareWithComposite(be: CpuBackend, v: Variant, c: Case, upstream: { d
   const fb = be.recurrentBackward({ forward: args, saved: f.saved!, ...grads });
   const rb = compositeRecurrentBackward(ref, { forward: refArgs, saved: r.saved!, ...grads });
   expectClose(read(fb.dx), read(rb.dx), TOL, 'dx');
-  expect(fb.dx.shape).toEqual([c.T, c.B, c.D]);
+  expect(fb.dx!.shape).toEqual([c.T, c.B, c.D]);
   expectClose(read(fb.dh0), read(rb.dh0), TOL, 'dh0');
   if (v.cell === 'lstm') expectClose(read(fb.dc0), read(rb.dc0), TOL, 'dc0');
   expectClose(read(fb.dWeightIh), read(rb.dWeightIh), TOL, 'dWeightIh');
@@ -271,7 +271,7 @@ for (const { engine, create } of ENGINES) {
         const ref = run(referenceView(be));
         expectClose(be.readSync(fused.out.output), be.readSync(ref.out.output), TOL, 'output');
         expectClose(be.readSync(fused.out.hN), be.readSync(ref.out.hN), TOL, 'hN');
-        expectClose(be.readSync(fused.g.dx), be.readSync(ref.g.dx), TOL, 'dx');
+        expectClose(be.readSync(fused.g.dx!), be.readSync(ref.g.dx!), TOL, 'dx');
         expectClose(be.readSync(fused.g.dh0), be.readSync(ref.g.dh0), TOL, 'dh0');
         for (const [name, t] of fused.g.grads) expectClose(be.readSync(t), be.readSync(ref.g.grads.get(name)!), TOL, name);
         disposeRecurrentCache(fused.out.cache!);

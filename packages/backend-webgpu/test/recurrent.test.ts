@@ -103,7 +103,7 @@ async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean
     };
     const fb = be.recurrentBackward({ forward: args, saved: f.saved!, ...grads });
     const rb = compositeRecurrentBackward(ref, { forward: refArgs, saved: r.saved!, ...grads });
-    expect(fb.dx.shape).toEqual([c.T, c.B, c.D]);
+    expect(fb.dx!.shape).toEqual([c.T, c.B, c.D]);
     expectClose(await read(fb.dx), await read(rb.dx), TOL, 'dx');
     expectClose(await read(fb.dh0), await read(rb.dh0), TOL, 'dh0');
     if (v.cell === 'lstm') expectClose(await read(fb.dc0), await read(rb.dc0), TOL, 'dc0');
@@ -257,7 +257,7 @@ describe.skipIf(!be)('through core runRecurrent / backpropRecurrent', () => {
         const composite = run(ref);
         expectClose(await be.read(fused.out.output), await be.read(composite.out.output), TOL, 'output');
         expectClose(await be.read(fused.out.hN), await be.read(composite.out.hN), TOL, 'hN');
-        expectClose(await be.read(fused.g.dx), await be.read(composite.g.dx), TOL, 'dx');
+        expectClose(await be.read(fused.g.dx!), await be.read(composite.g.dx!), TOL, 'dx');
         expectClose(await be.read(fused.g.dh0), await be.read(composite.g.dh0), TOL, 'dh0');
         for (const [name, t] of fused.g.grads) expectClose(await be.read(t), await be.read(composite.g.grads.get(name)!), TOL, name);
       });
@@ -297,7 +297,7 @@ describe.skipIf(!be)('on a device with WebGPU default limits (as browsers give b
         const out = runRecurrent(b, spec, params, x, { training: true, lengths: Int32Array.of(4, 2) });
         const g = backpropRecurrent(b, spec, out.cache!, { dOutput: b.fill([4, 2, 6], 0.5) });
         disposeRecurrentCache(out.cache!);
-        results.push([await b.read(out.output), await b.read(g.dx), ...(await Promise.all([...g.grads.values()].map((t) => b.read(t))))]);
+        results.push([await b.read(out.output), await b.read(g.dx!), ...(await Promise.all([...g.grads.values()].map((t) => b.read(t))))]);
       }
       results[0].forEach((r, i) => expectClose(r, results[1][i], 1e-6, `${v.label} result ${i}`));
     }

@@ -31,8 +31,8 @@ describe('backend registry', () => {
     expect(e).toBeInstanceOf(RnnkitError);
     expect((e as RnnkitError).code).toBe('BACKEND_UNAVAILABLE');
     expect((e as Error).message).toBe('createBackend: no backend could start — broken-x: no adapter here');
-    const both = await createBackend('broken-x', { fallback: ['missing-x'] }).catch((x: unknown) => x as Error);
-    expect(both.message).toMatch(/broken-x: no adapter here; missing-x: not registered/);
+    const both = await createBackend('broken-x', { fallback: ['missing-x'] }).catch((x: unknown) => x);
+    expect((both as Error).message).toMatch(/broken-x: no adapter here; missing-x: not registered/);
   });
 
   it('refuses a duplicate name', () => {

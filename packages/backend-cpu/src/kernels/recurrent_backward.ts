@@ -8,7 +8,8 @@ import { CpuRecurrentSaved, resolveRecurrent } from './recurrent_impl.js';
 import type { ResolvedRecurrent } from './recurrent_impl.js';
 
 export interface RecurrentBackwardOutput {
-  dx: CpuData; // [T, B, D]
+  /** [T, B, D]; absent when the args said `inputGrad: false`. */
+  dx?: CpuData;
   dh0: CpuData; // [B, H]
   dc0?: CpuData; // [B, H]
   dWeightIh: CpuData; // [G*H, D]
@@ -94,8 +95,11 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
   }
 
   // Every weight gradient as one GEMM over all T*B rows.
-  const dx = new Float32Array(TB * D);
-  gemm({ M: TB, N: D, K: GH, a: dXp, b: r.weightIh, out: dx });
+  let dx: Float32Array | undefined;
+  if (args.inputGrad !== false) {
+    dx = new Float32Array(TB * D);
+    gemm({ M: TB, N: D, K: GH, a: dXp, b: r.weightIh, out: dx });
+  }
   const dWeightIh = new Float32Array(GH * D);
   gemm({ M: GH, N: D, K: TB, a: dXp, transA: true, b: r.x, out: dWeightIh });
   const dWeightHh = new Float32Array(GH * H);
@@ -111,7 +115,7 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
   if (r.biasHh) dBiasHh = st.dHp === dXp && dBiasIh ? dBiasIh.slice() : columnSums(st.dHp, TB, GH);
 
   return {
-    dx: { data: dx, shape: [T, B, D] },
+    ...(dx ? { dx: { data: dx, shape: [T, B, D] } } : {}),
     dh0: { data: st.dh, shape: [B, H] },
     ...(st.dc ? { dc0: { data: st.dc, shape: [B, H] } } : {}),
     dWeightIh: { data: dWeightIh, shape: [GH, D] },

@@ -52,7 +52,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
   const whhP = A.alloc(k.packedBytes(Nrec, H, wide));
   const whnP = resetBefore ? A.alloc(k.packedBytes(H, H, wide)) : 0;
-  const dx = A.alloc(TB * D * F);
+  const dx = args.inputGrad === false ? 0 : A.alloc(TB * D * F); // the caller may not want it
   const dWih = A.alloc(GH * D * F);
   const dWhh = A.alloc(GH * H * F);
   const dBih = r.biasIh ? A.alloc(GH * F) : 0;
@@ -96,7 +96,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
     dhPrev = next;
   }
 
-  k.gemm(TB, D, GH, 1, dXp, GH, false, wih, D, false, dx, D, false, work);
+  if (dx) k.gemm(TB, D, GH, 1, dXp, GH, false, wih, D, false, dx, D, false, work);
   k.gemm(GH, D, TB, 1, dXp, GH, true, x, D, false, dWih, D, false, work);
   if (resetBefore) {
     k.gemm(2 * H, H, TB, 1, dXp, GH, true, hs, H, false, dWhh, H, false, work);
@@ -111,7 +111,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   }
 
   return {
-    dx: { data: A.take(dx, TB * D), shape: [T, B, D] },
+    ...(dx ? { dx: { data: A.take(dx, TB * D), shape: [T, B, D] } } : {}),
     dh0: { data: A.take(dh, BH), shape: [B, H] },
     ...(lstm ? { dc0: { data: A.take(dc, BH), shape: [B, H] } } : {}),
     dWeightIh: { data: A.take(dWih, GH * D), shape: [GH, D] },

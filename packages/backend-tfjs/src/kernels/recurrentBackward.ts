@@ -146,7 +146,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
     // Weight gradients over all steps as single matMuls.
     const dXpAll = tf.concat(dXp, 0); // [T*B, G*H]
     const dWeightIh = matMul(be, dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
-    const dx = tf.reshape(tf.matMul(dXpAll, st.weightIh), [T, B, D]);
+    const dx = args.inputGrad === false ? undefined : tf.reshape(tf.matMul(dXpAll, st.weightIh), [T, B, D]); // skipped when not wanted
     const hPrevAll = tf.concat([st.h0, ...st.h], 0); // [T*B, H]
     const sameGates = cell !== 'gru';
     const dHpAll = sameGates ? dXpAll : tf.concat(dHp, 0);
@@ -161,7 +161,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
     }
     const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : columnSums(be, dXpAll)) : undefined;
     return {
-      dx,
+      ...(dx ? { dx } : {}),
       dh0: tf.clone(dh),
       ...(dc ? { dc0: tf.clone(dc) } : {}),
       dWeightIh,
@@ -172,7 +172,7 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
   });
 
   return {
-    dx: be.wrap(out.dx),
+    ...(out.dx ? { dx: be.wrap(out.dx) } : {}),
     dh0: be.wrap(out.dh0),
     ...(out.dc0 ? { dc0: be.wrap(out.dc0) } : {}),
     dWeightIh: be.wrap(out.dWeightIh),

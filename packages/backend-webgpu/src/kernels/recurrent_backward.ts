@@ -54,7 +54,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
   const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
   const resetAfter = a.cell === 'gru' && a.gruResetAfter;
 
-  const dx = be.alloc([T, B, D]);
+  const dx = args.inputGrad === false ? undefined : be.alloc([T, B, D]); // skipped when not wanted
   const dh0 = be.alloc([B, H]);
   const dc0 = lstm ? be.alloc([B, H]) : undefined;
   const dWeightIh = be.alloc([GH, D]);
@@ -123,7 +123,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
     if (K === 0) p.clear(out.buf, M * N * 4);
     else run();
   };
-  gemmOrClear(TB, D, GH, () => encodeGemm(p, { M: TB, N: D, K: GH, a: { buf: dPre, ld: GH }, b: { buf: c.wIh.buf, ld: D }, out: { buf: dx.buf, ld: D } }, dummy), dx);
+  if (dx) gemmOrClear(TB, D, GH, () => encodeGemm(p, { M: TB, N: D, K: GH, a: { buf: dPre, ld: GH }, b: { buf: c.wIh.buf, ld: D }, out: { buf: dx.buf, ld: D } }, dummy), dx);
   gemmOrClear(GH, D, TB, () => encodeGemm(p, { M: GH, N: D, K: TB, a: { buf: dPre, ld: GH }, transA: true, b: { buf: c.x.buf, ld: D }, out: { buf: dWeightIh.buf, ld: D } }, dummy), dWeightIh);
   // Recurrent side: dW_hh = dHpᵀ [h_0 … h_{T−1}] (slots 0..T−1 of hAll are the previous states).
   if (!resetBefore) {
@@ -140,7 +140,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
   p.submit();
 
   return {
-    dx,
+    ...(dx ? { dx } : {}),
     dh0,
     ...(dc0 ? { dc0 } : {}),
     dWeightIh,

@@ -47,7 +47,7 @@ async function trainingStep(be: Backend, spec: RecurrentSpec, x: Float32Array, t
   const dOutput = be.affine(diff, 2 / n, 0);
   const g = backpropRecurrent(be, spec, f1.cache!, { dOutput });
   disposeRecurrentCache(f1.cache!);
-  const out: Record<string, Float32Array> = { output: await be.read(f1.output), hN: await be.read(f1.hN), dx: await be.read(g.dx) };
+  const out: Record<string, Float32Array> = { output: await be.read(f1.output), hN: await be.read(f1.hN), dx: await be.read(g.dx!) };
   for (const [name, grad] of g.grads) {
     out[`d_${name}`] = await be.read(grad);
     const p = params.get(name)!;

@@ -131,10 +131,16 @@ export interface RecurrentBackwardArgs {
   dy?: Tensor; // [T, B, H]
   dhN?: Tensor; // [B, H]
   dcN?: Tensor; // [B, H]
+  /**
+   * false: the caller has no use for dx (the layer's input is data, as in a training step), so
+   * the backend may skip its GEMM and omit it from the result. Default true.
+   */
+  inputGrad?: boolean;
 }
 
 export interface RecurrentBackwardResult {
-  dx: Tensor; // [T, B, D]
+  /** [T, B, D]; may be absent when the args said `inputGrad: false` (core disposes one that isn't). */
+  dx?: Tensor;
   dh0: Tensor; // [B, H]
   dc0?: Tensor; // [B, H]
   dWeightIh: Tensor;

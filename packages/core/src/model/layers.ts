@@ -32,7 +32,8 @@ export interface LayerStep {
   out: Flow;
   hN?: Tensor;
   cN?: Tensor;
-  backward?: (dOut: Tensor | undefined, dhN?: Tensor, dcN?: Tensor) => { dx?: Tensor; dh0?: Tensor; dc0?: Tensor; grads: Map<string, Tensor> };
+  /** `inputGrad: false`: dx is not wanted (this is the model's first layer and its input is data), so it may be skipped. */
+  backward?: (dOut: Tensor | undefined, dhN?: Tensor, dcN?: Tensor, inputGrad?: boolean) => { dx?: Tensor; dh0?: Tensor; dc0?: Tensor; grads: Map<string, Tensor> };
   release?: () => void;
 }
 
@@ -54,9 +55,10 @@ export function runLayer(be: Backend, spec: LayerSpec, params: ReadonlyMap<strin
         ...(r.cN ? { cN: r.cN } : {}),
         ...(cache
           ? {
-              backward: (dOut: Tensor | undefined, dhN?: Tensor, dcN?: Tensor) => {
-                const g = backpropRecurrent(be, spec, cache, { ...(dOut ? { dOutput: dOut } : {}), ...(dhN ? { dhN } : {}), ...(dcN ? { dcN } : {}) });
-                return { dx: g.dx, dh0: g.dh0, ...(g.dc0 ? { dc0: g.dc0 } : {}), grads: g.grads };
+              backward: (dOut: Tensor | undefined, dhN?: Tensor, dcN?: Tensor, inputGrad?: boolean) => {
+                const up = { ...(dOut ? { dOutput: dOut } : {}), ...(dhN ? { dhN } : {}), ...(dcN ? { dcN } : {}) };
+                const g = backpropRecurrent(be, spec, cache, up, { inputGrad: inputGrad !== false });
+                return { ...(g.dx ? { dx: g.dx } : {}), dh0: g.dh0, ...(g.dc0 ? { dc0: g.dc0 } : {}), grads: g.grads };
               },
               release: () => disposeRecurrentCache(cache),
             }
@@ -88,14 +90,14 @@ function runLinear(be: Backend, spec: LinearSpec, params: ReadonlyMap<string, Te
     out: { ...inp, x: out },
     ...(ctx.training
       ? {
-          backward: (dOut: Tensor | undefined) => {
+          backward: (dOut: Tensor | undefined, _dhN?: Tensor, _dcN?: Tensor, inputGrad?: boolean) => {
             const g = new Scope(be);
             const dy = g.t(be.reshape(dOut!, [x2.shape[0], spec.outFeatures]));
             const grads = new Map<string, Tensor>([['weight', be.matmul(dy, x2, { transposeA: true })]]);
             if (bias) grads.set('bias', be.sumRows(dy));
-            const dx = be.reshape(g.t(be.matmul(dy, W)), inp.x.shape);
+            const dx = inputGrad === false ? undefined : be.reshape(g.t(be.matmul(dy, W)), inp.x.shape);
             g.dispose();
-            return { dx, grads };
+            return { ...(dx ? { dx } : {}), grads };
           },
           release: () => be.dispose(x2),
         }

@@ -58,8 +58,12 @@ export interface Gradients {
 export interface ForwardPass {
   output: Tensor;
   states: RecurrentState[];
-  /** Upstream gradients: dOutput like `output`; dStates[i] for `states[i]`. */
-  backward(upstream: { dOutput?: Tensor; dStates?: { hN?: Tensor; cN?: Tensor }[] }): Gradients;
+  /**
+   * Upstream gradients: dOutput like `output`; dStates[i] for `states[i]`. `inputGrad: false`
+   * skips d loss / d input (`Gradients.input` is then absent): a training step, whose input is
+   * data, saves the first layer's dx GEMM that way.
+   */
+  backward(upstream: { dOutput?: Tensor; dStates?: { hN?: Tensor; cN?: Tensor }[] }, opts?: { inputGrad?: boolean }): Gradients;
   dispose(): void;
 }
 
@@ -305,7 +309,7 @@ export class Model {
     return {
       output,
       states,
-      backward(upstream) {
+      backward(upstream, bopts = {}) {
         if (!training) throw new RnnkitError('INVALID_ARGUMENT', 'backward: this pass ran without training: true, so nothing was kept for backward', { argument: 'training' });
         if (disposed) throw new RnnkitError('DISPOSED', 'backward: this forward pass was already disposed', { argument: 'pass' });
         const grads = new Map<string, Tensor>();
@@ -322,7 +326,8 @@ export class Model {
           if (!d && !ds?.hN && !ds?.cN && model.spec.layers[layerIndex].type !== 'recurrent') {
             continue;
           }
-          const r = st.backward(d, ds?.hN, ds?.cN);
+          // The first layer's dx is the input gradient: skipped when not wanted.
+          const r = st.backward(d, ds?.hN, ds?.cN, k > 0 || bopts.inputGrad !== false);
           if (d && d !== upstream.dOutput) be.dispose(d);
           d = r.dx;
           for (const [n, g] of r.grads) grads.set(`${layerIndex}.${n}`, g);

@@ -1,6 +1,7 @@
 import type { Backend, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
 import { recurrentBackward, recurrentForward } from '../backend/kernels.js';
 import { Scope } from '../backend/scope.js';
+import { RnnkitError } from '../errors.js';
 import { hasCellState } from '../cells.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
@@ -76,7 +77,7 @@ export function runRecurrent(
   try {
     // Work time-major as [T, B, F].
     let layerIn: Tensor = spec.batchFirst
-      ? hold(be.reshape(s.t(be.gatherRows(x, batchToTimeMajor(B, T))), [T, B, D]))
+      ? hold(be.reshape(s.t(swapBatchTime(be, x, B, T, batchToTimeMajor)), [T, B, D]))
       : x;
     const zeros = s.t(be.zeros([B, H]));
     const hNs: Tensor[] = [];
@@ -131,7 +132,7 @@ export function runRecurrent(
     const F = dirs * H;
     const flatOut = s.t(be.reshape(layerIn, [T * B, F]));
     const output = made.t(
-      spec.batchFirst ? be.reshape(s.t(be.gatherRows(flatOut, timeToBatchMajor(B, T))), [B, T, F]) : be.reshape(flatOut, [T, B, F]),
+      spec.batchFirst ? be.reshape(s.t(swapBatchTime(be, flatOut, B, T, timeToBatchMajor)), [B, T, F]) : be.reshape(flatOut, [T, B, F]),
     );
     const hN = made.t(be.reshape(s.t(be.concatRows(hNs)), [spec.numLayers * dirs, B, H]));
     const cN = lstm ? made.t(be.reshape(s.t(be.concatRows(cNs)), [spec.numLayers * dirs, B, H])) : undefined;
@@ -149,21 +150,27 @@ export function runRecurrent(
 }
 
 export interface RecurrentGradients {
-  /** Same layout as the input x. */
-  dx: Tensor;
+  /** Same layout as the input x; absent with `inputGrad: false`. */
+  dx?: Tensor;
   dh0: Tensor; // [L*dirs, B, H]
   dc0?: Tensor;
   /** Gradients by unprefixed parameter name. */
   grads: Map<string, Tensor>;
 }
 
-/** BPTT through `runRecurrent`: dOutput in the output's layout; dhN/dcN as [L*dirs, B, H]. */
+/**
+ * BPTT through `runRecurrent`: dOutput in the output's layout; dhN/dcN as [L*dirs, B, H].
+ * `inputGrad: false` skips d loss / d x (the first layer's dx GEMM and its re-layout), for a
+ * training step whose input is data.
+ */
 export function backpropRecurrent(
   be: Backend,
   spec: RecurrentSpec,
   cache: RecurrentCache,
   upstream: { dOutput?: Tensor; dhN?: Tensor; dcN?: Tensor },
+  opts: { inputGrad?: boolean } = {},
 ): RecurrentGradients {
+  const inputGrad = opts.inputGrad !== false;
   const { T, B } = cache;
   const H = spec.hiddenSize;
   const dirs = numDirections(spec);
@@ -175,7 +182,7 @@ export function backpropRecurrent(
     let dOut: Tensor | undefined;
     if (upstream.dOutput) {
       const flat = s.t(be.reshape(upstream.dOutput, [T * B, F]));
-      dOut = spec.batchFirst ? s.t(be.gatherRows(flat, batchToTimeMajor(B, T))) : flat; // [T*B, F] time-major
+      dOut = spec.batchFirst ? s.t(swapBatchTime(be, flat, B, T, batchToTimeMajor)) : flat; // [T*B, F] time-major
     }
     const dh0s: Tensor[] = new Array(spec.numLayers * dirs);
     const dc0s: Tensor[] = new Array(spec.numLayers * dirs);
@@ -194,12 +201,14 @@ export function backpropRecurrent(
         }
         const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
         const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
+        const needDx = layer > 0 || inputGrad;
         const g = recurrentBackward(be, {
           forward: dc.args,
           saved: dc.saved,
           ...(dy ? { dy } : {}),
           ...(dhN ? { dhN } : {}),
           ...(dcN ? { dcN } : {}),
+          ...(needDx ? {} : { inputGrad: false }),
         });
         const names = directionParamNames(spec, layer, d === 1);
         grads.set(names.weightIh, g.dWeightIh);
@@ -208,6 +217,11 @@ export function backpropRecurrent(
         if (names.biasHh && g.dBiasHh) grads.set(names.biasHh, g.dBiasHh);
         dh0s[index] = s.t(g.dh0);
         if (g.dc0) dc0s[index] = s.t(g.dc0);
+        if (!needDx) {
+          if (g.dx) be.dispose(g.dx); // a backend that computed it anyway
+          continue;
+        }
+        if (!g.dx) throw new RnnkitError('BACKEND_FAILURE', `recurrentBackward: the ${be.name} backend returned no dx, which the layer below needs`, { argument: 'dx' });
         const inF = g.dx.shape[2];
         let dx = s.t(be.reshape(s.t(g.dx), [T * B, inF]));
         if (dc.reversePerm) dx = s.t(be.gatherRows(dx, dc.reversePerm));
@@ -215,14 +229,15 @@ export function backpropRecurrent(
       }
       dOut = dIn;
     }
-    const D = dOut!.shape[1];
-    const dx = made.t(
-      spec.batchFirst ? be.reshape(s.t(be.gatherRows(dOut!, timeToBatchMajor(B, T))), [B, T, D]) : be.reshape(dOut!, [T, B, D]),
-    );
+    const D = dOut?.shape[1];
+    const dx =
+      inputGrad && dOut && D !== undefined
+        ? made.t(spec.batchFirst ? be.reshape(s.t(swapBatchTime(be, dOut, B, T, timeToBatchMajor)), [B, T, D]) : be.reshape(dOut, [T, B, D]))
+        : undefined;
     const dh0 = made.t(be.reshape(s.t(be.concatRows(dh0s)), [spec.numLayers * dirs, B, H]));
     const dc0 = hasCellState(spec.cell) ? made.t(be.reshape(s.t(be.concatRows(dc0s)), [spec.numLayers * dirs, B, H])) : undefined;
     s.dispose();
-    return { dx, dh0, ...(dc0 ? { dc0 } : {}), grads };
+    return { ...(dx ? { dx } : {}), dh0, ...(dc0 ? { dc0 } : {}), grads };
   } catch (e) {
     for (const g of grads.values()) be.dispose(g);
     made.dispose();
@@ -234,4 +249,14 @@ export function backpropRecurrent(
 export function disposeRecurrentCache(cache: RecurrentCache): void {
   for (const l of cache.layers) for (const d of l.dirs) d.saved.dispose();
   cache.scope.dispose();
+}
+
+/**
+ * Rows of a [B, T, F] tensor in time-major order or back (`perm` is batchToTimeMajor or
+ * timeToBatchMajor), as [T·B, F]. With one sequence or one step both orders are the same rows,
+ * so it is a reshape: no permutation built and no copy (B = 1 is the common inference case).
+ */
+function swapBatchTime(be: Backend, x: Tensor, B: number, T: number, perm: (B: number, T: number) => Int32Array): Tensor {
+  const F = x.shape[x.shape.length - 1];
+  return B === 1 || T === 1 ? be.reshape(x, [T * B, F]) : be.gatherRows(x, perm(B, T));
 }

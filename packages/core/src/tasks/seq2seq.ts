@@ -161,9 +161,9 @@ export class Seq2Seq implements Objective {
       });
       let grads: ObjectiveRun['grads'];
       if (opts.training) {
-        const dg = dec.backward({ dOutput: lv.grad });
+        const dg = dec.backward({ dOutput: lv.grad }, { inputGrad: false });
         toDispose.push(() => dg.dispose());
-        const eg = enc.backward({ dStates: [{ ...(dg.h0 ? { hN: dg.h0 } : {}), ...(dg.c0 ? { cN: dg.c0 } : {}) }] });
+        const eg = enc.backward({ dStates: [{ ...(dg.h0 ? { hN: dg.h0 } : {}), ...(dg.c0 ? { cN: dg.c0 } : {}) }] }, { inputGrad: false });
         toDispose.push(() => eg.dispose());
         grads = [gradientGroup(this.encoder, eg), gradientGroup(this.decoder, dg)];
       }

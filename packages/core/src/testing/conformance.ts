@@ -278,37 +278,53 @@ export async function runConformanceCase(be: Backend, c: ConformanceCase): Promi
   const h0 = d.h0 ? up(d.h0, d.stateShape) : undefined;
   const c0 = d.c0 ? up(d.c0, d.stateShape) : undefined;
   const lengths = c.lengths ? Int32Array.from(c.lengths) : undefined;
-  const fwd = runRecurrent(be, c.spec, params, x, {
-    ...(h0 ? { h0 } : {}),
-    ...(c0 ? { c0 } : {}),
-    ...(lengths ? { lengths } : {}),
-    training: true,
-  });
-  held.push(fwd.output, fwd.hN, ...(fwd.cN ? [fwd.cN] : []));
+  const forward = () => {
+    const f = runRecurrent(be, c.spec, params, x, {
+      ...(h0 ? { h0 } : {}),
+      ...(c0 ? { c0 } : {}),
+      ...(lengths ? { lengths } : {}),
+      training: true,
+    });
+    held.push(f.output, f.hN, ...(f.cN ? [f.cN] : []));
+    return f;
+  };
+  const fwd = forward();
   const dOutput = up(d.ry, [...fwd.output.shape]);
   const dhN = up(d.rh, d.stateShape);
   const dcN = d.rc ? up(d.rc, d.stateShape) : undefined;
-  const g = backpropRecurrent(be, c.spec, fwd.cache!, { dOutput, dhN, ...(dcN ? { dcN } : {}) });
+  const upstream = { dOutput, dhN, ...(dcN ? { dcN } : {}) };
+  const g = backpropRecurrent(be, c.spec, fwd.cache!, upstream);
   disposeRecurrentCache(fwd.cache!);
-  held.push(g.dx, g.dh0, ...(g.dc0 ? [g.dc0] : []), ...g.grads.values());
+  held.push(...(g.dx ? [g.dx] : []), g.dh0, ...(g.dc0 ? [g.dc0] : []), ...g.grads.values());
+  // Again as a training step runs it, without d loss / d x (a backend may skip that GEMM): the
+  // parameter gradients must not change, and no dx may come back.
+  const fwdNoDx = forward();
+  const gNoDx = backpropRecurrent(be, c.spec, fwdNoDx.cache!, upstream, { inputGrad: false });
+  disposeRecurrentCache(fwdNoDx.cache!);
+  held.push(...(gNoDx.dx ? [gNoDx.dx] : []), gNoDx.dh0, ...(gNoDx.dc0 ? [gNoDx.dc0] : []), ...gNoDx.grads.values());
 
   let forwardError = Math.max(scaledError(await be.read(fwd.output), ref.output), scaledError(await be.read(fwd.hN), ref.hN));
   if (ref.cN && fwd.cN) forwardError = Math.max(forwardError, scaledError(await be.read(fwd.cN), ref.cN));
   let gradError = 0;
   let worstGradient = '';
-  const check = async (name: string, t: Tensor | undefined) => {
+  const check = async (name: string, t: Tensor | undefined, variant = '') => {
     const r = ref.grads.get(name);
     if (!r) return;
     const e = t ? scaledError(await be.read(t), r) : Infinity;
     if (!(e <= gradError)) {
       gradError = e;
-      worstGradient = name;
+      worstGradient = name + variant;
     }
   };
   await check('x', g.dx);
   if (d.h0) await check('h0', g.dh0);
   if (d.c0) await check('c0', g.dc0);
   for (const name of d.params.keys()) await check(name, g.grads.get(name));
+  if (gNoDx.dx) {
+    gradError = Infinity;
+    worstGradient = 'x (returned with inputGrad: false)';
+  }
+  for (const name of d.params.keys()) await check(name, gNoDx.grads.get(name), ' (inputGrad: false)');
   for (const t of held) be.dispose(t);
   const leakedTensors = be.liveTensors() - before;
   return {

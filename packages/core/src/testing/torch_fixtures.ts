@@ -99,7 +99,7 @@ export async function runTorchFixture(be: Backend, f: TorchFixture): Promise<Tor
   held.push(fwd.output, fwd.hN, ...(fwd.cN ? [fwd.cN] : []));
   const g = backpropRecurrent(be, spec, fwd.cache!, { dOutput: up(f.Ry), dhN: up(f.Rh), ...(f.Rc ? { dcN: up(f.Rc) } : {}) });
   disposeRecurrentCache(fwd.cache!);
-  held.push(g.dx, g.dh0, ...(g.dc0 ? [g.dc0] : []), ...g.grads.values());
+  held.push(...(g.dx ? [g.dx] : []), g.dh0, ...(g.dc0 ? [g.dc0] : []), ...g.grads.values());
   let forwardError = Math.max(scaledError(await be.read(fwd.output), f.output.data), scaledError(await be.read(fwd.hN), f.h_n.data));
   if (f.c_n && fwd.cN) forwardError = Math.max(forwardError, scaledError(await be.read(fwd.cN), f.c_n.data));
   let gradError = 0;

@@ -149,7 +149,8 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
         pass.dispose();
         throw e;
       }
-      const grads = opts.training ? pass.backward({ dOutput: lv.grad }) : undefined;
+      // The input is data: no d loss / d input wanted.
+      const grads = opts.training ? pass.backward({ dOutput: lv.grad }, { inputGrad: false }) : undefined;
       return {
         loss: lv,
         output: pass.output,

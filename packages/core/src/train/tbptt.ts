@@ -97,7 +97,7 @@ export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptio
         });
         try {
           const lv = loss.compute(be, pass.output, y, { batchFirst });
-          const grads = pass.backward({ dOutput: lv.grad });
+          const grads = pass.backward({ dOutput: lv.grad }, { inputGrad: false });
           try {
             const group = gradientGroup(model, grads);
             const { norm } = await clipGradients(be, [group.grads], o);

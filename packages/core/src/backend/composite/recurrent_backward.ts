@@ -111,7 +111,7 @@ export function compositeRecurrentBackward(be: Backend, args: RecurrentBackwardA
     const x2 = s.t(be.reshape(a.x, [T * B, D]));
     const dXpAll = s.t(be.concatRows(dXp)); // [T*B, G*H]
     const dWeightIh = made.t(be.matmul(dXpAll, x2, { transposeA: true })); // [G*H, D]
-    const dx = made.t(be.reshape(s.t(be.matmul(dXpAll, a.weightIh)), [T, B, D]));
+    const dx = args.inputGrad === false ? undefined : made.t(be.reshape(s.t(be.matmul(dXpAll, a.weightIh)), [T, B, D]));
     const hPrevAll = s.t(be.concatRows(steps.map((st) => st.hPrev))); // [T*B, H]
     const dHpAll = s.t(be.concatRows(dHp));
     let dWeightHh = made.t(be.matmul(dHpAll, hPrevAll, { transposeA: true })); // [G*H, H] (or [2H, H])
@@ -136,7 +136,7 @@ export function compositeRecurrentBackward(be: Backend, args: RecurrentBackwardA
     const dc0 = dc ? made.t(be.affine(dc, 1, 0)) : undefined;
     s.dispose();
     return {
-      dx,
+      ...(dx ? { dx } : {}),
       dh0,
       ...(dc0 ? { dc0 } : {}),
       dWeightIh,
