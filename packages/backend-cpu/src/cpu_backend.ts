@@ -40,9 +40,9 @@ export interface CpuBackendInfo extends BackendInfo {
  * name from `kernels/`, and wraps the result in a new handle counted by `liveTensors()`.
  *
  * Given loaded WebAssembly kernels (`createCpuBackend()` loads them where the runtime has
- * SIMD), the GEMMs and the fused recurrent forward and backward run on them (`wasm/`); the
- * elementwise primitives stay in JS. Without them (`new CpuBackend()`, or `{ simd: false }`)
- * everything is plain TypeScript.
+ * SIMD), the GEMMs, the fused recurrent forward and backward, and add, sub, mul, affine and
+ * sumSquares of large tensors run on them (`wasm/`); the other primitives stay in JS. Without
+ * them (`new CpuBackend()`, or `{ simd: false }`) everything is plain TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly specificationVersion = BACKEND_SPEC_VERSION;
@@ -121,19 +121,19 @@ export class CpuBackend implements Backend {
     return this.wrap(k.matmul(asCpu(a, 'a'), asCpu(b, 'b'), c ? { ...rest, c: asCpu(c, 'c') } : rest, this.wasm));
   }
   add(a: Tensor, b: Tensor): CpuTensor {
-    return this.wrap(k.add(asCpu(a, 'a'), asCpu(b, 'b')));
+    return this.wrap(k.add(asCpu(a, 'a'), asCpu(b, 'b'), this.wasm));
   }
   sub(a: Tensor, b: Tensor): CpuTensor {
-    return this.wrap(k.sub(asCpu(a, 'a'), asCpu(b, 'b')));
+    return this.wrap(k.sub(asCpu(a, 'a'), asCpu(b, 'b'), this.wasm));
   }
   mul(a: Tensor, b: Tensor): CpuTensor {
-    return this.wrap(k.mul(asCpu(a, 'a'), asCpu(b, 'b')));
+    return this.wrap(k.mul(asCpu(a, 'a'), asCpu(b, 'b'), this.wasm));
   }
   div(a: Tensor, b: Tensor): CpuTensor {
     return this.wrap(k.div(asCpu(a, 'a'), asCpu(b, 'b')));
   }
   affine(a: Tensor, s: number, t: number): CpuTensor {
-    return this.wrap(k.affine(asCpu(a, 'a'), s, t));
+    return this.wrap(k.affine(asCpu(a, 'a'), s, t, this.wasm));
   }
   addRowVector(a: Tensor, v: Tensor): CpuTensor {
     return this.wrap(k.addRowVector(asCpu(a, 'a'), asCpu(v, 'v')));
@@ -172,7 +172,7 @@ export class CpuBackend implements Backend {
     return this.wrap(k.sum(asCpu(a, 'a')));
   }
   sumSquares(a: Tensor): CpuTensor {
-    return this.wrap(k.sumSquares(asCpu(a, 'a')));
+    return this.wrap(k.sumSquares(asCpu(a, 'a'), this.wasm));
   }
   sliceColumns(a: Tensor, start: number, width: number): CpuTensor {
     return this.wrap(k.sliceColumns(asCpu(a, 'a'), start, width));

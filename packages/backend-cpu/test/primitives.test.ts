@@ -2,6 +2,8 @@ import { Rng } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/index.js';
 import type { CpuTensor } from '../src/index.js';
+import { WASM_ELEMENTWISE_MIN } from '../src/wasm/elementwise.js';
+import { ENGINES } from './engines.js';
 import { expectClose, expectError, randomArray } from './helpers.js';
 
 const rng = new Rng(3);
@@ -208,4 +210,39 @@ describe('immutability', () => {
     }
     [a, b, v, w].forEach((t, i) => expect(t.data).toEqual(before[i]));
   });
+});
+
+describe('large elementwise ops on the SIMD kernels', () => {
+  // From WASM_ELEMENTWISE_MIN elements add, sub, mul, affine and sumSquares run in WebAssembly;
+  // they must give the TypeScript kernels' results: bit for bit, except sumSquares's summation order.
+  const engines = ENGINES.filter((e) => e.engine !== 'cpu-js');
+  const sizes = [WASM_ELEMENTWISE_MIN - 1, WASM_ELEMENTWISE_MIN, WASM_ELEMENTWISE_MIN + 3, 70_001];
+  for (const e of engines) {
+    it(`${e.engine}: same results as the TypeScript kernels at ${sizes.join(', ')} elements, and on a row view`, async () => {
+      const simd = await e.create();
+      const r = new Rng(11);
+      for (const n of sizes) {
+        const xa = randomArray(r, n + 8, -3, 3);
+        const xb = randomArray(r, n + 8, -3, 3);
+        // Rows 8.. of an [n + 8, 1] tensor: an offset subarray, as sliceRows hands out.
+        const view = (k: CpuBackend, x: Float32Array) => k.sliceRows(k.upload(x, [n + 8, 1]), 8, n);
+        const pairs: [string, (k: CpuBackend, a: CpuTensor, b: CpuTensor) => CpuTensor][] = [
+          ['add', (k, a, b) => k.add(a, b)],
+          ['sub', (k, a, b) => k.sub(a, b)],
+          ['mul', (k, a, b) => k.mul(a, b)],
+          ['affine', (k, a) => k.affine(a, -1.7, 0.3)],
+        ];
+        for (const [name, op] of pairs) {
+          const want = be.readSync(op(be, view(be, xa), view(be, xb)));
+          const got = simd.readSync(op(simd, view(simd, xa), view(simd, xb)));
+          expect(got.length, `${name} n=${n}`).toBe(n);
+          expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${name} n=${n} bit-identical`).toBe(true);
+        }
+        const ss = simd.readSync(simd.sumSquares(view(simd, xa)))[0];
+        const ref = be.readSync(be.sumSquares(view(be, xa)))[0];
+        expect(Math.abs(ss - ref) / ref, `sumSquares n=${n}`).toBeLessThan(1e-6);
+      }
+      simd.destroy();
+    });
+  }
 });

@@ -1,9 +1,15 @@
 import type { CpuData } from '../tensor.js';
 import { checkSame2d } from '../validate.js';
+import { WASM_ELEMENTWISE_MIN, binaryWasm } from '../wasm/elementwise.js';
+import type { WasmKernels } from '../wasm/load.js';
 
-/** a − b, elementwise; a and b view as the same [rows, cols]. Keeps a's shape. */
-export function sub(a: CpuData, b: CpuData): CpuData {
+/**
+ * a − b, elementwise; a and b view as the same [rows, cols]. Keeps a's shape. Large tensors run
+ * on the SIMD kernels when given (the same result).
+ */
+export function sub(a: CpuData, b: CpuData, wasm?: WasmKernels): CpuData {
   checkSame2d('sub', a, b);
+  if (wasm && a.data.length >= WASM_ELEMENTWISE_MIN) return { data: binaryWasm(wasm, 'sub', a.data, b.data), shape: a.shape };
   const x = a.data;
   const y = b.data;
   const n = x.length;

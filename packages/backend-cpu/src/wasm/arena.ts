@@ -24,6 +24,14 @@ export class WasmArena {
     this.top = this.base;
   }
   /**
+   * Frees everything allocated since the last reset except a held region, and starts above it:
+   * for calls that only read their own operands (GEMMs, elementwise ops), so the loss and a dense
+   * head between a training forward and its backward leave the forward's saved buffers in place.
+   */
+  scratch(): void {
+    this.top = this.held ? this.held.end : this.base;
+  }
+  /**
    * Keeps everything allocated so far for `owner`: the next `reset` calls `evict` (which may
    * still read the region) before reusing it, and until then `resume(owner)` starts a call
    * above it instead. One region at a time; holding another evicts the current one.

@@ -28,7 +28,7 @@ export function gemmWasm(w: WasmKernels, g: GemmArgs): void {
   const aLen = transA ? span(K, M, lda) : span(M, K, lda);
   const bLen = transB ? span(N, K, ldb) : span(K, N, ldb);
   const oLen = span(M, N, ldo);
-  arena.reset();
+  arena.scratch();
   const pa = arena.put(g.a.subarray(aOff, aOff + aLen));
   const pb = arena.put(g.b.subarray(bOff, bOff + bLen));
   const out = g.out.subarray(oOff, oOff + oLen);

@@ -31,6 +31,10 @@ export interface KernelExports {
   gruResetAfterStepBack(B: number, H: number, dXp: number, dHp: number, gates: number, aux: number, lengths: number, t: number): void;
   gruResetBeforeStepBack(B: number, H: number, dXp: number, dRh: number, gates: number, hPrev: number, dhPrev: number, lengths: number, t: number): void;
   columnSums(rows: number, cols: number, x: number, out: number, acc: number): void;
+  /** op 0: a + b, 1: a − b, 2: a · b over n floats. */
+  binaryArrays(op: number, n: number, a: number, b: number, out: number): void;
+  affineArray(n: number, a: number, s: number, t: number, out: number): void;
+  sumSquaresArray(n: number, a: number): number;
   /** `iters` rounds of 96 flops on registers only: the SIMD ceiling, for the bench. */
   peakLoop(iters: number, x: number): number;
 }
