@@ -8,8 +8,13 @@ import { firstLine, loadPackage } from './packages.js';
  * binary) is reported with its reason and the bench goes on with the rest.
  */
 
-/** `cpu-js` is backend-cpu forced onto its plain TypeScript kernels, to compare with its WebAssembly SIMD ones in the same run. */
-export const BACKEND_NAMES = ['cpu', 'cpu-js', 'webgpu', 'tfjs'] as const;
+/**
+ * `cpu-js` is backend-cpu forced onto its plain TypeScript kernels, to compare with its
+ * WebAssembly SIMD ones in the same run; `cpu-fma` is backend-cpu's relaxed-SIMD build (fused
+ * multiply-add), whose process gets `--experimental-wasm-relaxed-simd` where Node needs it (Node
+ * 20 and 21: see `relaxedSimdFlags`), so one run shows what FMA is worth on this machine.
+ */
+export const BACKEND_NAMES = ['cpu', 'cpu-fma', 'cpu-js', 'webgpu', 'tfjs'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 interface Candidate {
@@ -21,10 +26,23 @@ interface Candidate {
   definitionExport: string;
   /** Options always passed to create (a variant of a package's backend). */
   options?: Record<string, unknown>;
+  /** A check of the started backend's info(): why this variant is not what runs, or undefined. */
+  requires?: (info: Record<string, unknown>) => string | undefined;
 }
 
 const CANDIDATES: Record<BackendName, Candidate> = {
   cpu: { name: 'cpu', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend' },
+  'cpu-fma': {
+    name: 'cpu-fma',
+    pkg: '@rnnkit/backend-cpu',
+    createExport: 'createCpuBackend',
+    definitionExport: 'cpuBackend',
+    options: { simd: true, fma: true },
+    requires: (info) =>
+      info.fma === true
+        ? undefined
+        : `this runtime has no relaxed SIMD, so backend-cpu runs ${String(info.engine)} (Node ${process.versions.node}: needs ${RELAXED_SIMD_FLAG}, which the bench passes to this backend's own process)`,
+  },
   'cpu-js': { name: 'cpu-js', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend', options: { simd: false } },
   webgpu: { name: 'webgpu', pkg: '@rnnkit/backend-webgpu', createExport: 'createWebgpuBackend', definitionExport: 'webgpuBackend' },
   tfjs: { name: 'tfjs', pkg: '@rnnkit/backend-tfjs', createExport: 'createTfjsBackend', definitionExport: 'tfjsBackend' },
@@ -88,6 +106,11 @@ export async function discoverBackend(name: BackendName, opts: DiscoverOptions =
   try {
     const backend = await withDeadline(options ? create(options) : create(), opts.startTimeoutMs ?? 30_000, `starting the ${name} backend`);
     const info = backend.info() as unknown as Record<string, unknown>;
+    const unmet = c.requires?.(info);
+    if (unmet) {
+      backend.destroy();
+      return { status: { ...status, reason: unmet } };
+    }
     return {
       backend,
       status: { ...status, available: true, engine: String(info.engine ?? name), info, startMs: performance.now() - t0 },
@@ -136,4 +159,13 @@ export async function discoverTools(): Promise<Tools> {
     statuses.push({ name: 'onnxruntime-node', package: 'onnxruntime-node', ...(ort.version ? { version: ort.version } : {}), available: false, reason: ort.reason });
   }
   return tools;
+}
+
+/** The V8 flag that turns on WebAssembly relaxed SIMD in Node 20 and 21 (Node ≥ 22 has it on). */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/** Extra Node flags for a backend's own process: relaxed SIMD for `cpu-fma` where Node has it off by default. */
+export function relaxedSimdFlags(name: BackendName): string[] {
+  const major = Number(process.versions.node.split('.')[0]);
+  return name === 'cpu-fma' && major < 22 ? [RELAXED_SIMD_FLAG] : [];
 }

@@ -8,7 +8,7 @@ import type { BenchConfig } from './config.js';
 import type { ConformanceRow } from './conformance.js';
 import { caseId, failedRow, selectCases } from './conformance.js';
 import type { BackendName, BackendStatus } from './discover.js';
-import { backendLabel } from './discover.js';
+import { backendLabel, relaxedSimdFlags } from './discover.js';
 import type { SpeedRow } from './speed.js';
 import { failedSpeedRow, speedPoints } from './speed.js';
 
@@ -55,7 +55,8 @@ interface Attempt {
 
 function attempt(file: string, job: BackendJob, onEvent: (e: WorkerEvent) => void): Promise<Attempt> {
   return new Promise((resolve) => {
-    const child = fork(file, [], { execArgv: wasmFlags(), serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const execArgv = [...new Set([...wasmFlags(), ...relaxedSimdFlags(job.backend)])];
+    const child = fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let log = '';
     const keep = (b: Buffer) => {
       log = (log + b.toString()).slice(-200_000);
