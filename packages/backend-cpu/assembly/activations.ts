@@ -23,13 +23,15 @@ const ROUND: f32 = 12582912.0;
   const n = f32x4.sub(t, f32x4.splat(ROUND));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
+  // Cephes's degree-5 polynomial by Estrin's scheme rather than Horner's: three independent
+  // pairs joined by r² and r⁴, four multiply-adds deep instead of seven (the gate math is a
+  // chain of these; out-of-order execution can only overlap so much of it).
+  const r2 = f32x4.mul(r, r);
+  const e0 = madd(f32x4.splat(1.6666665459e-1), r, f32x4.splat(5.0000001201e-1));
+  const e1 = madd(f32x4.splat(8.3334519073e-3), r, f32x4.splat(4.1665795894e-2));
+  const e2 = madd(f32x4.splat(1.9875691500e-4), r, f32x4.splat(1.3981999507e-3));
+  const q = madd(madd(e2, r2, e1), r2, e0);
+  const p = madd(q, r2, f32x4.add(r, f32x4.splat(1)));
   // 2^n: t's low mantissa bits hold n (two's complement), so (t + 127) << 23 is n + 127 in the exponent field.
   const e = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return f32x4.mul(p, e);
@@ -49,18 +51,16 @@ const ROUND: f32 = 12582912.0;
 @inline export function vtanh(x: v128): v128 {
   const c: f32 = 7.90531110763549805;
   x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-c)), f32x4.splat(c));
+  // Both polynomials in x² by Estrin's scheme (pairs joined by x⁴ and x⁸), as in vexp.
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = madd(p, x2, f32x4.splat(2.00018790482477e-13));
-  p = madd(p, x2, f32x4.splat(-8.60467152213735e-11));
-  p = madd(p, x2, f32x4.splat(5.12229709037114e-8));
-  p = madd(p, x2, f32x4.splat(1.48572235717979e-5));
-  p = madd(p, x2, f32x4.splat(6.37261928875436e-4));
-  p = madd(p, x2, f32x4.splat(4.89352455891786e-3));
-  p = f32x4.mul(p, x);
-  let q = f32x4.splat(1.19825839466702e-6);
-  q = madd(q, x2, f32x4.splat(1.18534705686654e-4));
-  q = madd(q, x2, f32x4.splat(2.26843463243900e-3));
-  q = madd(q, x2, f32x4.splat(4.89352518554385e-3));
+  const x4 = f32x4.mul(x2, x2);
+  const p0 = madd(f32x4.splat(6.37261928875436e-4), x2, f32x4.splat(4.89352455891786e-3));
+  const p1 = madd(f32x4.splat(5.12229709037114e-8), x2, f32x4.splat(1.48572235717979e-5));
+  const p2 = madd(f32x4.splat(2.00018790482477e-13), x2, f32x4.splat(-8.60467152213735e-11));
+  const p3 = madd(f32x4.splat(-2.76076847742355e-16), x4, p2); // the x¹² term joins the x⁸ pair
+  const p = f32x4.mul(madd(madd(p3, x4, p1), x4, p0), x);
+  const q0 = madd(f32x4.splat(2.26843463243900e-3), x2, f32x4.splat(4.89352518554385e-3));
+  const q1 = madd(f32x4.splat(1.19825839466702e-6), x2, f32x4.splat(1.18534705686654e-4));
+  const q = madd(q1, x4, q0);
   return f32x4.div(p, q);
 }

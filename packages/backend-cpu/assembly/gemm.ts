@@ -66,6 +66,37 @@ function packBlockB(b: usize, ldb: i32, transB: bool, k0: i32, kc: i32, j0: i32,
           d += rowBytes;
         }
       }
+    } else if (w == 8) {
+      // op(B)(k, j) = b[j · ldb + k]: rows j of b hold runs of k. Four k of four columns at a
+      // time, transposed in registers (the matrix every step packs: W_hh for a batch of one).
+      const step = <usize>ldb << 2;
+      for (let colB: usize = 0; colB < 32; colB += 16) {
+        // colB: byte offset of columns 0–3, then 4–7, in a strip row; rows j of b are `step` apart.
+        let src = b + ((<usize>(j0 + s) * ldb + k0) << 2) + (colB >> 2) * step;
+        let o = d + colB;
+        let k = 0;
+        for (; k + 3 < kc; k += 4) {
+          const v0 = v128.load(src);
+          const v1 = v128.load(src + step);
+          const v2 = v128.load(src + 2 * step);
+          const v3 = v128.load(src + 3 * step);
+          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const t2 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          v128.store(o, i64x2.shuffle(t0, t1, 0, 2));
+          v128.store(o + rowBytes, i64x2.shuffle(t0, t1, 1, 3));
+          v128.store(o + 2 * rowBytes, i64x2.shuffle(t2, t3, 0, 2));
+          v128.store(o + 3 * rowBytes, i64x2.shuffle(t2, t3, 1, 3));
+          src += 16;
+          o += 4 * rowBytes;
+        }
+        for (; k < kc; k++) {
+          for (let jj: usize = 0; jj < 4; jj++) store<f32>(o + (jj << 2), load<f32>(src + jj * step));
+          src += 4;
+          o += rowBytes;
+        }
+      }
     } else {
       // op(B)(k, j) = b[j · ldb + k]: each of the 8 columns is a contiguous run of k.
       for (let jj = 0; jj < 8; jj++) {
