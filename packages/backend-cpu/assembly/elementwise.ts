@@ -56,3 +56,22 @@ export function sumSquaresArray(n: i32, a: usize): f64 {
   }
   return total;
 }
+
+/**
+ * dst row (i · outer + o) ← src row (o · inner + i), rows of `cols` floats: an [outer, inner]
+ * grid of rows regrouped as [inner, outer], i.e. batch-first [B, T, ·] to time-major (outer = B,
+ * inner = T) and back (outer = T, inner = B). The fused recurrent kernels' layout change.
+ */
+export function transposeRows(outer: i32, inner: i32, cols: i32, src: usize, dst: usize): void {
+  const rowB = <usize>cols << 2;
+  for (let o = 0; o < outer; o++) {
+    let s = src + <usize>o * <usize>inner * rowB;
+    let d = dst + <usize>o * rowB;
+    const step = <usize>outer * rowB;
+    for (let i = 0; i < inner; i++) {
+      memory.copy(d, s, rowB);
+      s += rowB;
+      d += step;
+    }
+  }
+}

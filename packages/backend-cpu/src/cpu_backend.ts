@@ -47,6 +47,8 @@ export interface CpuBackendInfo extends BackendInfo {
 export class CpuBackend implements Backend {
   readonly specificationVersion = BACKEND_SPEC_VERSION;
   readonly name = 'cpu';
+  /** Both fused recurrent kernels take batch-first x (and give y, take dy, give dx) themselves. */
+  readonly recurrentBatchFirst = true;
   private readonly store: TensorStore = { live: 0, destroyed: false };
   private wasm: WasmKernels | undefined;
 

@@ -4,7 +4,7 @@ import { asCpu } from '../tensor.js';
 import type { CpuData } from '../tensor.js';
 import { checkExact } from '../validate.js';
 import { gemm, gemmNN } from './gemm_impl.js';
-import { CpuRecurrentSaved, resolveRecurrent } from './recurrent_impl.js';
+import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
 import type { ResolvedRecurrent } from './recurrent_impl.js';
 
 export interface RecurrentBackwardOutput {
@@ -43,7 +43,8 @@ interface BackwardState {
  * steps) are each one GEMM or reduction over all steps. Matches core's composite backward.
  */
 export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardOutput {
-  const { r, s, dy, dhN, dcN } = resolveBackward(args);
+  const { r, s, dy: dyIn, dhN, dcN } = resolveBackward(args);
+  const dy = r.batchFirst ? timeMajor(dyIn, r.B, r.T, r.H) : dyIn;
   s.resident?.materialize(); // a saved from the WebAssembly engine, still in its memory
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
@@ -101,7 +102,7 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
     gemm({ M: TB, N: D, K: GH, a: dXp, b: r.weightIh, out: dx });
   }
   const dWeightIh = new Float32Array(GH * D);
-  gemm({ M: GH, N: D, K: TB, a: dXp, transA: true, b: r.x, out: dWeightIh });
+  gemm({ M: GH, N: D, K: TB, a: dXp, transA: true, b: r.batchFirst ? transposeRows(r.x, B, T, D) : r.x, out: dWeightIh });
   const dWeightHh = new Float32Array(GH * H);
   const hPrevAll = s.hs.subarray(0, TB * H); // [T*B, H]: h_prev of every step
   if (resetBefore) {
@@ -115,7 +116,7 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
   if (r.biasHh) dBiasHh = st.dHp === dXp && dBiasIh ? dBiasIh.slice() : columnSums(st.dHp, TB, GH);
 
   return {
-    ...(dx ? { dx: { data: dx, shape: [T, B, D] } } : {}),
+    ...(dx ? { dx: r.batchFirst ? { data: transposeRows(dx, T, B, D), shape: [B, T, D] } : { data: dx, shape: [T, B, D] } } : {}),
     dh0: { data: st.dh, shape: [B, H] },
     ...(st.dc ? { dc0: { data: st.dc, shape: [B, H] } } : {}),
     dWeightIh: { data: dWeightIh, shape: [GH, D] },
@@ -129,7 +130,7 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
 export interface ResolvedBackward {
   r: ResolvedRecurrent;
   s: CpuRecurrentSaved;
-  dy: Float32Array | undefined; // [T, B, H]
+  dy: Float32Array | undefined; // [T, B, H]; [B, T, H] when r.batchFirst
   dhN: Float32Array | undefined; // [B, H]
   dcN: Float32Array | undefined; // [B, H], LSTM
 }
@@ -157,10 +158,14 @@ export function resolveBackward(args: RecurrentBackwardArgs): ResolvedBackward {
   return {
     r,
     s,
-    dy: upstream(args.dy, 'dy', [T, B, H]),
+    dy: upstream(args.dy, 'dy', r.batchFirst ? [B, T, H] : [T, B, H]),
     dhN: upstream(args.dhN, 'dhN', [B, H]),
     dcN: cell === 'lstm' ? upstream(args.dcN, 'dcN', [B, H]) : undefined,
   };
+}
+
+function timeMajor(x: Float32Array | undefined, B: number, T: number, F: number): Float32Array | undefined {
+  return x && transposeRows(x, B, T, F);
 }
 
 function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {

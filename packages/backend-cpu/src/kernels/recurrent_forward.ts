@@ -1,7 +1,7 @@
 import type { RecurrentForwardArgs } from '@rnnkit/core';
 import type { CpuData } from '../tensor.js';
 import { gemm, gemmNN, transpose } from './gemm_impl.js';
-import { CpuRecurrentSaved, resolveRecurrent } from './recurrent_impl.js';
+import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
 import type { ResolvedRecurrent } from './recurrent_impl.js';
 
 export interface RecurrentForwardOutput {
@@ -49,7 +49,8 @@ export function recurrentForward(args: RecurrentForwardArgs): RecurrentForwardOu
 
   // Input projection of all steps, biases folded in (b_hn stays apart for GRU reset-after).
   const xp = new Float32Array(T * B * GH);
-  gemm({ M: T * B, N: GH, K: D, a: r.x, b: r.weightIh, transB: true, out: xp });
+  const x = r.batchFirst ? transposeRows(r.x, B, T, D) : r.x; // time-major from here on
+  gemm({ M: T * B, N: GH, K: D, a: x, b: r.weightIh, transB: true, out: xp });
   const bhn = cell === 'gru' && r.resetAfter && r.biasHh ? r.biasHh.subarray(2 * H, 3 * H) : undefined;
   if (r.biasIh || r.biasHh) {
     const bias = new Float64Array(GH);
@@ -118,7 +119,7 @@ export function recurrentForward(args: RecurrentForwardArgs): RecurrentForwardOu
   const cN = cs ? cs.slice(cOff, cOff + BH) : undefined;
   const saved = training ? new CpuRecurrentSaved(cell, r.resetAfter, T, B, D, H, hs, cs, st.gates, st.tanhC, st.aux, r.lengths) : undefined;
   return {
-    y: { data: y, shape: [T, B, H] },
+    y: r.batchFirst ? { data: transposeRows(y, T, B, H), shape: [B, T, H] } : { data: y, shape: [T, B, H] },
     hN: { data: hN, shape: [B, H] },
     ...(cN ? { cN: { data: cN, shape: [B, H] } } : {}),
     ...(saved ? { saved } : {}),

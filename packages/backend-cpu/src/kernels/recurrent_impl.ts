@@ -14,7 +14,9 @@ export interface ResolvedRecurrent {
   D: number;
   H: number;
   G: number;
-  x: Float32Array; // [T, B, D]
+  /** x (and y, dy, dx) are [B, T, ·] rather than time-major: the args' `batchFirst`. */
+  batchFirst: boolean;
+  x: Float32Array; // [T, B, D]; [B, T, D] when batchFirst
   weightIh: Float32Array; // [G*H, D]
   weightHh: Float32Array; // [G*H, H]
   biasIh: Float32Array | undefined; // [G*H]
@@ -38,8 +40,9 @@ export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = '
   const G = gateCount(cell);
   const get = (t: Tensor, name: string): CpuData => asCpu(t, prefix + name);
   const x = get(a.x, 'x');
-  if (x.shape.length !== 3) shapeError(op, `${prefix}x`, '[T, B, D] (time-major, rank 3)', x.shape);
-  const [T, B, D] = x.shape;
+  const batchFirst = a.batchFirst === true;
+  if (x.shape.length !== 3) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] (batchFirst, rank 3)' : '[T, B, D] (time-major, rank 3)', x.shape);
+  const [T, B, D] = batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
   const weightHh = get(a.weightHh, 'weightHh');
   if (weightHh.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, weightHh.shape);
   const h0 = get(a.h0, 'h0');
@@ -86,6 +89,7 @@ export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = '
     D,
     H,
     G,
+    batchFirst,
     x: x.data,
     weightIh: weightIh.data,
     weightHh: weightHh.data,
@@ -147,4 +151,16 @@ export class CpuRecurrentSaved implements RecurrentSaved {
     this.hs = empty;
     this.cs = this.gates = this.tanhC = this.aux = undefined;
   }
+}
+
+/**
+ * The rows of an [outer, inner, cols] array regrouped as [inner, outer, cols]: batch-first
+ * [B, T, ·] to time-major [T, B, ·] (outer = B, inner = T) and back (outer = T, inner = B).
+ */
+export function transposeRows(src: Float32Array, outer: number, inner: number, cols: number): Float32Array {
+  const out = new Float32Array(outer * inner * cols);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) out.set(src.subarray((o * inner + i) * cols, (o * inner + i + 1) * cols), (i * outer + o) * cols);
+  }
+  return out;
 }

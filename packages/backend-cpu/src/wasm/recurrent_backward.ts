@@ -1,6 +1,7 @@
 import type { RecurrentBackwardArgs } from '@rnnkit/core';
 import type { RecurrentBackwardOutput } from '../kernels/recurrent_backward.js';
 import { resolveBackward } from '../kernels/recurrent_backward.js';
+import { putTimeMajor, takeBatchFirst } from './layout.js';
 import type { WasmKernels } from './load.js';
 import { WasmResident } from './recurrent_forward.js';
 
@@ -32,7 +33,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
     s.resident?.materialize();
     A.reset();
   }
-  const x = A.put(r.x);
+  const x = r.batchFirst ? putTimeMajor(w, r.x, B, T, D) : A.put(r.x);
   const wih = A.put(r.weightIh);
   const whh = A.put(r.weightHh);
   const hs = res ? res.hs : A.put(s.hs);
@@ -40,7 +41,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   const gates = res ? res.gates : s.gates ? A.put(s.gates) : 0;
   const tanhC = lstm ? (res ? res.tanhC : A.put(s.tanhC!)) : 0;
   const aux = gru ? (res ? res.aux : A.put(s.aux!)) : 0;
-  const pDy = dy ? A.put(dy) : 0;
+  const pDy = dy ? (r.batchFirst ? putTimeMajor(w, dy, B, T, H) : A.put(dy)) : 0;
   const len = lengths ? A.putI32(lengths) : 0;
   // Padded rows are never written: zeros there keep the all-rows GEMMs exact.
   const dXp = lengths ? A.zeros(TB * GH * F) : A.alloc(TB * GH * F);
@@ -111,7 +112,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   }
 
   return {
-    ...(dx ? { dx: { data: A.take(dx, TB * D), shape: [T, B, D] } } : {}),
+    ...(dx ? { dx: r.batchFirst ? { data: takeBatchFirst(w, dx, T, B, D), shape: [B, T, D] } : { data: A.take(dx, TB * D), shape: [T, B, D] } } : {}),
     dh0: { data: A.take(dh, BH), shape: [B, H] },
     ...(lstm ? { dc0: { data: A.take(dc, BH), shape: [B, H] } } : {}),
     dWeightIh: { data: A.take(dWih, GH * D), shape: [GH, D] },

@@ -3,6 +3,7 @@ import type { RecurrentForwardOutput } from '../kernels/recurrent_forward.js';
 import type { ResidentBuffers } from '../kernels/recurrent_impl.js';
 import { CpuRecurrentSaved, resolveRecurrent } from '../kernels/recurrent_impl.js';
 import type { WasmArena } from './arena.js';
+import { putTimeMajor, takeBatchFirst } from './layout.js';
 import type { WasmKernels } from './load.js';
 
 /**
@@ -76,7 +77,7 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
   }
 
   A.reset();
-  const x = A.put(r.x);
+  const x = r.batchFirst ? putTimeMajor(w, r.x, B, T, D) : A.put(r.x);
   const wih = A.put(r.weightIh);
   const whh = A.put(r.weightHh);
   const pBias = bias ? A.put(bias) : 0;
@@ -143,20 +144,18 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
 
   const cOff = training ? T : T & 1;
   const cN = lstm ? A.take(cs + cOff * stepBytes, BH) : undefined;
-  let yData: Float32Array;
+  const yT = y || hs + stepBytes; // [T, B, H]
+  const yData = r.batchFirst ? takeBatchFirst(w, yT, T, B, H) : A.take(yT, TB * H);
   let saved: CpuRecurrentSaved | undefined;
   if (training) {
     // What backward needs stays in the arena (see WasmResident): only y is copied out now.
-    yData = A.take(y || hs + stepBytes, TB * H);
     saved = new CpuRecurrentSaved(cell, r.resetAfter, T, B, D, H, new Float32Array(0), undefined, undefined, undefined, undefined, lengths);
     const res = new WasmResident(A, saved, hs, lstm ? cs : 0, gates, lstm ? tanhC : 0, gru ? aux : 0, GH);
     saved.resident = res;
     A.hold(saved, () => res.materialize());
-  } else {
-    yData = A.take(y || hs + stepBytes, TB * H);
   }
   return {
-    y: { data: yData, shape: [T, B, H] },
+    y: { data: yData, shape: r.batchFirst ? [B, T, H] : [T, B, H] },
     hN: { data: A.take(hs + T * stepBytes, BH), shape: [B, H] },
     ...(cN ? { cN: { data: cN, shape: [B, H] } } : {}),
     ...(saved ? { saved } : {}),

@@ -104,7 +104,13 @@ export interface RecurrentForwardArgs extends RecurrentWeights {
   cell: CellKind;
   /** GRU only: PyTorch's form (reset applied to W_hn h + b_hn). */
   gruResetAfter: boolean;
-  x: Tensor; // [T, B, D], time-major
+  x: Tensor; // [T, B, D], time-major; [B, T, D] with batchFirst
+  /**
+   * x is [B, T, D] and y comes back [B, T, H] (and in backward dy and dx likewise): the layout
+   * change happens inside the kernel instead of as separate gathers. Only passed to a backend
+   * whose `recurrentBatchFirst` is true.
+   */
+  batchFirst?: boolean;
   h0: Tensor; // [B, H]
   c0?: Tensor; // [B, H], LSTM only
   /** Per-sequence lengths (B), 1..T. Step t ≥ lengths[b] keeps b's state and outputs zeros. */
@@ -119,7 +125,7 @@ export interface RecurrentSaved {
 }
 
 export interface RecurrentForwardResult {
-  y: Tensor; // [T, B, H]
+  y: Tensor; // [T, B, H]; [B, T, H] with args.batchFirst
   hN: Tensor; // [B, H]
   cN?: Tensor; // [B, H]
   saved?: RecurrentSaved;
@@ -128,7 +134,7 @@ export interface RecurrentForwardResult {
 export interface RecurrentBackwardArgs {
   forward: RecurrentForwardArgs;
   saved: RecurrentSaved;
-  dy?: Tensor; // [T, B, H]
+  dy?: Tensor; // [T, B, H]; [B, T, H] when forward.batchFirst
   dhN?: Tensor; // [B, H]
   dcN?: Tensor; // [B, H]
   /**
@@ -139,7 +145,7 @@ export interface RecurrentBackwardArgs {
 }
 
 export interface RecurrentBackwardResult {
-  /** [T, B, D]; may be absent when the args said `inputGrad: false` (core disposes one that isn't). */
+  /** [T, B, D] ([B, T, D] when forward.batchFirst); may be absent when the args said `inputGrad: false` (core disposes one that isn't). */
   dx?: Tensor;
   dh0: Tensor; // [B, H]
   dc0?: Tensor; // [B, H]
@@ -205,6 +211,8 @@ export interface AdamUpdateResult {
 export interface FusedOps {
   recurrentForward?(args: RecurrentForwardArgs): RecurrentForwardResult;
   recurrentBackward?(args: RecurrentBackwardArgs): RecurrentBackwardResult;
+  /** Both fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */
+  readonly recurrentBatchFirst?: boolean;
   /** Optimizer updates, so parameters and their state stay on the device. New tensors out. */
   sgdUpdate?(args: SgdUpdateArgs): SgdUpdateResult;
   adamUpdate?(args: AdamUpdateArgs): AdamUpdateResult;

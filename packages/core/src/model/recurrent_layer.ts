@@ -31,6 +31,8 @@ interface DirectionCache {
 export interface RecurrentCache {
   T: number;
   B: number;
+  /** The fused kernel took and gave batch-first tensors itself (see `kernelBatchFirst`). */
+  kernelBatchFirst: boolean;
   layers: { dirs: DirectionCache[]; dropoutMask?: Tensor }[];
   scope: Scope;
 }
@@ -69,14 +71,15 @@ export function runRecurrent(
   const training = opts.training ?? false;
   const s = new Scope(be); // temporaries of this call
   const keep = new Scope(be); // held by the cache
-  const cache: RecurrentCache | undefined = training ? { T, B, layers: [], scope: keep } : undefined;
+  const direct = kernelBatchFirst(be, spec);
+  const cache: RecurrentCache | undefined = training ? { T, B, kernelBatchFirst: direct, layers: [], scope: keep } : undefined;
   const hold = <X extends Tensor>(t: X): X => (training ? keep.t(t) : s.t(t));
 
   let pending: DirectionCache[] = []; // saved state of the layer being run, not yet in the cache
   const made = new Scope(be); // results, released only if the call fails
   try {
-    // Work time-major as [T, B, F].
-    let layerIn: Tensor = spec.batchFirst
+    // Work time-major as [T, B, F], unless the kernel takes batch-first x itself.
+    let layerIn: Tensor = spec.batchFirst && !direct
       ? hold(be.reshape(s.t(swapBatchTime(be, x, B, T, batchToTimeMajor)), [T, B, D]))
       : x;
     const zeros = s.t(be.zeros([B, H]));
@@ -101,6 +104,7 @@ export function runRecurrent(
           weightHh: params.get(names.weightHh)!,
           ...(names.biasIh ? { biasIh: params.get(names.biasIh)!, biasHh: params.get(names.biasHh!)! } : {}),
           ...(opts.lengths ? { lengths: opts.lengths } : {}),
+          ...(direct ? { batchFirst: true } : {}),
           training,
         };
         if (training && (args.h0 === zeros || args.c0 === zeros)) {
@@ -127,12 +131,16 @@ export function runRecurrent(
       }
       cache?.layers.push({ dirs: dirCaches, ...(dropoutMask ? { dropoutMask } : {}) });
       pending = [];
-      layerIn = hold(be.reshape(out, [T, B, dirs * H]));
+      layerIn = hold(be.reshape(out, direct ? [B, T, dirs * H] : [T, B, dirs * H]));
     }
     const F = dirs * H;
     const flatOut = s.t(be.reshape(layerIn, [T * B, F]));
     const output = made.t(
-      spec.batchFirst ? be.reshape(s.t(swapBatchTime(be, flatOut, B, T, timeToBatchMajor)), [B, T, F]) : be.reshape(flatOut, [T, B, F]),
+      direct
+        ? be.reshape(flatOut, [B, T, F])
+        : spec.batchFirst
+          ? be.reshape(s.t(swapBatchTime(be, flatOut, B, T, timeToBatchMajor)), [B, T, F])
+          : be.reshape(flatOut, [T, B, F]),
     );
     const hN = made.t(be.reshape(s.t(be.concatRows(hNs)), [spec.numLayers * dirs, B, H]));
     const cN = lstm ? made.t(be.reshape(s.t(be.concatRows(cNs)), [spec.numLayers * dirs, B, H])) : undefined;
@@ -182,7 +190,8 @@ export function backpropRecurrent(
     let dOut: Tensor | undefined;
     if (upstream.dOutput) {
       const flat = s.t(be.reshape(upstream.dOutput, [T * B, F]));
-      dOut = spec.batchFirst ? s.t(swapBatchTime(be, flat, B, T, batchToTimeMajor)) : flat; // [T*B, F] time-major
+      // [T*B, F] time-major, or batch-first rows for a kernel that takes them
+      dOut = spec.batchFirst && !cache.kernelBatchFirst ? s.t(swapBatchTime(be, flat, B, T, batchToTimeMajor)) : flat;
     }
     const dh0s: Tensor[] = new Array(spec.numLayers * dirs);
     const dc0s: Tensor[] = new Array(spec.numLayers * dirs);
@@ -197,7 +206,7 @@ export function backpropRecurrent(
         if (dOut) {
           dy = dirs === 1 ? dOut : s.t(be.sliceColumns(dOut, d * H, H));
           if (dc.reversePerm) dy = s.t(be.gatherRows(dy, dc.reversePerm));
-          dy = s.t(be.reshape(dy, [T, B, H]));
+          dy = s.t(be.reshape(dy, cache.kernelBatchFirst ? [B, T, H] : [T, B, H]));
         }
         const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
         const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
@@ -232,7 +241,13 @@ export function backpropRecurrent(
     const D = dOut?.shape[1];
     const dx =
       inputGrad && dOut && D !== undefined
-        ? made.t(spec.batchFirst ? be.reshape(s.t(swapBatchTime(be, dOut, B, T, timeToBatchMajor)), [B, T, D]) : be.reshape(dOut, [T, B, D]))
+        ? made.t(
+            cache.kernelBatchFirst
+              ? be.reshape(dOut, [B, T, D])
+              : spec.batchFirst
+                ? be.reshape(s.t(swapBatchTime(be, dOut, B, T, timeToBatchMajor)), [B, T, D])
+                : be.reshape(dOut, [T, B, D]),
+          )
         : undefined;
     const dh0 = made.t(be.reshape(s.t(be.concatRows(dh0s)), [spec.numLayers * dirs, B, H]));
     const dc0 = hasCellState(spec.cell) ? made.t(be.reshape(s.t(be.concatRows(dc0s)), [spec.numLayers * dirs, B, H])) : undefined;
@@ -259,4 +274,20 @@ export function disposeRecurrentCache(cache: RecurrentCache): void {
 function swapBatchTime(be: Backend, x: Tensor, B: number, T: number, perm: (B: number, T: number) => Int32Array): Tensor {
   const F = x.shape[x.shape.length - 1];
   return B === 1 || T === 1 ? be.reshape(x, [T * B, F]) : be.gatherRows(x, perm(B, T));
+}
+
+/**
+ * Whether the backend's fused kernels take this layer's batch-first input and give its
+ * batch-first output themselves: one layer, one direction (a stack or a reverse direction works
+ * time-major in between), on a backend that says `recurrentBatchFirst`.
+ */
+function kernelBatchFirst(be: Backend, spec: RecurrentSpec): boolean {
+  return (
+    spec.batchFirst &&
+    spec.numLayers === 1 &&
+    numDirections(spec) === 1 &&
+    be.recurrentBatchFirst === true &&
+    typeof be.recurrentForward === 'function' &&
+    typeof be.recurrentBackward === 'function'
+  );
 }

@@ -47,6 +47,9 @@ export function stepMasks(lengths: Int32Array, T: number): Float32Array[] {
  * implements the primitives runs recurrent layers through this.
  */
 export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs): RecurrentForwardResult {
+  if (a.batchFirst) {
+    throw new RnnkitError('UNSUPPORTED', 'batchFirst: the composite recurrent kernels are time-major only (core re-lays the input out for them)', { argument: 'batchFirst' });
+  }
   const [T, B, D] = a.x.shape;
   const G = gateCount(a.cell);
   const H = a.weightHh.shape[1];
