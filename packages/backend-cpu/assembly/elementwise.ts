@@ -75,3 +75,36 @@ export function transposeRows(outer: i32, inner: i32, cols: i32, src: usize, dst
     }
   }
 }
+
+/**
+ * The MSE pass: grad = (o − t) · s + 0 in double rounded once (affine of the float32 difference,
+ * as the JS kernels compute it) and the returned Σ (o − t)², summed exactly as sumSquaresArray
+ * sums, so this equals sub, then sumSquares and affine, bit for bit.
+ */
+export function squaredErrorGrad(n: i32, o: usize, t: usize, s: f64, grad: usize): f64 {
+  const n4 = <usize>(n & ~3) << 2;
+  const nb = <usize>n << 2;
+  const vs = f64x2.splat(s);
+  const zero = f64x2.splat(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i < n4; i += 16) {
+    const d = f32x4.sub(v128.load(o + i), v128.load(t + i));
+    const lo = f64x2.promote_low_f32x4(d);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(d, d, 2, 3, 0, 1));
+    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+    const gLo = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(lo, vs), zero));
+    const gHi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(hi, vs), zero));
+    v128.store(grad + i, i64x2.shuffle(gLo, gHi, 0, 2));
+  }
+  const sum = f64x2.add(s0, s1);
+  let total = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
+  for (; i < nb; i += 4) {
+    const d = <f64>(load<f32>(o + i) - load<f32>(t + i));
+    total += d * d;
+    store<f32>(grad + i, <f32>(d * s + 0));
+  }
+  return total;
+}

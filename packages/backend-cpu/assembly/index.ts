@@ -4,7 +4,7 @@ export { hasFma } from './simd';
 export { gemm, gemmPacked, gemmWorkBytes, packB, packedBytes } from './gemm';
 export { addRowVector, gruResetAfterStep, gruResetBeforeState, gruResetGates, lstmStep, rnnStep } from './recurrent_forward';
 export { columnSums, gruResetAfterStepBack, gruResetBeforeStepBack, gruStepBackUpdate, lstmStepBack, rnnStepBack } from './recurrent_backward';
-export { affineArray, binaryArrays, sumSquaresArray, transposeRows } from './elementwise';
+export { affineArray, binaryArrays, squaredErrorGrad, sumSquaresArray, transposeRows } from './elementwise';
 export { peakLoop } from './peak';
 
 /** First free byte after the module's static data: where the JS arena starts. */

@@ -202,6 +202,11 @@ export class CpuBackend implements Backend {
   softmax(a: Tensor): CpuTensor {
     return this.wrap(k.softmax(asCpu(a, 'a')));
   }
+  /** MSE's sum of squares and gradient in one pass (see kernels/squared_error_grad.ts). */
+  squaredErrorGrad(output: Tensor, target: Tensor, gradScale: number): { sumSquares: CpuTensor; grad: CpuTensor } {
+    const r = k.squaredErrorGrad(asCpu(output, 'output'), asCpu(target, 'target'), gradScale, this.wasm);
+    return { sumSquares: this.wrap(r.sumSquares), grad: this.wrap(r.grad) };
+  }
 
   // Fused kernels
 

@@ -246,3 +246,23 @@ describe('large elementwise ops on the SIMD kernels', () => {
     });
   }
 });
+
+describe('squaredErrorGrad (the fused MSE pass)', () => {
+  for (const e of ENGINES) {
+    it(`${e.engine}: equals sub, then sumSquares and affine, bit for bit, below and above the SIMD size`, async () => {
+      const k = await e.create();
+      const r = new Rng(23);
+      for (const n of [7, WASM_ELEMENTWISE_MIN + 5, 40_003]) {
+        const o = k.upload(randomArray(r, n, -3, 3), [n, 1]);
+        const t = k.upload(randomArray(r, n, -3, 3), [n, 1]);
+        const fused = k.squaredErrorGrad(o, t, 2 / n);
+        const diff = k.sub(o, t);
+        expect(k.readSync(fused.sumSquares)).toEqual(k.readSync(k.sumSquares(diff)));
+        expect(Buffer.from(k.readSync(fused.grad).buffer).equals(Buffer.from(k.readSync(k.affine(diff, 2 / n, 0)).buffer)), `n=${n}`).toBe(true);
+        expect(fused.grad.shape).toEqual([n, 1]);
+      }
+      expectError(() => k.squaredErrorGrad(k.zeros([2, 3]), k.zeros([3, 2]), 1), 'SHAPE_MISMATCH', 'squaredErrorGrad', 'target', '[2, 3]', '[3, 2]');
+      k.destroy();
+    });
+  }
+});

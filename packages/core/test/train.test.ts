@@ -141,6 +141,36 @@ describe('losses', () => {
     expect([...(await be.read(tm.grad))].map((v) => (v === 0 ? 0 : 1))).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0]);
   });
 
+  it("mse uses a backend's fused squaredErrorGrad when nothing is masked, with the composite's results and no leaks", async () => {
+    let calls = 0;
+    // The plain backend plus a fused pass written with its own primitives.
+    class Fused extends PlainBackend {
+      squaredErrorGrad(o: Tensor, t: Tensor, s: number): { sumSquares: Tensor; grad: Tensor } {
+        calls++;
+        const d = this.sub(o, t);
+        const r = { sumSquares: this.sumSquares(d), grad: this.affine(d, s, 0) };
+        this.dispose(d);
+        return r;
+      }
+    }
+    const fused = new Fused();
+    const plain = new PlainBackend();
+    const data = Float32Array.from({ length: 12 }, (_, i) => Math.cos(i));
+    const y = { data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), shape: [2, 3, 2] };
+    const out = fused.upload(data, [2, 3, 2]);
+    const before = fused.liveTensors();
+    const a = mse().compute(fused, out, y);
+    expect(calls).toBe(1);
+    const b = mse().compute(plain, plain.upload(data, [2, 3, 2]), y);
+    expect(await fused.read(a.loss)).toEqual(await plain.read(b.loss));
+    expect(await fused.read(a.grad)).toEqual(await plain.read(b.grad));
+    expect(a.grad.shape).toEqual([2, 3, 2]);
+    const m = mse().compute(fused, out, y, { lengths: Int32Array.from([3, 1]) }); // masked: the composite path
+    expect(calls).toBe(1);
+    for (const t of [a.loss, a.grad, m.loss, m.grad]) fused.dispose(t);
+    expect(fused.liveTensors()).toBe(before);
+  });
+
   it('cross-entropy per step and per sequence, with lengths and an ignore index', async () => {
     const logits = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i));
     const out = be.upload(logits, [2, 3, 4]);

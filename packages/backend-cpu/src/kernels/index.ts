@@ -21,6 +21,7 @@ export { sliceRows } from './slice_rows.js';
 export { softmax } from './softmax.js';
 export { softmaxCrossEntropy } from './softmax_cross_entropy.js';
 export { sqrt } from './sqrt.js';
+export { squaredErrorGrad } from './squared_error_grad.js';
 export { sub } from './sub.js';
 export { sum } from './sum.js';
 export { sumRows } from './sum_rows.js';

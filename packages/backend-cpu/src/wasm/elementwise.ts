@@ -40,6 +40,18 @@ export function affineWasm(w: WasmKernels, a: Float32Array, s: number, t: number
   return arena.take(po, n);
 }
 
+/** The MSE pass: grad = (o − t) · s and Σ (o − t)² (see assembly/elementwise.ts). */
+export function squaredErrorGradWasm(w: WasmKernels, o: Float32Array, t: Float32Array, s: number): { sum: number; grad: Float32Array } {
+  const { k, arena } = w;
+  const n = o.length;
+  arena.scratch();
+  const po = arena.put(o);
+  const pt = arena.put(t);
+  const pg = arena.alloc(n * 4);
+  const sum = k.squaredErrorGrad(n, po, pt, s, pg);
+  return { sum, grad: arena.take(pg, n) };
+}
+
 /** Σ a², accumulated in double. */
 export function sumSquaresWasm(w: WasmKernels, a: Float32Array): number {
   const { k, arena } = w;

@@ -35,6 +35,8 @@ export interface KernelExports {
   binaryArrays(op: number, n: number, a: number, b: number, out: number): void;
   affineArray(n: number, a: number, s: number, t: number, out: number): void;
   sumSquaresArray(n: number, a: number): number;
+  /** grad = (o − t)·s over n floats; returns Σ (o − t)². */
+  squaredErrorGrad(n: number, o: number, t: number, s: number, grad: number): number;
   /** dst row (i·outer + o) ← src row (o·inner + i): batch-first ↔ time-major. */
   transposeRows(outer: number, inner: number, cols: number, src: number, dst: number): void;
   /** `iters` rounds of 96 flops on registers only: the SIMD ceiling, for the bench. */

@@ -213,6 +213,12 @@ export interface FusedOps {
   recurrentBackward?(args: RecurrentBackwardArgs): RecurrentBackwardResult;
   /** Both fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */
   readonly recurrentBatchFirst?: boolean;
+  /**
+   * The MSE loss's pass in one: sumSquares [1] = Σ (output − target)² (accumulated in double)
+   * and grad = gradScale · (output − target), computed as sub, then affine(·, gradScale, 0) in
+   * double, would give it. output and target view as the same [rows, cols].
+   */
+  squaredErrorGrad?(output: Tensor, target: Tensor, gradScale: number): { sumSquares: Tensor; grad: Tensor };
   /** Optimizer updates, so parameters and their state stay on the device. New tensors out. */
   sgdUpdate?(args: SgdUpdateArgs): SgdUpdateResult;
   adamUpdate?(args: AdamUpdateArgs): AdamUpdateResult;

@@ -85,16 +85,34 @@ export function mse(): Loss {
       const [rows, cols] = rowsCols(output.shape);
       const validRows = mask ? mask.reduce((a, b) => a + b, 0) : rows;
       const count = validRows * cols;
-      const s = new Scope(be);
-      const out2 = s.t(be.reshape(output, [rows, cols]));
-      const tgt = s.t(be.upload(t.data, [rows, cols]));
-      let diff = s.t(be.sub(out2, tgt));
-      if (mask) diff = s.t(be.mulColumnVector(diff, s.t(be.upload(mask, [rows]))));
-      const scale = count > 0 ? 1 / count : 0;
-      const loss = be.affine(s.t(be.sumSquares(diff)), scale, 0);
-      const grad = be.reshape(s.t(be.affine(diff, 2 * scale, 0)), output.shape);
-      s.dispose();
-      return { loss, grad, weight: count };
+      const s = new Scope(be); // temporaries, released however this ends
+      const made = new Scope(be); // the results, released only if it fails
+      try {
+        const out2 = s.t(be.reshape(output, [rows, cols]));
+        const tgt = s.t(be.upload(t.data, [rows, cols]));
+        const scale = count > 0 ? 1 / count : 0;
+        let sumSquares: Tensor;
+        let grad: Tensor;
+        if (!mask && be.squaredErrorGrad) {
+          // One pass on backends that fuse it: the same sum and gradient.
+          const r = be.squaredErrorGrad(out2, tgt, 2 * scale);
+          sumSquares = s.t(r.sumSquares);
+          grad = s.t(r.grad);
+        } else {
+          let diff = s.t(be.sub(out2, tgt));
+          if (mask) diff = s.t(be.mulColumnVector(diff, s.t(be.upload(mask, [rows]))));
+          sumSquares = s.t(be.sumSquares(diff));
+          grad = s.t(be.affine(diff, 2 * scale, 0));
+        }
+        const loss = made.t(be.affine(sumSquares, scale, 0));
+        const gradOut = made.t(be.reshape(grad, output.shape));
+        return { loss, grad: gradOut, weight: count };
+      } catch (e) {
+        made.dispose();
+        throw e;
+      } finally {
+        s.dispose();
+      }
     },
   };
 }
