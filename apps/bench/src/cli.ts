@@ -58,6 +58,7 @@ export interface CliOptions {
   tfjsEngine?: 'node' | 'wasm' | 'cpu';
   repeats?: number;
   warmup?: number;
+  rounds?: number;
   cases?: 'all' | 'quick' | 'tiny';
   conformance: boolean;
   speed: boolean;
@@ -83,6 +84,7 @@ export function program(): Command {
     .addOption(new Option('--tfjs-engine <engine>', 'force the tfjs engine').choices(['node', 'wasm', 'cpu']))
     .addOption(new Option('--cases <which>', 'conformance cases: all, quick (subset) or tiny').choices(['all', 'quick', 'tiny']))
     .option('--repeats <n>', 'timed runs per measurement', positiveInt('--repeats'))
+    .option('--rounds <n>', 'rounds of the speed section; figures are the median of the rounds\' medians', positiveInt('--rounds'))
     .option('--warmup <n>', 'warm-up runs per measurement', positiveInt('--warmup'))
     .option('--no-conformance', 'skip the conformance matrix')
     .option('--no-speed', 'skip speed')
@@ -108,6 +110,7 @@ export function configFrom(o: CliOptions): BenchConfig {
   if (o.cases) cfg.conformance.cases = o.cases;
   if (o.repeats !== undefined) cfg.speed.repeats = Math.max(1, o.repeats);
   if (o.warmup !== undefined) cfg.speed.warmup = o.warmup;
+  if (o.rounds !== undefined) cfg.speed.rounds = Math.max(1, o.rounds);
   cfg.conformance.enabled = o.conformance;
   cfg.conformance.onnx = o.onnx;
   cfg.speed.enabled = o.speed;

@@ -66,10 +66,20 @@ export interface BenchConfig {
   };
   speed: {
     enabled: boolean;
+    /** Warm-up runs, and warm-up time in ms (both floors; see timing.ts). */
     warmup: number;
+    warmupMs: number;
+    /** Timed runs, and timed ms (both floors: a fast operation gets more runs). */
     repeats: number;
+    minMs: number;
     /** Stop repeating one measurement once it has used this much time (at least one run is kept). */
     budgetMs: number;
+    /**
+     * Rounds of the whole speed section (every backend's process, then the anchors); each
+     * figure is the median of the rounds' medians. On a shared machine the load moves over
+     * minutes, so rounds spread every engine over the same stretch of time.
+     */
+    rounds: number;
     training: boolean;
   };
   anchors: {
@@ -98,7 +108,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         cells: ['lstm'],
         shapes: [{ D: 8, H: 16, T: 8, B: 2 }],
         conformance: { enabled: true, cases: 'tiny', onnx: true },
-        speed: { enabled: true, warmup: 0, repeats: 1, budgetMs: 2_000, training: true },
+        speed: { enabled: true, warmup: 0, warmupMs: 0, repeats: 1, minMs: 0, budgetMs: 2_000, rounds: 1, training: true },
         series: { base: { D: 8, H: 16, T: 8, B: 2 }, T: [4, 8], H: [8, 16], cells: ['lstm'], training: false },
       };
     case 'quick':
@@ -106,7 +116,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         ...common,
         shapes: STANDARD_SHAPES.slice(0, 2),
         conformance: { enabled: true, cases: 'quick', onnx: true, budgetS: 45 },
-        speed: { enabled: true, warmup: 1, repeats: 5, budgetMs: 1_000, training: true },
+        speed: { enabled: true, warmup: 1, warmupMs: 250, repeats: 5, minMs: 250, budgetMs: 1_000, rounds: 1, training: true },
         series: { base: { D: 32, H: 128, T: 64, B: 32 }, T: [16, 64, 256], H: [64, 128, 256], cells: ['lstm'], training: false },
       };
     case 'full':
@@ -114,7 +124,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         ...common,
         shapes: [...STANDARD_SHAPES],
         conformance: { enabled: true, cases: 'all', onnx: true },
-        speed: { enabled: true, warmup: 2, repeats: 10, budgetMs: 20_000, training: true },
+        speed: { enabled: true, warmup: 2, warmupMs: 1_000, repeats: 10, minMs: 1_000, budgetMs: 20_000, rounds: 1, training: true },
         series: {
           base: { D: 32, H: 128, T: 128, B: 32 },
           T: [16, 32, 64, 128, 256, 512],

@@ -10,6 +10,7 @@ import { jobTaskIds } from './backend_run.js';
 import { runBackendIsolated } from './isolate.js';
 import { machineInfo, packageVersions } from './machine.js';
 import { Progress } from './progress.js';
+import { median } from './timing.js';
 import type { BenchReport } from './report/json.js';
 import type { LastSteps, SpeedRow } from './speed.js';
 import { crossCheck, keepLastStep, runAnchors, speedReport } from './speed.js';
@@ -59,12 +60,26 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions = {}): Promise
       tools.statuses.push(layers.status);
     }
     const anchors = cfg.speed.enabled ? await runAnchors(cfg, tools, layers?.layers, lastSteps, progress) : undefined;
+    // Further rounds of the speed section alone: every backend that started, then the anchors.
+    const rounds: SpeedRow[][] = [[...speedRows, ...(anchors?.rows ?? [])]];
+    const speedOnly: BenchConfig = { ...cfg, conformance: { ...cfg.conformance, enabled: false } };
+    for (let round = 1; cfg.speed.enabled && round < cfg.speed.rounds; round++) {
+      const rows: SpeedRow[] = [];
+      for (const st of statuses.filter((x) => x.available)) {
+        progress.phase(`${st.name} (round ${round + 1} of ${cfg.speed.rounds})`, jobTaskIds(speedOnly).length);
+        const o = await runBackendIsolated(speedOnly, st.name, { onBegin: (task) => progress.tick(task) }, { ...(opts.inProcess ? { inProcess: true } : {}), logDir: join(cfg.outDir, 'logs') });
+        rows.push(...o.speed);
+      }
+      const more = await runAnchors(cfg, tools, layers?.layers, new Map(), progress);
+      rows.push(...more.rows);
+      rounds.push(rows);
+    }
     progress.done();
     const labels = statuses.filter((s) => s.available).map(backendLabel);
     const conformance = cfg.conformance.enabled ? conformanceReport(cfg, confRows, labels, onnxRows, onnxUnavailableReason(cfg, tools)) : undefined;
     let speed;
     if (cfg.speed.enabled) {
-      const rows = [...speedRows, ...(anchors?.rows ?? [])];
+      const rows = mergeRounds(rounds);
       crossCheck(rows, lastSteps, cfg);
       speed = speedReport(cfg, rows, anchors?.anchorChecks ?? []);
     }
@@ -87,4 +102,32 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions = {}): Promise
     progress.done();
     layers?.release();
   }
+}
+
+/**
+ * One row per measurement from several rounds: the median of the rounds' medians, the smallest
+ * min and largest max, all their timed runs counted; a measurement that failed in any round
+ * keeps the first failure. Rows keep the first round's order, checks and notes.
+ */
+export function mergeRounds(rounds: SpeedRow[][]): SpeedRow[] {
+  if (rounds.length === 1) return rounds[0];
+  const key = (r: SpeedRow) => [r.series, r.cell, r.shapeLabel, r.engine, r.task].join('|');
+  const byKey = new Map<string, SpeedRow[]>();
+  for (const rows of rounds) for (const r of rows) byKey.set(key(r), [...(byKey.get(key(r)) ?? []), r]);
+  return rounds[0].map((first) => {
+    const all = byKey.get(key(first))!;
+    const failed = all.find((r) => r.failure !== undefined || r.medianMs === undefined);
+    if (failed) return failed;
+    const medianMs = median(all.map((r) => r.medianMs!));
+    const scale = first.medianMs! / medianMs;
+    return {
+      ...first,
+      medianMs,
+      minMs: Math.min(...all.map((r) => r.minMs ?? r.medianMs!)),
+      maxMs: Math.max(...all.map((r) => r.maxMs ?? r.medianMs!)),
+      repeats: all.reduce((n, r) => n + (r.repeats ?? 1), 0),
+      ...(first.stepsPerSec !== undefined ? { stepsPerSec: first.stepsPerSec * scale } : {}),
+      ...(first.gflops !== undefined ? { gflops: first.gflops * scale } : {}),
+    };
+  });
 }

@@ -59,6 +59,8 @@ export interface SpeedReport {
   trainingStep: string;
   flopsFormula: string;
   timing: TimingOptions;
+  /** Rounds of the speed section each figure is the median of (1: one run). */
+  rounds?: number;
   rows: SpeedRow[];
   anchorChecks: AnchorCheck[];
 }
@@ -136,7 +138,8 @@ export function pointWhere(p: SpeedPoint): string {
 }
 
 export function timingOf(cfg: BenchConfig): TimingOptions {
-  return { warmup: cfg.speed.warmup, repeats: cfg.speed.repeats, budgetMs: cfg.speed.budgetMs };
+  const { warmup, warmupMs, repeats, minMs, budgetMs } = cfg.speed;
+  return { warmup, warmupMs, repeats, minMs, budgetMs };
 }
 
 /** A row for a point a backend did not run (skipped, or it crashed the backend's process). */
@@ -269,6 +272,7 @@ export function speedReport(cfg: BenchConfig, rows: SpeedRow[], anchorChecks: An
     trainingStep: "core's trainStep(supervised(model, 'mse'), batch, { optimizer: sgd({ lr: 0.001 }) }): upload of the host batch, forward, MSE loss, BPTT, gradient norm, SGD update, loss read back",
     flopsFormula: 'GEMM flops: forward 2·T·B·G·H·(D+H), G = 1 (rnn_tanh), 4 (lstm), 3 (gru); training step ≈ 3× forward',
     timing: timingOf(cfg),
+    rounds: cfg.speed.rounds,
     rows,
     anchorChecks,
   };

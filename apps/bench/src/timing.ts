@@ -1,4 +1,10 @@
-/** Timing one operation: warm-up runs, then repeats until the count or the time budget is reached. */
+/**
+ * Timing one operation: warm-up, then timed repeats. Both have a count and a time floor: a
+ * JIT's optimizing tier (V8's TurboFan for JS and WebAssembly, compiled in the background once
+ * a function is hot) arrives after some milliseconds of running, not after some number of
+ * calls, so a 1 ms operation warmed by one call would be timed on its baseline code; and a fast
+ * operation gets more samples for its median. The budget caps both.
+ */
 
 export interface TimingStats {
   medianMs: number;
@@ -11,8 +17,14 @@ export interface TimingStats {
 }
 
 export interface TimingOptions {
+  /** At least this many warm-up runs… */
   warmup: number;
+  /** …and warm-up until this much time has gone by (at most half the budget). */
+  warmupMs: number;
+  /** At least this many timed runs… */
   repeats: number;
+  /** …and timed runs until they add up to this much (at most MAX_SAMPLES of them). */
+  minMs: number;
   /** Once the timed runs add up to this, stop (one timed run is always kept). */
   budgetMs: number;
 }
@@ -27,18 +39,22 @@ export function summarize(samples: number[], warmup: number): TimingStats {
   return { medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), repeats: samples.length, warmup, samplesMs: samples };
 }
 
+/** Timed runs of one measurement never exceed this many. */
+export const MAX_SAMPLES = 200;
+
 export async function measure(run: () => Promise<void> | void, o: TimingOptions): Promise<TimingStats> {
   let warm = 0;
-  for (let i = 0; i < o.warmup; i++) {
+  let warmSpent = 0;
+  // A warm-up that eats half the budget is enough warming.
+  while ((warm < o.warmup || warmSpent < o.warmupMs) && warmSpent < o.budgetMs / 2) {
     const t0 = performance.now();
     await run();
     warm++;
-    // A warm-up that alone eats the budget is enough warming.
-    if (performance.now() - t0 > o.budgetMs / 2) break;
+    warmSpent += performance.now() - t0;
   }
   const samples: number[] = [];
   let spent = 0;
-  while (samples.length < Math.max(1, o.repeats)) {
+  while (samples.length < Math.max(1, o.repeats) || (spent < o.minMs && samples.length < MAX_SAMPLES)) {
     const t0 = performance.now();
     await run();
     const dt = performance.now() - t0;

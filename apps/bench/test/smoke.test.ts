@@ -136,3 +136,20 @@ describe('flags', () => {
     expect(() => options(['--backends', 'cuda'])).toThrow(/cuda/);
   });
 });
+
+describe('rounds', () => {
+  it('merges rounds into the median of their medians, keeping the first round order and any failure', async () => {
+    const { mergeRounds } = await import('../src/run.js');
+    const base = { series: 'standard' as const, cell: 'lstm' as const, shape: { D: 1, H: 2, T: 3, B: 4 }, shapeLabel: '1,2,3,4', kind: 'backend' as const, task: 'forward' as const, flops: 1 };
+    const row = (engine: string, medianMs: number, extra = {}) => ({ ...base, engine, medianMs, minMs: medianMs - 1, maxMs: medianMs + 1, repeats: 5, stepsPerSec: 12_000 / medianMs, gflops: 1 / medianMs, ...extra });
+    const merged = mergeRounds([
+      [row('a', 10), row('b', 4)],
+      [row('b', 6), row('a', 30)],
+      [row('a', 20), row('b', 1, { failure: 'boom', medianMs: undefined })],
+    ]);
+    expect(merged.map((r) => r.engine)).toEqual(['a', 'b']);
+    expect(merged[0]).toMatchObject({ medianMs: 20, minMs: 9, maxMs: 31, repeats: 15 });
+    expect(merged[0].stepsPerSec).toBeCloseTo(600);
+    expect(merged[1].failure).toBe('boom');
+  });
+});

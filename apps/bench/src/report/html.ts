@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { describeMachine } from '../machine.js';
 import { conformanceChart, renderSvg, seriesChart, speedChart } from './charts.js';
 import { backendStatusText, fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
+import { MAX_SAMPLES } from '../timing.js';
 import type { BenchReport } from './json.js';
 
 /**
@@ -89,7 +90,7 @@ async function speedSection(r: BenchReport): Promise<string> {
   const hasTrain = s.rows.some((x) => x.task === 'train' && x.series === 'standard');
   const parts = [
     '<h2>Speed</h2>',
-    `<p>${esc(`Median over up to ${s.timing.repeats} timed runs after ${s.timing.warmup} warm-up run(s), with min and max; a measurement stops repeating once it has used ${s.timing.budgetMs} ms. Steps/s = T·B per second. ${s.flopsFormula}. Training step: ${s.trainingStep}. Anchors run the same weights and input: onnxruntime-node on the exported model (intra-op threads as named), tfjs-layers with predict and trainOnBatch (SGD, MSE).`)}</p>`,
+    `<p>${esc(`${(s.rounds ?? 1) > 1 ? `The median of ${s.rounds} rounds' medians (each round runs every backend's process, then the anchors), each a median` : 'Median'} over at least ${s.timing.repeats} timed runs (and at least ${s.timing.minMs ?? 0} ms of them, up to ${MAX_SAMPLES} runs) after at least ${s.timing.warmup} warm-up run(s) and ${s.timing.warmupMs ?? 0} ms of warm-up, with min and max; a measurement stops repeating once it has used ${s.timing.budgetMs} ms. Steps/s = T·B per second. ${s.flopsFormula}. Training step: ${s.trainingStep}. Anchors run the same weights and input: onnxruntime-node on the exported model (intra-op threads as named), tfjs-layers with predict and trainOnBatch (SGD, MSE).`)}</p>`,
     speedTableHtml(r, 'standard'),
     await figure(speedChart(s.rows, 'forward'), 'Inference GFLOPS by engine and shape.'),
     hasTrain ? await figure(speedChart(s.rows, 'train'), 'Training-step GFLOPS by engine and shape.') : '',

@@ -35,7 +35,7 @@ export function renderMarkdown(r: BenchReport): string {
       }
     }
     out.push(
-      `Speed, median ms [min–max] over up to ${r.speed.timing.repeats} runs (steps/s = T·B per second; ${r.speed.flopsFormula}):`,
+      `Speed, median ms [min–max]${(r.speed.rounds ?? 1) > 1 ? ` (the median of ${r.speed.rounds} rounds' medians)` : ''} over ≥ ${r.speed.timing.repeats} runs and ≥ ${r.speed.timing.minMs ?? 0} ms, after ≥ ${r.speed.timing.warmup} warm-up runs and ≥ ${r.speed.timing.warmupMs ?? 0} ms (steps/s = T·B per second; ${r.speed.flopsFormula}):`,
       mdTable(['cell', 'D,H,T,B', 'engine', 'forward ms', 'steps/s', 'GFLOPS', 'train ms', 'GFLOPS', 'notes'], rows),
     );
   }

@@ -64,7 +64,7 @@ export function speedTable(r: BenchReport, series: 'standard' | 'T' | 'H' = 'sta
     });
   }
   const title = series === 'standard' ? 'Speed (standard shapes)' : `Scaling over ${series}`;
-  return `${title}: median over ${s.timing.repeats} runs after ${s.timing.warmup} warm-up (fewer when a run exceeds the ${fmtMs(s.timing.budgetMs)} ms budget). ${s.flopsFormula}.\n${t.toString()}`;
+  return `${title}: ${(s.rounds ?? 1) > 1 ? `median of ${s.rounds} rounds' medians, each ` : ''}median over ≥ ${s.timing.repeats} runs and ≥ ${s.timing.minMs ?? 0} ms after ≥ ${s.timing.warmup} warm-up runs and ≥ ${s.timing.warmupMs ?? 0} ms (fewer when a run exceeds the ${fmtMs(s.timing.budgetMs)} ms budget). ${s.flopsFormula}.\n${t.toString()}`;
 }
 
 export function renderTerminal(r: BenchReport): string {
