@@ -2,6 +2,10 @@ import type { Backend, BackendDefinition } from '@rnnkit/core';
 import { RnnkitError } from '@rnnkit/core';
 import { CpuBackend } from './cpu_backend.js';
 import { loadWasmKernels, wasmSupport } from './wasm/load.js';
+import { availableCores } from './wasm/threads.js';
+
+/** The most threads `threads: 'auto'` starts: the GEMMs split by rows, and the per-step ones are small. */
+export const AUTO_MAX_THREADS = 4;
 
 export { CpuBackend } from './cpu_backend.js';
 export type { CpuBackendInfo, CpuEngine } from './cpu_backend.js';
@@ -27,8 +31,11 @@ export interface CpuBackendOptions {
    * Threads for the large GEMMs (input projection, per-step recurrent GEMMs of big batches,
    * weight gradients, large matmuls): this thread plus `threads − 1` worker threads over
    * shared WebAssembly memory. Node only (worker_threads); elsewhere it stays 1. Default 1.
+   * `'auto'`: the cores this process may use, at most AUTO_MAX_THREADS — for machines whose
+   * cores are otherwise idle: on a loaded machine a worker's share runs late and two threads
+   * measured 0.3–1.1× of one (README, Threads).
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 /**
@@ -36,11 +43,13 @@ export interface CpuBackendOptions {
  * `cpu-wasm-simd` or `cpu-js`.
  */
 export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
-  if (options.simd === false) return new CpuBackend();
-  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `createCpuBackend: threads: expected an integer ≥ 1, got ${String(options.threads)}`, { argument: 'threads' });
+  const t = options.threads;
+  if (t !== undefined && t !== 'auto' && !(Number.isInteger(t) && t >= 1)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `createCpuBackend: threads: expected an integer ≥ 1 or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`, { argument: 'threads' });
   }
-  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}), ...(options.threads ? { threads: options.threads } : {}) });
+  if (options.simd === false) return new CpuBackend();
+  const threads = t === 'auto' ? Math.min(AUTO_MAX_THREADS, await availableCores()) : t;
+  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}), ...(threads ? { threads } : {}) });
   if (!wasm && options.simd === true) {
     throw new RnnkitError('UNSUPPORTED', `createCpuBackend: simd: true needs WebAssembly SIMD128, which this runtime lacks (${JSON.stringify(wasmSupport())}); leave simd unset to fall back to the TypeScript kernels`, {
       argument: 'simd',

@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import { CpuBackend, CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
+import { AUTO_MAX_THREADS, CpuBackend, CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
 import { expectError, randomArray } from './helpers.js';
 
 describe('engine choice', () => {
@@ -174,8 +175,17 @@ describe('worker threads (threads: 2)', () => {
     }
   });
 
-  it('rejects a thread count that is not a positive integer', async () => {
+  it('rejects a thread count that is not a positive integer or auto, with or without SIMD', async () => {
     await expect(createCpuBackend({ threads: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createCpuBackend({ threads: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(createCpuBackend({ simd: false, threads: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'threads' });
+    await expect(createCpuBackend({ threads: 'many' as unknown as 'auto' })).rejects.toThrow(/threads: expected an integer ≥ 1 or 'auto', got "many"/);
+  });
+
+  it("threads: 'auto' starts one thread per available core, at most AUTO_MAX_THREADS", async () => {
+    const be = await createCpuBackend({ threads: 'auto' });
+    const cores = availableParallelism();
+    expect(be.info().threads).toBe(Math.min(AUTO_MAX_THREADS, cores));
+    be.destroy();
   });
 });

@@ -204,3 +204,18 @@ export function parallelKernels(k: KernelExports, pool: ThreadPool): KernelExpor
     },
   };
 }
+
+/**
+ * Cores this process may use: Node's os.availableParallelism() (a guarded dynamic import, as
+ * for worker_threads), else the browser's navigator.hardwareConcurrency, else 1.
+ */
+export async function availableCores(): Promise<number> {
+  try {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  } catch {
+    const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+    return Math.max(1, nav?.hardwareConcurrency ?? 1);
+  }
+}
