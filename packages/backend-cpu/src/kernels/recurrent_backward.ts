@@ -44,7 +44,7 @@ interface BackwardState {
  */
 export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardOutput {
   const { r, s, dy: dyIn, dhN, dcN } = resolveBackward(args);
-  const dy = r.batchFirst ? timeMajor(dyIn, r.B, r.T, r.H) : dyIn;
+  const dy = r.batchFirst && dyIn ? transposeRows(dyIn, r.B, r.T, r.H) : dyIn; // time-major from here on
   s.resident?.materialize(); // a saved from the WebAssembly engine, still in its memory
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
@@ -162,10 +162,6 @@ export function resolveBackward(args: RecurrentBackwardArgs): ResolvedBackward {
     dhN: upstream(args.dhN, 'dhN', [B, H]),
     dcN: cell === 'lstm' ? upstream(args.dcN, 'dcN', [B, H]) : undefined,
   };
-}
-
-function timeMajor(x: Float32Array | undefined, B: number, T: number, F: number): Float32Array | undefined {
-  return x && transposeRows(x, B, T, F);
 }
 
 function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
