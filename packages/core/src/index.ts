@@ -1,25 +1,32 @@
-export * from './errors.js';
-export * from './tensor.js';
-export * from './cells.js';
-export * from './util/rng.js';
-export * from './graph/spec.js';
-export * from './graph/validate.js';
-export * from './graph/builders.js';
-export * from './params/names.js';
-export * from './params/init.js';
-export * from './backend/backend.js';
-export * from './backend/scope.js';
-export * from './backend/kernels.js';
-export { compositeRecurrentForward, stepMasks } from './backend/composite/recurrent_forward.js';
-export { compositeRecurrentBackward } from './backend/composite/recurrent_backward.js';
-export * from './model/layout.js';
-export * from './model/recurrent_layer.js';
-export * from './backend/registry.js';
-export * from './model/validate_inputs.js';
-export * from './model/layers.js';
-export * from './model/model.js';
+/**
+ * `@rnnkit/core`: what users call — model graph and builders, `Model`, training, task shapes,
+ * data helpers, files, errors, and the backend registry. Backend authors import
+ * `@rnnkit/core/backend` (the Backend interface, `defineBackend`, composite kernels); test
+ * suites import `@rnnkit/core/testing`. `test/exports.test.ts` pins each list: additions are
+ * deliberate.
+ */
+export { RnnkitError, isRnnkitError } from './errors.js';
+export type { RnnkitErrorCode } from './errors.js';
+export { hostTensor, sizeOf, shapeEquals, formatShape } from './tensor.js';
+export type { Shape, Tensor, HostTensor } from './tensor.js';
+export { CELL_KINDS, isCellKind, gateCount, hasCellState } from './cells.js';
+export type { CellKind } from './cells.js';
+export { Rng } from './util/rng.js';
+export { numDirections, recurrentOutputSize } from './graph/spec.js';
+export type { RecurrentSpec, LinearSpec, EmbeddingSpec, SelectStepsSpec, LayerSpec, ModelSpec } from './graph/spec.js';
+export { validateModelSpec } from './graph/validate.js';
+export { rnn, lstm, gru, linear, embedding, lastStep, allSteps } from './graph/builders.js';
+export type { RecurrentOptions, LayerDraft } from './graph/builders.js';
+export { directionParamNames, recurrentParams, layerParams, modelParams } from './params/names.js';
+export type { ParamInit, ParamInfo, DirectionParamNames } from './params/names.js';
+export { initParams } from './params/init.js';
+export type { Backend, BackendInfo, FusedOpName } from './backend/backend.js';
+export { registerBackend, unregisterBackend, registeredBackends, createBackend } from './backend/registry.js';
+export type { BackendDefinition, CreateBackendOptions } from './backend/registry.js';
+export { DEFAULT_MAX_SEQUENCE_LENGTH } from './model/validate_inputs.js';
+export { Model, sequential } from './model/model.js';
+export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass } from './model/model.js';
 export * from './data/index.js';
 export * from './io/index.js';
-export { compositeSgdUpdate, compositeAdamUpdate, sgdUpdate, adamUpdate } from './backend/composite/optimizer_updates.js';
 export * from './train/index.js';
 export * from './tasks/index.js';

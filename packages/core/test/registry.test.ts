@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BACKEND_SPEC_VERSION } from '../src/backend/index.js';
 import { createBackend, registerBackend, registeredBackends, RnnkitError, unregisterBackend, type Backend, type BackendDefinition } from '../src/index.js';
 
-/** A stand-in backend: the registry only calls create() and passes the result through. */
-const fake = (name: string) => ({ name }) as unknown as Backend;
+/** A stand-in backend: the registry calls create(), checks the interface version and passes it through. */
+const fake = (name: string) => ({ name, specificationVersion: BACKEND_SPEC_VERSION }) as unknown as Backend;
 const def = (name: string, priority: number, fails?: string): BackendDefinition => ({
   name,
   priority,
@@ -38,5 +39,31 @@ describe('backend registry', () => {
   it('refuses a duplicate name', () => {
     registerBackend(def('cpu-x', 100));
     expect(() => registerBackend(def('cpu-x', 5))).toThrow(/already registered/);
+  });
+});
+
+describe('backend registry: definitions and interface versions', () => {
+  afterEach(() => ['cpu-x', 'old-x'].forEach(unregisterBackend));
+
+  it('registering the same definition twice is a no-op', () => {
+    const d = def('cpu-x', 100);
+    registerBackend(d);
+    registerBackend(d);
+    expect(registeredBackends().filter((n) => n === 'cpu-x')).toEqual(['cpu-x']);
+  });
+
+  it('refuses a backend whose specificationVersion it does not speak, naming both versions', async () => {
+    let destroyed = 0;
+    registerBackend({
+      name: 'old-x',
+      priority: 1,
+      create: async () => ({ name: 'old-x', specificationVersion: 'v1', destroy: () => destroyed++ }) as unknown as Backend,
+    });
+    const e = (await createBackend('old-x').catch((x: unknown) => x)) as RnnkitError;
+    expect(e.code).toBe('BACKEND_UNAVAILABLE');
+    expect(e.message).toBe(
+      `createBackend: no backend could start — old-x: old-x: the backend speaks interface "v1", this @rnnkit/core speaks "${BACKEND_SPEC_VERSION}"; install versions of the backend and core that match`,
+    );
+    expect(destroyed).toBe(1); // the started backend was released
   });
 });

@@ -15,7 +15,7 @@ import {
   tagSequences,
 } from '../src/index.js';
 import type { HostTensor } from '../src/index.js';
-import { PlainBackend } from './train_backend.js';
+import { createReferenceBackend } from '../src/testing/index.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -48,7 +48,7 @@ describe('task builders', () => {
 
 describe('many-to-one and many-to-many', () => {
   it('classifies from each sequence\'s own last step and tags every valid step', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const r = new Rng(1);
     const N = 64;
     const T = 5;
@@ -81,7 +81,7 @@ describe('many-to-one and many-to-many', () => {
 
 describe('one-to-many generation', () => {
   it('greedy, temperature and top-k sampling continue a learned pattern', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const lm = oneToMany({ cell: 'lstm', vocabSize: 5, embeddingDim: 5, hiddenSize: 12, seed: 3 }).to(be);
     // The stream 0 1 2 3 4 0 1 2 3 4 …: next token = (token + 1) mod 5.
     const N = 16;
@@ -112,7 +112,7 @@ describe('one-to-many generation', () => {
   });
 
   it('generateValues feeds each output back as the next input', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const m = oneToMany({ cell: 'gru', inputSize: 2, hiddenSize: 5, seed: 4 }).to(be);
     const start: HostTensor = { data: Float32Array.of(0.5, -0.2, 0.1, 0.3), shape: [2, 2] };
     const gen = await generateValues(m, { start, steps: 4 });
@@ -156,7 +156,7 @@ describe('sequence to sequence', () => {
   }
 
   it('encoder gradients flow through the decoder\'s initial state (finite differences)', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const s2s = Seq2Seq.create({ cell: 'lstm', srcVocab: 6, tgtVocab: 8, embeddingDim: 3, hiddenSize: 4, bos: BOS, eos: EOS, seed: 1 }).to(be);
     const d = data(3, 2);
     const batch = { x: d.x, y: d.y, lengths: d.lengths, yLengths: d.yLengths, size: 3 };
@@ -181,7 +181,7 @@ describe('sequence to sequence', () => {
   });
 
   it('learns to reverse; greedy and beam search decode with a stop token', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const s2s = Seq2Seq.create({ cell: 'gru', srcVocab: 6, tgtVocab: 8, embeddingDim: 8, hiddenSize: 24, bos: BOS, eos: EOS, seed: 2 }).to(be);
     const train = data(400, 3);
     const test = data(50, 4);

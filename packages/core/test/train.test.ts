@@ -18,7 +18,7 @@ import {
   stepDecay,
 } from '../src/index.js';
 import type { Backend, Optimizer, Tensor } from '../src/index.js';
-import { PlainBackend } from './train_backend.js';
+import { createReferenceBackend, refTensor } from '../src/testing/index.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/training/torch_training.json', import.meta.url), 'utf8'));
 const f32 = (a: number[]) => Float32Array.from(a);
@@ -62,7 +62,7 @@ describe('optimizers match torch.optim step by step', () => {
   const F = fixture.optimizers;
   for (const c of F.cases) {
     it(c.name, async () => {
-      const be = new PlainBackend();
+      const be = createReferenceBackend();
       const model = sequential([linear({ inFeatures: 3, outFeatures: 2 })]).to(be);
       model.loadStateDict(new Map([['0.weight', f32(F.weight0)], ['0.bias', f32(F.bias0)]]));
       const opt = makeOptimizer(c.optimizer, c.schedule);
@@ -91,7 +91,7 @@ describe('optimizers match torch.optim step by step', () => {
     expect(err(() => sgd({ lr: 0.1, momentum: 0, nesterov: true })).argument).toBe('nesterov');
     expect(err(() => adam({ lr: 0.1, betas: [0.9, 1] })).argument).toBe('betas[1]');
     expect(err(() => cosineWithWarmup({ warmupSteps: 10, totalSteps: 10 })).argument).toBe('warmupSteps');
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = sequential([linear({ inFeatures: 3, outFeatures: 2 })], { seed: 3 }).to(be);
     const before = await model.stateDict();
     const opt = sgd({ lr: 0.1 });
@@ -120,7 +120,7 @@ describe('schedules', () => {
 });
 
 describe('losses', () => {
-  const be = new PlainBackend();
+  const be = createReferenceBackend();
   it('mse masks padded steps out of the sum and the count', async () => {
     // output [B=2, T=3, F=2], lengths [3, 1]: 4 valid rows, 8 elements.
     const out = be.upload(Float32Array.from({ length: 12 }, (_, i) => i / 4), [2, 3, 2]);
@@ -143,18 +143,23 @@ describe('losses', () => {
 
   it("mse uses a backend's fused squaredErrorGrad when nothing is masked, with the composite's results and no leaks", async () => {
     let calls = 0;
-    // The plain backend plus a fused pass written with its own primitives.
-    class Fused extends PlainBackend {
-      squaredErrorGrad(o: Tensor, t: Tensor, s: number): { sumSquares: Tensor; grad: Tensor } {
-        calls++;
-        const d = this.sub(o, t);
-        const r = { sumSquares: this.sumSquares(d), grad: this.affine(d, s, 0) };
-        this.dispose(d);
-        return r;
-      }
-    }
-    const fused = new Fused();
-    const plain = new PlainBackend();
+    // The reference backend plus a fused pass written as one loop, as a backend would.
+    const fused = createReferenceBackend({
+      fused: {
+        squaredErrorGrad(_, o, t, s) {
+          calls++;
+          const grad = new Float32Array(o.data.length);
+          let acc = 0;
+          for (let i = 0; i < grad.length; i++) {
+            const d = Math.fround(o.data[i] - t.data[i]); // as sub would round it
+            acc += d * d;
+            grad[i] = d * s;
+          }
+          return { sumSquares: refTensor(Float32Array.of(acc), [1]), grad: refTensor(grad, o.shape) };
+        },
+      },
+    });
+    const plain = createReferenceBackend();
     const data = Float32Array.from({ length: 12 }, (_, i) => Math.cos(i));
     const y = { data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), shape: [2, 3, 2] };
     const out = fused.upload(data, [2, 3, 2]);
@@ -209,7 +214,7 @@ describe('whole training steps match PyTorch', () => {
   for (const c of fixture.models) {
     it(c.name, async () => {
       const { fit } = await import('../src/index.js');
-      const be: Backend = new PlainBackend();
+      const be: Backend = createReferenceBackend();
       const model =
         c.name.startsWith('lstm')
           ? sequential([embedding({ numEmbeddings: 6, embeddingDim: 3 }), lstm({ hiddenSize: 4 }), linear({ outFeatures: 5 })])
@@ -252,7 +257,7 @@ describe('whole training steps match PyTorch', () => {
 
 describe('clipping', () => {
   it('reports the global norm before clipping, clips by norm and by value', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const a = new Map([['a', be.upload(Float32Array.of(3, 0), [2])]]);
     const b = new Map([['b', be.upload(Float32Array.of(0, 4, 0), [1, 3])]]);
     const r = await clipGradients(be, [a, b], { maxNorm: 1 });

@@ -19,7 +19,7 @@ import {
   stream,
 } from '../src/index.js';
 import type { EpochLog, GradientGroup, HostTensor, Model, Optimizer, StepLog } from '../src/index.js';
-import { PlainBackend } from './train_backend.js';
+import { createReferenceBackend } from '../src/testing/index.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -50,7 +50,7 @@ function steps(x: HostTensor, s: number, k: number): HostTensor {
 
 describe('streaming inference', () => {
   it('step by step and chunk by chunk equals one call over the whole sequence (LSTM, 2 layers)', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = sequential([lstm({ inputSize: 3, hiddenSize: 5, numLayers: 2 }), linear({ outFeatures: 2 })], { seed: 7 }).to(be);
     const x: HostTensor = { data: randn(2 * 9 * 3, 1), shape: [2, 9, 3] };
     const h0: HostTensor = { data: randn(2 * 2 * 5, 2), shape: [2, 2, 5] };
@@ -79,7 +79,7 @@ describe('streaming inference', () => {
   });
 
   it('works for token models and time-major layouts, and refuses models it cannot carry', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const lm = sequential([embedding({ numEmbeddings: 7, embeddingDim: 4 }), gru({ hiddenSize: 6 }), linear({ outFeatures: 7 })], { seed: 3 }).to(be);
     const ids = [1, 2, 3, 4, 5, 6, 0, 1, 2, 3];
     const full = await lm.predict({ ids, shape: [1, 10] });
@@ -135,7 +135,7 @@ function spy(): Optimizer & { seen: Map<string, Float32Array>[] } {
 
 describe('truncated BPTT', () => {
   it('carries the state across chunks and stops the gradient at each chunk start', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = sequential([gru({ inputSize: 2, hiddenSize: 4 }), linear({ outFeatures: 1 })], { seed: 11 }).to(be);
     const x: HostTensor = { data: randn(3 * 8 * 2, 5), shape: [3, 8, 2] };
     const y: HostTensor = { data: randn(3 * 8, 6), shape: [3, 8, 1] };
@@ -172,7 +172,7 @@ describe('truncated BPTT', () => {
   });
 
   it('learns a delayed copy on a long stream (tbptt, k = 10)', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = sequential([lstm({ inputSize: 1, hiddenSize: 12 }), linear({ outFeatures: 1 })], { seed: 2 }).to(be);
     const B = 8;
     const T = 200;
@@ -207,7 +207,7 @@ const classifier = (seed = 5, dropout = 0) =>
 
 describe('fit', () => {
   it('trains with validation, metrics, callbacks per step and per epoch', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = classifier().to(be);
     const train = classificationData(96, 1);
     const validation = classificationData(48, 2);
@@ -242,7 +242,7 @@ describe('fit', () => {
 
   it('is deterministic under a seed, dropout included; dropout is off outside training', async () => {
     const run = async (seed: number) => {
-      const be = new PlainBackend();
+      const be = createReferenceBackend();
       const model = classifier(5, 0.3).to(be);
       await fit(model, classificationData(32, 3), { loss: 'crossEntropy', optimizer: sgd({ lr: 0.1, momentum: 0.9 }), epochs: 2, batchSize: 8, seed });
       return model.stateDict();
@@ -251,7 +251,7 @@ describe('fit', () => {
     for (const [k, v] of a) expect(maxDiff(v, b.get(k)!)).toBe(0);
     expect([...a].some(([k, v]) => maxDiff(v, c.get(k)!) > 0)).toBe(true);
 
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const m = classifier(5, 0.5).to(be);
     const plain = sequential([gru({ inputSize: 1, hiddenSize: 8, numLayers: 2 }), lastStep(), linear({ outFeatures: 2 })], { seed: 5 }).to(be);
     const x = classificationData(4, 9).x;
@@ -267,7 +267,7 @@ describe('fit', () => {
   });
 
   it('backward through dropout matches finite differences with the same masks', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const m = sequential([lstm({ inputSize: 2, hiddenSize: 3, numLayers: 2, dropout: 0.4 }), linear({ outFeatures: 1 })], { seed: 8 }).to(be);
     const x: HostTensor = { data: randn(2 * 4 * 2, 3), shape: [2, 4, 2] };
     const y: HostTensor = { data: randn(8, 4), shape: [2, 4, 1] };
@@ -304,7 +304,7 @@ describe('fit', () => {
   });
 
   it('stops early on the monitored value and restores the best parameters', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = classifier(6).to(be);
     const train = classificationData(32, 4);
     const validation = classificationData(32, 5);
@@ -334,7 +334,7 @@ describe('fit', () => {
   });
 
   it('checks its arguments before touching the model', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = classifier().to(be);
     const before = await model.stateDict();
     const d = classificationData(8, 1);
@@ -357,7 +357,7 @@ describe('fit', () => {
   });
 
   it('trains time-major models from sample-first data', async () => {
-    const be = new PlainBackend();
+    const be = createReferenceBackend();
     const model = sequential([gru({ inputSize: 1, hiddenSize: 8, batchFirst: false }), linear({ outFeatures: 2 })], { seed: 4 }).to(be);
     // Per-step tags: the sign of the current input, with padded steps masked.
     const N = 32;

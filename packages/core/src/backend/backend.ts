@@ -1,8 +1,13 @@
 import type { CellKind } from '../cells.js';
 import type { Shape, Tensor } from '../tensor.js';
 
-/** Interface version literal: backends and tools check they speak the same interface. */
-export const BACKEND_SPEC_VERSION = 'v1' as const;
+/**
+ * Interface version literal: backends and tools check they speak the same interface. `v2`: a
+ * backend is built by `defineBackend` from memory functions and a kernel table; every op,
+ * fused ones included, is present on the `Backend` it returns (composite where the table has
+ * none), and arguments are validated there, once, for every backend.
+ */
+export const BACKEND_SPEC_VERSION = 'v2' as const;
 
 /**
  * Memory: tensors live on the backend. `read` is async because WebGPU maps buffers
@@ -88,11 +93,11 @@ export interface PrimitiveOps {
 }
 
 /** One layer-direction's weights as the fused kernels take them (PyTorch layouts and gate orders). */
-export interface RecurrentWeights {
-  weightIh: Tensor; // [G*H, D]
-  weightHh: Tensor; // [G*H, H]
-  biasIh?: Tensor; // [G*H]
-  biasHh?: Tensor; // [G*H]
+export interface RecurrentWeights<T extends Tensor = Tensor> {
+  weightIh: T; // [G*H, D]
+  weightHh: T; // [G*H, H]
+  biasIh?: T; // [G*H]
+  biasHh?: T; // [G*H]
 }
 
 /**
@@ -100,19 +105,19 @@ export interface RecurrentWeights {
  * direction into a forward one by reversing each sequence within its own length, so kernels
  * never see `reverse`.
  */
-export interface RecurrentForwardArgs extends RecurrentWeights {
+export interface RecurrentForwardArgs<T extends Tensor = Tensor> extends RecurrentWeights<T> {
   cell: CellKind;
   /** GRU only: PyTorch's form (reset applied to W_hn h + b_hn). */
   gruResetAfter: boolean;
-  x: Tensor; // [T, B, D], time-major; [B, T, D] with batchFirst
+  x: T; // [T, B, D], time-major; [B, T, D] with batchFirst
   /**
    * x is [B, T, D] and y comes back [B, T, H] (and in backward dy and dx likewise): the layout
    * change happens inside the kernel instead of as separate gathers. Only passed to a backend
    * whose `recurrentBatchFirst` is true.
    */
   batchFirst?: boolean;
-  h0: Tensor; // [B, H]
-  c0?: Tensor; // [B, H], LSTM only
+  h0: T; // [B, H]
+  c0?: T; // [B, H], LSTM only
   /** Per-sequence lengths (B), 1..T. Step t ≥ lengths[b] keeps b's state and outputs zeros. */
   lengths?: Int32Array;
   /** Keep what backward needs in `saved`. */
@@ -124,19 +129,19 @@ export interface RecurrentSaved {
   dispose(): void;
 }
 
-export interface RecurrentForwardResult {
-  y: Tensor; // [T, B, H]; [B, T, H] with args.batchFirst
-  hN: Tensor; // [B, H]
-  cN?: Tensor; // [B, H]
+export interface RecurrentForwardResult<T extends Tensor = Tensor> {
+  y: T; // [T, B, H]; [B, T, H] with args.batchFirst
+  hN: T; // [B, H]
+  cN?: T; // [B, H]
   saved?: RecurrentSaved;
 }
 
-export interface RecurrentBackwardArgs {
-  forward: RecurrentForwardArgs;
+export interface RecurrentBackwardArgs<T extends Tensor = Tensor> {
+  forward: RecurrentForwardArgs<T>;
   saved: RecurrentSaved;
-  dy?: Tensor; // [T, B, H]; [B, T, H] when forward.batchFirst
-  dhN?: Tensor; // [B, H]
-  dcN?: Tensor; // [B, H]
+  dy?: T; // [T, B, H]; [B, T, H] when forward.batchFirst
+  dhN?: T; // [B, H]
+  dcN?: T; // [B, H]
   /**
    * false: the caller has no use for dx (the layer's input is data, as in a training step), so
    * the backend may skip its GEMM and omit it from the result. Default true.
@@ -144,15 +149,15 @@ export interface RecurrentBackwardArgs {
   inputGrad?: boolean;
 }
 
-export interface RecurrentBackwardResult {
+export interface RecurrentBackwardResult<T extends Tensor = Tensor> {
   /** [T, B, D] ([B, T, D] when forward.batchFirst); may be absent when the args said `inputGrad: false` (core disposes one that isn't). */
-  dx?: Tensor;
-  dh0: Tensor; // [B, H]
-  dc0?: Tensor; // [B, H]
-  dWeightIh: Tensor;
-  dWeightHh: Tensor;
-  dBiasIh?: Tensor;
-  dBiasHh?: Tensor;
+  dx?: T;
+  dh0: T; // [B, H]
+  dc0?: T; // [B, H]
+  dWeightIh: T;
+  dWeightHh: T;
+  dBiasIh?: T;
+  dBiasHh?: T;
 }
 
 /**
@@ -161,11 +166,11 @@ export interface RecurrentBackwardResult {
  * the first step, when `velocity` is absent), g = g + momentum·buf (Nesterov) or buf;
  * param' = param − lr·g. Every tensor has the parameter's shape; inputs are not modified.
  */
-export interface SgdUpdateArgs {
-  param: Tensor;
-  grad: Tensor;
+export interface SgdUpdateArgs<T extends Tensor = Tensor> {
+  param: T;
+  grad: T;
   /** Momentum buffer from the previous step; absent on the first step. */
-  velocity?: Tensor;
+  velocity?: T;
   lr: number;
   momentum: number;
   dampening: number;
@@ -173,10 +178,10 @@ export interface SgdUpdateArgs {
   weightDecay: number;
 }
 
-export interface SgdUpdateResult {
-  param: Tensor;
+export interface SgdUpdateResult<T extends Tensor = Tensor> {
+  param: T;
   /** New momentum buffer (only when momentum > 0). */
-  velocity?: Tensor;
+  velocity?: T;
 }
 
 /**
@@ -185,12 +190,12 @@ export interface SgdUpdateResult {
  * by 1 − lr·weightDecay instead. m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
  * param' = param − (lr / (1 − β1^step)) · m / (√v / √(1 − β2^step) + eps).
  */
-export interface AdamUpdateArgs {
-  param: Tensor;
-  grad: Tensor;
+export interface AdamUpdateArgs<T extends Tensor = Tensor> {
+  param: T;
+  grad: T;
   /** First and second moments from the previous step (zeros before the first). */
-  m: Tensor;
-  v: Tensor;
+  m: T;
+  v: T;
   /** 1-based step count, for bias correction. */
   step: number;
   lr: number;
@@ -201,42 +206,56 @@ export interface AdamUpdateArgs {
   decoupled: boolean;
 }
 
-export interface AdamUpdateResult {
-  param: Tensor;
-  m: Tensor;
-  v: Tensor;
+export interface AdamUpdateResult<T extends Tensor = Tensor> {
+  param: T;
+  m: T;
+  v: T;
 }
 
-/** Fused kernels: optional. Core's composite versions (written with primitives) run when absent. */
+/**
+ * Fused kernels. On a `Backend` every one is present: `defineBackend` runs the backend's own
+ * kernel when its table has one and core's composite version (`composite/`, written with the
+ * primitives) otherwise; `info().fusedOps` says which.
+ */
 export interface FusedOps {
-  recurrentForward?(args: RecurrentForwardArgs): RecurrentForwardResult;
-  recurrentBackward?(args: RecurrentBackwardArgs): RecurrentBackwardResult;
-  /** Both fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */
-  readonly recurrentBatchFirst?: boolean;
+  recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult;
+  recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult;
   /**
    * The MSE loss's pass in one: sumSquares [1] = Σ (output − target)² (accumulated in double)
    * and grad = gradScale · (output − target), computed as sub, then affine(·, gradScale, 0) in
    * double, would give it. output and target view as the same [rows, cols].
    */
-  squaredErrorGrad?(output: Tensor, target: Tensor, gradScale: number): { sumSquares: Tensor; grad: Tensor };
+  squaredErrorGrad(output: Tensor, target: Tensor, gradScale: number): { sumSquares: Tensor; grad: Tensor };
   /** Optimizer updates, so parameters and their state stay on the device. New tensors out. */
-  sgdUpdate?(args: SgdUpdateArgs): SgdUpdateResult;
-  adamUpdate?(args: AdamUpdateArgs): AdamUpdateResult;
+  sgdUpdate(args: SgdUpdateArgs): SgdUpdateResult;
+  adamUpdate(args: AdamUpdateArgs): AdamUpdateResult;
 }
+
+/** The fused ops, by name: what `info().fusedOps` reports on. */
+export const FUSED_OPS = ['recurrentForward', 'recurrentBackward', 'squaredErrorGrad', 'sgdUpdate', 'adamUpdate'] as const;
+export type FusedOpName = (typeof FUSED_OPS)[number];
 
 export interface BackendInfo {
   /** Registered name: `cpu`, `webgpu`, `tfjs`. */
   name: string;
   /** What actually runs, e.g. `cpu-js`, `tfjs-wasm`, `webgpu (llvmpipe)`. */
   engine: string;
+  /** For each fused op: the backend's own kernel (`native`) or core's composite one. */
+  fusedOps: Record<FusedOpName, 'native' | 'composite'>;
 }
 
+/**
+ * What core and users call. Build one with `defineBackend` (`@rnnkit/core/backend`): it validates
+ * every argument, counts and checks tensor ownership, and fills in the fused ops.
+ */
 export interface Backend extends MemoryOps, PrimitiveOps, FusedOps {
   readonly specificationVersion: typeof BACKEND_SPEC_VERSION;
   readonly name: string;
+  /** The fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */
+  readonly recurrentBatchFirst: boolean;
   info(): BackendInfo;
   /** Waits for queued work (no-op on synchronous backends). */
   sync(): Promise<void>;
-  /** Releases everything the backend holds. */
+  /** Releases everything the backend holds; every later call throws DISPOSED. */
   destroy(): void;
 }

@@ -1,5 +1,6 @@
-import { RnnkitError } from '../errors.js';
+import { RnnkitError, describe } from '../errors.js';
 import type { Backend } from './backend.js';
+import { BACKEND_SPEC_VERSION } from './backend.js';
 
 /**
  * A backend package exports one of these; users (or `createBackend`) register it. No import
@@ -15,11 +16,34 @@ export interface BackendDefinition<Options = unknown> {
 
 const registry = new Map<string, BackendDefinition<any>>();
 
+/**
+ * Registers a definition. Registering the same definition again is a no-op; another definition
+ * under a registered name is refused (unregister the first).
+ */
 export function registerBackend(def: BackendDefinition<any>): void {
-  if (registry.has(def.name)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: a backend named "${def.name}" is already registered`, { argument: 'name' });
+  if (def === null || typeof def !== 'object' || typeof def.name !== 'string' || typeof def.create !== 'function' || typeof def.priority !== 'number') {
+    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: def: expected { name: string, priority: number, create() }, got ${describe(def)}`, { argument: 'def' });
+  }
+  const known = registry.get(def.name);
+  if (known === def) return;
+  if (known) {
+    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: a different backend named "${def.name}" is already registered; unregisterBackend("${def.name}") first`, {
+      argument: 'name',
+    });
   }
   registry.set(def.name, def);
+}
+
+/** A started backend must speak this core's interface version; says why not. */
+function checkSpecification(name: string, be: Backend): void {
+  const v = be !== null && typeof be === 'object' ? (be as { specificationVersion?: unknown }).specificationVersion : undefined;
+  if (v !== BACKEND_SPEC_VERSION) {
+    throw new RnnkitError(
+      'BACKEND_UNAVAILABLE',
+      `${name}: the backend speaks interface ${describe(v)}, this @rnnkit/core speaks ${JSON.stringify(BACKEND_SPEC_VERSION)}; install versions of the backend and core that match`,
+      { argument: 'specificationVersion' },
+    );
+  }
 }
 
 export function unregisterBackend(name: string): boolean {
@@ -54,7 +78,14 @@ export async function createBackend(name?: string, opts: CreateBackendOptions = 
       continue;
     }
     try {
-      return await def.create(opts.options);
+      const be = await def.create(opts.options);
+      try {
+        checkSpecification(n, be);
+      } catch (e) {
+        if (be && typeof be.destroy === 'function') be.destroy();
+        throw e;
+      }
+      return be;
     } catch (e) {
       reasons.push(`${n}: ${e instanceof Error ? e.message : String(e)}`);
     }

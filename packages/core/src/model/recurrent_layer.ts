@@ -1,5 +1,4 @@
 import type { Backend, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
-import { recurrentBackward, recurrentForward } from '../backend/kernels.js';
 import { Scope } from '../backend/scope.js';
 import { RnnkitError } from '../errors.js';
 import { hasCellState } from '../cells.js';
@@ -112,7 +111,7 @@ export function runRecurrent(
           if (args.h0 === zeros) args.h0 = keep.t(be.zeros([B, H]));
           if (args.c0 === zeros) args.c0 = keep.t(be.zeros([B, H]));
         }
-        const r = recurrentForward(be, args);
+        const r = be.recurrentForward(args);
         if (r.saved) dirCaches.push({ args, saved: r.saved, ...(reversePerm ? { reversePerm } : {}) });
         s.t(r.y);
         hNs.push(s.t(r.hN));
@@ -211,7 +210,7 @@ export function backpropRecurrent(
         const dhN = upstream.dhN ? s.t(stateSlice(be, s, upstream.dhN, index, B, H)) : undefined;
         const dcN = upstream.dcN ? s.t(stateSlice(be, s, upstream.dcN, index, B, H)) : undefined;
         const needDx = layer > 0 || inputGrad;
-        const g = recurrentBackward(be, {
+        const g = be.recurrentBackward({
           forward: dc.args,
           saved: dc.saved,
           ...(dy ? { dy } : {}),
@@ -286,8 +285,6 @@ function kernelBatchFirst(be: Backend, spec: RecurrentSpec): boolean {
     spec.batchFirst &&
     spec.numLayers === 1 &&
     numDirections(spec) === 1 &&
-    be.recurrentBatchFirst === true &&
-    typeof be.recurrentForward === 'function' &&
-    typeof be.recurrentBackward === 'function'
+    be.recurrentBatchFirst
   );
 }

@@ -7,3 +7,4 @@ export * from './conformance.js';
 export * from './torch_fixtures.js';
 export * from './training_conformance.js';
 export * from './numeric.js';
+export * from './reference_backend/index.js';

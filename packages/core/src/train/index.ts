@@ -1,5 +1,4 @@
 export type { IdTensor, Targets, TrainData, TrainBatch } from './batch.js';
-export { checkTrainData, makeBatch } from './batch.js';
 export * from './losses.js';
 export * from './metrics.js';
 export * from './schedules.js';

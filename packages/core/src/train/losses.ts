@@ -93,8 +93,8 @@ export function mse(): Loss {
         const scale = count > 0 ? 1 / count : 0;
         let sumSquares: Tensor;
         let grad: Tensor;
-        if (!mask && be.squaredErrorGrad) {
-          // One pass on backends that fuse it: the same sum and gradient.
+        if (!mask) {
+          // One pass where the backend fuses it (composite otherwise): the same sum and gradient.
           const r = be.squaredErrorGrad(out2, tgt, 2 * scale);
           sumSquares = s.t(r.sumSquares);
           grad = s.t(r.grad);

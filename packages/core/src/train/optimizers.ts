@@ -1,5 +1,4 @@
 import type { Backend } from '../backend/backend.js';
-import { adamUpdate, sgdUpdate } from '../backend/composite/optimizer_updates.js';
 import { RnnkitError, describe } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor.js';
@@ -147,7 +146,7 @@ class Sgd extends BaseOptimizer {
     super(o.lr, o.schedule);
   }
   protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number): Tensor {
-    const r = sgdUpdate(be, {
+    const r = be.sgdUpdate({
       param,
       grad,
       ...(slot.velocity ? { velocity: slot.velocity } : {}),
@@ -175,7 +174,7 @@ class Adam extends BaseOptimizer {
   protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number, step: number): Tensor {
     const m = slot.m ?? be.zeros(param.shape);
     const v = slot.v ?? be.zeros(param.shape);
-    const r = adamUpdate(be, { param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
+    const r = be.adamUpdate({ param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
     be.dispose(m);
     be.dispose(v);
     slot.m = r.m;

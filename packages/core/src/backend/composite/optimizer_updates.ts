@@ -62,13 +62,3 @@ export function compositeAdamUpdate(be: Backend, a: AdamUpdateArgs): AdamUpdateR
   s.dispose();
   return out;
 }
-
-/** Runs the backend's fused SGD update, or the composite one when it has none. */
-export function sgdUpdate(be: Backend, args: SgdUpdateArgs): SgdUpdateResult {
-  return be.sgdUpdate ? be.sgdUpdate(args) : compositeSgdUpdate(be, args);
-}
-
-/** Runs the backend's fused Adam update, or the composite one when it has none. */
-export function adamUpdate(be: Backend, args: AdamUpdateArgs): AdamUpdateResult {
-  return be.adamUpdate ? be.adamUpdate(args) : compositeAdamUpdate(be, args);
-}

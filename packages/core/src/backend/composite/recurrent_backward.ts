@@ -24,7 +24,8 @@ export function compositeRecurrentBackward(be: Backend, args: RecurrentBackwardA
   const H = a.weightHh.shape[1];
   const s = new Scope(be);
   const made = new Scope(be); // results, released only if the call fails
-  try {    const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
+  try {
+    const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
     const whhRZ = resetBefore ? s.t(be.sliceRows(a.weightHh, 0, 2 * H)) : undefined;
     const whhN = resetBefore ? s.t(be.sliceRows(a.weightHh, 2 * H, H)) : undefined;
     const whhRec = resetBefore ? whhRZ! : a.weightHh; // what multiplies h in the step's recurrent GEMM

@@ -59,7 +59,8 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
   const tmp = new Scope(be); // released at the end of forward
   const keep = new Scope(be); // kept for backward when training
   const made = new Scope(be); // results, released only if the call fails
-  try {    const k = <X extends Tensor>(x: X): X => (a.training ? keep.t(x) : tmp.t(x));
+  try {
+    const k = <X extends Tensor>(x: X): X => (a.training ? keep.t(x) : tmp.t(x));
 
     // Input projection of all steps at once: [T*B, G*H].
     const x2 = tmp.t(be.reshape(a.x, [T * B, D]));

@@ -1,0 +1,143 @@
+import type { Shape, Tensor } from '../tensor.js';
+import type {
+  AdamUpdateArgs,
+  AdamUpdateResult,
+  BackendInfo,
+  RecurrentBackwardArgs,
+  RecurrentBackwardResult,
+  RecurrentForwardArgs,
+  RecurrentForwardResult,
+  SgdUpdateArgs,
+  SgdUpdateResult,
+} from './backend.js';
+
+/**
+ * What a backend author writes: memory functions and a table of kernels, each a plain function
+ * of the backend's context `C` and its own tensor type `T`. `defineBackend` turns them into a
+ * `Backend`. By the time a kernel runs, core has checked every argument against the op's
+ * contract (`contracts.ts`): tensors are live tensors of this backend instance, shapes agree,
+ * indices are in range and numbers are finite, so a kernel holds only its math. Each kernel
+ * returns new tensors (never an input); core counts them for `liveTensors()`.
+ */
+
+export interface MatmulOptions<T extends Tensor = Tensor> {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** Defaults to 1. */
+  alpha?: number;
+  /** Added as beta · c; [M, N]. */
+  c?: T;
+  /** Defaults to 1 when c is given. */
+  beta?: number;
+}
+
+/** Memory: how tensors are made, read and released. Shapes arrive checked and frozen. */
+export interface MemoryKernels<T extends Tensor, C> {
+  /** A tensor holding a copy of data (the caller may reuse its array); data.length = size of shape. */
+  upload(ctx: C, data: Float32Array, shape: Shape): T;
+  zeros(ctx: C, shape: Shape): T;
+  fill(ctx: C, shape: Shape, value: number): T;
+  read(ctx: C, x: T): Promise<Float32Array>;
+  /** Releases x's storage (x is live and of this backend; core forgets it afterwards). */
+  dispose(ctx: C, x: T): void;
+  /** Same data, another shape of the same size: a view where the backend can. */
+  reshape(ctx: C, x: T, shape: Shape): T;
+}
+
+/** The primitives, as in `PrimitiveOps`, with the context first. */
+export interface PrimitiveKernels<T extends Tensor, C> {
+  matmul(ctx: C, a: T, b: T, opts: MatmulOptions<T>): T;
+  add(ctx: C, a: T, b: T): T;
+  sub(ctx: C, a: T, b: T): T;
+  mul(ctx: C, a: T, b: T): T;
+  div(ctx: C, a: T, b: T): T;
+  affine(ctx: C, a: T, s: number, t: number): T;
+  addRowVector(ctx: C, a: T, v: T): T;
+  mulColumnVector(ctx: C, a: T, v: T): T;
+  tanh(ctx: C, a: T): T;
+  sigmoid(ctx: C, a: T): T;
+  relu(ctx: C, a: T): T;
+  sqrt(ctx: C, a: T): T;
+  clip(ctx: C, a: T, lo: number, hi: number): T;
+  tanhBackward(ctx: C, y: T, dy: T): T;
+  sigmoidBackward(ctx: C, y: T, dy: T): T;
+  reluBackward(ctx: C, y: T, dy: T): T;
+  sumRows(ctx: C, a: T): T;
+  sum(ctx: C, a: T): T;
+  sumSquares(ctx: C, a: T): T;
+  sliceColumns(ctx: C, a: T, start: number, width: number): T;
+  concatColumns(ctx: C, parts: readonly T[]): T;
+  sliceRows(ctx: C, a: T, start: number, count: number): T;
+  concatRows(ctx: C, parts: readonly T[]): T;
+  gatherRows(ctx: C, a: T, indices: Int32Array): T;
+  scatterAddRows(ctx: C, a: T, indices: Int32Array, numRows: number): T;
+  softmaxCrossEntropy(ctx: C, logits: T, targets: Int32Array, ignoreIndex: number): { loss: T; grad: T };
+  softmax(ctx: C, a: T): T;
+}
+
+/**
+ * Optional fused kernels: a table that lacks one gets core's composite version. The recurrent
+ * backward receives only `saved` values that this backend's own recurrentForward returned.
+ */
+export interface FusedKernels<T extends Tensor, C> {
+  recurrentForward(ctx: C, args: RecurrentForwardArgs<T>): RecurrentForwardResult<T>;
+  recurrentBackward(ctx: C, args: RecurrentBackwardArgs<T>): RecurrentBackwardResult<T>;
+  squaredErrorGrad(ctx: C, output: T, target: T, gradScale: number): { sumSquares: T; grad: T };
+  sgdUpdate(ctx: C, args: SgdUpdateArgs<T>): SgdUpdateResult<T>;
+  adamUpdate(ctx: C, args: AdamUpdateArgs<T>): AdamUpdateResult<T>;
+}
+
+export type KernelTable<T extends Tensor, C> = PrimitiveKernels<T, C> & Partial<FusedKernels<T, C>>;
+
+/** Every primitive kernel name: the test kit checks a table against it. */
+export const PRIMITIVE_KERNELS = [
+  'matmul',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'affine',
+  'addRowVector',
+  'mulColumnVector',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'sqrt',
+  'clip',
+  'tanhBackward',
+  'sigmoidBackward',
+  'reluBackward',
+  'sumRows',
+  'sum',
+  'sumSquares',
+  'sliceColumns',
+  'concatColumns',
+  'sliceRows',
+  'concatRows',
+  'gatherRows',
+  'scatterAddRows',
+  'softmaxCrossEntropy',
+  'softmax',
+] as const satisfies readonly (keyof PrimitiveKernels<Tensor, unknown>)[];
+
+export const MEMORY_KERNELS = ['upload', 'zeros', 'fill', 'read', 'dispose', 'reshape'] as const satisfies readonly (keyof MemoryKernels<Tensor, unknown>)[];
+
+/** Everything `defineBackend` needs. `I` is the backend's own info (beyond name and fusedOps). */
+export interface BackendDefinitionParts<T extends Tensor, C, I extends object = object> {
+  /** Registered name (`cpu`, `webgpu`, `tfjs`); also every tensor's `backend` field. */
+  name: string;
+  /** Whatever the kernels share: loaded wasm, a GPU device, a tfjs namespace. */
+  context: C;
+  memory: MemoryKernels<T, C>;
+  kernels: KernelTable<T, C>;
+  /** The fused recurrent kernels also take batch-first tensors (see `RecurrentForwardArgs.batchFirst`). */
+  recurrentBatchFirst?: boolean;
+  /** What runs (`engine`) and anything else the backend reports. */
+  info(ctx: C): Omit<BackendInfo, 'name' | 'fusedOps'> & I;
+  /** Waits for queued work; default: nothing to wait for. */
+  sync?(ctx: C): Promise<void>;
+  /** Throws when the backend can no longer run work (a lost device); called before every op. */
+  check?(ctx: C): void;
+  /** Releases what the context holds. Live tensors are forgotten by core, not disposed one by one. */
+  destroy?(ctx: C): void;
+}

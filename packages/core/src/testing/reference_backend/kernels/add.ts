@@ -1,0 +1,3 @@
+import { type RefContext, type RefTensor, zipElements } from '../tensor.js';
+
+export const add = (_: RefContext, a: RefTensor, b: RefTensor): RefTensor => zipElements(a, b, (x, y) => x + y);

@@ -1,0 +1,9 @@
+import { type RefContext, type RefTensor, refTensor, view2d } from '../tensor.js';
+
+/** a [M, N] + v [N] on every row. */
+export function addRowVector(_: RefContext, a: RefTensor, v: RefTensor): RefTensor {
+  const [M, N] = view2d(a);
+  const out = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] = a.data[i * N + j] + v.data[j];
+  return refTensor(out, [M, N]);
+}
