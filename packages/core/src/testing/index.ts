@@ -8,3 +8,4 @@ export * from './torch_fixtures.js';
 export * from './training_conformance.js';
 export * from './numeric.js';
 export * from './reference_backend/index.js';
+export * from './kit/index.js';

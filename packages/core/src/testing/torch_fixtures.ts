@@ -47,13 +47,14 @@ export function torchFixturesDir(): string {
   return fileURLToPath(new URL('../../fixtures/torch/', import.meta.url));
 }
 
-/** Every committed PyTorch fixture (empty when the folder is missing). */
+/** Every committed PyTorch fixture; throws when the folder is missing or holds none. */
 export function loadTorchFixtures(dir = torchFixturesDir()): TorchFixture[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  if (!existsSync(dir)) throw new Error(`torch fixtures: the folder ${dir} is missing (scripts/torch_fixtures.py writes it)`);
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'index.json')
-    .sort()
-    .map((f) => JSON.parse(readFileSync(dir + f, 'utf8')) as TorchFixture);
+    .sort();
+  if (files.length === 0) throw new Error(`torch fixtures: no fixture in ${dir}`);
+  return files.map((f) => JSON.parse(readFileSync(dir + f, 'utf8')) as TorchFixture);
 }
 
 export function torchFixtureSpec(f: TorchFixture): RecurrentSpec {

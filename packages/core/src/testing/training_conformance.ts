@@ -157,11 +157,12 @@ export interface TorchTrainingRun {
  * The committed PyTorch training runs (an LSTM tagger with Adam and clip_grad_norm_, a 2-layer
  * GRU regressor with Nesterov SGD and clip_grad_value_), ready to replay on any backend:
  * run `fit` one full batch per epoch and compare losses and final parameters (1e-5 on
- * backend-cpu). Node only (reads a file); empty when the file is missing.
+ * backend-cpu). Node only (reads a file); throws when the file is missing, so a test that loops
+ * over the runs can't pass while testing nothing.
  */
 export function torchTrainingRuns(): TorchTrainingRun[] {
   const file = fileURLToPath(new URL('../../fixtures/training/torch_training.json', import.meta.url));
-  if (!existsSync(file)) return [];
+  if (!existsSync(file)) throw new Error(`torchTrainingRuns: the fixture ${file} is missing (packages/core/fixtures/training/generate.py writes it)`);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const f32 = (a: number[]) => Float32Array.from(a);
   return (j.models as Record<string, any>[]).map((c) => ({

@@ -1,0 +1,13 @@
+export { runBackendSuite, SUITE_PARTS } from './suite.js';
+export type { BackendSuiteOptions, SuitePart, TestApi } from './suite.js';
+export { expectRnnkitError, check, checkClose, KitAssertionError } from './expect.js';
+export { compositeOnly } from './composite_only.js';
+export { faultSweep } from './fault_injection.js';
+export { primitiveCases, memoryCases, PRIMITIVE_TOLERANCE, ACCUMULATION_TOLERANCE } from './primitive_cases.js';
+export type { KitCase } from './primitive_cases.js';
+export { errorCases } from './error_cases.js';
+export { fusedCases, FUSED_TOLERANCE } from './fused_cases.js';
+import { FUSED_OPS } from '../../backend/backend.js';
+import { MEMORY_KERNELS, PRIMITIVE_KERNELS } from '../../backend/kernel_table.js';
+/** Every name a backend's memory functions and kernel table may hold. */
+export const KERNEL_NAMES = [...MEMORY_KERNELS, ...PRIMITIVE_KERNELS, ...FUSED_OPS] as const;
