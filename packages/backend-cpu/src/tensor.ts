@@ -1,60 +1,41 @@
-import { RnnkitError, formatShape } from '@rnnkit/core';
 import type { Shape, Tensor } from '@rnnkit/core';
+import type { WasmKernels } from './wasm/load.js';
 
-/** Plain row-major float32 data with a shape: what every CPU kernel takes and returns. */
+/** Plain row-major float32 data with a shape. */
 export interface CpuData {
   readonly data: Float32Array;
   readonly shape: Shape;
 }
 
-/** Bookkeeping shared by one backend and the handles it hands out. */
-export interface TensorStore {
-  live: number;
-  destroyed: boolean;
-}
-
 /**
- * A CPU tensor handle: a Float32Array (possibly a view shared with other handles — reshape and
- * sliceRows share, nothing ever writes into a handle's data after it is made) plus a shape.
+ * A CPU tensor: a Float32Array in this thread (possibly a view shared with other tensors —
+ * reshape and sliceRows share, nothing ever writes into a tensor's data after it is made) plus
+ * a shape. Core's `defineBackend` checks ownership, counts live tensors and refuses disposed
+ * ones; `release` only lets the memory go.
  */
 export class CpuTensor implements Tensor, CpuData {
   readonly backend = 'cpu';
   private _data: Float32Array;
-  private _disposed = false;
   constructor(
     data: Float32Array,
     readonly shape: Shape,
-    /** The store of the backend that made this handle; disposal is counted there. */
-    readonly store: TensorStore,
   ) {
     this._data = data;
   }
   get data(): Float32Array {
     return this._data;
   }
-  get disposed(): boolean {
-    return this._disposed || this.store.destroyed;
-  }
-  /** Marks the handle dead and drops its data so the memory can be collected. */
+  /** Drops the data so the memory can be collected (the tensor was disposed). */
   release(): void {
-    this._disposed = true;
     this._data = new Float32Array(0);
-    this.store.live--;
   }
 }
 
 /**
- * Checks that `t` is a live CPU tensor and returns it typed. `argument` names it in errors
- * (`a`, `weightHh`, `forward.x`).
+ * What the kernels share: the loaded WebAssembly kernels (GEMMs, the fused recurrent kernels,
+ * large elementwise ops) when the engine is SIMD; absent for the plain TypeScript engine. One
+ * per backend: each has its own kernel memory (arena) and worker threads.
  */
-export function asCpu(t: Tensor, argument: string): CpuTensor {
-  if (!(t instanceof CpuTensor)) {
-    const owner = t !== null && typeof t === 'object' && typeof (t as Tensor).backend === 'string' ? (t as Tensor).backend : typeof t;
-    throw new RnnkitError('BACKEND_MISMATCH', `${argument}: expected a tensor of the cpu backend, got one of ${JSON.stringify(owner)}`, { argument });
-  }
-  if (t.disposed) {
-    const why = t.store.destroyed ? 'its backend was destroyed' : 'it was disposed';
-    throw new RnnkitError('DISPOSED', `${argument}: the tensor ${formatShape(t.shape)} can't be used: ${why}`, { argument });
-  }
-  return t;
+export interface CpuContext {
+  wasm?: WasmKernels;
 }

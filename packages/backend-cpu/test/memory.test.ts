@@ -1,4 +1,5 @@
-import { BACKEND_SPEC_VERSION, createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
+import { createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
+import { BACKEND_SPEC_VERSION } from '@rnnkit/core/backend';
 import type { Tensor } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, cpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
@@ -9,7 +10,15 @@ describe('CpuBackend memory', () => {
     const be = new CpuBackend();
     expect(be.name).toBe('cpu');
     expect(be.specificationVersion).toBe(BACKEND_SPEC_VERSION);
-    expect(be.info()).toEqual({ name: 'cpu', engine: 'cpu-js', simd: false, fma: false, threads: 1 });
+    expect(be.info()).toEqual({
+      name: 'cpu',
+      engine: 'cpu-js',
+      simd: false,
+      fma: false,
+      threads: 1,
+      fusedOps: { recurrentForward: 'native', recurrentBackward: 'native', squaredErrorGrad: 'native', sgdUpdate: 'composite', adamUpdate: 'composite' },
+    });
+    expect(be.recurrentBatchFirst).toBe(true);
   });
 
   it('uploads a copy and reads back a copy', async () => {
@@ -85,17 +94,16 @@ describe('CpuBackend memory', () => {
     expectError(() => be.zeros([1]), 'DISPOSED', 'destroyed');
   });
 
-  it('handles of two backends stay apart in the counts', () => {
+  it('handles of two backends stay apart: each instance takes only its own', () => {
     const a = new CpuBackend();
     const b = new CpuBackend();
     const x = a.fill([2], 1);
-    const y = b.tanh(x);
+    expectError(() => b.tanh(x), 'BACKEND_MISMATCH', 'tanh', 'a', 'another cpu backend instance');
+    expectError(() => b.dispose(x), 'BACKEND_MISMATCH');
     expect(a.liveTensors()).toBe(1);
-    expect(b.liveTensors()).toBe(1);
-    b.dispose(x); // disposal is counted where the handle was made
-    expect(a.liveTensors()).toBe(0);
-    b.dispose(y);
     expect(b.liveTensors()).toBe(0);
+    a.dispose(x);
+    expect(a.liveTensors()).toBe(0);
   });
 });
 

@@ -1,11 +1,9 @@
-import { rowsCols } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
-import { checkVector } from '../validate.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** a [M, N] + v [N] on every row (bias add). Keeps a's shape. */
-export function addRowVector(a: CpuData, v: CpuData): CpuData {
+export function addRowVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuTensor {
   const [M, N] = rowsCols(a.shape);
-  checkVector('addRowVector', 'v', v, N);
   const x = a.data;
   const w = v.data;
   const out = new Float32Array(M * N);
@@ -13,5 +11,5 @@ export function addRowVector(a: CpuData, v: CpuData): CpuData {
     const r = i * N;
     for (let j = 0; j < N; j++) out[r + j] = x[r + j] + w[j];
   }
-  return { data: out, shape: a.shape };
+  return new CpuTensor(out, a.shape);
 }

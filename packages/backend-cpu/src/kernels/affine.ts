@@ -1,16 +1,15 @@
-import type { CpuData } from '../tensor.js';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 import { WASM_ELEMENTWISE_MIN, affineWasm } from '../wasm/elementwise.js';
-import type { WasmKernels } from '../wasm/load.js';
 
 /**
  * a · s + t, elementwise, in double rounded once. Keeps a's shape. Large tensors run on the SIMD
- * kernels when given (the same result).
+ * kernels when the engine has them (the same result).
  */
-export function affine(a: CpuData, s: number, t: number, wasm?: WasmKernels): CpuData {
+export function affine(ctx: CpuContext, a: CpuTensor, s: number, t: number): CpuTensor {
   const x = a.data;
-  if (wasm && x.length >= WASM_ELEMENTWISE_MIN) return { data: affineWasm(wasm, x, s, t), shape: a.shape };
+  if (ctx.wasm && x.length >= WASM_ELEMENTWISE_MIN) return new CpuTensor(affineWasm(ctx.wasm, x, s, t), a.shape);
   const n = x.length;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i] * s + t;
-  return { data: out, shape: a.shape };
+  return new CpuTensor(out, a.shape);
 }

@@ -1,10 +1,7 @@
-import type { CpuData } from '../tensor.js';
-import { invalid } from '../validate.js';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** Clamps every element of a into [lo, hi] (NaN stays NaN). Keeps a's shape. */
-export function clip(a: CpuData, lo: number, hi: number): CpuData {
-  if (Number.isNaN(lo)) invalid('clip', 'lo', 'a number', lo);
-  if (Number.isNaN(hi) || hi < lo) invalid('clip', 'hi', `a number ≥ lo (${lo})`, hi);
+export function clip(_: CpuContext, a: CpuTensor, lo: number, hi: number): CpuTensor {
   const x = a.data;
   const n = x.length;
   const out = new Float32Array(n);
@@ -12,5 +9,5 @@ export function clip(a: CpuData, lo: number, hi: number): CpuData {
     const v = x[i];
     out[i] = v < lo ? lo : v > hi ? hi : v;
   }
-  return { data: out, shape: a.shape };
+  return new CpuTensor(out, a.shape);
 }

@@ -1,11 +1,9 @@
-import { rowsCols } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
-import { checkVector } from '../validate.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** a [M, N] with row m scaled by v[m] (v is [M]): per-batch-row masks. Keeps a's shape. */
-export function mulColumnVector(a: CpuData, v: CpuData): CpuData {
+export function mulColumnVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuTensor {
   const [M, N] = rowsCols(a.shape);
-  checkVector('mulColumnVector', 'v', v, M);
   const x = a.data;
   const w = v.data;
   const out = new Float32Array(M * N);
@@ -14,5 +12,5 @@ export function mulColumnVector(a: CpuData, v: CpuData): CpuData {
     const s = w[i];
     for (let j = 0; j < N; j++) out[r + j] = x[r + j] * s;
   }
-  return { data: out, shape: a.shape };
+  return new CpuTensor(out, a.shape);
 }

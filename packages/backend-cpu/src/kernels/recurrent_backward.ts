@@ -1,21 +1,20 @@
-import { RnnkitError } from '@rnnkit/core';
-import type { RecurrentBackwardArgs, Tensor } from '@rnnkit/core';
-import { asCpu } from '../tensor.js';
-import type { CpuData } from '../tensor.js';
-import { checkExact } from '../validate.js';
+import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
+import { recurrentBackwardWasm } from '../wasm/recurrent_backward.js';
 import { gemm, gemmNN } from './gemm_impl.js';
-import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
-import type { ResolvedRecurrent } from './recurrent_impl.js';
+import { resolveBackward, transposeRows } from './recurrent_impl.js';
+import type { CpuRecurrentSaved, ResolvedRecurrent } from './recurrent_impl.js';
 
-export interface RecurrentBackwardOutput {
-  /** [T, B, D]; absent when the args said `inputGrad: false`. */
-  dx?: CpuData;
-  dh0: CpuData; // [B, H]
-  dc0?: CpuData; // [B, H]
-  dWeightIh: CpuData; // [G*H, D]
-  dWeightHh: CpuData; // [G*H, H]
-  dBiasIh?: CpuData; // [G*H]
-  dBiasHh?: CpuData; // [G*H]
+/** dx ([T, B, D] or batch-first; absent with `inputGrad: false`), dh0, dc0 and the weight gradients. */
+export type RecurrentBackwardOutput = RecurrentBackwardResult<CpuTensor>;
+
+/**
+ * Backward of `recurrentForward` on the engine that made `saved` (core passes only a `saved` of
+ * this backend's own forward): the SIMD engine's (wasm/recurrent_backward.ts) or the TypeScript
+ * one below.
+ */
+export function recurrentBackward(ctx: CpuContext, args: RecurrentBackwardArgs<CpuTensor>): RecurrentBackwardOutput {
+  return ctx.wasm ? recurrentBackwardWasm(ctx.wasm, args) : recurrentBackwardJs(args);
 }
 
 /** Buffers of one backward pass. */
@@ -42,10 +41,9 @@ interface BackwardState {
  * gradient into h_prev. Afterwards dx, dW_ih, db_ih and dW_hh (dGatesHidden^T · h_prev over all
  * steps) are each one GEMM or reduction over all steps. Matches core's composite backward.
  */
-export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardOutput {
+function recurrentBackwardJs(args: RecurrentBackwardArgs<CpuTensor>): RecurrentBackwardOutput {
   const { r, s, dy: dyIn, dhN, dcN } = resolveBackward(args);
   const dy = r.batchFirst && dyIn ? transposeRows(dyIn, r.B, r.T, r.H) : dyIn; // time-major from here on
-  s.resident?.materialize(); // a saved from the WebAssembly engine, still in its memory
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
   const BH = B * H;
@@ -116,51 +114,13 @@ export function recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwar
   if (r.biasHh) dBiasHh = st.dHp === dXp && dBiasIh ? dBiasIh.slice() : columnSums(st.dHp, TB, GH);
 
   return {
-    ...(dx ? { dx: r.batchFirst ? { data: transposeRows(dx, T, B, D), shape: [B, T, D] } : { data: dx, shape: [T, B, D] } } : {}),
-    dh0: { data: st.dh, shape: [B, H] },
-    ...(st.dc ? { dc0: { data: st.dc, shape: [B, H] } } : {}),
-    dWeightIh: { data: dWeightIh, shape: [GH, D] },
-    dWeightHh: { data: dWeightHh, shape: [GH, H] },
-    ...(dBiasIh ? { dBiasIh: { data: dBiasIh, shape: [GH] } } : {}),
-    ...(dBiasHh ? { dBiasHh: { data: dBiasHh, shape: [GH] } } : {}),
-  };
-}
-
-/** Backward's arguments checked against the forward's and unwrapped; shared with the wasm engine. */
-export interface ResolvedBackward {
-  r: ResolvedRecurrent;
-  s: CpuRecurrentSaved;
-  dy: Float32Array | undefined; // [T, B, H]; [B, T, H] when r.batchFirst
-  dhN: Float32Array | undefined; // [B, H]
-  dcN: Float32Array | undefined; // [B, H], LSTM
-}
-
-export function resolveBackward(args: RecurrentBackwardArgs): ResolvedBackward {
-  const op = 'recurrentBackward';
-  const r = resolveRecurrent(op, args.forward, 'forward.');
-  const s = args.saved;
-  if (!(s instanceof CpuRecurrentSaved)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by the cpu backend's recurrentForward`, { argument: 'saved' });
-  }
-  if (s.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: it was disposed`, { argument: 'saved' });
-  if (s.cell !== r.cell || s.T !== r.T || s.B !== r.B || s.D !== r.D || s.H !== r.H || (r.cell === 'gru' && s.resetAfter !== r.resetAfter)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: it comes from a forward of another shape or cell (saved ${s.cell} T=${s.T} B=${s.B} D=${s.D} H=${s.H}; forward ${r.cell} T=${r.T} B=${r.B} D=${r.D} H=${r.H})`, {
-      argument: 'saved',
-    });
-  }
-  const { cell, T, B, H } = r;
-  const upstream = (t: Tensor | undefined, name: string, shape: number[]): Float32Array | undefined => {
-    if (!t) return undefined;
-    const c = asCpu(t, name);
-    checkExact(op, name, c, shape);
-    return c.data;
-  };
-  return {
-    r,
-    s,
-    dy: upstream(args.dy, 'dy', r.batchFirst ? [B, T, H] : [T, B, H]),
-    dhN: upstream(args.dhN, 'dhN', [B, H]),
-    dcN: cell === 'lstm' ? upstream(args.dcN, 'dcN', [B, H]) : undefined,
+    ...(dx ? { dx: r.batchFirst ? new CpuTensor(transposeRows(dx, T, B, D), [B, T, D]) : new CpuTensor(dx, [T, B, D]) } : {}),
+    dh0: new CpuTensor(st.dh, [B, H]),
+    ...(st.dc ? { dc0: new CpuTensor(st.dc, [B, H]) } : {}),
+    dWeightIh: new CpuTensor(dWeightIh, [GH, D]),
+    dWeightHh: new CpuTensor(dWeightHh, [GH, H]),
+    ...(dBiasIh ? { dBiasIh: new CpuTensor(dBiasIh, [GH]) } : {}),
+    ...(dBiasHh ? { dBiasHh: new CpuTensor(dBiasHh, [GH]) } : {}),
   };
 }
 

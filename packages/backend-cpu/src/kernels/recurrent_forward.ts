@@ -1,14 +1,19 @@
-import type { RecurrentForwardArgs } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
+import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
+import { recurrentForwardWasm } from '../wasm/recurrent_forward.js';
 import { gemm, gemmNN, transpose } from './gemm_impl.js';
 import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
 import type { ResolvedRecurrent } from './recurrent_impl.js';
 
-export interface RecurrentForwardOutput {
-  y: CpuData; // [T, B, H]
-  hN: CpuData; // [B, H]
-  cN?: CpuData; // [B, H]
-  saved?: CpuRecurrentSaved;
+/** y [T, B, H] ([B, T, H] batch-first), hN and cN [B, H], and what backward needs when training. */
+export type RecurrentForwardOutput = RecurrentForwardResult<CpuTensor> & { saved?: CpuRecurrentSaved };
+
+/**
+ * The fused recurrent forward of one layer-direction: the SIMD engine's (wasm/recurrent_forward.ts)
+ * or the TypeScript one below, the same algorithm and buffers. Takes batch-first x itself.
+ */
+export function recurrentForward(ctx: CpuContext, args: RecurrentForwardArgs<CpuTensor>): RecurrentForwardOutput {
+  return ctx.wasm ? recurrentForwardWasm(ctx.wasm, args) : recurrentForwardJs(args);
 }
 
 /** Buffers one forward pass works in; per-step ones are reused when not training. */
@@ -39,8 +44,8 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
  * Rows at steps t ≥ lengths[b] keep b's state and output zeros. Matches core's composite
  * forward (the reference semantics) to float32 rounding.
  */
-export function recurrentForward(args: RecurrentForwardArgs): RecurrentForwardOutput {
-  const r = resolveRecurrent('recurrentForward', args);
+function recurrentForwardJs(args: RecurrentForwardArgs<CpuTensor>): RecurrentForwardOutput {
+  const r = resolveRecurrent(args);
   const { cell, T, B, D, H, G } = r;
   const GH = G * H;
   const BH = B * H;
@@ -119,9 +124,9 @@ export function recurrentForward(args: RecurrentForwardArgs): RecurrentForwardOu
   const cN = cs ? cs.slice(cOff, cOff + BH) : undefined;
   const saved = training ? new CpuRecurrentSaved(cell, r.resetAfter, T, B, D, H, hs, cs, st.gates, st.tanhC, st.aux, r.lengths) : undefined;
   return {
-    y: r.batchFirst ? { data: transposeRows(y, T, B, H), shape: [B, T, H] } : { data: y, shape: [T, B, H] },
-    hN: { data: hN, shape: [B, H] },
-    ...(cN ? { cN: { data: cN, shape: [B, H] } } : {}),
+    y: r.batchFirst ? new CpuTensor(transposeRows(y, T, B, H), [B, T, H]) : new CpuTensor(y, [T, B, H]),
+    hN: new CpuTensor(hN, [B, H]),
+    ...(cN ? { cN: new CpuTensor(cN, [B, H]) } : {}),
     ...(saved ? { saved } : {}),
   };
 }

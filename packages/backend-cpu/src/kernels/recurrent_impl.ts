@@ -1,10 +1,9 @@
-import { RnnkitError, gateCount, isCellKind } from '@rnnkit/core';
-import type { CellKind, RecurrentForwardArgs, RecurrentSaved, Tensor } from '@rnnkit/core';
-import { asCpu } from '../tensor.js';
-import type { CpuData } from '../tensor.js';
-import { checkExact, shapeError } from '../validate.js';
+import { gateCount } from '@rnnkit/core';
+import type { CellKind } from '@rnnkit/core';
+import type { RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentSaved } from '@rnnkit/core/backend';
+import type { CpuTensor } from '../tensor.js';
 
-/** A layer-direction's forward arguments checked and unwrapped to Float32Arrays. */
+/** A layer-direction's forward arguments unwrapped to Float32Arrays. */
 export interface ResolvedRecurrent {
   cell: CellKind;
   /** GRU only: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) when true (PyTorch), else W_hn (r ⊙ h). */
@@ -27,77 +26,58 @@ export interface ResolvedRecurrent {
 }
 
 /**
- * Checks every shape of the forward arguments against x [T, B, D] and weightHh [G*H, H] and
- * unwraps them. `prefix` goes before argument names in errors (`forward.` from backward).
+ * The forward arguments unwrapped to Float32Arrays, with the sizes x [T, B, D] and weightHh
+ * [G*H, H] fix. Core has checked every shape against the op's contract before a kernel runs.
  */
-export function resolveRecurrent(op: string, a: RecurrentForwardArgs, prefix = ''): ResolvedRecurrent {
-  if (!isCellKind(a.cell)) {
-    throw new RnnkitError('UNKNOWN_CELL', `${op}: ${prefix}cell: expected one of rnn_tanh, rnn_relu, lstm, gru, got ${JSON.stringify(a.cell)}`, {
-      argument: `${prefix}cell`,
-    });
-  }
+export function resolveRecurrent(a: RecurrentForwardArgs<CpuTensor>): ResolvedRecurrent {
   const cell = a.cell;
   const G = gateCount(cell);
-  const get = (t: Tensor, name: string): CpuData => asCpu(t, prefix + name);
-  const x = get(a.x, 'x');
   const batchFirst = a.batchFirst === true;
-  if (x.shape.length !== 3) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] (batchFirst, rank 3)' : '[T, B, D] (time-major, rank 3)', x.shape);
-  const [T, B, D] = batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
-  const weightHh = get(a.weightHh, 'weightHh');
-  if (weightHh.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, weightHh.shape);
-  const h0 = get(a.h0, 'h0');
-  // H is weightHh's column count when its rows agree (G*H); otherwise trust h0 [B, H], so the
-  // error names whichever of the two is off.
-  const [wr, wc] = weightHh.shape;
-  const H = wr === G * wc || h0.shape.length !== 2 ? wc : h0.shape[1];
-  checkExact(op, `${prefix}weightHh`, weightHh, [G * H, H]);
-  const weightIh = get(a.weightIh, 'weightIh');
-  checkExact(op, `${prefix}weightIh`, weightIh, [G * H, D]);
-  const bias = (t: Tensor | undefined, name: string): Float32Array | undefined => {
-    if (!t) return undefined;
-    const b = get(t, name);
-    checkExact(op, prefix + name, b, [G * H]);
-    return b.data;
-  };
-  checkExact(op, `${prefix}h0`, h0, [B, H]);
-  let c0: Float32Array | undefined;
-  if (cell === 'lstm' && a.c0) {
-    const c = get(a.c0, 'c0');
-    checkExact(op, `${prefix}c0`, c, [B, H]);
-    c0 = c.data;
-  }
-  let lengths: Int32Array | undefined;
-  if (a.lengths) {
-    const L = a.lengths;
-    if (!(L instanceof Int32Array) || L.length !== B) {
-      throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths: expected an Int32Array of ${B} lengths (one per batch row), got ${L instanceof Int32Array ? `${L.length} lengths` : Object.prototype.toString.call(L)}`, {
-        argument: `${prefix}lengths`,
-      });
-    }
-    for (let b = 0; b < B; b++) {
-      if (L[b] < 0 || L[b] > T) {
-        throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths[${b}]: expected an integer in [0, ${T}], got ${L[b]}`, { argument: `${prefix}lengths[${b}]` });
-      }
-    }
-    lengths = L.slice();
-  }
+  const xs = a.x.shape;
+  const [T, B, D] = batchFirst ? [xs[1], xs[0], xs[2]] : [xs[0], xs[1], xs[2]];
+  const H = a.weightHh.shape[1];
   return {
     cell,
-    resetAfter: a.gruResetAfter,
+    resetAfter: cell === 'gru' && a.gruResetAfter === true,
     T,
     B,
     D,
     H,
     G,
     batchFirst,
-    x: x.data,
-    weightIh: weightIh.data,
-    weightHh: weightHh.data,
-    biasIh: bias(a.biasIh, 'biasIh'),
-    biasHh: bias(a.biasHh, 'biasHh'),
-    h0: h0.data,
-    c0,
-    lengths,
+    x: a.x.data,
+    weightIh: a.weightIh.data,
+    weightHh: a.weightHh.data,
+    biasIh: a.biasIh?.data,
+    biasHh: a.biasHh?.data,
+    h0: a.h0.data,
+    c0: cell === 'lstm' ? a.c0?.data : undefined,
+    // A private copy: the caller may change its array before backward.
+    lengths: a.lengths?.slice(),
+  };
+}
+
+/** Backward's arguments unwrapped; shared by both engines. */
+export interface ResolvedBackward {
+  r: ResolvedRecurrent;
+  s: CpuRecurrentSaved;
+  dy: Float32Array | undefined; // [T, B, H]; [B, T, H] when r.batchFirst
+  dhN: Float32Array | undefined; // [B, H]
+  dcN: Float32Array | undefined; // [B, H], LSTM
+}
+
+/**
+ * `saved` is what this backend's own recurrentForward returned for a forward of these sizes and
+ * is not yet disposed: core hands a native backward nothing else.
+ */
+export function resolveBackward(a: RecurrentBackwardArgs<CpuTensor>): ResolvedBackward {
+  const r = resolveRecurrent(a.forward);
+  return {
+    r,
+    s: a.saved as CpuRecurrentSaved,
+    dy: a.dy?.data,
+    dhN: a.dhN?.data,
+    dcN: r.cell === 'lstm' ? a.dcN?.data : undefined,
   };
 }
 

@@ -1,11 +1,8 @@
-import { rowsCols } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
-import { checkIndex } from '../validate.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** Rows [start, start + count) of a [M, N] → [count, N]: a view sharing a's buffer (one timestep). */
-export function sliceRows(a: CpuData, start: number, count: number): CpuData {
-  const [M, N] = rowsCols(a.shape);
-  checkIndex('sliceRows', 'start', start, M);
-  checkIndex('sliceRows', 'count', count, M - start);
-  return { data: a.data.subarray(start * N, (start + count) * N), shape: [count, N] };
+export function sliceRows(_: CpuContext, a: CpuTensor, start: number, count: number): CpuTensor {
+  const N = rowsCols(a.shape)[1];
+  return new CpuTensor(a.data.subarray(start * N, (start + count) * N), [count, N]);
 }

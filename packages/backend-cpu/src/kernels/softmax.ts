@@ -1,8 +1,8 @@
-import { rowsCols } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** Row-wise softmax of a [N, C] → [N, C], shifted by each row's max for stability. */
-export function softmax(a: CpuData): CpuData {
+export function softmax(_: CpuContext, a: CpuTensor): CpuTensor {
   const [N, C] = rowsCols(a.shape);
   const x = a.data;
   const out = new Float32Array(N * C);
@@ -14,5 +14,5 @@ export function softmax(a: CpuData): CpuData {
     for (let j = 0; j < C; j++) s += Math.exp(x[r + j] - max);
     for (let j = 0; j < C; j++) out[r + j] = Math.exp(x[r + j] - max) / s;
   }
-  return { data: out, shape: [N, C] };
+  return new CpuTensor(out, [N, C]);
 }

@@ -1,19 +1,16 @@
-import type { CpuData } from '../tensor.js';
-import { checkSame2d } from '../validate.js';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 import { WASM_ELEMENTWISE_MIN, squaredErrorGradWasm } from '../wasm/elementwise.js';
-import type { WasmKernels } from '../wasm/load.js';
 
 /**
  * The MSE loss's pass in one: Σ (o − t)² → [1] (in double) and grad = (o − t) · gradScale, each
  * difference rounded to float32 first: what sub, sumSquares and affine(·, gradScale, 0) give.
  * o and t view as the same [rows, cols]; grad keeps o's shape. Large tensors run on the SIMD
- * kernels when given (bit-identical to sub, sumSquares and affine there).
+ * kernels when the engine has them (bit-identical to sub, sumSquares and affine there).
  */
-export function squaredErrorGrad(o: CpuData, t: CpuData, gradScale: number, wasm?: WasmKernels): { sumSquares: CpuData; grad: CpuData } {
-  checkSame2d('squaredErrorGrad', o, t, 'output', 'target');
-  if (wasm && o.data.length >= WASM_ELEMENTWISE_MIN) {
-    const r = squaredErrorGradWasm(wasm, o.data, t.data, gradScale);
-    return { sumSquares: { data: Float32Array.of(r.sum), shape: [1] }, grad: { data: r.grad, shape: o.shape } };
+export function squaredErrorGrad(ctx: CpuContext, o: CpuTensor, t: CpuTensor, gradScale: number): { sumSquares: CpuTensor; grad: CpuTensor } {
+  if (ctx.wasm && o.data.length >= WASM_ELEMENTWISE_MIN) {
+    const r = squaredErrorGradWasm(ctx.wasm, o.data, t.data, gradScale);
+    return { sumSquares: new CpuTensor(Float32Array.of(r.sum), [1]), grad: new CpuTensor(r.grad, o.shape) };
   }
   const x = o.data;
   const y = t.data;
@@ -27,5 +24,5 @@ export function squaredErrorGrad(o: CpuData, t: CpuData, gradScale: number, wasm
     sum += d * d;
     grad[i] = d * gradScale + 0;
   }
-  return { sumSquares: { data: Float32Array.of(sum), shape: [1] }, grad: { data: grad, shape: o.shape } };
+  return { sumSquares: new CpuTensor(Float32Array.of(sum), [1]), grad: new CpuTensor(grad, o.shape) };
 }

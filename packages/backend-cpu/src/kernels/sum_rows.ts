@@ -1,8 +1,8 @@
-import { rowsCols } from '@rnnkit/core';
-import type { CpuData } from '../tensor.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** Column sums of a [M, N] → [N] (bias gradients), accumulated in double. */
-export function sumRows(a: CpuData): CpuData {
+export function sumRows(_: CpuContext, a: CpuTensor): CpuTensor {
   const [M, N] = rowsCols(a.shape);
   const acc = new Float64Array(N);
   const x = a.data;
@@ -10,5 +10,5 @@ export function sumRows(a: CpuData): CpuData {
     const r = i * N;
     for (let j = 0; j < N; j++) acc[j] += x[r + j];
   }
-  return { data: Float32Array.from(acc), shape: [N] };
+  return new CpuTensor(Float32Array.from(acc), [N]);
 }

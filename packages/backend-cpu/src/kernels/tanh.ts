@@ -1,10 +1,10 @@
-import type { CpuData } from '../tensor.js';
+import { type CpuContext, CpuTensor } from '../tensor.js';
 
 /** tanh(a), elementwise. Keeps a's shape. */
-export function tanh(a: CpuData): CpuData {
+export function tanh(_: CpuContext, a: CpuTensor): CpuTensor {
   const x = a.data;
   const n = x.length;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
-  return { data: out, shape: a.shape };
+  return new CpuTensor(out, a.shape);
 }

@@ -1,6 +1,7 @@
-import type { RecurrentBackwardArgs } from '@rnnkit/core';
+import type { RecurrentBackwardArgs } from '@rnnkit/core/backend';
 import type { RecurrentBackwardOutput } from '../kernels/recurrent_backward.js';
-import { resolveBackward } from '../kernels/recurrent_backward.js';
+import { resolveBackward } from '../kernels/recurrent_impl.js';
+import { CpuTensor } from '../tensor.js';
 import { putTimeMajor, takeBatchFirst } from './layout.js';
 import type { WasmKernels } from './load.js';
 import { WasmResident } from './recurrent_forward.js';
@@ -12,7 +13,7 @@ import { WasmResident } from './recurrent_forward.js';
  * dW_hh and the bias gradients are each one GEMM or column sum over all T*B rows. The saved
  * forward buffers are copied in once, the gradients out once.
  */
-export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArgs): RecurrentBackwardOutput {
+export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArgs<CpuTensor>): RecurrentBackwardOutput {
   const { r, s, dy, dhN, dcN } = resolveBackward(args);
   const { cell, T, B, D, H, G, lengths } = r;
   const { k, arena: A } = w;
@@ -27,7 +28,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   const Nrec = resetBefore ? 2 * H : GH; // rows of W_hh the step's recurrent GEMM used
 
   // The forward's saved buffers are read where they are when they are still in this arena;
-  // otherwise (another call came between, or another backend's arena) they are copied in.
+  // otherwise (a later kernel call evicted them: see WasmResident) they are copied in.
   const res = s.resident instanceof WasmResident && s.resident.arena === A && A.resume(s) ? s.resident : undefined;
   if (!res) {
     s.resident?.materialize();
@@ -112,12 +113,12 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   }
 
   return {
-    ...(dx ? { dx: r.batchFirst ? { data: takeBatchFirst(w, dx, T, B, D), shape: [B, T, D] } : { data: A.take(dx, TB * D), shape: [T, B, D] } } : {}),
-    dh0: { data: A.take(dh, BH), shape: [B, H] },
-    ...(lstm ? { dc0: { data: A.take(dc, BH), shape: [B, H] } } : {}),
-    dWeightIh: { data: A.take(dWih, GH * D), shape: [GH, D] },
-    dWeightHh: { data: A.take(dWhh, GH * H), shape: [GH, H] },
-    ...(dBih ? { dBiasIh: { data: A.take(dBih, GH), shape: [GH] } } : {}),
-    ...(dBhh ? { dBiasHh: { data: A.take(dBhh, GH), shape: [GH] } } : {}),
+    ...(dx ? { dx: r.batchFirst ? new CpuTensor(takeBatchFirst(w, dx, T, B, D), [B, T, D]) : new CpuTensor(A.take(dx, TB * D), [T, B, D]) } : {}),
+    dh0: new CpuTensor(A.take(dh, BH), [B, H]),
+    ...(lstm ? { dc0: new CpuTensor(A.take(dc, BH), [B, H]) } : {}),
+    dWeightIh: new CpuTensor(A.take(dWih, GH * D), [GH, D]),
+    dWeightHh: new CpuTensor(A.take(dWhh, GH * H), [GH, H]),
+    ...(dBih ? { dBiasIh: new CpuTensor(A.take(dBih, GH), [GH]) } : {}),
+    ...(dBhh ? { dBiasHh: new CpuTensor(A.take(dBhh, GH), [GH]) } : {}),
   };
 }

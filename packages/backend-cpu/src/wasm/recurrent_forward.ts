@@ -1,5 +1,6 @@
-import type { RecurrentForwardArgs } from '@rnnkit/core';
+import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
 import type { RecurrentForwardOutput } from '../kernels/recurrent_forward.js';
+import { CpuTensor } from '../tensor.js';
 import type { ResidentBuffers } from '../kernels/recurrent_impl.js';
 import { CpuRecurrentSaved, resolveRecurrent } from '../kernels/recurrent_impl.js';
 import type { WasmArena } from './arena.js';
@@ -50,8 +51,8 @@ export class WasmResident implements ResidentBuffers {
  * fused gate math, all inside the module's memory. Inputs are copied in once and the results
  * (and, when training, what backward needs) copied out once.
  */
-export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs): RecurrentForwardOutput {
-  const r = resolveRecurrent('recurrentForward', args);
+export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs<CpuTensor>): RecurrentForwardOutput {
+  const r = resolveRecurrent(args);
   const { cell, T, B, D, H, G, lengths } = r;
   const { k, arena: A } = w;
   const GH = G * H;
@@ -155,9 +156,9 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs)
     A.hold(saved, () => res.materialize());
   }
   return {
-    y: { data: yData, shape: r.batchFirst ? [B, T, H] : [T, B, H] },
-    hN: { data: A.take(hs + T * stepBytes, BH), shape: [B, H] },
-    ...(cN ? { cN: { data: cN, shape: [B, H] } } : {}),
+    y: new CpuTensor(yData, r.batchFirst ? [B, T, H] : [T, B, H]),
+    hN: new CpuTensor(A.take(hs + T * stepBytes, BH), [B, H]),
+    ...(cN ? { cN: new CpuTensor(cN, [B, H]) } : {}),
     ...(saved ? { saved } : {}),
   };
 }
