@@ -2,7 +2,8 @@
 // (`predict`) on the same tfjs engine. Not a test: run `pnpm build` then
 // `node bench/lstm_vs_layers.mjs [wasm|cpu] [D] [H] [T] [B]`.
 import { createTfjsBackend, toKerasWeights } from '../dist/index.js';
-import { initParams, recurrentParams, runRecurrent, backpropRecurrent, disposeRecurrentCache } from '@rnnkit/core';
+import { initParams, recurrentParams } from '@rnnkit/core';
+import { runRecurrent, backpropRecurrent, disposeRecurrentCache } from '@rnnkit/core/backend';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 const [engine = 'wasm', D = 32, H = 128, T = 128, B = 32] = process.argv.slice(2).map((v, i) => (i ? Number(v) : v));

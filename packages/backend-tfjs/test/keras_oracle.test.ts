@@ -1,4 +1,5 @@
-import { initParams, recurrentParams, runRecurrent } from '@rnnkit/core';
+import { initParams, recurrentParams } from '@rnnkit/core';
+import { runRecurrent } from '@rnnkit/core/backend';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';

@@ -1,9 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
 import { elementwise } from './elementwise_impl.js';
 
-/** a / b, elementwise; a and b have the same 2-D view. */
-export function div(be: TfjsBackend, a: Tensor, b: Tensor): TfjsTensor {
-  return elementwise(be, a, b, (x, y) => be.tf.div(x, y));
+/** a / b, elementwise (b has a's 2-D view); keeps a's shape. */
+export function div(ctx: TfjsContext, a: TfjsTensor, b: TfjsTensor): TfjsTensor {
+  return elementwise(ctx, a, b, (x, y) => ctx.tf.div(x, y));
 }

@@ -1,35 +1,29 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
+import { runOne, tfOf } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
-import { checkSameView, resultShape } from '../validate.js';
 
-/** Shared body of the binary elementwise kernels: both inputs are taken in a's result shape. */
-export function elementwise(be: TfjsBackend, a: Tensor, b: Tensor, op: (x: TfTensor, y: TfTensor) => TfTensor): TfjsTensor {
-  const ta = be.unwrap(a, 'a');
-  const tb = be.unwrap(b, 'b');
-  checkSameView('a', a, 'b', b);
-  const shape = resultShape(a.shape);
-  return be.wrap(be.run(() => op(as(be, ta, shape), as(be, tb, shape))));
+/** Binary elementwise kernels: b (same 2-D view as a) is taken in a's shape, and the result keeps a's shape. */
+export function elementwise(ctx: TfjsContext, a: TfjsTensor, b: TfjsTensor, op: (x: TfTensor, y: TfTensor) => TfTensor): TfjsTensor {
+  return runOne(ctx, () => op(tfOf(a), as(ctx, tfOf(b), a.shape)));
 }
 
-/** Unary elementwise kernels: the result has a's result shape (2-D view above rank 2). */
-export function unary(be: TfjsBackend, a: Tensor, op: (x: TfTensor) => TfTensor): TfjsTensor {
-  const ta = be.unwrap(a, 'a');
-  const shape = resultShape(a.shape);
-  return be.wrap(be.run(() => op(as(be, ta, shape))));
+/** Unary elementwise kernels: the result keeps a's shape. */
+export function unary(ctx: TfjsContext, a: TfjsTensor, op: (x: TfTensor) => TfTensor): TfjsTensor {
+  return runOne(ctx, () => op(tfOf(a)));
 }
 
-/** Backward helpers f(y, dy): y and dy share a 2-D view; the result has y's result shape. */
-export function backwardOf(be: TfjsBackend, y: Tensor, dy: Tensor, op: (y: TfTensor, dy: TfTensor) => TfTensor): TfjsTensor {
-  const ty = be.unwrap(y, 'y');
-  const tdy = be.unwrap(dy, 'dy');
-  checkSameView('y', y, 'dy', dy);
-  const shape = resultShape(y.shape);
-  return be.wrap(be.run(() => op(as(be, ty, shape), as(be, tdy, shape))));
+/** Activation backward kernels f(y, dy): dy (same 2-D view as y) is taken in y's shape, and so is the result. */
+export function backwardOf(ctx: TfjsContext, y: TfjsTensor, dy: TfjsTensor, op: (y: TfTensor, dy: TfTensor) => TfTensor): TfjsTensor {
+  return elementwise(ctx, y, dy, op);
 }
 
 /** t in the given shape (a tfjs reshape, sharing data) when it isn't already. */
-export function as(be: TfjsBackend, t: TfTensor, shape: number[]): TfTensor {
-  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : be.tf.reshape(t, shape);
+export function as(ctx: TfjsContext, t: TfTensor, shape: readonly number[]): TfTensor {
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : ctx.tf.reshape(t, [...shape]);
+}
+
+/** t viewed as 2-D [rows, cols] (leading axes folded into rows; a vector [N] is [1, N]). */
+export function as2d(ctx: TfjsContext, t: TfTensor, [rows, cols]: readonly [number, number]): TfTensor {
+  return as(ctx, t, [rows, cols]);
 }

@@ -1,9 +1,11 @@
-import { RnnkitError, formatShape } from '@rnnkit/core';
-import type { RecurrentBackwardArgs, RecurrentBackwardResult, Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/core/backend';
+import type { TfjsContext } from '../context.js';
+import { run, tfOf, wrap } from '../tensor.js';
+import type { TfjsTensor } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnSums, matMul, rows, steps } from './layout_impl.js';
-import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_impl.js';
+import { stepMaskTensors } from './recurrent_impl.js';
+import type { TfjsRecurrentSaved } from './recurrent_impl.js';
 
 /**
  * BPTT through `recurrentForward`, the adjoint of core's composite kernel. The steps run
@@ -13,39 +15,23 @@ import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_imp
  * dy [T, B, H], dhN [B, H], dcN [B, H] (each optional) → dx [T, B, D], dh0 [B, H], dc0,
  * dWeightIh [G*H, D], dWeightHh [G*H, H], dBiasIh, dBiasHh [G*H].
  */
-export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs): RecurrentBackwardResult {
-  const a = args.forward;
-  const fp = checkForwardArgs(be, a, 'forward.');
-  const saved = args.saved;
-  if (!(saved instanceof TfjsRecurrentSaved) || saved.owner !== be) {
-    throw new RnnkitError('INVALID_ARGUMENT', 'saved: expected the `saved` value this tfjs backend\'s recurrentForward returned (run forward with training: true)', { argument: 'saved' });
-  }
-  if (saved.disposed) throw new RnnkitError('DISPOSED', 'saved: expected live saved values, got ones already disposed', { argument: 'saved' });
+export function recurrentBackward(ctx: TfjsContext, args: RecurrentBackwardArgs<TfjsTensor>): RecurrentBackwardResult<TfjsTensor> {
+  // Core passes only `saved` values this backend's recurrentForward made, checked against `forward`.
+  const saved = args.saved as TfjsRecurrentSaved;
   const sp = saved.problem;
-  const { cell, resetBefore, T, B, D, H, G } = sp;
-  if (fp.cell !== cell || fp.resetBefore !== resetBefore || fp.T !== T || fp.B !== B || fp.D !== D || fp.H !== H) {
-    throw new RnnkitError('INVALID_ARGUMENT', `forward: expected the arguments of the forward that made \`saved\` (${cell}, T=${T}, B=${B}, D=${D}, H=${H}), got ${fp.cell}, T=${fp.T}, B=${fp.B}, D=${fp.D}, H=${fp.H}`, { argument: 'forward' });
-  }
-  const check = (arg: string, t: Tensor | undefined, shape: number[]): TfTensor | undefined => {
-    if (t === undefined) return undefined;
-    const u = be.unwrap(t, arg);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${arg}: expected ${formatShape(shape)}, got ${formatShape(t.shape)}`, { argument: arg });
-    }
-    return u;
-  };
-  const dyIn = check('dy', args.dy, [T, B, H]);
-  const dhN = check('dhN', args.dhN, [B, H]);
-  const dcN = cell === 'lstm' ? check('dcN', args.dcN, [B, H]) : undefined;
+  const { cell, resetBefore, T, B, D, H } = sp;
+  const dyIn = args.dy ? tfOf(args.dy) : undefined;
+  const dhN = args.dhN ? tfOf(args.dhN) : undefined;
+  const dcN = cell === 'lstm' && args.dcN ? tfOf(args.dcN) : undefined;
   const st = saved.tensors;
-  const tf = be.tf;
+  const tf = ctx.tf;
 
-  const out = be.run(() => {
-    const dys = dyIn ? steps(be, tf.reshape(dyIn, [T * B, H]), T, B) : undefined;
-    const masks = sp.lengths ? stepMasks(tf, sp.lengths, T, true) : undefined;
+  const out = run(ctx, () => {
+    const dys = dyIn ? steps(ctx, tf.reshape(dyIn, [T * B, H]), T, B) : undefined;
+    const masks = sp.lengths ? stepMaskTensors(tf, sp.lengths, T, true) : undefined;
     // Per-step gradient matMuls multiply by W_hh as stored ([G*H, H]): no transposes.
-    const whhRZ = resetBefore ? rows(be, st.weightHh, 0, 2 * H) : st.weightHh;
-    const whhN = resetBefore ? rows(be, st.weightHh, 2 * H, H) : undefined;
+    const whhRZ = resetBefore ? rows(ctx, st.weightHh, 0, 2 * H) : st.weightHh;
+    const whhN = resetBefore ? rows(ctx, st.weightHh, 2 * H, H) : undefined;
     // lstm: d(gate pre-activation)/d(activation) = (1 − a) ⊙ (a + u), u = 1 on the tanh gate g:
     // (1 − s) s for the sigmoid gates i, f, o and (1 − g)(1 + g) = 1 − g² for g.
     const lstmU = cell === 'lstm' ? tf.concat([tf.zeros([2 * H]), tf.ones([H]), tf.zeros([H])]) : undefined;
@@ -145,21 +131,21 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
 
     // Weight gradients over all steps as single matMuls.
     const dXpAll = tf.concat(dXp, 0); // [T*B, G*H]
-    const dWeightIh = matMul(be, dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
+    const dWeightIh = matMul(ctx, dXpAll, tf.reshape(st.x, [T * B, D]), true, false);
     const dx = args.inputGrad === false ? undefined : tf.reshape(tf.matMul(dXpAll, st.weightIh), [T, B, D]); // skipped when not wanted
     const hPrevAll = tf.concat([st.h0, ...st.h], 0); // [T*B, H]
     const sameGates = cell !== 'gru';
     const dHpAll = sameGates ? dXpAll : tf.concat(dHp, 0);
-    let dWeightHh = matMul(be, dHpAll, hPrevAll, true, false); // [G*H, H] (or [2H, H])
-    let dBiasHh = sp.hasBiasHh ? columnSums(be, dHpAll) : undefined;
+    let dWeightHh = matMul(ctx, dHpAll, hPrevAll, true, false); // [G*H, H] (or [2H, H])
+    let dBiasHh = sp.hasBiasHh ? columnSums(ctx, dHpAll) : undefined;
     if (resetBefore) {
       // W_hn multiplies r ⊙ h: its gradient pairs the n-gate gradients with those products.
       const dQAll = tf.concat(dQ, 0);
       const rhAll = tf.concat(st.steps.map((s) => s.aux!), 0);
-      dWeightHh = tf.concat([dWeightHh, matMul(be, dQAll, rhAll, true, false)], 0);
-      if (dBiasHh) dBiasHh = tf.concat([dBiasHh, columnSums(be, dQAll)], 0);
+      dWeightHh = tf.concat([dWeightHh, matMul(ctx, dQAll, rhAll, true, false)], 0);
+      if (dBiasHh) dBiasHh = tf.concat([dBiasHh, columnSums(ctx, dQAll)], 0);
     }
-    const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : columnSums(be, dXpAll)) : undefined;
+    const dBiasIh = sp.hasBiasIh ? (sameGates && dBiasHh ? tf.clone(dBiasHh) : columnSums(ctx, dXpAll)) : undefined;
     return {
       ...(dx ? { dx } : {}),
       dh0: tf.clone(dh),
@@ -172,12 +158,12 @@ export function recurrentBackward(be: TfjsBackend, args: RecurrentBackwardArgs):
   });
 
   return {
-    ...(out.dx ? { dx: be.wrap(out.dx) } : {}),
-    dh0: be.wrap(out.dh0),
-    ...(out.dc0 ? { dc0: be.wrap(out.dc0) } : {}),
-    dWeightIh: be.wrap(out.dWeightIh),
-    dWeightHh: be.wrap(out.dWeightHh),
-    ...(out.dBiasIh ? { dBiasIh: be.wrap(out.dBiasIh) } : {}),
-    ...(out.dBiasHh ? { dBiasHh: be.wrap(out.dBiasHh) } : {}),
+    ...(out.dx ? { dx: wrap(ctx, out.dx) } : {}),
+    dh0: wrap(ctx, out.dh0),
+    ...(out.dc0 ? { dc0: wrap(ctx, out.dc0) } : {}),
+    dWeightIh: wrap(ctx, out.dWeightIh),
+    dWeightHh: wrap(ctx, out.dWeightHh),
+    ...(out.dBiasIh ? { dBiasIh: wrap(ctx, out.dBiasIh) } : {}),
+    ...(out.dBiasHh ? { dBiasHh: wrap(ctx, out.dBiasHh) } : {}),
   };
 }

@@ -1,8 +1,10 @@
-import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core/backend';
+import type { TfjsContext } from '../context.js';
+import { run, wrap } from '../tensor.js';
+import type { TfjsTensor } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnBlocks, matMul, rows, steps } from './layout_impl.js';
-import { TfjsRecurrentSaved, checkForwardArgs, stepMasks } from './recurrent_impl.js';
+import { TfjsRecurrentSaved, recurrentProblem, stepMaskTensors } from './recurrent_impl.js';
 import type { SavedStep, SavedTensors } from './recurrent_impl.js';
 
 /**
@@ -14,29 +16,31 @@ import type { SavedStep, SavedTensors } from './recurrent_impl.js';
  *
  * x [T, B, D] → y [T, B, H], hN [B, H] (cN [B, H] for lstm).
  */
-export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): RecurrentForwardResult {
-  const p = checkForwardArgs(be, args);
+export function recurrentForward(ctx: TfjsContext, args: RecurrentForwardArgs<TfjsTensor>): RecurrentForwardResult<TfjsTensor> {
+  const p = recurrentProblem(args);
   const { cell, resetBefore, T, B, D, H, G } = p;
-  const tf = be.tf;
+  const tf = ctx.tf;
   const training = args.training === true;
 
-  const out = be.run((): { y: TfTensor; hN: TfTensor; cN?: TfTensor; saved?: SavedTensors } => {
+  const out = run(ctx, (): { y: TfTensor; hN: TfTensor; cN?: TfTensor; saved?: SavedTensors } => {
     // Biases that add linearly before any nonlinearity join the input projection. Only GRU's
     // reset-after b_hn sits inside r ⊙ (W_hn h + b_hn), so that form adds b_hh at every step.
     const resetAfter = cell === 'gru' && !resetBefore;
     const stepBias = resetAfter ? p.biasHh : undefined;
     let inBias = p.biasIh;
     if (!resetAfter && p.biasHh) inBias = inBias ? tf.add(inBias, p.biasHh) : p.biasHh;
-    let xp = matMul(be, tf.reshape(p.x, [T * B, D]), p.weightIh, false, true); // [T*B, G*H]
+    let xp = matMul(ctx, tf.reshape(p.x, [T * B, D]), p.weightIh, false, true); // [T*B, G*H]
     if (inBias) xp = tf.add(xp, inBias);
-    const xs = steps(be, xp, T, B); // T × [B, G*H]
+    const xs = steps(ctx, xp, T, B); // T × [B, G*H]
     // Recurrent weights transposed once, so every step is a plain h · Wᵀ.
-    const whhT = tf.transpose(resetBefore ? rows(be, p.weightHh, 0, 2 * H) : p.weightHh); // [H, G*H] or [H, 2H]
-    const whnT = resetBefore ? tf.transpose(rows(be, p.weightHh, 2 * H, H)) : undefined; // [H, H]
-    const masks = p.lengths ? stepMasks(tf, p.lengths, T, false).keep : undefined;
+    const whhT = tf.transpose(resetBefore ? rows(ctx, p.weightHh, 0, 2 * H) : p.weightHh); // [H, G*H] or [H, 2H]
+    const whnT = resetBefore ? tf.transpose(rows(ctx, p.weightHh, 2 * H, H)) : undefined; // [H, H]
+    const masks = p.lengths ? stepMaskTensors(tf, p.lengths, T, false).keep : undefined;
 
     let h = p.h0;
-    let c = p.c0;
+    // An lstm called without c0 starts from a zero cell state.
+    const c0 = cell === 'lstm' ? (p.c0 ?? tf.zeros([B, H])) : undefined;
+    let c = c0;
     const ys: TfTensor[] = [];
     const hs: TfTensor[] = [];
     const cs: TfTensor[] = [];
@@ -58,7 +62,7 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
             break;
           }
           case 'lstm': {
-            const [pi, pf, pg, po] = columnBlocks(be, tf.add(xt, tf.matMul(hPrev, whhT)), 4);
+            const [pi, pf, pg, po] = columnBlocks(ctx, tf.add(xt, tf.matMul(hPrev, whhT)), 4);
             const i = tf.sigmoid(pi);
             const f = tf.sigmoid(pf);
             const g = tf.tanh(pg);
@@ -70,10 +74,10 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
             break;
           }
           case 'gru': {
-            const [xr, xz, xn] = columnBlocks(be, xt, 3);
+            const [xr, xz, xn] = columnBlocks(ctx, xt, 3);
             let hp = tf.matMul(hPrev, whhT); // [B, 3H] (reset-after) or [B, 2H] (reset-before)
             if (stepBias) hp = tf.add(hp, stepBias);
-            const [hr, hz, hn] = columnBlocks(be, hp, resetBefore ? 2 : 3);
+            const [hr, hz, hn] = columnBlocks(ctx, hp, resetBefore ? 2 : 3);
             const rg = tf.sigmoid(tf.add(xr, hr));
             const zg = tf.sigmoid(tf.add(xz, hz));
             // reset-after: n = tanh(x_n + r ⊙ (W_hn h + b_hn)); reset-before: n = tanh(x_n + W_hn (r ⊙ h)).
@@ -120,7 +124,7 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
       weightIh: tf.clone(p.weightIh),
       weightHh: tf.clone(p.weightHh),
       h0: tf.clone(p.h0),
-      ...(p.c0 ? { c0: tf.clone(p.c0) } : {}),
+      ...(c0 ? { c0: tf.clone(c0) } : {}),
       h: hs,
       c: cs,
       steps: saved,
@@ -130,15 +134,15 @@ export function recurrentForward(be: TfjsBackend, args: RecurrentForwardArgs): R
 
   const saved = out.saved
     ? new TfjsRecurrentSaved(
-        be,
+        ctx,
         { cell, resetBefore, T, B, D, H, G, ...(p.lengths ? { lengths: p.lengths } : {}), hasBiasIh: !!p.biasIh, hasBiasHh: !!p.biasHh },
         out.saved,
       )
     : undefined;
   return {
-    y: be.wrap(out.y),
-    hN: be.wrap(out.hN),
-    ...(out.cN ? { cN: be.wrap(out.cN) } : {}),
+    y: wrap(ctx, out.y),
+    hN: wrap(ctx, out.hN),
+    ...(out.cN ? { cN: wrap(ctx, out.cN) } : {}),
     ...(saved ? { saved } : {}),
   };
 }

@@ -1,8 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
 import { unary } from './elementwise_impl.js';
 
-export function relu(be: TfjsBackend, a: Tensor): TfjsTensor {
-  return unary(be, a, (x) => be.tf.relu(x));
+/** max(a, 0), elementwise; keeps a's shape. */
+export function relu(ctx: TfjsContext, a: TfjsTensor): TfjsTensor {
+  return unary(ctx, a, (x) => ctx.tf.relu(x));
 }

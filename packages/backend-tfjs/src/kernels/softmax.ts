@@ -1,12 +1,11 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
-import { view2d } from '../validate.js';
+import { runOne, tfOf } from '../tensor.js';
 
-/** Row-wise softmax of [N, C]. */
-export function softmax(be: TfjsBackend, a: Tensor): TfjsTensor {
-  const ta = be.unwrap(a, 'a');
-  const [N, C] = view2d(a);
-  const tf = be.tf;
-  return be.wrap(be.run(() => tf.softmax(tf.reshape(ta, [N, C]), -1)));
+/** Row-wise softmax of a viewed as [N, C]: [N, C]. */
+export function softmax(ctx: TfjsContext, a: TfjsTensor): TfjsTensor {
+  const [N, C] = rowsCols(a.shape);
+  const tf = ctx.tf;
+  return runOne(ctx, () => tf.softmax(tf.reshape(tfOf(a), [N, C]), -1));
 }

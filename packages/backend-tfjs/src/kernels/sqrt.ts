@@ -1,8 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
 import { unary } from './elementwise_impl.js';
 
-export function sqrt(be: TfjsBackend, a: Tensor): TfjsTensor {
-  return unary(be, a, (x) => be.tf.sqrt(x));
+/** √a, elementwise; keeps a's shape. */
+export function sqrt(ctx: TfjsContext, a: TfjsTensor): TfjsTensor {
+  return unary(ctx, a, (x) => ctx.tf.sqrt(x));
 }

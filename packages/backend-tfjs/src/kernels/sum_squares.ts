@@ -1,10 +1,9 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
+import { runOne, tfOf } from '../tensor.js';
 
 /** Sum of squares of all elements: [1] (gradient norms). */
-export function sumSquares(be: TfjsBackend, a: Tensor): TfjsTensor {
-  const ta = be.unwrap(a, 'a');
-  const tf = be.tf;
-  return be.wrap(be.run(() => tf.reshape(tf.sum(tf.square(ta)), [1])));
+export function sumSquares(ctx: TfjsContext, a: TfjsTensor): TfjsTensor {
+  const tf = ctx.tf;
+  return runOne(ctx, () => tf.reshape(tf.sum(tf.square(tfOf(a))), [1]));
 }

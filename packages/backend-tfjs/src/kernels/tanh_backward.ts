@@ -1,10 +1,9 @@
-import type { Tensor } from '@rnnkit/core';
-import type { TfjsBackend } from '../backend.js';
+import type { TfjsContext } from '../context.js';
 import type { TfjsTensor } from '../tensor.js';
 import { backwardOf } from './elementwise_impl.js';
 
-/** dy · (1 − y²), from the tanh output y. */
-export function tanhBackward(be: TfjsBackend, y: Tensor, dy: Tensor): TfjsTensor {
-  const tf = be.tf;
-  return backwardOf(be, y, dy, (ty, tdy) => tf.mul(tdy, tf.sub(1, tf.square(ty))));
+/** dy · (1 − y²), from the tanh output y; keeps y's shape. */
+export function tanhBackward(ctx: TfjsContext, y: TfjsTensor, dy: TfjsTensor): TfjsTensor {
+  const tf = ctx.tf;
+  return backwardOf(ctx, y, dy, (ty, tdy) => tf.mul(tdy, tf.sub(1, tf.square(ty))));
 }

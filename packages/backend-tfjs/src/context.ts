@@ -1,0 +1,42 @@
+import type { StartedEngine, TfjsEngineKind } from './engine.js';
+import type { TfjsTensor } from './tensor.js';
+import type { Tf, TfTensor } from './tf.js';
+import { registerRnnkitOps } from './tfjs_ops/register.js';
+
+/** What the tfjs kernels share: the started engine and the tf.Tensors this backend's handles hold. */
+export interface TfjsContext {
+  /** The tfjs-core namespace. */
+  readonly tf: Tf;
+  readonly kind: TfjsEngineKind;
+  /** The tfjs backend that runs the kernels: `tensorflow`, `wasm`, `cpu`. */
+  readonly tfBackendName: string;
+  /** tfjs-wasm only: whether SIMD and threads are in use. */
+  readonly wasm?: { simd: boolean; threads: boolean };
+  /** Engines preferred over this one that could not start, with why. */
+  readonly skipped: readonly string[];
+  /** tf.Tensors held by a handle: handing one out again clones it, so two handles never share one. */
+  readonly owned: WeakSet<TfTensor>;
+  /** Handles still holding their tf.Tensor: `destroy` releases them. */
+  readonly held: Set<TfjsTensor>;
+}
+
+export function createContext(engine: StartedEngine): TfjsContext {
+  if (engine.kind === 'wasm' || engine.kind === 'cpu') registerRnnkitOps(engine.tf, engine.kind);
+  return {
+    tf: engine.tf,
+    kind: engine.kind,
+    tfBackendName: engine.tfBackendName,
+    ...(engine.wasm ? { wasm: { ...engine.wasm } } : {}),
+    skipped: [...engine.skipped],
+    owned: new WeakSet(),
+    held: new Set(),
+  };
+}
+
+/**
+ * Makes this backend's engine the active tfjs backend, before every op (synchronous: the engine
+ * is already initialized), so backends on different engines can interleave.
+ */
+export function activate(ctx: TfjsContext): void {
+  if (ctx.tf.getBackend() !== ctx.tfBackendName) void ctx.tf.setBackend(ctx.tfBackendName);
+}
