@@ -26,7 +26,11 @@ export type { BackendDefinition, CreateBackendOptions } from './backend/registry
 export { DEFAULT_MAX_SEQUENCE_LENGTH } from './model/validate_inputs.js';
 export { Model, sequential } from './model/model.js';
 export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass } from './model/model.js';
-export * from './data/index.js';
-export * from './io/index.js';
-export * from './train/index.js';
-export * from './tasks/index.js';
+export type * from './data/index.js';
+export { Vocabulary, ZScore, batchCount, charVocabulary, createSequences, fitZScore, iterateBatches, padSequences, padTokens, readSeries, shuffledIndices, sliceRows, takeRows, trainValidationSplit, wordVocabulary } from './data/index.js';
+export type * from './io/index.js';
+export { SAFETENSORS_MAX_HEADER_BYTES, SPEC_METADATA_KEY, loadModel, loadModelBundle, loadWeights, parseSafetensors, safetensorsToFloat32, saveModel, saveModelBundle, saveWeights, serializeSafetensors } from './io/index.js';
+export type * from './train/index.js';
+export { RecurrentStream, accuracy, adam, adamw, clipGradients, constantLr, cosineWithWarmup, crossEntropy, evaluate, fit, fitTruncated, globalNorm, meanAbsoluteError, mse, sgd, stepDecay, stream, supervised, trainStep } from './train/index.js';
+export type * from './tasks/index.js';
+export { Seq2Seq, generateTokens, generateValues, manyToMany, manyToOne, oneToMany, predictClasses, tagSequences } from './tasks/index.js';

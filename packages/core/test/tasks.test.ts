@@ -10,13 +10,13 @@ import {
   manyToMany,
   manyToOne,
   oneToMany,
-  pickToken,
   predictClasses,
   tagSequences,
 } from '../src/index.js';
 import type { HostTensor } from '../src/index.js';
 import { createReferenceBackend } from '../src/testing/index.js';
 
+import { pickToken } from '../src/tasks/generate.js';
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));

@@ -1,0 +1,64 @@
+import type { HostTensor, Tensor } from '../tensor.js';
+
+/** Float input: host data with a shape, or a tensor already on the model's backend. */
+export type SequenceInput = HostTensor | Tensor;
+/** Token ids for models that start with an embedding: [B, T] (or [T, B] when not batchFirst). */
+export interface TokenInput {
+  ids: Int32Array | readonly number[];
+  shape: readonly [number, number];
+}
+
+export interface ForwardOptions {
+  /** Per-sequence lengths (B); steps past a length are padding. */
+  lengths?: ArrayLike<number>;
+  /** Initial state of the first recurrent layer, [numLayers*dirs, B, H]. */
+  h0?: SequenceInput;
+  c0?: SequenceInput;
+  /** Keep what backward needs and apply dropout. */
+  training?: boolean;
+  /** Seed of this pass's dropout masks (defaults to a stream derived from the model's seed). */
+  dropoutSeed?: number;
+  /** Reject NaN and ±Infinity in host inputs before running. */
+  checkFinite?: boolean;
+  maxSequenceLength?: number;
+}
+
+export interface RecurrentState {
+  /** Index of the recurrent layer in the model's layer list. */
+  layer: number;
+  hN: Tensor;
+  cN?: Tensor;
+}
+
+export interface Gradients {
+  /** Gradients by parameter name (same names as `parameters()`). */
+  params: Map<string, Tensor>;
+  /** d loss / d input, for float inputs. */
+  input?: Tensor;
+  h0?: Tensor;
+  c0?: Tensor;
+  dispose(): void;
+}
+
+/** One forward pass. Dispose it when done; `backward` is there when it ran with `training`. */
+export interface ForwardPass {
+  output: Tensor;
+  states: RecurrentState[];
+  /**
+   * Upstream gradients: dOutput like `output`; dStates[i] for `states[i]`. `inputGrad: false`
+   * skips d loss / d input (`Gradients.input` is then absent): a training step, whose input is
+   * data, saves the first layer's dx GEMM that way.
+   */
+  backward(upstream: { dOutput?: Tensor; dStates?: { hN?: Tensor; cN?: Tensor }[] }, opts?: { inputGrad?: boolean }): Gradients;
+  dispose(): void;
+}
+
+/** A backend tensor names its backend; host data does not (backend tensors may carry a `data` field of their own). */
+export function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && typeof (x as Tensor).backend === 'string' && 'shape' in x;
+}
+
+export function isHost(x: unknown): x is HostTensor {
+  return typeof x === 'object' && x !== null && !isTensor(x) && 'shape' in x && (x as HostTensor).data instanceof Float32Array;
+}
+
