@@ -1,4 +1,5 @@
 import type { Backend } from '@rnnkit/core';
+import { knownVariant } from '@rnnkit/core/backend';
 import { withDeadline } from './guard.js';
 import { firstLine, loadPackage } from './packages.js';
 
@@ -30,23 +31,31 @@ interface Candidate {
   requires?: (info: Record<string, unknown>) => string | undefined;
 }
 
-const CANDIDATES: Record<BackendName, Candidate> = {
-  cpu: { name: 'cpu', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend' },
-  'cpu-fma': {
-    name: 'cpu-fma',
-    pkg: '@rnnkit/backend-cpu',
-    createExport: 'createCpuBackend',
-    definitionExport: 'cpuBackend',
-    options: { simd: true, fma: true },
-    requires: (info) =>
-      info.fma === true
-        ? undefined
-        : `this runtime has no relaxed SIMD, so backend-cpu runs ${String(info.engine)} (Node ${process.versions.node}: needs ${RELAXED_SIMD_FLAG}, which the bench passes to this backend's own process)`,
-  },
-  'cpu-js': { name: 'cpu-js', pkg: '@rnnkit/backend-cpu', createExport: 'createCpuBackend', definitionExport: 'cpuBackend', options: { simd: false } },
-  webgpu: { name: 'webgpu', pkg: '@rnnkit/backend-webgpu', createExport: 'createWebgpuBackend', definitionExport: 'webgpuBackend' },
-  tfjs: { name: 'tfjs', pkg: '@rnnkit/backend-tfjs', createExport: 'createTfjsBackend', definitionExport: 'tfjsBackend' },
-};
+/** Why the cpu-fma variant is not what runs here, or undefined when it is. */
+const fmaRequirement = (info: Record<string, unknown>) =>
+  info.fma === true
+    ? undefined
+    : `this runtime has no relaxed SIMD, so backend-cpu runs ${String(info.engine)} (Node ${process.versions.node}: needs ${RELAXED_SIMD_FLAG}, which the bench passes to this backend's own process)`;
+
+/** Packages, exports and options come from core's one list of known backends. */
+const CANDIDATES = Object.fromEntries(
+  BACKEND_NAMES.map((name): [BackendName, Candidate] => {
+    const known = knownVariant(name);
+    if (!known) throw new Error(`bench: ${name} is not a variant in KNOWN_BACKENDS`);
+    const { backend, variant } = known;
+    return [
+      name,
+      {
+        name,
+        pkg: backend.package,
+        createExport: backend.createExport,
+        definitionExport: backend.definitionExport,
+        ...(Object.keys(variant.options).length ? { options: { ...variant.options } } : {}),
+        ...(name === 'cpu-fma' ? { requires: fmaRequirement } : {}),
+      },
+    ];
+  }),
+) as Record<BackendName, Candidate>;
 
 export interface BackendStatus {
   name: BackendName;

@@ -1,5 +1,6 @@
 import type { Backend, Model, Tensor } from '@rnnkit/core';
-import { runRecurrent, sgd, supervised, trainStep } from '@rnnkit/core';
+import { sgd, supervised, trainStep } from '@rnnkit/core';
+import { runRecurrent } from '@rnnkit/core/backend';
 import type { AnchorRun } from './anchors/onnxruntime.js';
 import { onnxruntimeSpeed } from './anchors/onnxruntime.js';
 import type { TfjsLayers } from './anchors/tfjs_layers.js';

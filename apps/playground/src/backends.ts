@@ -5,6 +5,7 @@
  * the page (the `?url` imports): nothing is fetched from a CDN.
  */
 import type { Backend } from '@rnnkit/core';
+import { knownVariant } from '@rnnkit/core/backend';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -23,22 +24,23 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * One loader per package of core's KNOWN_BACKENDS (test/backends.test.ts checks that they
+ * match). The imports are static strings so that Vite bundles each package as its own chunk.
+ */
+export const BACKEND_PACKAGES: Record<string, () => Promise<Record<string, unknown>>> = {
+  '@rnnkit/backend-cpu': () => import('@rnnkit/backend-cpu'),
+  '@rnnkit/backend-webgpu': () => import('@rnnkit/backend-webgpu'),
+  '@rnnkit/backend-tfjs': () => import('@rnnkit/backend-tfjs'),
+};
+
+/** Starts a playground backend, a variant in KNOWN_BACKENDS, through its package's create export. */
 async function start(name: BackendName): Promise<Backend> {
-  switch (name) {
-    case 'cpu': {
-      const { createCpuBackend } = await import('@rnnkit/backend-cpu');
-      return createCpuBackend();
-    }
-    case 'webgpu': {
-      const { createWebgpuBackend } = await import('@rnnkit/backend-webgpu');
-      return createWebgpuBackend();
-    }
-    case 'tfjs-wasm':
-    case 'tfjs-cpu': {
-      const { createTfjsBackend } = await import('@rnnkit/backend-tfjs');
-      return createTfjsBackend(name === 'tfjs-wasm' ? { engine: 'wasm', wasmPaths: TFJS_WASM_FILES } : { engine: 'cpu' });
-    }
-  }
+  const known = knownVariant(name);
+  const load = known && BACKEND_PACKAGES[known.backend.package];
+  if (!known || !load) throw new Error(`${name}: not a known backend variant`);
+  const create = (await load())[known.backend.createExport] as (options: unknown) => Promise<Backend>;
+  return create(name === 'tfjs-wasm' ? { ...known.variant.options, wasmPaths: TFJS_WASM_FILES } : known.variant.options);
 }
 
 /**

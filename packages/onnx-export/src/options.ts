@@ -1,4 +1,5 @@
-import { RnnkitError, describe } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import { describeValue as describe } from '@rnnkit/core/backend';
 
 /** Opset of the default ONNX domain written when none is asked for. */
 export const DEFAULT_OPSET = 17;

@@ -1,5 +1,6 @@
 import type { ModelSpec, RecurrentSpec } from '@rnnkit/core';
-import { RnnkitError, describe, formatShape, modelParams, sizeOf, validateModelSpec } from '@rnnkit/core';
+import { RnnkitError, formatShape, modelParams, sizeOf, validateModelSpec } from '@rnnkit/core';
+import { describeValue as describe } from '@rnnkit/core/backend';
 import type { ResolvedOptions } from './options.js';
 
 /** Layer kinds this exporter writes. A spec from a newer core with other kinds is UNSUPPORTED. */

@@ -1,16 +1,16 @@
 import type { Backend } from '@rnnkit/core';
-import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { createTfjsBackend } from '@rnnkit/backend-tfjs';
-import { createWebgpuBackend } from '@rnnkit/backend-webgpu';
+import { knownVariant } from '@rnnkit/core/backend';
 
-/** Every backend and engine the cross-backend suites run on, by label. */
-export const BACKEND_STARTERS: Record<string, () => Promise<Backend>> = {
-  'cpu-js': () => createCpuBackend({ simd: false }),
-  'cpu (wasm simd)': () => createCpuBackend({ simd: true }),
-  'tfjs-wasm': () => createTfjsBackend({ engine: 'wasm' }),
-  'tfjs-cpu': () => createTfjsBackend({ engine: 'cpu' }),
-  webgpu: () => createWebgpuBackend(),
-};
+/**
+ * Starts a backend variant from core's one list of known backends (`KNOWN_BACKENDS`: package,
+ * create export, options) by its label: `cpu`, `cpu-js`, `tfjs-wasm`, `tfjs-cpu`, `webgpu`.
+ */
+export async function startVariant(label: string): Promise<Backend> {
+  const known = knownVariant(label);
+  if (!known) throw new Error(`${label}: not a variant in KNOWN_BACKENDS`);
+  const mod = (await import(known.backend.package)) as Record<string, (o: unknown) => Promise<Backend>>;
+  return mod[known.backend.createExport](known.variant.options);
+}
 
 export interface Started {
   label: string;
@@ -27,7 +27,7 @@ export async function startBackends(labels: readonly string[]): Promise<Started[
   const out: Started[] = [];
   for (const label of labels) {
     try {
-      out.push({ label, backend: await BACKEND_STARTERS[label](), why: '' });
+      out.push({ label, backend: await startVariant(label), why: '' });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       if (process.env.CI) throw new Error(`${label} could not start in CI: ${why}`);

@@ -17,7 +17,7 @@ it('the PyTorch fixtures are committed', () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(20);
 });
 
-for (const { label, backend: be, why } of await startBackends(['cpu-js', 'cpu (wasm simd)', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
+for (const { label, backend: be, why } of await startBackends(['cpu-js', 'cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
   if (be) started.push(be);
   describe.skipIf(!be)(`PyTorch fixtures on ${label} (${be?.info().engine ?? why})`, () => {
     for (const f of fixtures) {

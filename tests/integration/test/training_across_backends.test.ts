@@ -20,7 +20,7 @@ for (const c of cases) expected.set(c.name, await runTrainingCase(reference, c))
 const started: Backend[] = [];
 afterAll(() => started.forEach((b) => b.destroy()));
 
-for (const { label, backend: be, why } of await startBackends(['cpu (wasm simd)', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
+for (const { label, backend: be, why } of await startBackends(['cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
   if (be) started.push(be);
   describe.skipIf(!be)(`training conformance: ${label} (${be?.info().engine ?? why}) against cpu-js`, () => {
     for (const c of cases) {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import * as core from '@rnnkit/core';
 import type { Model, ModelSpec } from '@rnnkit/core';
-import { RnnkitError, describe } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
 import { readF32Safetensors } from './safetensors.js';
 
