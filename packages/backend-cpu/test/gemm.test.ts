@@ -1,11 +1,10 @@
 import { Rng } from '@rnnkit/core';
+import { checkClose, randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from '../src/index.js';
 import { gemm, transpose } from '../src/kernels/gemm_impl.js';
 import { gemmWasm } from '../src/wasm/gemm.js';
 import { loadWasmKernels } from '../src/wasm/load.js';
 import { ENGINES } from './engines.js';
-import { expectClose, expectError, randomArray } from './helpers.js';
 
 /** Straight triple loop in double: out[i, j] = alpha Σ_k A(i, k) B(k, j) (+ beta c). */
 function refGemm(
@@ -52,7 +51,7 @@ describe('gemm_impl', () => {
           const b = randomArray(rng, K * N);
           const out = new Float32Array(M * N);
           gemm({ M, N, K, a, transA, b, transB, out });
-          expectClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5);
+          checkClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5, `${M}x${N}x${K}`);
         });
       }
     }
@@ -115,7 +114,7 @@ for (const { engine, fma } of ENGINES.filter((e) => e.engine !== 'cpu-js').map((
             const b = randomArray(rng, K * N);
             const out = randomArray(rng, M * N); // overwritten
             gemmWasm(w, { M, N, K, a, transA, b, transB, out });
-            expectClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5);
+            checkClose(out, refGemm(M, N, K, a, transA, b, transB), 1e-5, `${M}x${N}x${K}`);
           });
         }
       }
@@ -135,7 +134,7 @@ for (const { engine, fma } of ENGINES.filter((e) => e.engine !== 'cpu-js').map((
         }
       }
       gemmWasm(w, { M, N, K, a: abuf, aOffset: 2, lda: 10, b: bbuf, bOffset: 3, ldb: 45, out: obuf, outOffset: 1, ldo: 41, alpha: 0.5, accumulate: true });
-      expectClose(obuf, want, 1e-5);
+      checkClose(obuf, want, 1e-5, 'strided');
     });
   });
 }
@@ -154,11 +153,11 @@ for (const { engine, create } of ENGINES) {
             const b = up(transposeB ? [N, K] : [K, N]);
             const c = up([M, N]);
             const copies = [a, b, c].map((t) => t.data.slice());
-            expectClose(be.readSync(be.matmul(a, b, { transposeA, transposeB })), refGemm(M, N, K, a.data, transposeA, b.data, transposeB), 1e-5);
+            checkClose(be.readSync(be.matmul(a, b, { transposeA, transposeB })), refGemm(M, N, K, a.data, transposeA, b.data, transposeB), 1e-5, 'plain');
             const full = be.matmul(a, b, { transposeA, transposeB, alpha: -0.5, c, beta: 2 });
-            expectClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5);
+            checkClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5, 'alpha, beta, c');
             const beta1 = be.matmul(a, b, { transposeA, transposeB, c });
-            expectClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5);
+            checkClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5, 'beta defaults to 1 with c');
             [a, b, c].forEach((t, i) => expect(t.data).toEqual(copies[i]));
           });
         }
@@ -166,44 +165,3 @@ for (const { engine, create } of ENGINES) {
     }
   });
 }
-
-describe('matmul', () => {
-  const rng = new Rng(11);
-  const be = new CpuBackend();
-  const up = (shape: [number, number]) => be.upload(randomArray(rng, shape[0] * shape[1]), shape);
-
-  for (const transposeA of [false, true]) {
-    for (const transposeB of [false, true]) {
-      it(`alpha · op(a) · op(b) + beta · c, transposeA=${transposeA} transposeB=${transposeB}`, () => {
-        const M = 5, N = 6, K = 9;
-        const a = up(transposeA ? [K, M] : [M, K]);
-        const b = up(transposeB ? [N, K] : [K, N]);
-        const c = up([M, N]);
-        const plain = be.matmul(a, b, { transposeA, transposeB });
-        expect(plain.shape).toEqual([M, N]);
-        expectClose(be.readSync(plain), refGemm(M, N, K, a.data, transposeA, b.data, transposeB), 1e-5);
-        const full = be.matmul(a, b, { transposeA, transposeB, alpha: -0.5, c, beta: 2 });
-        expectClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5);
-        const beta1 = be.matmul(a, b, { transposeA, transposeB, c }); // beta defaults to 1 with c
-        expectClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5);
-      });
-    }
-  }
-
-  it('leaves its inputs alone', () => {
-    const a = up([3, 4]);
-    const b = up([4, 2]);
-    const c = up([3, 2]);
-    const copies = [a, b, c].map((t) => t.data.slice());
-    be.matmul(a, b, { c, beta: 3, alpha: 2 });
-    [a, b, c].forEach((t, i) => expect(t.data).toEqual(copies[i]));
-  });
-
-  it('names the mismatched argument and both shapes', () => {
-    expectError(() => be.matmul(up([2, 3]), up([4, 5])), 'SHAPE_MISMATCH', 'matmul', 'b', '[3, N]', '[4, 5]');
-    expectError(() => be.matmul(up([2, 3]), up([4, 5]), { transposeB: true }), 'SHAPE_MISMATCH', 'b', '[N, 3]', '[4, 5]');
-    expectError(() => be.matmul(up([3, 2]), up([3, 5]), { transposeA: true, c: up([2, 4]) }), 'SHAPE_MISMATCH', 'c', '[2, 5]', '[2, 4]');
-    expectError(() => be.matmul(be.zeros([2, 3, 4]), up([4, 5])), 'SHAPE_MISMATCH', 'a', 'rank 2', '[2, 3, 4]');
-    expectError(() => be.matmul(up([2, 3]), up([3, 5]), { alpha: Number.NaN }), 'INVALID_ARGUMENT', 'alpha');
-  });
-});

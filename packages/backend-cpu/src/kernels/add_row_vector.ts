@@ -1,7 +1,7 @@
 import { rowsCols } from '@rnnkit/core/backend';
 import { type CpuContext, CpuTensor } from '../tensor.js';
 
-/** a [M, N] + v [N] on every row (bias add). Keeps a's shape. */
+/** a [M, N] + v [N] on every row (bias add) → [M, N] (a of rank > 2 as its 2-D view). */
 export function addRowVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuTensor {
   const [M, N] = rowsCols(a.shape);
   const x = a.data;
@@ -11,5 +11,5 @@ export function addRowVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuTens
     const r = i * N;
     for (let j = 0; j < N; j++) out[r + j] = x[r + j] + w[j];
   }
-  return new CpuTensor(out, a.shape);
+  return new CpuTensor(out, [M, N]);
 }

@@ -1,7 +1,7 @@
 import { rowsCols } from '@rnnkit/core/backend';
 import { type CpuContext, CpuTensor } from '../tensor.js';
 
-/** a [M, N] with row m scaled by v[m] (v is [M]): per-batch-row masks. Keeps a's shape. */
+/** a [M, N] with row m scaled by v[m] (v is [M]): per-batch-row masks → [M, N] (a of rank > 2 as its 2-D view). */
 export function mulColumnVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuTensor {
   const [M, N] = rowsCols(a.shape);
   const x = a.data;
@@ -12,5 +12,5 @@ export function mulColumnVector(_: CpuContext, a: CpuTensor, v: CpuTensor): CpuT
     const s = w[i];
     for (let j = 0; j < N; j++) out[r + j] = x[r + j] * s;
   }
-  return new CpuTensor(out, a.shape);
+  return new CpuTensor(out, [M, N]);
 }
