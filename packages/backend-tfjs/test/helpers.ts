@@ -1,4 +1,6 @@
+import { Rng } from '@rnnkit/core';
 import type { Backend, Tensor } from '@rnnkit/core';
+import { randomArray } from '@rnnkit/core/testing';
 import { createTfjsBackend } from '../src/index.js';
 import type { TfjsBackend, TfjsEngineKind } from '../src/index.js';
 
@@ -17,21 +19,12 @@ export function tfTensors(be: TfjsBackend): number {
   return be.tf.memory().numTensors;
 }
 
-/** Deterministic values in [-1, 1). */
+/** Deterministic values in [-1, 1): core's shared test inputs. */
 export function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
+  return randomArray(new Rng(seed), n);
 }
 
+/** Largest absolute difference (stricter than core's `maxElementError`, which is relative above 1); NaN or a length mismatch gives Infinity. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;

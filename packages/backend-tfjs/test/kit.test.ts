@@ -1,0 +1,14 @@
+import { runBackendSuite } from '@rnnkit/core/testing';
+import { afterAll, describe, it } from 'vitest';
+import { createTfjsBackend } from '../src/index.js';
+import { ENGINES } from './helpers.js';
+
+/**
+ * The shared backend test kit (`@rnnkit/core/testing`) on each engine that starts here: memory
+ * and every primitive against float64 formulas, the shared bad calls, the 190 conformance cases,
+ * fused against composite kernels, the training conformance and the PyTorch replay, and a fault
+ * at every kernel call.
+ */
+for (const engine of ENGINES) {
+  runBackendSuite({ describe, it, afterAll }, { label: `tfjs-${engine}`, create: () => createTfjsBackend({ engine }), timeout: 300_000 });
+}
