@@ -1,3 +1,4 @@
+import { RnnkitError } from '@rnnkit/core';
 import { SHADER_STAGE_COMPUTE } from './constants.js';
 import type { BufferPool, GpuBuf } from './pool.js';
 
@@ -50,10 +51,66 @@ interface Compiled {
   bytes: number;
 }
 
-/** Compiled pipelines of one device, built on first use. */
+/** Bind groups kept for reuse; the least recently used go beyond this. */
+const MAX_BIND_GROUPS = 2048;
+
+/**
+ * Compiled pipelines of one device, built on first use, and the bind groups made for them.
+ * Bind groups are kept across submits (up to MAX_BIND_GROUPS, least recently used dropped),
+ * keyed by kernel and buffer ids: pooled buffers come back with their ids, so a steady loop of
+ * ops makes none. Creating one costs, and Dawn in Node reclaims them only when the event loop
+ * turns: ~65k made in one synchronous run crash it (seen on lavapipe).
+ */
 export class PipelineCache {
   private readonly compiled = new Map<string, Compiled>();
-  constructor(private readonly device: GPUDevice) {}
+  /** Bind groups made since the event loop last turned (counted only with `burstLimit`). */
+  private burst = 0;
+  /** Buffer ids are never reused, so a group of a destroyed buffer is never hit again and ages out. */
+  private readonly groups = new Map<string, GPUBindGroup>();
+  constructor(
+    private readonly device: GPUDevice,
+    /**
+     * Most bind groups one synchronous run may make before the event loop turns; beyond it,
+     * an RnnkitError instead of the crash the driver would give (lavapipe under Dawn: 65,536).
+     */
+    private readonly burstLimit = Infinity,
+  ) {}
+
+  private countBurst(): void {
+    if (this.burstLimit === Infinity) return;
+    if (this.burst++ === 0) {
+      const t = setTimeout(() => void (this.burst = 0), 0) as { unref?: () => void };
+      t.unref?.();
+    }
+    if (this.burst > this.burstLimit) {
+      this.burst = 0;
+      throw new RnnkitError(
+        'BACKEND_FAILURE',
+        `webgpu: ${this.burstLimit} GPU bind groups were made without the event loop turning; this driver under Dawn (Node) frees them only when it turns and crashes past ~65k: await something (e.g. backend.sync()) between batches of ops`,
+      );
+    }
+  }
+
+  /** The bind group of `def` over the uniform buffer (at binding 0) and `buffers` (1..n). */
+  bindGroup(def: KernelDef, uniform: GpuBuf, buffers: readonly GpuBuf[]): GPUBindGroup {
+    const key = `${def.key}|${uniform.id}|${buffers.map((b) => b.id).join(',')}`;
+    let bg = this.groups.get(key);
+    if (bg) {
+      // Most recently used last: Map iteration order is insertion order.
+      this.groups.delete(key);
+      this.groups.set(key, bg);
+      return bg;
+    }
+    if (this.groups.size >= MAX_BIND_GROUPS) this.groups.delete(this.groups.keys().next().value!);
+    this.countBurst();
+    const compiled = this.get(def);
+    bg = this.device.createBindGroup({
+      layout: compiled.layout,
+      entries: [{ binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: compiled.bytes } }, ...buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } }))],
+    });
+    this.groups.set(key, bg);
+    return bg;
+  }
 
   get(def: KernelDef): Compiled {
     let c = this.compiled.get(def.key);
@@ -93,7 +150,7 @@ export interface ProgramContext {
   storage: BufferPool;
   /** minUniformBufferOffsetAlignment of the device. */
   uniformAlign: number;
-  maxWorkgroupsPerDim: number;
+  maxWorkgroups: number;
 }
 
 /**
@@ -115,7 +172,7 @@ export class Program {
     }
     const [gx, gy = 1, gz = 1] = groups;
     if (gx === 0 || gy === 0 || gz === 0) return;
-    const max = this.ctx.maxWorkgroupsPerDim;
+    const max = this.ctx.maxWorkgroups;
     if (gx > max || gy > max || gz > max) {
       throw new Error(`rnnkit webgpu internal: kernel ${def.key} dispatch [${gx}, ${gy}, ${gz}] exceeds ${max} workgroups per dimension`);
     }
@@ -179,7 +236,6 @@ export class Program {
     const ubuf = this.used > 0 ? uniforms.acquire(this.used) : undefined;
     if (ubuf) device.queue.writeBuffer(ubuf.buffer, 0, this.data, 0, Math.ceil(this.used / 4) * 4);
     const enc = device.createCommandEncoder({ label: 'rnnkit' });
-    const groupsCache = new Map<string, GPUBindGroup>();
     let pass: GPUComputePassEncoder | undefined;
     for (const c of this.cmds) {
       if (c.kind === 'copy' || c.kind === 'clear') {
@@ -189,22 +245,9 @@ export class Program {
         else enc.clearBuffer(c.dst.buffer, 0, c.bytes);
         continue;
       }
-      const compiled = pipelines.get(c.def);
-      const key = `${c.def.key}|${c.buffers.map((b) => b.id).join(',')}`;
-      let bg = groupsCache.get(key);
-      if (!bg) {
-        bg = device.createBindGroup({
-          layout: compiled.layout,
-          entries: [
-            { binding: 0, resource: { buffer: ubuf!.buffer, offset: 0, size: compiled.bytes } },
-            ...c.buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } })),
-          ],
-        });
-        groupsCache.set(key, bg);
-      }
       if (!pass) pass = enc.beginComputePass();
-      pass.setPipeline(compiled.pipeline);
-      pass.setBindGroup(0, bg, [c.offset]);
+      pass.setPipeline(pipelines.get(c.def).pipeline);
+      pass.setBindGroup(0, pipelines.bindGroup(c.def, ubuf!, c.buffers), [c.offset]);
       pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
     }
     pass?.end();

@@ -1,14 +1,18 @@
 import type { Shape, Tensor } from '@rnnkit/core';
 import { sizeOf } from '@rnnkit/core';
-import type { WebgpuBackend } from './backend.js';
 import type { GpuBuf } from './pool.js';
+
+/** Where a storage buffer goes back to when its last tensor is disposed. */
+export interface StorageOwner {
+  releaseBuffer(b: GpuBuf): void;
+}
 
 /** A GPU buffer shared by a tensor and its reshaped views; back to the pool when the last goes. */
 export class Storage {
   private refs = 1;
   constructor(
     readonly buf: GpuBuf,
-    readonly owner: WebgpuBackend,
+    readonly owner: StorageOwner,
   ) {}
   retain(): this {
     this.refs++;
@@ -24,7 +28,6 @@ export class WebgpuTensor implements Tensor {
   readonly backend = 'webgpu';
   readonly shape: Shape;
   readonly size: number;
-  disposed = false;
   constructor(
     shape: Shape,
     readonly storage: Storage,

@@ -1,7 +1,8 @@
 import { RnnkitError, createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
+import { expectRnnkitError } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebgpuBackend, createWebgpuBackend, webgpuBackend } from '../src/index.js';
-import { expectError, requireAdapterInCi, startBackend } from './helpers.js';
+import { requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
 requireAdapterInCi(started);
@@ -30,11 +31,13 @@ describe('webgpu backend without an adapter', () => {
 });
 
 describe.skipIf(!be)('webgpu device', () => {
-  it('reports the adapter in info().engine', () => {
+  it('reports the adapter in info().engine, and its fused kernels', () => {
     const info = be.info();
     expect(info.name).toBe('webgpu');
     expect(info.engine).toMatch(/^webgpu \(/);
     expect(info.engine).toContain(be.adapter.description || be.adapter.device || be.adapter.vendor);
+    expect(info.fusedOps).toEqual({ recurrentForward: 'native', recurrentBackward: 'native', squaredErrorGrad: 'composite', sgdUpdate: 'native', adamUpdate: 'native' });
+    expect(be.recurrentBatchFirst).toBe(false);
     console.log(`webgpu adapter: ${info.engine}`);
   });
 
@@ -56,7 +59,7 @@ describe.skipIf(!be)('webgpu device', () => {
     const t = guest.upload(Float32Array.of(1, -1), [2]);
     expect(Array.from(await guest.read(guest.relu(t)))).toEqual([1, 0]);
     guest.destroy();
-    expectError(() => guest.zeros([1]), 'DISPOSED', 'destroyed');
+    await expectRnnkitError(() => guest.zeros([1]), 'DISPOSED', 'destroyed');
     // The host backend (same device) still works.
     expect(Array.from(await be.read(be.fill([1], 2)))).toEqual([2]);
   });
@@ -68,9 +71,10 @@ describe.skipIf(!be)('webgpu device', () => {
     expect(b.gpuBuffers().allocated).toBeGreaterThan(0);
     b.destroy();
     expect(b.gpuBuffers().allocated).toBe(0);
-    expectError(() => b.tanh(t), 'DISPOSED', 'destroyed');
+    expect(b.liveTensors()).toBe(0);
+    await expectRnnkitError(() => b.tanh(t), 'DISPOSED', 'destroyed');
     await expect(b.read(t)).rejects.toMatchObject({ code: 'DISPOSED' });
-    b.dispose(t); // no-op after destroy
+    await expectRnnkitError(() => b.dispose(t), 'DISPOSED', 'destroyed');
     b.destroy(); // idempotent
   });
 
@@ -95,13 +99,62 @@ describe.skipIf(!be)('webgpu device', () => {
     const t = b.upload(Float32Array.of(1, 2, 3), [3]);
     b.device.destroy();
     await b.device.lost;
-    expectError(() => b.tanh(t), 'BACKEND_UNAVAILABLE', 'device was lost', 'destroyed');
+    await expectRnnkitError(() => b.tanh(t), 'BACKEND_UNAVAILABLE', 'device was lost', 'destroyed');
     await expect(b.read(t)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     b.destroy();
   });
 
-  it('a tensor too big for one storage binding is refused up front', () => {
-    const max = be.device.limits.maxStorageBufferBindingSize;
-    expectError(() => be.zeros([Math.ceil(max / 4) + 1]), 'UNSUPPORTED', 'largest storage binding');
+  // WebGPU's own limits, which core can't know: refused as UNSUPPORTED naming the op and the
+  // argument, before anything is allocated or dispatched.
+  describe('device limits', () => {
+    const maxBinding = () => Math.min(be.device.limits.maxStorageBufferBindingSize, be.device.limits.maxBufferSize);
+    const refusedCleanly = async (make: () => unknown[], call: (ins: never[]) => unknown, argument: string, ...fragments: string[]) => {
+      const ins = make();
+      const tensors = be.liveTensors();
+      const buffers = be.liveGpuBuffers();
+      const err = await expectRnnkitError(() => call(ins as never[]), 'UNSUPPORTED', ...fragments);
+      expect(err.argument).toBe(argument);
+      expect(be.liveTensors()).toBe(tensors);
+      expect(be.liveGpuBuffers()).toBe(buffers);
+      for (const t of ins) if (t && typeof t === 'object' && 'backend' in t) be.dispose(t as never);
+      await be.sync();
+    };
+
+    it('a tensor too big for one storage binding is refused up front', async () => {
+      const n = Math.ceil(maxBinding() / 4) + 1;
+      await refusedCleanly(() => [], () => be.zeros([n]), 'shape', 'zeros: shape:', 'largest storage binding');
+      await refusedCleanly(() => [], () => be.fill([n, 1], 2), 'shape', 'fill: shape:', 'largest storage binding');
+    });
+
+    it('a matmul whose result is too big for one binding', async () => {
+      const n = Math.ceil(Math.sqrt(maxBinding() / 4)) + 1;
+      await refusedCleanly(() => [be.zeros([n, 1]), be.zeros([1, n])], ([a, b]) => be.matmul(a, b), 'b', 'matmul: b: the result', 'largest storage binding');
+    });
+
+    it('gatherRows, scatterAddRows and concat results too big for one binding', async () => {
+      const N = 4096;
+      const rows = Math.ceil(maxBinding() / 4 / N) + 1;
+      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.gatherRows(a, new Int32Array(rows)), 'indices', 'gatherRows: indices:', 'largest storage binding');
+      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.scatterAddRows(a, new Int32Array(1), rows), 'numRows', 'scatterAddRows: numRows:', 'largest storage binding');
+      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.concatRows(new Array(rows).fill(a)), 'parts', 'concatRows: parts:', 'largest storage binding');
+      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.concatColumns(new Array(rows).fill(a)), 'parts', 'concatColumns: parts:', 'largest storage binding');
+    });
+
+    it('sumRows over more columns than one dispatch has workgroups', async () => {
+      const cols = be.maxWorkgroups * 16 + 1;
+      await refusedCleanly(() => [be.zeros([1, cols])], ([a]) => be.sumRows(a), 'a', 'sumRows: a:', `more than this device allows (${be.maxWorkgroups})`);
+    });
+
+    it('a recurrent layer whose per-step buffers are too big for one binding', async () => {
+      const H = 1024;
+      const T = Math.ceil(maxBinding() / 4 / (4 * H)) + 1; // LSTM gates [T, 1, 4H]
+      await refusedCleanly(
+        () => [be.zeros([T, 1, 1]), be.zeros([4 * H, 1]), be.zeros([4 * H, H]), be.zeros([1, H])],
+        ([x, weightIh, weightHh, h0]) => be.recurrentForward({ cell: 'lstm', gruResetAfter: true, x, weightIh, weightHh, h0, training: false }),
+        'x',
+        'recurrentForward: x:',
+        'largest storage binding',
+      );
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Rng } from '@rnnkit/core';
+import { checkClose, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectClose, expectError, noGpuErrors, randomArray, requireAdapterInCi, startBackend } from './helpers.js';
+import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
 requireAdapterInCi(started);
@@ -26,6 +27,7 @@ function gemm64(
   return out;
 }
 
+/** The tiled GEMM (32×32 tiles, 16-deep K steps) at tile edges, beyond the kit's matmul cases. */
 describe.skipIf(!be)('webgpu tiled GEMM', () => {
   const rng = new Rng(11);
   const sizes: [number, number, number][] = [
@@ -48,9 +50,9 @@ describe.skipIf(!be)('webgpu tiled GEMM', () => {
             const B = be.upload(b, tB ? [N, K] : [K, N]);
             const plain = be.matmul(A, B, { transposeA: tA, transposeB: tB });
             expect(plain.shape).toEqual([M, N]);
-            expectClose(await be.read(plain), gemm64(a, b, M, N, K, { tA, tB, alpha: 1, beta: 0 }), 1e-5, 'plain');
+            checkClose(await be.read(plain), gemm64(a, b, M, N, K, { tA, tB, alpha: 1, beta: 0 }), 1e-5, 'plain');
             const full = be.matmul(A, B, { transposeA: tA, transposeB: tB, alpha: -0.5, c: be.upload(c, [M, N]), beta: 2 });
-            expectClose(await be.read(full), gemm64(a, b, M, N, K, { tA, tB, alpha: -0.5, beta: 2, c }), 1e-5, 'alpha/beta/c');
+            checkClose(await be.read(full), gemm64(a, b, M, N, K, { tA, tB, alpha: -0.5, beta: 2, c }), 1e-5, 'alpha/beta/c');
             for (const t of [A, B, plain, full]) be.dispose(t);
           });
         });
@@ -59,14 +61,8 @@ describe.skipIf(!be)('webgpu tiled GEMM', () => {
   it('K = 0 gives beta · c (or zeros); c defaults beta to 1', async () => {
     const c = randomArray(rng, 6);
     expect(Array.from(await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]))))).toEqual([0, 0, 0, 0, 0, 0]);
-    expectClose(await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]), { c: be.upload(c, [2, 3]), beta: 3 })), Array.from(c, (x) => 3 * x), 1e-6);
+    checkClose(await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]), { c: be.upload(c, [2, 3]), beta: 3 })), Array.from(c, (x) => 3 * x), 1e-6, 'K = 0');
     const a = randomArray(rng, 4);
-    expectClose(await be.read(be.matmul(be.upload(a, [2, 2]), be.upload(a, [2, 2]), { c: be.upload(a, [2, 2]) })), gemm64(a, a, 2, 2, 2, { tA: false, tB: false, alpha: 1, beta: 1, c: a }), 1e-6);
-  });
-  it('checks ranks and inner dimensions', () => {
-    expectError(() => be.matmul(be.zeros([2, 3]), be.zeros([4, 5])), 'SHAPE_MISMATCH', 'matmul', 'b', '[3, N]', '[4, 5]');
-    expectError(() => be.matmul(be.zeros([2, 3]), be.zeros([5, 4]), { transposeB: true }), 'SHAPE_MISMATCH', '[N, 3]');
-    expectError(() => be.matmul(be.zeros([2, 3, 1]), be.zeros([3, 5])), 'SHAPE_MISMATCH', 'matmul', 'a', 'rank 2');
-    expectError(() => be.matmul(be.zeros([2, 3]), be.zeros([3, 5]), { c: be.zeros([5, 2]) }), 'SHAPE_MISMATCH', 'c', '[2, 5]');
+    checkClose(await be.read(be.matmul(be.upload(a, [2, 2]), be.upload(a, [2, 2]), { c: be.upload(a, [2, 2]) })), gemm64(a, a, 2, 2, 2, { tA: false, tB: false, alpha: 1, beta: 1, c: a }), 1e-6, 'c without beta');
   });
 });

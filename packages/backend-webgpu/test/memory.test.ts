@@ -1,7 +1,9 @@
-import { Rng, backpropRecurrent, disposeRecurrentCache, initParams, recurrentParams, runRecurrent } from '@rnnkit/core';
+import { Rng, initParams, recurrentParams } from '@rnnkit/core';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
+import { randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { noGpuErrors, randomArray, requireAdapterInCi, startBackend } from './helpers.js';
+import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
 requireAdapterInCi(started);

@@ -1,10 +1,8 @@
-import type { AdamUpdateArgs, AdamUpdateResult } from '@rnnkit/core';
-import { RnnkitError } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { AdamUpdateArgs, AdamUpdateResult } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { checkFinite, sameShape } from '../validate.js';
-import { WG, WGSL_INDEX } from './common.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 /** Bias corrections are folded on the host: stepSize = lr / (1 − β1^step), rsqrtBc2 = 1 / √(1 − β2^step). */
 const def = kernel({
@@ -48,21 +46,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 });
 
 /** One fused torch.optim.Adam / AdamW step (core's `AdamUpdateArgs`): new param, m and v. */
-export function adamUpdate(be: WebgpuBackend, a: AdamUpdateArgs): AdamUpdateResult {
-  const op = 'adamUpdate';
-  const param = be.own(op, 'param', a.param);
-  const grad = be.own(op, 'grad', a.grad);
-  const m0 = be.own(op, 'm', a.m);
-  const v0 = be.own(op, 'v', a.v);
-  sameShape(op, param, grad, 'param', 'grad');
-  sameShape(op, param, m0, 'param', 'm');
-  sameShape(op, param, v0, 'param', 'v');
-  for (const k of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) checkFinite(op, k, a[k]);
-  if (!Number.isInteger(a.step) || a.step < 1) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: step: expected an integer ≥ 1, got ${String(a.step)}`, { argument: 'step' });
-  }
-  const out = { param: be.alloc(param.shape), m: be.alloc(param.shape), v: be.alloc(param.shape) } satisfies Record<string, WebgpuTensor>;
-  const p = be.program();
+export function adamUpdate(ctx: WebgpuContext, a: AdamUpdateArgs<WebgpuTensor>): AdamUpdateResult<WebgpuTensor> {
+  const { param } = a;
+  const out = { param: ctx.alloc(param.shape), m: ctx.alloc(param.shape), v: ctx.alloc(param.shape) };
+  const p = ctx.program();
   p.dispatch(
     def,
     {
@@ -72,12 +59,12 @@ export function adamUpdate(be: WebgpuBackend, a: AdamUpdateArgs): AdamUpdateResu
       eps: a.eps,
       weightDecay: a.weightDecay,
       decayScale: 1 - a.lr * a.weightDecay,
-      decoupled: Boolean(a.decoupled),
+      decoupled: a.decoupled,
       stepSize: a.lr / (1 - Math.pow(a.beta1, a.step)),
       rsqrtBc2: 1 / Math.sqrt(1 - Math.pow(a.beta2, a.step)),
     },
-    [param.buf, grad.buf, m0.buf, v0.buf, out.param.buf, out.m.buf, out.v.buf],
-    grid1d(param.size, WG, be.maxWorkgroups),
+    [param.buf, a.grad.buf, a.m.buf, a.v.buf, out.param.buf, out.m.buf, out.v.buf],
+    grid1d(param.size, WG, ctx.maxWorkgroups),
   );
   p.submit();
   return out;

@@ -1,10 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import { RnnkitError, formatShape } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { view2d } from '../validate.js';
-import { WG, WGSL_INDEX } from './common.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 const def = kernel({
   key: 'add_row_vector',
@@ -26,16 +24,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 });
 
 /** a [M, N] + v [N] on every row. */
-export function addRowVector(be: WebgpuBackend, a: Tensor, v: Tensor): WebgpuTensor {
-  const x = be.own('addRowVector', 'a', a);
-  const w = be.own('addRowVector', 'v', v);
-  const N = view2d(x)[1];
-  if (w.size !== N) {
-    throw new RnnkitError('SHAPE_MISMATCH', `addRowVector: v: expected [${N}] (columns of a ${formatShape(x.shape)}), got ${formatShape(w.shape)}`, { argument: 'v' });
-  }
-  const out = be.alloc(x.shape);
-  const p = be.program();
-  p.dispatch(def, { n: x.size, N }, [x.buf, w.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+export function addRowVector(ctx: WebgpuContext, a: WebgpuTensor, v: WebgpuTensor): WebgpuTensor {
+  const [M, N] = rowsCols(a.shape);
+  const out = ctx.alloc([M, N]);
+  const p = ctx.program();
+  p.dispatch(def, { n: a.size, N }, [a.buf, v.buf, out.buf], grid1d(a.size, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

@@ -1,12 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { checkFinite } from '../validate.js';
-import { runUnary, unaryKernel } from './common.js';
+import { runUnary, unaryKernel } from './elementwise_impl.js';
 
 const def = unaryKernel('affine', 'x * P.s + P.t');
 
 /** a · s + t, elementwise. */
-export function affine(be: WebgpuBackend, a: Tensor, s: number, t: number): WebgpuTensor {
-  return runUnary(be, def, 'affine', a, checkFinite('affine', 's', s), checkFinite('affine', 't', t));
+export function affine(ctx: WebgpuContext, a: WebgpuTensor, s: number, t: number): WebgpuTensor {
+  return runUnary(ctx, def, a, s, t);
 }

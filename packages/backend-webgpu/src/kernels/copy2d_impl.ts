@@ -1,6 +1,6 @@
 import type { GpuBuf } from '../pool.js';
 import { grid1d, kernel, type Program } from '../program.js';
-import { WG, WGSL_INDEX } from './common.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 /**
  * Strided block copy: dst[dOff + r·dLd + c] = src[sOff + r·sLd + c] for a [rows, width] block;

@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { binaryKernel, runBinary } from './common.js';
+import { binaryKernel, runBinary } from './elementwise_impl.js';
 
 const def = binaryKernel('div', 'x / y');
 
 /** a / b, elementwise. */
-export function div(be: WebgpuBackend, a: Tensor, b: Tensor): WebgpuTensor {
-  return runBinary(be, def, 'div', a, b, ['a', 'b']);
+export function div(ctx: WebgpuContext, a: WebgpuTensor, b: WebgpuTensor): WebgpuTensor {
+  return runBinary(ctx, def, a, b);
 }

@@ -1,8 +1,6 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel, type KernelDef } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { sameShape } from '../validate.js';
 
 /**
  * WGSL helpers shared by kernels: overflow-free sigmoid and tanh (plain exp() can overflow to
@@ -74,22 +72,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
   });
 }
 
-export function runUnary(be: WebgpuBackend, def: KernelDef, op: string, a: Tensor, s = 0, t = 0): WebgpuTensor {
-  const x = be.own(op, 'a', a);
-  const out = be.alloc(x.shape);
-  const p = be.program();
-  p.dispatch(def, { n: x.size, s, t }, [x.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+/** Applies a unary kernel to every element of x: a new tensor of x's shape. */
+export function runUnary(ctx: WebgpuContext, def: KernelDef, x: WebgpuTensor, s = 0, t = 0): WebgpuTensor {
+  const out = ctx.alloc(x.shape);
+  const p = ctx.program();
+  p.dispatch(def, { n: x.size, s, t }, [x.buf, out.buf], grid1d(x.size, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }
 
-export function runBinary(be: WebgpuBackend, def: KernelDef, op: string, a: Tensor, b: Tensor, names: readonly [string, string] = ['a', 'b']): WebgpuTensor {
-  const x = be.own(op, names[0], a);
-  const y = be.own(op, names[1], b);
-  sameShape(op, x, y, names[0], names[1]);
-  const out = be.alloc(x.shape);
-  const p = be.program();
-  p.dispatch(def, { n: x.size }, [x.buf, y.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+/** Applies a binary kernel to matching elements of x and y (same size): a new tensor of x's shape. */
+export function runBinary(ctx: WebgpuContext, def: KernelDef, x: WebgpuTensor, y: WebgpuTensor): WebgpuTensor {
+  const out = ctx.alloc(x.shape);
+  const p = ctx.program();
+  p.dispatch(def, { n: x.size }, [x.buf, y.buf, out.buf], grid1d(x.size, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

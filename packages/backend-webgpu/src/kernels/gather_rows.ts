@@ -1,9 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { checkIndices, view2d } from '../validate.js';
-import { WG, WGSL_INDEX } from './common.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 const def = kernel({
   key: 'gather_rows',
@@ -26,14 +25,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 }`,
 });
 
-/** out[i] = a[indices[i]]: [indices.length, N]. Indices are checked on the host. */
-export function gatherRows(be: WebgpuBackend, a: Tensor, indices: Int32Array): WebgpuTensor {
-  const x = be.own('gatherRows', 'a', a);
-  const [M, N] = view2d(x);
-  checkIndices('gatherRows', 'indices', indices, M);
-  const out = be.alloc([indices.length, N]);
-  const p = be.program();
-  p.dispatch(def, { rows: indices.length, N }, [x.buf, p.tempData(indices), out.buf], grid1d(indices.length * N, WG, be.maxWorkgroups));
+/** out[i] = a[indices[i]]: [indices.length, N]. */
+export function gatherRows(ctx: WebgpuContext, a: WebgpuTensor, indices: Int32Array): WebgpuTensor {
+  const N = rowsCols(a.shape)[1];
+  const rows = indices.length;
+  ctx.checkBinding('gatherRows', 'indices', Math.max(rows * N, rows), `the result [${rows}, ${N}] (and the indices)`);
+  const out = ctx.alloc([rows, N]);
+  const p = ctx.program();
+  p.dispatch(def, { rows, N }, [a.buf, p.tempData(indices), out.buf], grid1d(rows * N, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

@@ -1,10 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import { RnnkitError, formatShape } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { view2d } from '../validate.js';
-import { WG, WGSL_INDEX } from './common.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 const def = kernel({
   key: 'mul_column_vector',
@@ -26,16 +24,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 });
 
 /** a [M, N] with row m scaled by v[m] (v is [M]): masks per batch row. */
-export function mulColumnVector(be: WebgpuBackend, a: Tensor, v: Tensor): WebgpuTensor {
-  const x = be.own('mulColumnVector', 'a', a);
-  const w = be.own('mulColumnVector', 'v', v);
-  const [M, N] = view2d(x);
-  if (w.size !== M) {
-    throw new RnnkitError('SHAPE_MISMATCH', `mulColumnVector: v: expected [${M}] (rows of a ${formatShape(x.shape)}), got ${formatShape(w.shape)}`, { argument: 'v' });
-  }
-  const out = be.alloc(x.shape);
-  const p = be.program();
-  p.dispatch(def, { n: x.size, N: Math.max(N, 1) }, [x.buf, w.buf, out.buf], grid1d(x.size, WG, be.maxWorkgroups));
+export function mulColumnVector(ctx: WebgpuContext, a: WebgpuTensor, v: WebgpuTensor): WebgpuTensor {
+  const [M, N] = rowsCols(a.shape);
+  const out = ctx.alloc([M, N]);
+  const p = ctx.program();
+  p.dispatch(def, { n: a.size, N: Math.max(N, 1) }, [a.buf, v.buf, out.buf], grid1d(a.size, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

@@ -1,20 +1,10 @@
-import type { RecurrentBackwardArgs, RecurrentBackwardResult, Tensor } from '@rnnkit/core';
-import { RnnkitError, compositeRecurrentBackward, formatShape } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { encodeGemm } from './matmul.js';
-import { checkRecurrentArgs, WebgpuRecurrentSaved } from './recurrent_forward.js';
-import { stepKernel, stepShape, type StepStage } from './recurrent_step.js';
-import { encodeSumRows } from './sum_rows.js';
-
-function optionalBH(be: WebgpuBackend, argument: string, x: Tensor | undefined, B: number, H: number): WebgpuTensor | undefined {
-  if (x === undefined) return undefined;
-  const t = be.own('recurrentBackward', argument, x);
-  if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
-    throw new RnnkitError('SHAPE_MISMATCH', `recurrentBackward: ${argument}: expected [${B}, ${H}], got ${formatShape(t.shape)}`, { argument });
-  }
-  return t;
-}
+import { encodeGemm } from './gemm_impl.js';
+import { encodeSumRows } from './reduce_impl.js';
+import { type WebgpuRecurrentSaved, recurrentSizes } from './recurrent_impl.js';
+import { stepKernel, type StepStage } from './recurrent_step_impl.js';
 
 /**
  * Fused BPTT of one layer direction, as ONE command buffer. Walking t = T−1 … 0, one dispatch
@@ -23,51 +13,34 @@ function optionalBH(be: WebgpuBackend, argument: string, x: Tensor | undefined, 
  * terms of dh_{t−1}, dc_{t−1} that need no GEMM. Then dx, dW_ih, dW_hh and the bias gradients
  * come from single GEMMs / column sums over all T·B rows, as in core's composite kernel.
  */
-export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs): RecurrentBackwardResult {
-  const op = 'recurrentBackward';
-  const a = args?.forward;
-  const saved = args?.saved;
-  // Anything else (core's composite forward ran on this backend) goes to the composite backward,
-  // which rejects what it doesn't know.
-  if (!(saved instanceof WebgpuRecurrentSaved)) return compositeRecurrentBackward(be, args);
-  if (saved.owner !== be) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: expected the value returned by this webgpu backend's recurrentForward, got one from another webgpu backend`, { argument: 'saved' });
-  }
-  const c = checkRecurrentArgs(be, op, a);
-  if (saved.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: already disposed`, { argument: 'saved' });
-  const { T, B, D, H, G } = c;
-  const d = saved.dims;
-  if (d.T !== T || d.B !== B || d.D !== D || d.H !== H || d.cell !== a.cell || (a.cell === 'gru' && d.gruResetAfter !== a.gruResetAfter)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${op}: saved: was made for another forward (T=${d.T}, B=${d.B}, D=${d.D}, H=${d.H}, ${d.cell})`, { argument: 'saved' });
-  }
+export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArgs<WebgpuTensor>): RecurrentBackwardResult<WebgpuTensor> {
+  const a = args.forward;
+  // Core passes only what this backend's recurrentForward returned.
+  const saved = args.saved as WebgpuRecurrentSaved;
+  const { T, B, D, H, G, lengths, step, stepGroups: groups } = recurrentSizes(ctx, 'recurrentBackward', 'forward.x', a, true);
   const GH = G * H;
-  let dy: WebgpuTensor | undefined;
-  if (args.dy !== undefined) {
-    dy = be.own(op, 'dy', args.dy);
-    if (dy.shape.length !== 3 || dy.shape[0] !== T || dy.shape[1] !== B || dy.shape[2] !== H) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${op}: dy: expected [${T}, ${B}, ${H}], got ${formatShape(dy.shape)}`, { argument: 'dy' });
-    }
-  }
-  const dhN = optionalBH(be, 'dhN', args.dhN, B, H);
-  const dcN = a.cell === 'lstm' ? optionalBH(be, 'dcN', args.dcN, B, H) : undefined;
+  const c = { x: a.x, wIh: a.weightIh, wHh: a.weightHh, bIh: a.biasIh, bHh: a.biasHh };
+  const dy = args.dy;
+  const dhN = args.dhN;
+  const dcN = a.cell === 'lstm' ? args.dcN : undefined;
   const lstm = a.cell === 'lstm';
   const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
   const resetAfter = a.cell === 'gru' && a.gruResetAfter;
 
-  const dx = args.inputGrad === false ? undefined : be.alloc([T, B, D]); // skipped when not wanted
-  const dh0 = be.alloc([B, H]);
-  const dc0 = lstm ? be.alloc([B, H]) : undefined;
-  const dWeightIh = be.alloc([GH, D]);
-  const dWeightHh = be.alloc([GH, H]);
-  const dBiasIh = c.bIh ? be.alloc([GH]) : undefined;
-  const dBiasHh = c.bHh ? be.alloc([GH]) : undefined;
+  const dx = args.inputGrad === false ? undefined : ctx.alloc([T, B, D]); // skipped when not wanted
+  const dh0 = ctx.alloc([B, H]);
+  const dc0 = lstm ? ctx.alloc([B, H]) : undefined;
+  const dWeightIh = ctx.alloc([GH, D]);
+  const dWeightHh = ctx.alloc([GH, H]);
+  const dBiasIh = c.bIh ? ctx.alloc([GH]) : undefined;
+  const dBiasHh = c.bHh ? ctx.alloc([GH]) : undefined;
 
-  const p = be.program();
+  const p = ctx.program();
   const dPre = p.temp(T * B * GH * 4);
   const dHp = resetAfter ? p.temp(T * B * GH * 4) : dPre; // what multiplies W_hh going back
   const direct = p.temp(B * H * 4);
   const dc = lstm ? p.temp(B * H * 4) : undefined;
-  const len = p.tempData(c.lengths);
+  const len = p.tempData(lengths);
   if (dhN) p.copy(dhN.buf, 0, direct, 0, B * H * 4);
   else p.clear(direct, B * H * 4);
   if (dc) {
@@ -75,10 +48,8 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
     else p.clear(dc, B * H * 4);
   }
 
-  const shape = stepShape(B);
-  const groups = [Math.ceil(H / shape.WJ), Math.ceil(B / shape.WB)] as const;
-  const stage = (s: StepStage) => stepKernel({ stage: s, ...shape });
-  const dyBuf = dy?.buf ?? be.dummy();
+  const stage = (s: StepStage) => stepKernel({ stage: s, ...step });
+  const dyBuf = dy?.buf ?? ctx.dummy;
   const K = resetBefore ? 2 * H : GH; // columns of dHp that meet W_hh in each step's GEMM
   const common = { B, H, GH, GS: saved.gateStride, K, lda: GH, wOff: 0, ldw: H, hasBhh: false, hasDy: dy !== undefined };
   const main: StepStage =
@@ -117,7 +88,7 @@ export function recurrentBackward(be: WebgpuBackend, args: RecurrentBackwardArgs
 
   // Input side over all steps: dx = dPre W_ih, dW_ih = dPreᵀ x.
   const TB = T * B;
-  const dummy = be.dummy();
+  const dummy = ctx.dummy;
   const gemmOrClear = (M: number, N: number, K: number, run: () => void, out: WebgpuTensor) => {
     if (M * N === 0) return;
     if (K === 0) p.clear(out.buf, M * N * 4);

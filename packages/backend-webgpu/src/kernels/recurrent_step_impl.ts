@@ -1,5 +1,5 @@
 import { kernelFamily, type KernelDef, type ScalarType } from '../program.js';
-import { WGSL_MATH } from './common.js';
+import { WGSL_MATH } from './elementwise_impl.js';
 
 /**
  * WGSL for one time step of a fused recurrent kernel: a small GEMM whose epilogue is the

@@ -1,6 +1,6 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
-import { kernel } from '../program.js';
+import type { WebgpuContext } from '../context.js';
+import type { GpuBuf } from '../pool.js';
+import { kernel, type Program } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
 
 const PARTS = 1024;
@@ -39,11 +39,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`,
 });
 
-/** Σ a (or Σ a² with `square`): [1]. */
-export function reduceAll(be: WebgpuBackend, op: string, a: Tensor, square: boolean): WebgpuTensor {
-  const x = be.own(op, 'a', a);
-  const out = be.alloc([1]);
-  const p = be.program();
+/** Σ x (or Σ x² with `square`): [1]. */
+export function reduceAll(ctx: WebgpuContext, x: WebgpuTensor, square: boolean): WebgpuTensor {
+  const out = ctx.alloc([1]);
+  const p = ctx.program();
   const groups = Math.max(1, Math.min(PARTS, Math.ceil(x.size / 256)));
   if (groups === 1) {
     p.dispatch(def, { n: x.size, stride: 256, square }, [x.buf, out.buf], [1]);
@@ -54,4 +53,48 @@ export function reduceAll(be: WebgpuBackend, op: string, a: Tensor, square: bool
   }
   p.submit();
   return out;
+}
+
+/**
+ * Column sums of a strided [M, N] view: a 16×16 workgroup covers 16 columns; its 16 lanes per
+ * column stride over the rows, then fold in workgroup memory.
+ */
+const sumRowsDef = kernel({
+  key: 'sum_rows',
+  params: [
+    ['M', 'u32'],
+    ['N', 'u32'],
+    ['aOff', 'u32'],
+    ['lda', 'u32'],
+    ['oOff', 'u32'],
+  ],
+  buffers: [
+    ['a', 'read', 'f32'],
+    ['out', 'read_write', 'f32'],
+  ],
+  code: /* wgsl */ `
+var<workgroup> part: array<f32, 256>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let n = wid.x * 16u + lid.x;
+  var s = 0.0;
+  if (n < P.N) {
+    for (var m = lid.y; m < P.M; m += 16u) { s += a[P.aOff + m * P.lda + n]; }
+  }
+  part[lid.y * 16u + lid.x] = s;
+  workgroupBarrier();
+  for (var w = 8u; w > 0u; w = w / 2u) {
+    if (lid.y < w) { part[lid.y * 16u + lid.x] += part[(lid.y + w) * 16u + lid.x]; }
+    workgroupBarrier();
+  }
+  if (lid.y == 0u && n < P.N) { out[P.oOff + n] = part[lid.x]; }
+}`,
+});
+
+/** Workgroups along x that `encodeSumRows` dispatches for N columns. */
+export const sumRowsGroups = (N: number): number => Math.ceil(N / 16);
+
+/** Records out[oOff + n] = Σ_m a[aOff + m·lda + n]. */
+export function encodeSumRows(p: Program, a: GpuBuf, M: number, N: number, out: GpuBuf, o: { aOff?: number; lda?: number; oOff?: number } = {}): void {
+  p.dispatch(sumRowsDef, { M, N, aOff: o.aOff ?? 0, lda: o.lda ?? N, oOff: o.oOff ?? 0 }, [a, out], [sumRowsGroups(N)]);
 }

@@ -1,8 +1,8 @@
-import type { SgdUpdateArgs, SgdUpdateResult } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { SgdUpdateArgs, SgdUpdateResult } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel } from '../program.js';
-import { checkFinite, sameShape } from '../validate.js';
-import { WG, WGSL_INDEX } from './common.js';
+import type { WebgpuTensor } from '../tensor.js';
+import { WG, WGSL_INDEX } from './elementwise_impl.js';
 
 const def = kernel({
   key: 'sgd_update',
@@ -40,22 +40,16 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 });
 
 /** One fused torch.optim.SGD step (core's `SgdUpdateArgs`): new param, and velocity when momentum > 0. */
-export function sgdUpdate(be: WebgpuBackend, a: SgdUpdateArgs): SgdUpdateResult {
-  const op = 'sgdUpdate';
-  const param = be.own(op, 'param', a.param);
-  const grad = be.own(op, 'grad', a.grad);
-  sameShape(op, param, grad, 'param', 'grad');
-  const vel = a.velocity !== undefined ? be.own(op, 'velocity', a.velocity) : undefined;
-  if (vel) sameShape(op, param, vel, 'param', 'velocity');
-  for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) checkFinite(op, k, a[k]);
-  const outParam = be.alloc(param.shape);
-  const outVel = a.momentum !== 0 ? be.alloc(param.shape) : undefined;
-  const p = be.program();
+export function sgdUpdate(ctx: WebgpuContext, a: SgdUpdateArgs<WebgpuTensor>): SgdUpdateResult<WebgpuTensor> {
+  const { param, grad, velocity } = a;
+  const outParam = ctx.alloc(param.shape);
+  const outVel = a.momentum !== 0 ? ctx.alloc(param.shape) : undefined;
+  const p = ctx.program();
   p.dispatch(
     def,
-    { n: param.size, lr: a.lr, momentum: a.momentum, dampening: a.dampening, weightDecay: a.weightDecay, nesterov: Boolean(a.nesterov), hasVelocity: vel !== undefined },
-    [param.buf, grad.buf, vel?.buf ?? be.dummy(), outParam.buf, outVel?.buf ?? p.temp(4)],
-    grid1d(param.size, WG, be.maxWorkgroups),
+    { n: param.size, lr: a.lr, momentum: a.momentum, dampening: a.dampening, weightDecay: a.weightDecay, nesterov: a.nesterov, hasVelocity: velocity !== undefined },
+    [param.buf, grad.buf, velocity?.buf ?? ctx.dummy, outParam.buf, outVel?.buf ?? p.temp(4)],
+    grid1d(param.size, WG, ctx.maxWorkgroups),
   );
   p.submit();
   return { param: outParam, ...(outVel ? { velocity: outVel } : {}) };

@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { binaryKernel, runBinary } from './common.js';
+import { binaryKernel, runBinary } from './elementwise_impl.js';
 
 const def = binaryKernel('sigmoid_backward', 'y * x * (1.0 - x)');
 
 /** dy · y · (1 − y) from the sigmoid output y. */
-export function sigmoidBackward(be: WebgpuBackend, y: Tensor, dy: Tensor): WebgpuTensor {
-  return runBinary(be, def, 'sigmoidBackward', y, dy, ['y', 'dy']);
+export function sigmoidBackward(ctx: WebgpuContext, y: WebgpuTensor, dy: WebgpuTensor): WebgpuTensor {
+  return runBinary(ctx, def, y, dy);
 }

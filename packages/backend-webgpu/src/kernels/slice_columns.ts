@@ -1,18 +1,14 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { checkInt, view2d } from '../validate.js';
-import { encodeCopy2d } from './copy2d.js';
+import { encodeCopy2d } from './copy2d_impl.js';
 
 /** Columns [start, start + width) of a [M, N]: [M, width]. */
-export function sliceColumns(be: WebgpuBackend, a: Tensor, start: number, width: number): WebgpuTensor {
-  const x = be.own('sliceColumns', 'a', a);
-  const [M, N] = view2d(x);
-  checkInt('sliceColumns', 'start', start, 0, N);
-  checkInt('sliceColumns', 'width', width, 0, N - start);
-  const out = be.alloc([M, width]);
-  const p = be.program();
-  encodeCopy2d(p, x.buf, out.buf, { rows: M, width, sOff: start, sLd: N, dLd: width }, be.maxWorkgroups);
+export function sliceColumns(ctx: WebgpuContext, a: WebgpuTensor, start: number, width: number): WebgpuTensor {
+  const [M, N] = rowsCols(a.shape);
+  const out = ctx.alloc([M, width]);
+  const p = ctx.program();
+  encodeCopy2d(p, a.buf, out.buf, { rows: M, width, sOff: start, sLd: N, dLd: width }, ctx.maxWorkgroups);
   p.submit();
   return out;
 }

@@ -1,9 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { view2d } from '../validate.js';
-import { SOFTMAX_ROW, rowGrid } from './softmax_common.js';
+import { SOFTMAX_ROW, rowGrid } from './softmax_impl.js';
 
 const def = kernel({
   key: 'softmax',
@@ -32,12 +31,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 });
 
 /** Row-wise softmax of [N, C]. */
-export function softmax(be: WebgpuBackend, a: Tensor): WebgpuTensor {
-  const x = be.own('softmax', 'a', a);
-  const [rows, C] = view2d(x);
-  const out = be.alloc(x.shape);
-  const p = be.program();
-  p.dispatch(def, { rows, C }, [x.buf, out.buf], rowGrid(rows, be.maxWorkgroups));
+export function softmax(ctx: WebgpuContext, a: WebgpuTensor): WebgpuTensor {
+  const [rows, C] = rowsCols(a.shape);
+  const out = ctx.alloc(a.shape);
+  const p = ctx.program();
+  p.dispatch(def, { rows, C }, [a.buf, out.buf], rowGrid(rows, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

@@ -1,10 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import { RnnkitError, formatShape } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import { rowsCols } from '@rnnkit/core/backend';
+import type { WebgpuContext } from '../context.js';
 import { kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { checkIndices, rank } from '../validate.js';
-import { SOFTMAX_ROW, rowGrid } from './softmax_common.js';
+import { SOFTMAX_ROW, rowGrid } from './softmax_impl.js';
 
 /** loss_i = logsumexp(z_i) − z_i[t_i]; grad_i = softmax(z_i) − onehot(t_i); ignored rows give 0. */
 const def = kernel({
@@ -45,21 +43,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`,
 });
 
-/** Per-row losses [N] and d(loss_i)/d(logits_i) [N, C]; targets are checked on the host. */
-export function softmaxCrossEntropy(be: WebgpuBackend, logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: WebgpuTensor; grad: WebgpuTensor } {
-  const x = be.own('softmaxCrossEntropy', 'logits', logits);
-  rank('softmaxCrossEntropy', 'logits', x, 2);
-  const [N, C] = x.shape;
-  if (!(targets instanceof Int32Array) || targets.length !== N) {
-    throw new RnnkitError('SHAPE_MISMATCH', `softmaxCrossEntropy: targets: expected an Int32Array of ${N} class ids (rows of logits ${formatShape(x.shape)}), got ${targets instanceof Int32Array ? targets.length : typeof targets}`, {
-      argument: 'targets',
-    });
-  }
-  checkIndices('softmaxCrossEntropy', 'targets', targets, C, ignoreIndex);
-  const loss = be.alloc([N]);
-  const grad = be.alloc([N, C]);
-  const p = be.program();
-  p.dispatch(def, { rows: N, C, ignore: ignoreIndex }, [x.buf, p.tempData(targets), loss.buf, grad.buf], rowGrid(N, be.maxWorkgroups));
+/** Per-row losses [N] and d(loss_i)/d(logits_i) [N, C]. */
+export function softmaxCrossEntropy(ctx: WebgpuContext, logits: WebgpuTensor, targets: Int32Array, ignoreIndex: number): { loss: WebgpuTensor; grad: WebgpuTensor } {
+  const [N, C] = rowsCols(logits.shape);
+  const loss = ctx.alloc([N]);
+  const grad = ctx.alloc([N, C]);
+  const p = ctx.program();
+  p.dispatch(def, { rows: N, C, ignore: ignoreIndex }, [logits.buf, p.tempData(targets), loss.buf, grad.buf], rowGrid(N, ctx.maxWorkgroups));
   p.submit();
   return { loss, grad };
 }

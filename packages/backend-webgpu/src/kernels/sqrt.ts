@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { runUnary, unaryKernel } from './common.js';
+import { runUnary, unaryKernel } from './elementwise_impl.js';
 
 const def = unaryKernel('sqrt', 'sqrt(x)');
 
 /** √x, elementwise. */
-export function sqrt(be: WebgpuBackend, a: Tensor): WebgpuTensor {
-  return runUnary(be, def, 'sqrt', a);
+export function sqrt(ctx: WebgpuContext, a: WebgpuTensor): WebgpuTensor {
+  return runUnary(ctx, def, a);
 }

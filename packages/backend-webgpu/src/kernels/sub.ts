@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { binaryKernel, runBinary } from './common.js';
+import { binaryKernel, runBinary } from './elementwise_impl.js';
 
 const def = binaryKernel('sub', 'x - y');
 
 /** a − b, elementwise. */
-export function sub(be: WebgpuBackend, a: Tensor, b: Tensor): WebgpuTensor {
-  return runBinary(be, def, 'sub', a, b, ['a', 'b']);
+export function sub(ctx: WebgpuContext, a: WebgpuTensor, b: WebgpuTensor): WebgpuTensor {
+  return runBinary(ctx, def, a, b);
 }

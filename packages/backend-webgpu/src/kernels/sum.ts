@@ -1,9 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { reduceAll } from './reduce.js';
+import { reduceAll } from './reduce_impl.js';
 
 /** Sum of all elements: [1]. */
-export function sum(be: WebgpuBackend, a: Tensor): WebgpuTensor {
-  return reduceAll(be, 'sum', a, false);
+export function sum(ctx: WebgpuContext, a: WebgpuTensor): WebgpuTensor {
+  return reduceAll(ctx, a, false);
 }

@@ -1,9 +1,8 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { reduceAll } from './reduce.js';
+import { reduceAll } from './reduce_impl.js';
 
 /** Sum of squares of all elements: [1]. Gradient norms. */
-export function sumSquares(be: WebgpuBackend, a: Tensor): WebgpuTensor {
-  return reduceAll(be, 'sumSquares', a, true);
+export function sumSquares(ctx: WebgpuContext, a: WebgpuTensor): WebgpuTensor {
+  return reduceAll(ctx, a, true);
 }

@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { runUnary, unaryKernel } from './common.js';
+import { runUnary, unaryKernel } from './elementwise_impl.js';
 
 const def = unaryKernel('tanh', 'tanh_(x)');
 
 /** tanh, elementwise. */
-export function tanh(be: WebgpuBackend, a: Tensor): WebgpuTensor {
-  return runUnary(be, def, 'tanh', a);
+export function tanh(ctx: WebgpuContext, a: WebgpuTensor): WebgpuTensor {
+  return runUnary(ctx, def, a);
 }

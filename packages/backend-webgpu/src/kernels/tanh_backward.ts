@@ -1,11 +1,10 @@
-import type { Tensor } from '@rnnkit/core';
-import type { WebgpuBackend } from '../backend.js';
+import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { binaryKernel, runBinary } from './common.js';
+import { binaryKernel, runBinary } from './elementwise_impl.js';
 
 const def = binaryKernel('tanh_backward', 'y * (1.0 - x * x)');
 
 /** dy · (1 − y²) from the tanh output y. */
-export function tanhBackward(be: WebgpuBackend, y: Tensor, dy: Tensor): WebgpuTensor {
-  return runBinary(be, def, 'tanhBackward', y, dy, ['y', 'dy']);
+export function tanhBackward(ctx: WebgpuContext, y: WebgpuTensor, dy: WebgpuTensor): WebgpuTensor {
+  return runBinary(ctx, def, y, dy);
 }

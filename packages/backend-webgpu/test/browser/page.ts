@@ -4,8 +4,9 @@
  * (loss, BPTT, SGD update, forward again), and reports the largest differences.
  */
 import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { backpropRecurrent, disposeRecurrentCache, initParams, recurrentParams, Rng, runRecurrent } from '@rnnkit/core';
+import { initParams, recurrentParams, Rng } from '@rnnkit/core';
 import type { Backend, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import { createWebgpuBackend } from '../../src/index.js';
 
 export interface BrowserReport {

@@ -1,0 +1,142 @@
+import { RnnkitError, formatShape, sizeOf } from '@rnnkit/core';
+import type { Shape } from '@rnnkit/core';
+import { BUFFER_COPY_DST, BUFFER_COPY_SRC, BUFFER_MAP_READ, BUFFER_STORAGE, BUFFER_UNIFORM } from './constants.js';
+import type { AcquiredDevice, WebgpuAdapterDescription } from './device.js';
+import { BufferPool, type GpuBuf } from './pool.js';
+import { PipelineCache, Program, type ProgramContext } from './program.js';
+import { Storage, WebgpuTensor } from './tensor.js';
+
+export interface WebgpuBackendTuning {
+  /** Free bytes each pool keeps for reuse (default 256 MiB for storage, 16 MiB for the others). */
+  maxPooledBytes?: number;
+}
+
+/**
+ * What every webgpu kernel shares: the device, the buffer pools, the pipeline cache, and the
+ * error state. GPU errors (validation, out of memory) are collected as the device reports them
+ * and make the next `read`/`sync` throw; device loss makes every call throw (`check`).
+ */
+export class WebgpuContext implements ProgramContext {
+  readonly device: GPUDevice;
+  readonly adapter: WebgpuAdapterDescription;
+  /** True when the backend requested the device, and so destroys it with itself. */
+  readonly owned: boolean;
+  /** Objects the device needs alive (Dawn's GPU instance and the adapter, in Node). */
+  readonly keepAlive: readonly unknown[];
+  readonly storage: BufferPool;
+  readonly uniforms: BufferPool;
+  readonly staging: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly uniformAlign: number;
+  /** maxComputeWorkgroupsPerDimension. */
+  readonly maxWorkgroups: number;
+  /** The largest buffer one storage binding can hold, in bytes. */
+  readonly maxBinding: number;
+  /** A small storage buffer bound where a kernel's optional input is absent (read-only slots only). */
+  readonly dummy: GpuBuf;
+  destroyed = false;
+  lostReason: string | undefined;
+  readonly gpuErrors: string[] = [];
+  private readonly onError = (ev: Event) => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    const kind = err?.constructor?.name ?? 'GPUError';
+    this.gpuErrors.push(`${kind}: ${err?.message ?? String(err)}`);
+  };
+
+  constructor(acquired: AcquiredDevice, tuning: WebgpuBackendTuning = {}) {
+    const { device } = acquired;
+    this.device = device;
+    this.adapter = acquired.adapter;
+    this.owned = acquired.owned;
+    this.keepAlive = acquired.keepAlive;
+    const pooled = tuning.maxPooledBytes ?? 256 * 2 ** 20;
+    // Dawn in Node over lavapipe crashes once ~65k bind groups were made in one synchronous run.
+    const lavapipeInNode = this.adapter.source.startsWith('webgpu') && /llvmpipe/i.test(`${this.adapter.description} ${this.adapter.device}`);
+    this.pipelines = new PipelineCache(device, lavapipeInNode ? 60_000 : Infinity);
+    this.storage = new BufferPool(device, BUFFER_STORAGE | BUFFER_COPY_SRC | BUFFER_COPY_DST, 'storage', pooled);
+    this.uniforms = new BufferPool(device, BUFFER_UNIFORM | BUFFER_COPY_DST, 'uniform', Math.min(pooled, 16 * 2 ** 20));
+    this.staging = new BufferPool(device, BUFFER_MAP_READ | BUFFER_COPY_DST, 'staging', Math.min(pooled, 16 * 2 ** 20));
+    this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
+    this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
+    this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.dummy = { buffer: device.createBuffer({ size: 256, usage: BUFFER_STORAGE, label: 'rnnkit-dummy' }), size: 256, id: 0 };
+    device.addEventListener('uncapturederror', this.onError);
+    device.lost.then((info) => {
+      if (!this.destroyed) this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+    });
+  }
+
+  /** Throws when the device was lost (core checks destroyed itself). */
+  check(): void {
+    if (this.lostReason !== undefined) {
+      throw new RnnkitError('BACKEND_UNAVAILABLE', `webgpu: the GPU device was lost (${this.lostReason}); create a new backend`);
+    }
+  }
+
+  /** Throws the first GPU error reported since the backend started (they don't clear: results since are suspect). */
+  throwIfFailed(): void {
+    this.check();
+    if (this.gpuErrors.length > 0) {
+      const more = this.gpuErrors.length > 1 ? ` (and ${this.gpuErrors.length - 1} more)` : '';
+      throw new RnnkitError('BACKEND_FAILURE', `webgpu: the device reported an error, so results computed since are not trustworthy: ${this.gpuErrors[0]}${more}`);
+    }
+  }
+
+  /**
+   * Throws UNSUPPORTED, naming the op and the argument that sets the size, when `elements`
+   * float32s (`what`, e.g. "the result [M, N]") exceed what one storage binding can hold.
+   * Kernels call it for every buffer larger than their inputs before they allocate anything.
+   */
+  checkBinding(op: string, argument: string, elements: number, what: string): void {
+    if (elements * 4 > this.maxBinding) {
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `${op}: ${argument}: ${what} needs ${elements * 4} bytes, more than this device's largest storage binding (${this.maxBinding} bytes)`,
+        { argument },
+      );
+    }
+  }
+
+  /** Throws UNSUPPORTED when a dispatch would need more than maxComputeWorkgroupsPerDimension workgroups along one axis. */
+  checkWorkgroups(op: string, argument: string, groups: number, what: string): void {
+    if (groups > this.maxWorkgroups) {
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `${op}: ${argument}: ${what} needs ${groups} workgroups along one axis, more than this device allows (${this.maxWorkgroups})`,
+        { argument },
+      );
+    }
+  }
+
+  /** A new tensor (contents undefined until a kernel writes it). Sizes were checked by the caller. */
+  alloc(shape: Shape): WebgpuTensor {
+    const n = sizeOf(shape);
+    this.checkBinding('alloc', 'shape', n, `a tensor of shape ${formatShape(shape)}`);
+    return new WebgpuTensor(shape, new Storage(this.storage.acquire(n * 4), this));
+  }
+
+  /** Storage outside any tensor (saved activations); give back with releaseBuffer. */
+  acquireBuffer(bytes: number): GpuBuf {
+    return this.storage.acquire(bytes);
+  }
+
+  releaseBuffer(b: GpuBuf): void {
+    if (!this.destroyed) this.storage.release(b);
+  }
+
+  program(): Program {
+    return new Program(this);
+  }
+
+  /** Destroys every buffer the pools hold, and the device when the backend requested it. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.removeEventListener('uncapturederror', this.onError);
+    this.storage.destroyAll();
+    this.uniforms.destroyAll();
+    this.staging.destroyAll();
+    this.dummy.buffer.destroy();
+    if (this.owned) this.device.destroy();
+  }
+}

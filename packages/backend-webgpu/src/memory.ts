@@ -1,0 +1,83 @@
+import type { MemoryKernels } from '@rnnkit/core/backend';
+import { RnnkitError, formatShape, sizeOf } from '@rnnkit/core';
+import type { Shape } from '@rnnkit/core';
+import { MAP_MODE_READ } from './constants.js';
+import type { WebgpuContext } from './context.js';
+import { grid1d, kernel } from './program.js';
+import { WebgpuTensor } from './tensor.js';
+import { WG, WGSL_INDEX } from './kernels/elementwise_impl.js';
+
+const fillDef = kernel({
+  key: 'fill',
+  params: [
+    ['n', 'u32'],
+    ['value', 'f32'],
+  ],
+  buffers: [['out', 'read_write', 'f32']],
+  code: /* wgsl */ `${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i < P.n) { out[i] = P.value; }
+}`,
+});
+
+/** A new tensor of `shape`, refused (UNSUPPORTED) when one binding can't hold it. */
+function allocShape(ctx: WebgpuContext, op: string, shape: Shape): WebgpuTensor {
+  ctx.checkBinding(op, 'shape', sizeOf(shape), `a tensor of shape ${formatShape(shape)}`);
+  return ctx.alloc(shape);
+}
+
+/** Every element `value`: zeros clear the buffer, anything else is one dispatch. */
+function filled(ctx: WebgpuContext, op: string, shape: Shape, value: number): WebgpuTensor {
+  const out = allocShape(ctx, op, shape);
+  const p = ctx.program();
+  if (value === 0 && !Object.is(value, -0)) p.clear(out.buf, out.size * 4);
+  else p.dispatch(fillDef, { n: out.size, value }, [out.buf], grid1d(out.size, WG, ctx.maxWorkgroups));
+  p.submit();
+  return out;
+}
+
+/**
+ * Tensors are handles on pooled storage buffers. `read` copies into a pooled staging buffer and
+ * maps it, then surfaces any GPU error reported meanwhile; `reshape` shares the storage
+ * (reference counted), so `dispose` drops a reference and the buffer goes back to its pool
+ * with the last one.
+ */
+export const webgpuMemory: MemoryKernels<WebgpuTensor, WebgpuContext> = {
+  upload(ctx, data, shape) {
+    const t = allocShape(ctx, 'upload', shape);
+    if (data.length > 0) ctx.device.queue.writeBuffer(t.buf.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return t;
+  },
+  zeros: (ctx, shape) => filled(ctx, 'zeros', shape, 0),
+  fill: (ctx, shape, value) => filled(ctx, 'fill', shape, value),
+  async read(ctx, x) {
+    const bytes = x.size * 4;
+    if (bytes === 0) {
+      await ctx.device.queue.onSubmittedWorkDone();
+      ctx.throwIfFailed();
+      return new Float32Array(0);
+    }
+    const st = ctx.staging.acquire(bytes);
+    const enc = ctx.device.createCommandEncoder({ label: 'rnnkit-read' });
+    enc.copyBufferToBuffer(x.buf.buffer, 0, st.buffer, 0, bytes);
+    ctx.device.queue.submit([enc.finish()]);
+    try {
+      await st.buffer.mapAsync(MAP_MODE_READ, 0, bytes);
+    } catch (e) {
+      ctx.throwIfFailed();
+      if (ctx.destroyed) throw new RnnkitError('DISPOSED', 'read: x: the webgpu backend was destroyed while the read was in flight', { argument: 'x' });
+      throw new RnnkitError('BACKEND_UNAVAILABLE', `read: mapping the result failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const out = new Float32Array(st.buffer.getMappedRange(0, bytes).slice(0));
+    st.buffer.unmap();
+    if (!ctx.destroyed) ctx.staging.release(st);
+    ctx.throwIfFailed();
+    return out;
+  },
+  dispose(ctx, x) {
+    if (!ctx.destroyed) x.storage.drop();
+  },
+  reshape: (_ctx, x, shape) => new WebgpuTensor(shape, x.storage.retain()),
+};
