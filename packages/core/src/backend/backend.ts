@@ -117,7 +117,7 @@ export interface RecurrentForwardArgs<T extends Tensor = Tensor> extends Recurre
    */
   batchFirst?: boolean;
   h0: T; // [B, H]
-  c0?: T; // [B, H], LSTM only
+  c0?: T; // [B, H], LSTM only; zeros when absent
   /** Per-sequence lengths (B), 1..T. Step t ≥ lengths[b] keeps b's state and outputs zeros. */
   lengths?: Int32Array;
   /** Keep what backward needs in `saved`. */

@@ -156,6 +156,7 @@ export function checkRecurrentForward(op: string, a: RecurrentForwardArgs, prefi
   const x = a.x;
   if (x.shape.length !== 3) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] (batchFirst, rank 3)' : '[T, B, D] (time-major, rank 3)', x.shape);
   const [T, B, D] = batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
+  if (T < 1 || B < 1) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] with B ≥ 1 and T ≥ 1' : '[T, B, D] with T ≥ 1 and B ≥ 1', x.shape);
   const w = a.weightHh;
   if (w.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, w.shape);
   // H is weightHh's column count when its rows agree (G·H); otherwise trust h0 [B, H], so the
@@ -167,6 +168,7 @@ export function checkRecurrentForward(op: string, a: RecurrentForwardArgs, prefi
   if (a.biasIh) checkExact(op, `${prefix}biasIh`, a.biasIh, [G * H]);
   if (a.biasHh) checkExact(op, `${prefix}biasHh`, a.biasHh, [G * H]);
   checkExact(op, `${prefix}h0`, a.h0, [B, H]);
+  // An LSTM without c0 starts from zeros, as PyTorch's does.
   if (a.c0) {
     if (a.cell !== 'lstm') invalidArgument(op, `${prefix}c0`, `no cell state for a ${a.cell} cell`, 'a tensor');
     checkExact(op, `${prefix}c0`, a.c0, [B, H]);

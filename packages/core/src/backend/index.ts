@@ -20,5 +20,6 @@ export { runRecurrent, backpropRecurrent, disposeRecurrentCache } from '../model
 export type { RecurrentRunOptions, RecurrentCache, RecurrentRunResult, RecurrentGradients } from '../model/recurrent_layer.js';
 export { rowsCols, sizeOf, formatShape, shapeEquals } from '../tensor.js';
 export { describe as describeValue } from '../errors.js';
+export { limitExceeded } from '../limits.js';
 export { KNOWN_BACKENDS, knownVariant } from './known_backends.js';
 export type { KnownBackend, KnownBackendVariant } from './known_backends.js';

@@ -136,7 +136,10 @@ export interface BackendDefinitionParts<T extends Tensor, C, I extends object = 
   info(ctx: C): Omit<BackendInfo, 'name' | 'fusedOps'> & I;
   /** Waits for queued work; default: nothing to wait for. */
   sync?(ctx: C): Promise<void>;
-  /** Throws when the backend can no longer run work (a lost device); called before every op. */
+  /**
+   * Runs before every op: throws when the backend can no longer run work (a lost device), and may
+   * prepare the context (tfjs makes its engine the active one here).
+   */
   check?(ctx: C): void;
   /** Releases what the context holds. Live tensors are forgotten by core, not disposed one by one. */
   destroy?(ctx: C): void;

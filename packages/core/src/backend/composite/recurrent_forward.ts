@@ -77,7 +77,7 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
     const steps: CompositeStep[] = [];
     const ys: Tensor[] = [];
     let h = a.h0;
-    let c = a.c0;
+    let c = a.c0 ?? (a.cell === 'lstm' ? tmp.t(be.zeros([B, H])) : undefined); // an LSTM without c0 starts from zeros
     for (let t = 0; t < T; t++) {
       const xt = tmp.t(be.sliceRows(xp, t * B, B));
       const gate = (src: Tensor, g: number): Tensor => tmp.t(be.sliceColumns(src, g * H, H));

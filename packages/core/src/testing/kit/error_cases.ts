@@ -51,6 +51,13 @@ const BAD_CALLS: BadCall[] = [
     message: 'recurrentForward: h0: expected shape [2, 5], got [2, 4]',
   },
   {
+    name: 'recurrentForward: no steps',
+    call: (be, t) => be.recurrentForward({ cell: 'rnn_tanh', gruResetAfter: true, x: t([0, 2, 4]), weightIh: t([5, 4]), weightHh: t([5, 5]), h0: t([2, 5]), training: false }),
+    code: 'SHAPE_MISMATCH',
+    argument: 'x',
+    message: 'recurrentForward: x: expected shape [T, B, D] with T ≥ 1 and B ≥ 1, got [0, 2, 4]',
+  },
+  {
     name: 'recurrentForward: an unknown cell',
     call: (be, t) => be.recurrentForward({ cell: 'peephole' as 'lstm', gruResetAfter: true, x: t([3, 2, 4]), weightIh: t([20, 4]), weightHh: t([20, 5]), h0: t([2, 5]), training: false }),
     code: 'UNKNOWN_CELL',
