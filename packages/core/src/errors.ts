@@ -17,7 +17,13 @@ export type RnnkitErrorCode =
   | 'BACKEND_FAILURE'
   | 'DISPOSED'
   | 'UNSUPPORTED'
-  | 'INVALID_FILE';
+  | 'INVALID_FILE'
+  /** A size from a spec, a file or an argument is over one of the limits (see `Limits`); nothing was allocated. */
+  | 'LIMIT_EXCEEDED'
+  /** Training met a non-finite loss or gradient norm; the step was not applied (see `FitOptions.nonFinite`). */
+  | 'TRAINING_DIVERGED'
+  /** The model is already in a training call; calls that change its parameters wait for it to end. */
+  | 'BUSY';
 
 export class RnnkitError extends Error {
   readonly code: RnnkitErrorCode;
@@ -35,12 +41,28 @@ export function isRnnkitError(e: unknown): e is RnnkitError {
   return e instanceof RnnkitError;
 }
 
-/** Formats a value for an error message without dumping large arrays. */
+/** Longest string an error message quotes in full; longer ones are cut (`…` and their length). */
+export const MAX_QUOTED_CHARS = 120;
+
+/** `s` cut to `max` characters for a message: the head, `…`, and how long it was. */
+export function shorten(s: string, max = MAX_QUOTED_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} chars)`;
+}
+
+/** A string quoted for a message (JSON-escaped), cut to MAX_QUOTED_CHARS: names from files may be huge. */
+export function quote(s: string): string {
+  return s.length <= MAX_QUOTED_CHARS ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, MAX_QUOTED_CHARS))}… (${s.length} chars)`;
+}
+
+/** Formats a value for an error message without dumping large arrays or long strings. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${shorten(String(value), 40)}n (a BigInt)`;
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) {
     const head = value.slice(0, 8).map(describe).join(', ');
     return `[${head}${value.length > 8 ? `, … (${value.length} items)` : ''}]`;
@@ -48,6 +70,16 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
   if (typeof value === 'object') return `object`;
   return String(value);
+}
+
+/**
+ * Any error as an RnnkitError: RnnkitErrors pass through; anything else (an engine's RangeError,
+ * an allocation failure) becomes BACKEND_FAILURE naming `where`, with the original as `cause`.
+ */
+export function asRnnkitError(e: unknown, where: string): RnnkitError {
+  if (e instanceof RnnkitError) return e;
+  const what = e instanceof Error ? `${e.name}: ${shorten(e.message, 300)}` : shorten(String(e), 300);
+  return new RnnkitError('BACKEND_FAILURE', `${where}: the backend failed (${what})`, { argument: where, cause: e });
 }
 
 export function fail(code: RnnkitErrorCode, argument: string, expected: string, actual: unknown): never {

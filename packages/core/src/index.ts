@@ -15,6 +15,8 @@ export { Rng } from './util/rng.js';
 export { numDirections, recurrentOutputSize } from './graph/spec.js';
 export type { RecurrentSpec, LinearSpec, EmbeddingSpec, SelectStepsSpec, LayerSpec, ModelSpec } from './graph/spec.js';
 export { validateModelSpec } from './graph/validate.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { Limits } from './limits.js';
 export { rnn, lstm, gru, linear, embedding, lastStep, allSteps } from './graph/builders.js';
 export type { RecurrentOptions, LayerDraft } from './graph/builders.js';
 export { directionParamNames, recurrentParams, layerParams, modelParams } from './params/names.js';
@@ -25,7 +27,7 @@ export { registerBackend, unregisterBackend, registeredBackends, createBackend }
 export type { BackendDefinition, CreateBackendOptions } from './backend/registry.js';
 export { DEFAULT_MAX_SEQUENCE_LENGTH } from './model/validate_inputs.js';
 export { Model, sequential } from './model/model.js';
-export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass } from './model/model.js';
+export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass, ModelOptions } from './model/model.js';
 export type * from './data/index.js';
 export { Vocabulary, ZScore, batchCount, charVocabulary, createSequences, fitZScore, iterateBatches, padSequences, padTokens, readSeries, shuffledIndices, sliceRows, takeRows, trainValidationSplit, wordVocabulary } from './data/index.js';
 export type * from './io/index.js';

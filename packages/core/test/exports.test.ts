@@ -11,6 +11,7 @@ import * as testing from '../src/testing/index.js';
 const EXPECTED: Record<string, string[]> = {
   '@rnnkit/core': [
     'CELL_KINDS',
+    'DEFAULT_LIMITS',
     'DEFAULT_MAX_SEQUENCE_LENGTH',
     'Model',
     'RecurrentStream',
@@ -120,6 +121,7 @@ const EXPECTED: Record<string, string[]> = {
     'invalidArgument',
     'knownVariant',
     'lastStepRows',
+    'limitExceeded',
     'reverseWithinLengths',
     'rowsCols',
     'runRecurrent',

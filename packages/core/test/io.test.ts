@@ -134,7 +134,10 @@ describe('crafted bad files: INVALID_FILE with what is wrong', () => {
   });
 
   it('takes a smaller header limit and refuses a non-Uint8Array', () => {
-    expect(thrown(() => parseSafetensors(good, { maxHeaderBytes: 10 })).message).toMatch(/exceeds the 10-byte limit/);
+    // A header within the file but over the caller's limit is LIMIT_EXCEEDED (issue #14), not a file fault.
+    const e = thrown(() => parseSafetensors(good, { maxHeaderBytes: 10 }));
+    expect(e.code).toBe('LIMIT_EXCEEDED');
+    expect(e.message).toMatch(/^bytes: expected at most 10 header bytes \(limits\.maxHeaderBytes\), got 54/);
     expect(thrown(() => parseSafetensors([1, 2] as unknown as Uint8Array)).code).toBe('INVALID_ARGUMENT');
     expect(SAFETENSORS_MAX_HEADER_BYTES).toBe(100_000_000);
   });
@@ -153,7 +156,9 @@ describe('saveModel / loadModel', () => {
     m.loadStateDict(state);
     const saved = await saveModel(m);
     expect(JSON.parse(saved.spec)).toEqual(m.spec);
-    const back = loadModel(saved.spec, saved.weights);
+    // Non-finite weights are refused unless asked for (issue #14); asked for, they load bit for bit.
+    expect(thrown(() => loadModel(saved.spec, saved.weights)).code).toBe('NON_FINITE');
+    const back = loadModel(saved.spec, saved.weights, { allowNonFinite: true });
     expect(back).toBeInstanceOf(Model);
     expect(back.spec).toEqual(m.spec);
     const again = await back.stateDict();

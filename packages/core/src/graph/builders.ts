@@ -1,4 +1,5 @@
 import type { CellKind } from '../cells.js';
+import { RnnkitError, describe } from '../errors.js';
 import type { EmbeddingSpec, LayerSpec, LinearSpec, RecurrentSpec, SelectStepsSpec } from './spec.js';
 
 /** Options shared by `rnn`, `lstm` and `gru`, named as in torch.nn. `inputSize` may be left to the previous layer. */
@@ -19,7 +20,14 @@ export type LayerDraft =
   | EmbeddingSpec
   | SelectStepsSpec;
 
+/** A builder's options must be an object (the sizes in it are checked by validateModelSpec). */
+function options<O>(o: O, builder: string): O {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new RnnkitError('INVALID_ARGUMENT', `${builder}: options: expected an object, got ${describe(o)}`, { argument: 'options' });
+  return o;
+}
+
 function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): LayerDraft {
+  options(o, cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : 'rnn');
   return {
     type: 'recurrent',
     cell,
@@ -36,6 +44,10 @@ function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): L
 
 /** Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh (default) or relu. */
 export function rnn(o: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }): LayerDraft {
+  options(o, 'rnn');
+  if (o.nonlinearity !== undefined && o.nonlinearity !== 'tanh' && o.nonlinearity !== 'relu') {
+    throw new RnnkitError('INVALID_ARGUMENT', `rnn: nonlinearity: expected "tanh" or "relu", got ${describe(o.nonlinearity)}`, { argument: 'nonlinearity' });
+  }
   return recurrent(o.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', o);
 }
 
@@ -49,16 +61,19 @@ export function lstm(o: RecurrentOptions): LayerDraft {
  * `false` applies the reset gate before the recurrent matmul (Keras reset_after=False).
  */
 export function gru(o: RecurrentOptions & { resetAfter?: boolean }): LayerDraft {
+  options(o, 'gru');
   return recurrent('gru', o, o.resetAfter ?? true);
 }
 
 /** Affine map y = x W^T + b on the last axis (torch.nn.Linear). */
 export function linear(o: { outFeatures: number; inFeatures?: number; bias?: boolean }): LayerDraft {
+  options(o, 'linear');
   return { type: 'linear', inFeatures: o.inFeatures, outFeatures: o.outFeatures, bias: o.bias ?? true };
 }
 
 /** Token-id lookup table (torch.nn.Embedding); must be the first layer. */
 export function embedding(o: { numEmbeddings: number; embeddingDim: number }): LayerDraft {
+  options(o, 'embedding');
   return { type: 'embedding', numEmbeddings: o.numEmbeddings, embeddingDim: o.embeddingDim };
 }
 

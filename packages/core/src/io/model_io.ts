@@ -1,6 +1,8 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe, quote } from '../errors.js';
 import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
+import type { Limits } from '../limits.js';
+import { resolveLimits } from '../limits.js';
 import { Model } from '../model/model.js';
 import type { ParamInfo } from '../params/names.js';
 import { modelParams } from '../params/names.js';
@@ -35,6 +37,53 @@ const BARE_RECURRENT_NAME = /^(weight|bias)_(ih|hh)_l\d+(_reverse)?$/;
 export interface LoadWeightsOptions {
   /** File-name prefix → model-name prefix, applied before the bare-name rule (see the naming rule). */
   prefixes?: Readonly<Record<string, string>>;
+  /**
+   * Accept NaN and ±Infinity in the weights. Default false: a non-finite value is a NON_FINITE
+   * error naming the tensor and index, and nothing changes.
+   */
+  allowNonFinite?: boolean;
+  /** Size limits (the spec's parameter count, the header's size and entries); see `Limits`. */
+  limits?: Partial<Limits>;
+}
+
+interface CheckedLoadOptions {
+  prefixes: [string, string][];
+  allowNonFinite: boolean;
+  limits: Readonly<Limits>;
+}
+
+/** Every load option checked for type (INVALID_ARGUMENT, never INVALID_FILE: the options are the caller's). */
+function checkLoadOptions(options: unknown): CheckedLoadOptions {
+  if (options === undefined) return { prefixes: [], allowNonFinite: false, limits: resolveLimits(undefined) };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prefixes, allowNonFinite, limits }, got ${describe(options)}`, { argument: 'options' });
+  }
+  const o = options as LoadWeightsOptions;
+  const p = o.prefixes as unknown;
+  if (p !== undefined && (p === null || typeof p !== 'object' || Array.isArray(p))) {
+    throw new RnnkitError('INVALID_ARGUMENT', `prefixes: expected an object of file prefix → model prefix strings (e.g. { "rnn.": "0." }), got ${describe(p)}`, { argument: 'prefixes' });
+  }
+  const prefixes = Object.entries((p ?? {}) as Record<string, unknown>);
+  for (const [from, to] of prefixes) {
+    if (typeof to !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `prefixes[${quote(from)}]: expected a string, got ${describe(to)}`, { argument: `prefixes[${quote(from)}]` });
+  }
+  if (o.allowNonFinite !== undefined && typeof o.allowNonFinite !== 'boolean') {
+    throw new RnnkitError('INVALID_ARGUMENT', `allowNonFinite: expected a boolean, got ${describe(o.allowNonFinite)}`, { argument: 'allowNonFinite' });
+  }
+  return { prefixes: prefixes as [string, string][], allowNonFinite: o.allowNonFinite === true, limits: resolveLimits(o.limits) };
+}
+
+/** Throws NON_FINITE at the first NaN or ±Infinity of a loaded tensor. */
+function checkFiniteWeights(state: ReadonlyMap<string, Float32Array>, argument: string): void {
+  for (const [name, v] of state) {
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i])) {
+        throw new RnnkitError('NON_FINITE', `${argument}[${quote(name)}]: expected finite values, got ${describe(v[i])} at flat index ${i} (pass allowNonFinite: true to load it anyway)`, {
+          argument: `${argument}[${quote(name)}]`,
+        });
+      }
+    }
+  }
 }
 
 export interface SaveOptions {
@@ -64,53 +113,56 @@ function mapName(name: string, infos: readonly ParamInfo[], recurrentPrefix: str
  * `spec`, after every check of the naming rule above. Throws `INVALID_FILE` on any mismatch.
  */
 export function stateDictFromSafetensors(file: SafetensorsFile, spec: ModelSpec, options: LoadWeightsOptions = {}, argument = 'weights'): Map<string, Float32Array> {
+  const o = checkLoadOptions(options);
   const infos = modelParams(spec);
   const recurrent = spec.layers.flatMap((l, i) => (l.type === 'recurrent' ? [i] : []));
   const recurrentPrefix = recurrent.length === 1 ? `${recurrent[0]}.` : undefined;
-  const prefixes = Object.entries(options.prefixes ?? {});
-  for (const [from, to] of prefixes) {
-    if (typeof to !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `prefixes["${from}"]: expected a string, got ${describe(to)}`, { argument: `prefixes["${from}"]` });
-  }
+  const prefixes = [...o.prefixes];
   prefixes.sort((a, b) => b[0].length - a[0].length);
   const byModelName = new Map<string, string>(); // model name → file name
   for (const fileName of file.tensors.keys()) {
     const modelName = mapName(fileName, infos, recurrentPrefix, prefixes);
     const prior = byModelName.get(modelName);
-    if (prior !== undefined) fileError(`tensors "${prior}" and "${fileName}" both map to parameter "${modelName}"`, argument);
+    if (prior !== undefined) fileError(`tensors ${quote(prior)} and ${quote(fileName)} both map to parameter ${quote(modelName)}`, argument);
     byModelName.set(modelName, fileName);
   }
   const expectedNames = infos.map((p) => `${p.name} ${formatShape(p.shape)}`).join(', ');
   for (const [modelName, fileName] of byModelName) {
     if (!infos.some((p) => p.name === modelName)) {
-      const shown = modelName === fileName ? `"${fileName}"` : `"${fileName}" (read as "${modelName}")`;
+      const shown = modelName === fileName ? quote(fileName) : `${quote(fileName)} (read as ${quote(modelName)})`;
       fileError(`unexpected tensor ${shown}: the model's parameters are ${expectedNames}`, argument);
     }
   }
   const out = new Map<string, Float32Array>();
   for (const p of infos) {
     const fileName = byModelName.get(p.name);
-    if (fileName === undefined) fileError(`missing tensor "${p.name}" of shape ${formatShape(p.shape)} (the file has ${[...file.tensors.keys()].map((k) => `"${k}"`).join(', ') || 'no tensors'})`, argument);
+    if (fileName === undefined) {
+      const names = [...file.tensors.keys()];
+      const shown = names.slice(0, 8).map(quote).join(', ') + (names.length > 8 ? `, … (${names.length} tensors)` : '');
+      fileError(`missing tensor "${p.name}" of shape ${formatShape(p.shape)} (the file has ${shown || 'no tensors'})`, argument);
+    }
     const t = file.tensors.get(fileName)!;
-    const at = `${argument}["${fileName}"]`;
+    const at = `${argument}[${quote(fileName)}]`;
     if (!shapeEquals(t.shape, p.shape)) fileError(`expected shape ${formatShape(p.shape)} for parameter "${p.name}", got ${t.dtype} ${formatShape(t.shape)}`, at);
     out.set(p.name, safetensorsToFloat32(t, at));
   }
+  if (!o.allowNonFinite) checkFiniteWeights(out, argument);
   return out;
 }
 
-function readSpec(spec: string | ModelSpec, argument: string): ModelSpec {
+function readSpec(spec: string | ModelSpec, argument: string, limits: Readonly<Limits>): ModelSpec {
   let s: unknown = spec;
   if (typeof spec === 'string') {
     try {
       s = JSON.parse(spec);
     } catch (e) {
-      throw new RnnkitError('INVALID_SPEC', `${argument}: expected ModelSpec JSON text, got a parse error (${(e as Error).message})`, { argument, cause: e });
+      throw new RnnkitError('INVALID_SPEC', `${argument}: expected ModelSpec JSON text, got a parse error (${(e as Error).message.slice(0, 200)})`, { argument, cause: e });
     }
   }
   if (s === null || typeof s !== 'object' || Array.isArray(s)) {
     throw new RnnkitError('INVALID_SPEC', `${argument}: expected a ModelSpec object { format: "rnnkit.model", version, layers, seed }, got ${describe(s)}`, { argument });
   }
-  validateModelSpec(s as ModelSpec);
+  validateModelSpec(s as ModelSpec, { limits });
   return structuredClone(s as ModelSpec);
 }
 
@@ -127,7 +179,10 @@ export async function saveWeights(model: Model, options: SaveOptions = {}): Prom
  * same sizes. Everything is checked before anything changes, so a bad file leaves the model as it was.
  */
 export function loadWeights(model: Model, weights: Uint8Array, options: LoadWeightsOptions = {}): void {
-  const state = stateDictFromSafetensors(parseSafetensors(weights), model.spec, options);
+  if (!(model instanceof Model)) throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
+  model.checkUsable('loadWeights');
+  const o = checkLoadOptions(options);
+  const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), model.spec, options);
   model.loadStateDict(state);
 }
 
@@ -142,9 +197,10 @@ export async function saveModel(model: Model, options: SaveOptions = {}): Promis
  * before the model is made, so a bad input never yields a partial model.
  */
 export function loadModel(spec: string | ModelSpec, weights: Uint8Array, options: LoadWeightsOptions = {}): Model {
-  const s = readSpec(spec, 'spec');
-  const state = stateDictFromSafetensors(parseSafetensors(weights), s, options);
-  return new Model(s, state);
+  const o = checkLoadOptions(options);
+  const s = readSpec(spec, 'spec', o.limits);
+  const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), s, options);
+  return new Model(s, state, { limits: o.limits });
 }
 
 /** One safetensors file holding both: the weights, and the spec JSON under `__metadata__["rnnkit.spec"]`. */
@@ -154,11 +210,12 @@ export async function saveModelBundle(model: Model, options: SaveOptions = {}): 
 
 /** Reads a file written by `saveModelBundle`. */
 export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions = {}): Model {
-  const file = parseSafetensors(bytes);
+  const o = checkLoadOptions(options);
+  const file = parseSafetensors(bytes, { limits: o.limits });
   const specText = file.metadata[SPEC_METADATA_KEY];
   if (specText === undefined) {
     fileError(`expected the model spec in __metadata__["${SPEC_METADATA_KEY}"] (a file from saveModelBundle); this file has only weights — use loadModel(spec, weights) or loadWeights(model, weights)`, 'bytes');
   }
-  const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`);
-  return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'));
+  const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`, o.limits);
+  return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'), { limits: o.limits });
 }

@@ -1,4 +1,6 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe, quote } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { DEFAULT_LIMITS, checkLimit, limitExceeded, resolveLimits } from '../limits.js';
 import { formatShape } from '../tensor.js';
 
 /**
@@ -69,30 +71,182 @@ function numel(shape: readonly number[]): number {
 }
 
 export interface ParseSafetensorsOptions {
-  /** Largest header accepted, in bytes (default SAFETENSORS_MAX_HEADER_BYTES). */
+  /** Largest header accepted, in bytes (default SAFETENSORS_MAX_HEADER_BYTES); the same as `limits.maxHeaderBytes`. */
   maxHeaderBytes?: number;
+  /** Header limits (maxHeaderBytes, maxHeaderEntries, maxHeaderValues, maxNameBytes); see `Limits`. */
+  limits?: Partial<Limits>;
+}
+
+/** The options' limits, checked: `maxHeaderBytes` given on its own wins over `limits.maxHeaderBytes`. */
+export function safetensorsLimits(options: unknown, argument = 'options'): Readonly<Limits> {
+  if (options === undefined) return DEFAULT_LIMITS;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected an options object ({ maxHeaderBytes, limits }), got ${describe(options)}`, { argument });
+  }
+  const o = options as ParseSafetensorsOptions;
+  const limits = resolveLimits(o.limits, `${argument}.limits`);
+  if (o.maxHeaderBytes === undefined) return limits;
+  return resolveLimits({ maxHeaderBytes: o.maxHeaderBytes }, argument, limits);
+}
+
+/** Deepest nesting a header may have: `{ name: { shape: [..] } }` is 3; metadata 2. */
+const MAX_HEADER_DEPTH = 8;
+
+/**
+ * One pass over the header's bytes before JSON.parse sees them: counts entries (top-level keys
+ * and `__metadata__` keys), JSON values and key lengths against the limits, so a hostile header
+ * (a million empty tensors, a 50 MB name) is refused in milliseconds without being built. Also
+ * counts every object key, which `checkNoDuplicateKeys` compares with what JSON.parse kept.
+ */
+function scanHeader(h: Uint8Array, limits: Readonly<Limits>): { keys: number } {
+  const META = [0x5f, 0x5f, 0x6d, 0x65, 0x74, 0x61, 0x64, 0x61, 0x74, 0x61, 0x5f, 0x5f]; // __metadata__
+  const isObject: boolean[] = []; // per depth (1-based): an object (true) or an array
+  let depth = 0;
+  let values = 0;
+  let entries = 0;
+  let keys = 0;
+  let inString = false;
+  let expectKey = false; // the next string is a key
+  let keyStart = -1;
+  let lastTopKeyIsMeta = false;
+  let inMetadata = false; // inside the top-level "__metadata__" object
+  for (let i = 0; i < h.length; i++) {
+    const c = h[i];
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next byte
+      else if (c === 0x22 && keyStart >= 0) {
+        inString = false;
+        const len = i - keyStart - 1;
+        if (len > limits.maxNameBytes) {
+          const head = new TextDecoder().decode(h.subarray(keyStart + 1, keyStart + 1 + Math.min(len, 60)));
+          limitExceeded('bytes', 'maxNameBytes', limits.maxNameBytes, 'bytes in one tensor name or metadata key', len, `the key starting ${JSON.stringify(head)}…`);
+        }
+        keys++;
+        if (depth === 1 || (depth === 2 && inMetadata)) {
+          if (++entries > limits.maxHeaderEntries) {
+            limitExceeded('bytes', 'maxHeaderEntries', limits.maxHeaderEntries, 'entries in the header (tensors and metadata keys)', `more (entry ${entries} ends at byte ${8 + i})`, 'the header is corrupt, hostile, or needs a higher limit');
+          }
+        }
+        if (depth === 1) lastTopKeyIsMeta = len === META.length && META.every((m, k) => h[keyStart + 1 + k] === m);
+        keyStart = -1;
+      } else if (c === 0x22) inString = false;
+      continue;
+    }
+    switch (c) {
+      case 0x22: // "
+        inString = true;
+        if (expectKey) {
+          keyStart = i;
+          expectKey = false;
+        } else values++;
+        break;
+      case 0x7b: // {
+      case 0x5b: // [
+        depth++;
+        values++;
+        if (depth > MAX_HEADER_DEPTH) bad(`header nests deeper than ${MAX_HEADER_DEPTH} levels (at byte ${8 + i}): not a safetensors header`);
+        isObject[depth] = c === 0x7b;
+        expectKey = c === 0x7b;
+        if (depth === 2) inMetadata = c === 0x7b && lastTopKeyIsMeta;
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        expectKey = false;
+        depth--;
+        if (depth < 2) inMetadata = false;
+        break;
+      case 0x2c: // ,
+        expectKey = isObject[depth] === true;
+        break;
+      default:
+        if (c > 0x20 && c !== 0x3a && (i === 0 || !isScalarByte(h[i - 1]))) values++; // a number or literal starts
+        break;
+    }
+    if (values > limits.maxHeaderValues) limitExceeded('bytes', 'maxHeaderValues', limits.maxHeaderValues, 'JSON values in the header', `more (value ${values} at byte ${8 + i})`, 'the header is corrupt, hostile, or needs a higher limit');
+  }
+  return { keys };
+}
+
+/** Bytes that continue a number or a literal (true, false, null). */
+function isScalarByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c === 0x2e || c === 0x2b || c === 0x2d || (c >= 0x41 && c <= 0x5a);
+}
+
+/** Object keys in a parsed header, to compare with the keys the scan saw (fewer: JSON.parse merged duplicates). */
+function countKeys(v: unknown, depth = 0): number {
+  if (v === null || typeof v !== 'object' || depth > MAX_HEADER_DEPTH) return 0;
+  if (Array.isArray(v)) {
+    let n = 0;
+    for (const x of v) if (x !== null && typeof x === 'object') n += countKeys(x, depth + 1);
+    return n;
+  }
+  let n = 0;
+  for (const k in v as Record<string, unknown>) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    n++;
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object') n += countKeys(x, depth + 1);
+  }
+  return n;
+}
+
+/** The first key that occurs twice in one object of `text` (found only after the counts disagreed). */
+function firstDuplicateKey(text: string): string {
+  let found = '';
+  const re = /"((?:[^"\\]|\\.)*)"\s*:/g;
+  const stack: Set<string>[] = [new Set()];
+  let i = 0;
+  let inStr = false;
+  for (; i < text.length && !found; i++) {
+    const ch = text[i];
+    if (inStr) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inStr = false;
+      continue;
+    }
+    if (ch === '{') stack.push(new Set());
+    else if (ch === '}') stack.pop();
+    else if (ch === '"') {
+      re.lastIndex = i;
+      const m = re.exec(text);
+      if (m && m.index === i) {
+        const key = JSON.parse(`"${m[1]}"`) as string;
+        const top = stack[stack.length - 1];
+        if (top.has(key)) found = key;
+        top.add(key);
+        i = re.lastIndex - 1;
+      } else inStr = true;
+    }
+  }
+  return found;
 }
 
 /**
  * Reads a safetensors file. Everything is checked before anything is returned; any fault is an
- * `RnnkitError` with code `INVALID_FILE` saying what is wrong and where.
+ * `RnnkitError` with code `INVALID_FILE` saying what is wrong and where, and a header over a
+ * limit (`options.limits`, see `Limits`) is `LIMIT_EXCEEDED`, found before the header is parsed.
+ * Duplicate keys are refused (JSON.parse would silently keep the last).
  */
 export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOptions = {}): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) {
     throw new RnnkitError('INVALID_ARGUMENT', `bytes: expected a Uint8Array (e.g. from readFile), got ${describe(bytes)}`, { argument: 'bytes' });
   }
-  const maxHeader = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
+  const limits = safetensorsLimits(options);
+  const maxHeader = limits.maxHeaderBytes;
   if (bytes.length < 8) bad(`expected at least 8 bytes (the header length), got ${bytes.length}: the file is truncated or not safetensors`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(maxHeader)) {
-    bad(`header length ${n64} exceeds the ${maxHeader}-byte limit: the file is corrupt or not safetensors`);
+  const overLimit = maxHeader !== Infinity && n64 > BigInt(maxHeader);
+  if (n64 > BigInt(bytes.length - 8)) {
+    // Past the end of the file: a corrupt length (or a truncated file), whatever the limit.
+    bad(`header length ${n64}${overLimit ? ` exceeds the ${maxHeader}-byte limit and` : ''} runs past the end of the file (${bytes.length - 8} bytes after the length): the file is corrupt, truncated or not safetensors`);
   }
+  if (overLimit) limitExceeded('bytes', 'maxHeaderBytes', maxHeader, 'header bytes', String(n64), 'the file is corrupt, not safetensors, or needs a higher limit');
   const n = Number(n64);
-  if (n > bytes.length - 8) bad(`header length ${n} runs past the end of the file (${bytes.length - 8} bytes after the length): the file is truncated`);
   if (n < 2) bad(`header length ${n} is too small for a JSON object`);
   const headerBytes = bytes.subarray(8, 8 + n);
   if (headerBytes[0] !== 0x7b) bad(`header must start with "{" (0x7b), got byte 0x${headerBytes[0].toString(16).padStart(2, '0')}`);
+  const scanned = scanHeader(headerBytes, limits);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -106,6 +260,9 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
     throw new RnnkitError('INVALID_FILE', `bytes: header is not valid JSON (${(e as Error).message})`, { argument: 'bytes', cause: e });
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) bad('header must be a JSON object');
+  if (countKeys(header) !== scanned.keys) {
+    bad(`header has the key ${quote(firstDuplicateKey(text))} twice in one object: a duplicate entry would silently replace the first`);
+  }
 
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
@@ -115,12 +272,12 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
     if (name === '__metadata__') {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('__metadata__ must be an object of strings', 'bytes.__metadata__');
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') bad(`__metadata__ values must be strings, got ${describe(v)} for "${k}"`, `bytes.__metadata__.${k}`);
-        metadata[k] = v;
+        if (typeof v !== 'string') bad(`__metadata__ values must be strings, got ${describe(v)} for ${quote(k)}`, `bytes.__metadata__[${quote(k)}]`);
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // "__proto__" stays a key
       }
       continue;
     }
-    const at = `bytes["${name}"]`;
+    const at = `bytes[${quote(name)}]`;
     if (name === '') bad('tensor names must not be empty', at);
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('expected { dtype, shape, data_offsets }', at);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -128,6 +285,7 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
     if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       bad(`shape must be an array of non-negative integers, got ${describe(info.shape)}`, at);
     }
+    if ((info.shape as number[]).length > 64) bad(`shape must have at most 64 dimensions, got ${(info.shape as number[]).length}`, at);
     const off = info.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0)) {
       bad(`data_offsets must be [begin, end] non-negative integers, got ${describe(off)}`, at);
@@ -146,8 +304,8 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of entries) {
-    if (e.begin < cursor) bad(`data_offsets [${e.begin}, ${e.end}] overlap the previous tensor's bytes (which end at ${cursor})`, `bytes["${e.name}"]`);
-    if (e.begin > cursor) bad(`data_offsets [${e.begin}, ${e.end}] leave a gap: bytes ${cursor}..${e.begin} belong to no tensor`, `bytes["${e.name}"]`);
+    if (e.begin < cursor) bad(`data_offsets [${e.begin}, ${e.end}] overlap the previous tensor's bytes (which end at ${cursor})`, `bytes[${quote(e.name)}]`);
+    if (e.begin > cursor) bad(`data_offsets [${e.begin}, ${e.end}] leave a gap: bytes ${cursor}..${e.begin} belong to no tensor`, `bytes[${quote(e.name)}]`);
     cursor = e.end;
   }
   if (cursor !== dataLength) {

@@ -1,6 +1,10 @@
 import type { Backend } from '../backend/backend.js';
+import { gateCount } from '../cells.js';
 import { RnnkitError, describe } from '../errors.js';
 import type { ModelSpec, RecurrentSpec } from '../graph/spec.js';
+import { numDirections } from '../graph/spec.js';
+import type { Limits } from '../limits.js';
+import { DEFAULT_LIMITS, checkLimit, formatCount } from '../limits.js';
 import type { Shape } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
 import type { ForwardOptions, SequenceInput, TokenInput } from './forward_types.js';
@@ -26,22 +30,23 @@ export interface CheckedForward {
  * values (token ids in range; finite values when asked), initial states, lengths and the
  * feature sizes of leading linear layers. Throws RnnkitError naming the argument.
  */
-export function checkForwardInputs(spec: ModelSpec, be: Backend, input: SequenceInput | TokenInput, opts: ForwardOptions): CheckedForward {
+export function checkForwardInputs(spec: ModelSpec, be: Backend, input: SequenceInput | TokenInput, opts: ForwardOptions, limits: Readonly<Limits> = DEFAULT_LIMITS): CheckedForward {
+  checkOptions(opts);
   const recurrent = spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent');
   const batchFirst = recurrent ? recurrent.batchFirst : true;
   const first = spec.layers[0];
   let flowShape: Shape;
   let ids: Int32Array | undefined;
   if (first.type === 'embedding') {
-    ids = checkTokens(input, first.numEmbeddings);
+    ids = checkTokens(input, first.numEmbeddings, limits);
     const shape = (input as TokenInput).shape;
     flowShape = [shape[0], shape[1], first.embeddingDim];
   } else {
-    checkSequence(be, input as SequenceInput, 'input', opts);
+    checkSequence(be, input as SequenceInput, 'input', opts, limits);
     flowShape = (input as SequenceInput).shape;
   }
-  checkState(be, opts.h0, 'h0', opts);
-  checkState(be, opts.c0, 'c0', opts);
+  checkState(be, opts.h0, 'h0', opts, limits);
+  checkState(be, opts.c0, 'c0', opts, limits);
   // Linear layers before the first recurrent layer map features step by step.
   for (const l of spec.layers) {
     if (l.type === 'recurrent') break;
@@ -66,19 +71,87 @@ export function checkForwardInputs(spec: ModelSpec, be: Backend, input: Sequence
       first.type === 'embedding' ? 'input (embedded)' : 'input',
     );
   }
+  checkActivations(spec, checked.T || flowShape[1] || 1, checked.B || flowShape[0] || 1, opts.training === true, limits);
   return { recurrent, batchFirst, ...(ids ? { ids } : {}), flowShape, ...checked };
 }
 
+/** The options' own types: booleans, seeds and the sequence-length cap (NaN must not lift it). */
+function checkOptions(opts: ForwardOptions): void {
+  for (const k of ['training', 'checkFinite'] as const) {
+    const v = opts[k];
+    if (v !== undefined && typeof v !== 'boolean') throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a boolean, got ${describe(v)}`, { argument: k });
+  }
+  const seed = opts.dropoutSeed;
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
+    throw new RnnkitError('INVALID_ARGUMENT', `dropoutSeed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'dropoutSeed' });
+  }
+  const m = opts.maxSequenceLength;
+  if (m !== undefined && !(typeof m === 'number' && (m === Infinity || (Number.isSafeInteger(m) && m >= 1)))) {
+    throw new RnnkitError('INVALID_ARGUMENT', `maxSequenceLength: expected a positive integer (or Infinity for no limit), got ${describe(m)}`, { argument: 'maxSequenceLength' });
+  }
+}
+
+/**
+ * The activations a pass over [T, B] will make, estimated from the spec before anything is
+ * uploaded: every tensor within limits.maxTensorElements, and all of them (twice for training,
+ * which keeps them for backward) within limits.maxCallBytes.
+ */
+function checkActivations(spec: ModelSpec, T: number, B: number, training: boolean, limits: Readonly<Limits>): void {
+  let rows = T * B;
+  let total = 0;
+  let largest = 0;
+  let where = 'input';
+  const add = (elements: number, at: string) => {
+    total += elements;
+    if (elements > largest) {
+      largest = elements;
+      where = at;
+    }
+  };
+  spec.layers.forEach((l, i) => {
+    const at = `spec.layers[${i}]`;
+    if (l.type === 'embedding') add(rows * l.embeddingDim, at);
+    else if (l.type === 'recurrent') {
+      const dirs = numDirections(l);
+      const G = gateCount(l.cell);
+      for (let k = 0; k < Math.min(l.numLayers, 1e6); k++) {
+        add(rows * G * l.hiddenSize, at); // one direction's gate pre-activations
+        add(rows * l.hiddenSize * dirs, at);
+        total += (dirs - 1) * rows * G * l.hiddenSize;
+      }
+    } else if (l.type === 'select') {
+      if (l.steps === 'last') rows = B;
+    } else add(rows * l.outFeatures, at);
+  });
+  const shape = `T = ${T}, B = ${B}`;
+  checkLimit(limits, 'maxTensorElements', largest, 'input', 'elements in one activation tensor', `${where} makes ${formatCount(largest)} for ${shape}`);
+  const bytes = total * 4 * (training ? 2 : 1);
+  checkLimit(limits, 'maxCallBytes', bytes, 'input', `bytes of activations in one ${training ? 'training ' : ''}forward`, `estimated for ${shape}`);
+}
+
 /** Token ids {ids, shape: [batch, seq]}: every id an integer in 0..V−1. Returns them as Int32Array. */
-function checkTokens(input: unknown, V: number): Int32Array {
+function checkTokens(input: unknown, V: number, limits: Readonly<Limits>): Int32Array {
   const tok = input as TokenInput;
   if (!tok || typeof tok !== 'object' || !('ids' in tok)) {
     throw new RnnkitError('INVALID_ARGUMENT', `input: expected token ids {ids, shape: [batch, seq]} for a model that starts with an embedding, got ${describe(input)}`, { argument: 'input' });
   }
   const shape = tok.shape;
-  if (!Array.isArray(shape) || shape.length !== 2) throw new RnnkitError('SHAPE_MISMATCH', `input.shape: expected [batch, seq] (or [seq, batch]), got ${describe(shape)}`, { argument: 'input.shape' });
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new RnnkitError('SHAPE_MISMATCH', `input.shape: expected [batch, seq] (or [seq, batch]) of non-negative integers, got ${describe(shape)}`, { argument: 'input.shape' });
+  }
+  const ids0 = tok.ids as unknown;
+  if (!(ids0 instanceof Int32Array) && !Array.isArray(ids0)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `input.ids: expected an Int32Array or an array of integer ids, got ${describe(ids0)}`, { argument: 'input.ids' });
+  }
+  checkLimit(limits, 'maxTensorElements', shape[0] * shape[1], 'input.shape', 'token ids in one input', formatShape(shape));
   if (tok.ids.length !== shape[0] * shape[1]) {
     throw new RnnkitError('SHAPE_MISMATCH', `input.ids: expected ${shape[0] * shape[1]} ids for shape ${formatShape(shape)}, got ${tok.ids.length}`, { argument: 'input.ids' });
+  }
+  if (!(tok.ids instanceof Int32Array)) {
+    for (let i = 0; i < tok.ids.length; i++) {
+      const v: unknown = tok.ids[i];
+      if (typeof v !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `input.ids[${i}]: expected an integer id in 0..${V - 1} (a number), got ${describe(v)}`, { argument: `input.ids[${i}]` });
+    }
   }
   const ids = Int32Array.from(tok.ids);
   for (let i = 0; i < ids.length; i++) {
@@ -90,18 +163,23 @@ function checkTokens(input: unknown, V: number): Int32Array {
 }
 
 /** Float input: a tensor of this backend, or host data whose length matches its shape. */
-function checkSequence(be: Backend, v: SequenceInput, name: string, opts: ForwardOptions): void {
+function checkSequence(be: Backend, v: SequenceInput, name: string, opts: ForwardOptions, limits: Readonly<Limits>): void {
   if (isTensor(v)) {
-    if (v.backend !== be.name) throw new RnnkitError('BACKEND_MISMATCH', `${name}: expected a tensor on backend "${be.name}", got one on "${v.backend}"`, { argument: name });
+    if (v.backend !== be.name) throw new RnnkitError('BACKEND_MISMATCH', `${name}: expected a tensor on backend "${be.name}", got one on "${describe(v.backend)}"`, { argument: name });
+    if (!Array.isArray(v.shape)) throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a tensor with a shape, got shape ${describe(v.shape)}`, { argument: name });
     return;
   }
   if (!isHost(v)) throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected {data: Float32Array, shape} or a tensor, got ${describe(v)}`, { argument: name });
+  if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new RnnkitError('SHAPE_MISMATCH', `${name}.shape: expected a list of non-negative integers, got ${describe(v.shape)}`, { argument: `${name}.shape` });
+  }
+  checkLimit(limits, 'maxTensorElements', sizeOf(v.shape), `${name}.shape`, 'elements in one input', formatShape(v.shape));
   if (v.data.length !== sizeOf(v.shape)) {
     throw new RnnkitError('SHAPE_MISMATCH', `${name}: data has ${v.data.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, { argument: name });
   }
   if (opts.checkFinite) checkFinite(v.data, name);
 }
 
-function checkState(be: Backend, v: SequenceInput | undefined, name: string, opts: ForwardOptions): void {
-  if (v !== undefined) checkSequence(be, v, name, opts);
+function checkState(be: Backend, v: SequenceInput | undefined, name: string, opts: ForwardOptions, limits: Readonly<Limits>): void {
+  if (v !== undefined) checkSequence(be, v, name, opts, limits);
 }

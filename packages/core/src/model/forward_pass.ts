@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError } from '../errors.js';
+import { RnnkitError, asRnnkitError } from '../errors.js';
 import type { ModelSpec } from '../graph/spec.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
@@ -84,8 +84,12 @@ export function runForwardPass(p: PassInputs): ForwardPass {
     }
     return new ModelPass(p, steps, states, stateLayers, owned, { h0, c0 });
   } catch (e) {
-    release();
-    throw e;
+    try {
+      release();
+    } catch {
+      // a destroyed backend took its tensors with it; the first error is the one to report
+    }
+    throw asRnnkitError(e, 'forward');
   }
 }
 

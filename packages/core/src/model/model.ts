@@ -1,9 +1,11 @@
 import type { Backend } from '../backend/backend.js';
 import { BACKEND_SPEC_VERSION } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, asRnnkitError, describe, quote } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
+import type { Limits } from '../limits.js';
+import { resolveLimits } from '../limits.js';
 import { resolveLayers } from '../graph/builders.js';
-import type { ModelSpec, RecurrentSpec } from '../graph/spec.js';
+import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
 import { initParams } from '../params/init.js';
 import type { ParamInfo } from '../params/names.js';
@@ -15,7 +17,36 @@ import { checkForwardInputs } from './forward_inputs.js';
 import { runForwardPass } from './forward_pass.js';
 import type { ForwardOptions, ForwardPass, SequenceInput, TokenInput } from './forward_types.js';
 
+export type { ModelOptions };
 export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass } from './forward_types.js';
+
+/** Options of `new Model`, `sequential` and the loaders. */
+interface ModelOptions {
+  /** Size limits checked before anything is allocated (see `Limits`); the model keeps them for its forward calls. */
+  limits?: Partial<Limits>;
+}
+
+/** What each model is busy with: a training call, or a move between backends. */
+const busy = new WeakMap<Model, string>();
+
+/**
+ * Marks `models` busy with `what` (a training call) until the returned function is called. A
+ * model already busy throws BUSY: two training calls on one model would apply stale gradients.
+ */
+export function lockModels(models: readonly Model[], what: string): () => void {
+  for (const m of models) {
+    m.checkUsable(what);
+    const holder = busy.get(m);
+    if (holder !== undefined) {
+      throw new RnnkitError('BUSY', `model: ${what} can't start: the model is already in ${holder}; await it first (two training calls on one model would interleave their steps)`, { argument: 'model' });
+    }
+  }
+  const mine = [...new Set(models)];
+  for (const m of mine) busy.set(m, what);
+  return () => {
+    for (const m of mine) if (busy.get(m) === what) busy.delete(m);
+  };
+}
 
 /**
  * A model: a validated graph plus its parameters. Built on the host from a seed; `to(backend)`
@@ -23,21 +54,40 @@ export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradien
  */
 export class Model {
   readonly spec: ModelSpec;
+  /** The size limits this model was built with; its forward calls check against them. */
+  readonly limits: Readonly<Limits>;
   private hostParams: Map<string, Float32Array> | undefined;
   private deviceParams: Map<string, Tensor> | undefined;
   private be: Backend | undefined;
   private readonly infos: ParamInfo[];
   private passes = 0;
+  private disposed = false;
 
-  constructor(spec: ModelSpec, params?: Map<string, Float32Array>) {
-    validateModelSpec(spec);
+  constructor(spec: ModelSpec, params?: ReadonlyMap<string, Float32Array>, options: ModelOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object ({ limits }), got ${describe(options)}`, { argument: 'options' });
+    this.limits = resolveLimits(options.limits);
+    validateModelSpec(spec, { limits: this.limits });
     this.spec = structuredClone(spec);
     this.infos = modelParams(this.spec);
-    this.hostParams = params ? new Map(params) : initParams(this.infos, spec.seed);
-    if (params) this.checkParams(params, 'params');
+    if (params !== undefined) {
+      this.checkParams(params, 'params');
+      this.hostParams = new Map([...params].map(([k, v]) => [k, v.slice()]));
+    } else this.hostParams = initParams(this.infos, spec.seed);
+  }
+
+  /** Throws DISPOSED once the model was disposed. `what` names the call. */
+  checkUsable(what: string): void {
+    if (this.disposed) throw new RnnkitError('DISPOSED', `model: ${what}: the model was disposed; build or load a new one`, { argument: 'model' });
+  }
+
+  private notBusy(what: string): void {
+    this.checkUsable(what);
+    const holder = busy.get(this);
+    if (holder !== undefined) throw new RnnkitError('BUSY', `model: ${what} can't run while the model is in ${holder}; await it first`, { argument: 'model' });
   }
 
   get backend(): Backend {
+    this.checkUsable('backend');
     if (!this.be) throw new RnnkitError('INVALID_ARGUMENT', 'model: not on a backend yet; call model.to(backend) first', { argument: 'model' });
     return this.be;
   }
@@ -47,53 +97,80 @@ export class Model {
     return this.infos;
   }
 
-  /** Moves the parameters to `backend` (from the host or from the previous backend). */
+  /**
+   * Moves the parameters to `backend` (from the host or from the previous backend). On any
+   * error the model stays where it was, with the same parameters, and nothing is left uploaded.
+   */
   async toAsync(backend: Backend): Promise<this> {
-    if (this.be && this.be !== backend) this.hostParams = await this.stateDict();
-    return this.to(backend);
+    this.notBusy('toAsync');
+    if (this.be === backend) return this;
+    checkBackend(backend);
+    const release = lockModels([this], 'toAsync');
+    try {
+      const host = this.hostParams ?? (await this.readParams());
+      this.install(backend, host);
+      return this;
+    } finally {
+      release();
+    }
   }
 
-  /** Moves host parameters onto `backend`. From another backend, use `toAsync` (reads are async). */
+  /**
+   * Moves host parameters onto `backend`. From another backend, use `toAsync` (reads are async).
+   * On any error the model is as it was and nothing is left uploaded.
+   */
   to(backend: Backend): this {
+    this.notBusy('to');
     if (this.be === backend) return this;
     if (!this.hostParams) {
       throw new RnnkitError('INVALID_ARGUMENT', 'backend: the model is on another backend; use await model.toAsync(backend) to move it', { argument: 'backend' });
     }
-    if (backend === null || typeof backend !== 'object' || backend.specificationVersion !== BACKEND_SPEC_VERSION) {
-      const v = backend !== null && typeof backend === 'object' ? (backend as { specificationVersion?: unknown }).specificationVersion : undefined;
-      throw new RnnkitError('BACKEND_UNAVAILABLE', `backend: expected a backend speaking interface "${BACKEND_SPEC_VERSION}" (made by defineBackend), got ${describe(v ?? backend)}`, {
-        argument: 'backend',
-      });
-    }
-    const uploaded = new Map<string, Tensor>();
-    try {
-      for (const p of this.infos) uploaded.set(p.name, backend.upload(this.hostParams.get(p.name)!, p.shape));
-    } catch (e) {
-      for (const t of uploaded.values()) backend.dispose(t); // a failed move leaves nothing behind
-      throw e;
-    }
-    this.releaseDevice();
-    this.deviceParams = uploaded;
-    this.be = backend;
-    this.hostParams = undefined;
+    checkBackend(backend);
+    this.install(backend, this.hostParams);
     return this;
+  }
+
+  /** Uploads `host` to `backend` and makes it the model's; all or nothing. */
+  private install(backend: Backend, host: ReadonlyMap<string, Float32Array>): void {
+    const uploaded = uploadAll(backend, this.infos, host, 'to');
+    try {
+      this.releaseDevice();
+    } finally {
+      this.deviceParams = uploaded;
+      this.be = backend;
+      this.hostParams = undefined;
+    }
   }
 
   /** Parameters on the backend, by PyTorch-style name (`0.weight_ih_l0`, `2.weight`). */
   parameters(): ReadonlyMap<string, Tensor> {
+    this.checkUsable('parameters');
     if (!this.deviceParams) throw new RnnkitError('INVALID_ARGUMENT', 'model: not on a backend yet; call model.to(backend) first', { argument: 'model' });
     return this.deviceParams;
   }
 
   /** Copies of every parameter on the host, in state_dict order. */
   async stateDict(): Promise<Map<string, Float32Array>> {
+    this.checkUsable('stateDict');
     if (this.hostParams) return new Map([...this.hostParams].map(([k, v]) => [k, v.slice()]));
+    return this.readParams();
+  }
+
+  private async readParams(): Promise<Map<string, Float32Array>> {
+    const be = this.backend;
+    const params = this.deviceParams!;
     const out = new Map<string, Float32Array>();
-    for (const p of this.infos) out.set(p.name, await this.backend.read(this.deviceParams!.get(p.name)!));
+    try {
+      for (const p of this.infos) out.set(p.name, await be.read(params.get(p.name)!));
+    } catch (e) {
+      throw asRnnkitError(e, 'stateDict');
+    }
+    this.checkUsable('stateDict');
     return out;
   }
 
   private checkParams(params: ReadonlyMap<string, Float32Array>, arg: string): void {
+    if (!(params instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
     for (const p of this.infos) {
       const v = params.get(p.name);
       if (!v) throw new RnnkitError('INVALID_ARGUMENT', `${arg}: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `${arg}.${p.name}` });
@@ -101,24 +178,34 @@ export class Model {
         throw new RnnkitError('SHAPE_MISMATCH', `${arg}.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`, { argument: `${arg}.${p.name}` });
       }
     }
-    for (const k of params.keys()) {
-      if (!this.infos.some((p) => p.name === k)) {
-        throw new RnnkitError('INVALID_ARGUMENT', `${arg}: unexpected parameter "${k}" (expected one of ${this.infos.map((p) => p.name).join(', ')})`, { argument: `${arg}.${k}` });
+    if (params.size !== this.infos.length) {
+      const names = new Set(this.infos.map((p) => p.name));
+      for (const k of params.keys()) {
+        if (!names.has(k)) {
+          const shown = typeof k === 'string' ? quote(k) : describe(k);
+          throw new RnnkitError('INVALID_ARGUMENT', `${arg}: unexpected parameter ${shown} (expected one of ${this.infos.map((p) => p.name).join(', ')})`, { argument: arg });
+        }
       }
     }
   }
 
-  /** Replaces every parameter; checks all names and sizes first, so a bad map changes nothing. */
+  /**
+   * Replaces every parameter; checks all names and sizes first, so a bad map changes nothing,
+   * and a failed upload leaves the old parameters in place with nothing left uploaded.
+   */
   loadStateDict(params: ReadonlyMap<string, Float32Array>): void {
+    this.notBusy('loadStateDict');
     this.checkParams(params, 'stateDict');
     if (!this.be) {
       this.hostParams = new Map([...params].map(([k, v]) => [k, v.slice()]));
       return;
     }
-    const next = new Map<string, Tensor>();
-    for (const p of this.infos) next.set(p.name, this.be.upload(params.get(p.name)!, p.shape));
-    this.releaseDevice();
-    this.deviceParams = next;
+    const next = uploadAll(this.be, this.infos, params, 'loadStateDict');
+    try {
+      this.releaseDevice();
+    } finally {
+      this.deviceParams = next;
+    }
   }
 
   /** Swaps in new parameter tensors (optimizers); the model takes ownership and frees the old ones. */
@@ -126,8 +213,8 @@ export class Model {
     const cur = this.parameters() as Map<string, Tensor>;
     for (const [k, t] of updates) {
       const info = this.infos.find((p) => p.name === k);
-      if (!info || !shapeEquals(info.shape, t.shape)) {
-        throw new RnnkitError('SHAPE_MISMATCH', `updates.${k}: expected a parameter of shape ${info ? formatShape(info.shape) : '(none: unknown name)'}, got ${formatShape(t.shape)}`, { argument: `updates.${k}` });
+      if (!info || !t || !Array.isArray(t.shape) || !shapeEquals(info.shape, t.shape)) {
+        throw new RnnkitError('SHAPE_MISMATCH', `updates.${k}: expected a parameter of shape ${info ? formatShape(info.shape) : '(none: unknown name)'}, got ${t && Array.isArray(t.shape) ? formatShape(t.shape) : describe(t)}`, { argument: `updates.${k}` });
       }
     }
     for (const [k, t] of updates) {
@@ -141,18 +228,16 @@ export class Model {
     return new Map(layerParams(this.spec.layers[i]).map((p) => [p.name, all.get(`${i}.${p.name}`)!]));
   }
 
-  private firstRecurrent(): RecurrentSpec | undefined {
-    return this.spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent');
-  }
-
   /**
    * Runs the model: checks every input (`checkForwardInputs`), then uploads and runs the layers
    * (`runForwardPass`). Everything is checked before any work is queued, and a pass that fails
    * part-way releases what it made, so a bad call leaves the model and backend as they were.
    */
   forward(input: SequenceInput | TokenInput, opts: ForwardOptions = {}): ForwardPass {
+    this.checkUsable('forward');
     const be = this.backend;
-    const checked = checkForwardInputs(this.spec, be, input, opts);
+    if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, training, … }, got ${describe(opts)}`, { argument: 'opts' });
+    const checked = checkForwardInputs(this.spec, be, input, opts, this.limits);
     const training = opts.training ?? false;
     const dropoutRng = training ? new Rng(opts.dropoutSeed ?? (this.spec.seed ^ 0x0d0d) + this.passes++) : undefined;
     return runForwardPass({ be, spec: this.spec, layerParams: (i) => this.layerParamMap(i), input, opts, checked, training, dropoutRng });
@@ -160,28 +245,87 @@ export class Model {
 
   /** Inference on host data: runs forward and reads the output back. */
   async predict(input: SequenceInput | TokenInput, opts: Omit<ForwardOptions, 'training'> = {}): Promise<HostTensor> {
+    this.checkUsable('predict');
+    if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, … }, got ${describe(opts)}`, { argument: 'opts' });
     const pass = this.forward(input, { ...opts, training: false });
     try {
       return { data: await this.backend.read(pass.output), shape: [...pass.output.shape] };
+    } catch (e) {
+      throw asRnnkitError(e, 'predict');
     } finally {
       pass.dispose();
     }
   }
 
+  /** Disposes the device parameters; a backend destroyed meanwhile took them with it. */
   private releaseDevice(): void {
-    if (this.be && this.deviceParams) for (const t of this.deviceParams.values()) this.be.dispose(t);
+    const be = this.be;
+    const params = this.deviceParams;
     this.deviceParams = undefined;
+    if (!be || !params) return;
+    for (const t of params.values()) {
+      try {
+        be.dispose(t);
+      } catch {
+        // the backend was destroyed: its tensors are gone already
+      }
+    }
   }
 
-  /** Frees the parameters on the backend. */
+  /**
+   * Frees the parameters on the backend. Every later use of the model throws DISPOSED; a second
+   * dispose does nothing. An optimizer that trained the model still frees its own state.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    const holder = busy.get(this);
+    if (holder !== undefined) throw new RnnkitError('BUSY', `model: dispose can't run while the model is in ${holder}; await it first`, { argument: 'model' });
     this.releaseDevice();
     this.be = undefined;
+    this.hostParams = undefined;
+    this.disposed = true;
   }
 }
 
-/** Builds a model from layers, torch.nn.Sequential style; input sizes are filled in from the previous layer. */
-export function sequential(layers: readonly LayerDraft[], opts: { seed?: number } = {}): Model {
-  const spec: ModelSpec = { format: 'rnnkit.model', version: 1, layers: resolveLayers(layers), seed: opts.seed ?? 0 };
-  return new Model(spec);
+function checkBackend(backend: Backend): void {
+  if (backend === null || typeof backend !== 'object' || backend.specificationVersion !== BACKEND_SPEC_VERSION) {
+    const v = backend !== null && typeof backend === 'object' ? (backend as { specificationVersion?: unknown }).specificationVersion : undefined;
+    throw new RnnkitError('BACKEND_UNAVAILABLE', `backend: expected a backend speaking interface "${BACKEND_SPEC_VERSION}" (made by defineBackend), got ${describe(v ?? backend)}`, {
+      argument: 'backend',
+    });
+  }
+}
+
+/** Every parameter of `host` uploaded to `be`, or (on any error) nothing: what was uploaded is released. */
+function uploadAll(be: Backend, infos: readonly ParamInfo[], host: ReadonlyMap<string, Float32Array>, what: string): Map<string, Tensor> {
+  const uploaded = new Map<string, Tensor>();
+  try {
+    for (const p of infos) uploaded.set(p.name, be.upload(host.get(p.name)!, p.shape));
+    return uploaded;
+  } catch (e) {
+    for (const t of uploaded.values()) {
+      try {
+        be.dispose(t);
+      } catch {
+        // a destroyed backend already released it
+      }
+    }
+    throw asRnnkitError(e, what);
+  }
+}
+
+/**
+ * Builds a model from layers, torch.nn.Sequential style; input sizes are filled in from the
+ * previous layer. `limits` bound the sizes (checked before any parameter is drawn).
+ */
+export function sequential(layers: readonly LayerDraft[], opts: { seed?: number; limits?: Partial<Limits> } = {}): Model {
+  if (!Array.isArray(layers)) throw new RnnkitError('INVALID_ARGUMENT', `layers: expected an array of layers (lstm(…), linear(…), …), got ${describe(layers)}`, { argument: 'layers' });
+  if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { seed, limits }, got ${describe(opts)}`, { argument: 'opts' });
+  const seed = opts.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
+  layers.forEach((l, i) => {
+    if (l === null || typeof l !== 'object') throw new RnnkitError('INVALID_SPEC', `spec.layers[${i}]: expected a layer object (lstm(…), linear(…), …), got ${describe(l)}`, { argument: `spec.layers[${i}]` });
+  });
+  const spec: ModelSpec = { format: 'rnnkit.model', version: 1, layers: resolveLayers(layers), seed };
+  return new Model(spec, undefined, opts.limits !== undefined ? { limits: opts.limits } : {});
 }

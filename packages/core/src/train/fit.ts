@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, asRnnkitError, describe } from '../errors.js';
 import type { Model } from '../model/model.js';
+import { lockModels } from '../model/model.js';
 import { Rng } from '../util/rng.js';
 import type { TrainBatch, TrainData } from './batch.js';
 import { batchesOf, checkTrainData, epochOrder, withIdTargets } from './batch.js';
@@ -10,14 +11,34 @@ import type { Loss, LossName } from './losses.js';
 import type { Metric, MetricName } from './metrics.js';
 import { resolveMetric } from './metrics.js';
 import type { Objective, ObjectiveRun } from './objective.js';
-import { resolveObjective } from './objective.js';
+import type { Tensor } from '../tensor.js';
+import { checkModelsReady, resolveObjective } from './objective.js';
 import type { Optimizer } from './optimizers.js';
+
+/**
+ * What a training step does when its loss or gradient norm is NaN or ±Infinity:
+ * - `error` (default): stop with TRAINING_DIVERGED; the step is not applied, so the parameters
+ *   and the optimizer state are as they were before it;
+ * - `skip`: don't apply the step and go on (as mixed-precision loss scalers do); the step is
+ *   reported with `skipped: true` and counted in `History.skippedSteps`;
+ * - `allow`: apply it anyway (the behaviour before the guard).
+ */
+export type NonFiniteAction = 'error' | 'skip' | 'allow';
+const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['error', 'skip', 'allow'];
+
+export function checkNonFiniteAction(v: unknown): NonFiniteAction {
+  if (v === undefined) return 'error';
+  if (!NON_FINITE_ACTIONS.includes(v as NonFiniteAction)) throw new RnnkitError('INVALID_ARGUMENT', `nonFinite: expected "error", "skip" or "allow", got ${describe(v)}`, { argument: 'nonFinite' });
+  return v as NonFiniteAction;
+}
 
 export interface StepOptions extends ClipOptions {
   optimizer: Optimizer;
   /** Seed of this step's dropout masks. */
   dropoutSeed?: number;
   metrics?: readonly Metric[];
+  /** A non-finite loss or gradient norm: `error` (default), `skip` or `allow` (see NonFiniteAction). */
+  nonFinite?: NonFiniteAction;
 }
 
 /** What one training step reports. */
@@ -31,14 +52,55 @@ export interface StepResult {
   metricParts: Record<string, { total: number; count: number }>;
   /** The loss's averaging weight (tokens, elements or sequences). */
   weight: number;
+  /** True when the step was not applied: its loss or gradient norm was not finite and `nonFinite` was `skip`. */
+  skipped: boolean;
+}
+
+/** The TRAINING_DIVERGED error: what was not finite, where, and what the caller can do. */
+export function divergedError(where: string, loss: number, gradNorm: number): RnnkitError {
+  return new RnnkitError(
+    'TRAINING_DIVERGED',
+    `${where}: expected a finite loss and gradient norm, got loss ${describe(loss)} and gradient norm ${describe(gradNorm)}; the step was not applied (parameters and optimizer state are as before it). ` +
+      'Lower the learning rate, clip gradients (maxNorm), check the data for NaN, or pass nonFinite: "skip" to skip such steps',
+    { argument: 'loss' },
+  );
 }
 
 /**
  * One optimizer step: forward, loss, backward, clipping, update. Parameters change on the
- * backend; the loss and the gradient norm come back to the host (one read each).
+ * backend; the loss and the gradient norm come back to the host (one read each). A non-finite
+ * loss or gradient norm stops before the update (see `StepOptions.nonFinite`); on any error the
+ * parameters and optimizer state are as before and nothing leaks.
  */
 export async function trainStep(objective: Objective, batch: TrainBatch, o: StepOptions): Promise<StepResult> {
-  const run = objective.run(batch, { training: true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+  if (!isObjectLike(objective) || typeof objective.run !== 'function' || !Array.isArray(objective.models)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `objective: expected an Objective (supervised(model, loss), a Seq2Seq), got ${describe(objective)}`, { argument: 'objective' });
+  }
+  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
+  checkClipOptions(o);
+  const nonFinite = checkNonFiniteAction(o.nonFinite);
+  if (o.dropoutSeed !== undefined && !Number.isSafeInteger(o.dropoutSeed)) throw new RnnkitError('INVALID_ARGUMENT', `dropoutSeed: expected a (safe) integer, got ${describe(o.dropoutSeed)}`, { argument: 'dropoutSeed' });
+  checkModelsReady(objective.models);
+  const release = lockModels(objective.models, 'trainStep');
+  try {
+    return await runTrainStep(objective, batch, { ...o, nonFinite }, 'trainStep');
+  } finally {
+    release();
+  }
+}
+
+function isObjectLike(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object';
+}
+
+/** trainStep without the argument checks and the lock (fit holds both for the whole run). `where` names the step in errors. */
+async function runTrainStep(objective: Objective, batch: TrainBatch, o: StepOptions & { nonFinite: NonFiniteAction }, where: string): Promise<StepResult> {
+  let run: ObjectiveRun;
+  try {
+    run = objective.run(batch, { training: true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+  } catch (e) {
+    throw asRnnkitError(e, where);
+  }
   try {
     const be = objective.models[0].backend;
     const groups = run.grads ?? [];
@@ -46,8 +108,13 @@ export async function trainStep(objective: Objective, batch: TrainBatch, o: Step
     const lr = o.optimizer.lr();
     const loss = (await be.read(run.loss.loss))[0];
     const metricParts = await metricsOf(be, run, o.metrics ?? []);
+    const finite = Number.isFinite(loss) && Number.isFinite(norm);
+    if (!finite && o.nonFinite === 'error') throw divergedError(where, loss, norm);
+    if (!finite && o.nonFinite === 'skip') return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight, skipped: true };
     o.optimizer.step(groups);
-    return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight };
+    return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight, skipped: false };
+  } catch (e) {
+    throw asRnnkitError(e, where);
   } finally {
     run.dispose();
   }
@@ -84,24 +151,33 @@ function combine(parts: Record<string, { total: number; count: number }>[]): Rec
 
 /** Loss and metrics over a data set without training (dropout off), batch by batch. */
 export async function evaluate(target: Model | Objective, dataIn: TrainData, o: EvaluateOptions = {}): Promise<Evaluation> {
+  if (!isObjectLike(o)) throw new RnnkitError('INVALID_ARGUMENT', `options: expected { loss, batchSize, metrics }, got ${describe(o)}`, { argument: 'options' });
   const objective = resolveObjective(target, o.loss);
+  const N = checkTrainData(dataIn, 'data');
   const data = withIdTargets(dataIn);
-  const N = checkTrainData(data, 'data');
   objective.checkData?.(data, 'data');
   const batchSize = o.batchSize ?? 64;
   checkPositiveInt(batchSize, 'batchSize');
-  const metrics = (o.metrics ?? []).map((m, i) => resolveMetric(m, `metrics[${i}]`));
+  const metrics = checkMetrics(o.metrics);
+  checkModelsReady(objective.models);
   const be = objective.models[0].backend;
   let lossSum = 0;
   let weightSum = 0;
   const parts: Record<string, { total: number; count: number }>[] = [];
   for (const batch of batchesOf(data, epochOrder(N), batchSize)) {
-    const run = objective.run(batch, { training: false });
+    let run: ObjectiveRun;
+    try {
+      run = objective.run(batch, { training: false });
+    } catch (e) {
+      throw asRnnkitError(e, 'evaluate');
+    }
     try {
       const l = (await be.read(run.loss.loss))[0];
       lossSum += l * run.loss.weight;
       weightSum += run.loss.weight;
       parts.push(await metricsOf(be, run, metrics));
+    } catch (e) {
+      throw asRnnkitError(e, 'evaluate');
     } finally {
       run.dispose();
     }
@@ -119,6 +195,8 @@ export interface StepLog {
   gradNorm: number;
   lr: number;
   metrics: Record<string, number>;
+  /** The step was not applied (non-finite loss or gradient norm with `nonFinite: 'skip'`). */
+  skipped: boolean;
 }
 
 export interface EpochLog {
@@ -166,6 +244,8 @@ export interface FitOptions extends ClipOptions {
   metrics?: readonly (Metric | MetricName)[];
   earlyStopping?: EarlyStopping;
   callbacks?: FitCallbacks;
+  /** A non-finite loss or gradient norm: `error` (default, TRAINING_DIVERGED), `skip` or `allow` (see NonFiniteAction). */
+  nonFinite?: NonFiniteAction;
 }
 
 export interface History {
@@ -173,51 +253,112 @@ export interface History {
   /** Epoch (0-based) with the best monitored value, when early stopping watched one. */
   bestEpoch?: number;
   stoppedEarly: boolean;
+  /** Training steps run, skipped ones included. */
   steps: number;
+  /** Steps not applied because their loss or gradient norm was not finite (`nonFinite: 'skip'`). */
+  skippedSteps: number;
 }
 
 function checkPositiveInt(v: unknown, argument: string): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a positive integer, got ${describe(v)}`, { argument });
 }
 
+function checkMetrics(metrics: unknown): Metric[] {
+  if (metrics === undefined) return [];
+  if (!Array.isArray(metrics)) throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics ("accuracy", "mae" or Metric objects), got ${describe(metrics)}`, { argument: 'metrics' });
+  return metrics.map((m, i) => resolveMetric(m, `metrics[${i}]`));
+}
+
+function checkBoolean(v: unknown, argument: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a boolean, got ${describe(v)}`, { argument });
+}
+
+/** Every fit option checked for type, range and finiteness, before anything runs. */
+function checkFitOptions(o: FitOptions): void {
+  const epochs = o.epochs ?? 1;
+  checkPositiveInt(epochs, 'epochs');
+  checkPositiveInt(o.batchSize ?? 32, 'batchSize');
+  checkClipOptions(o);
+  checkBoolean(o.shuffle, 'shuffle');
+  if (o.seed !== undefined && !(typeof o.seed === 'number' && Number.isSafeInteger(o.seed))) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
+  const cb = o.callbacks as unknown;
+  if (cb !== undefined) {
+    if (!isObjectLike(cb)) throw new RnnkitError('INVALID_ARGUMENT', `callbacks: expected { onStepEnd?, onEpochEnd? }, got ${describe(cb)}`, { argument: 'callbacks' });
+    for (const k of ['onStepEnd', 'onEpochEnd'] as const) {
+      if (cb[k] !== undefined && typeof cb[k] !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `callbacks.${k}: expected a function, got ${describe(cb[k])}`, { argument: `callbacks.${k}` });
+    }
+  }
+  const es = o.earlyStopping as unknown;
+  if (es !== undefined) {
+    if (!isObjectLike(es)) throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping: expected { patience, monitor?, minDelta?, mode?, restoreBest? }, got ${describe(es)}`, { argument: 'earlyStopping' });
+    checkPositiveInt(es.patience, 'earlyStopping.patience');
+    if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && es.minDelta >= 0 && Number.isFinite(es.minDelta))) {
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.minDelta: expected a finite number ≥ 0, got ${describe(es.minDelta)}`, { argument: 'earlyStopping.minDelta' });
+    }
+    if (es.mode !== undefined && es.mode !== 'min' && es.mode !== 'max') throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.mode: expected "min" or "max", got ${describe(es.mode)}`, { argument: 'earlyStopping.mode' });
+    checkBoolean(es.restoreBest, 'earlyStopping.restoreBest');
+    if (es.monitor !== undefined && typeof es.monitor !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected a string, got ${describe(es.monitor)}`, { argument: 'earlyStopping.monitor' });
+  }
+}
+
 /**
  * Trains for `epochs` passes over `data` in shuffled minibatches: forward, loss, backward,
  * clipping and an optimizer step per batch, then validation, early stopping and callbacks per
  * epoch. Deterministic for a given seed and backend.
+ *
+ * Every argument — the data, the validation data, every option — is checked before the first
+ * step, so a bad call changes nothing. Each step is applied whole or not at all; a non-finite
+ * loss or gradient norm stops training with TRAINING_DIVERGED before that step is applied
+ * (`nonFinite` chooses otherwise). A model can be in one training call at a time (BUSY).
  */
 export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOptions): Promise<History> {
-  const objective = resolveObjective(target, o?.loss);
+  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
+  const objective = resolveObjective(target, o.loss);
+  const N = checkTrainData(dataIn, 'data');
   const data = withIdTargets(dataIn);
-  if (!o || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
-  const N = checkTrainData(data, 'data');
-  const validation = o.validation ? withIdTargets(o.validation) : undefined;
+  if (o.validation !== undefined) checkTrainData(o.validation, 'validation');
+  const validation = o.validation !== undefined ? withIdTargets(o.validation) : undefined;
   objective.checkData?.(data, 'data');
-  if (validation) {
-    checkTrainData(validation, 'validation');
-    objective.checkData?.(validation, 'validation');
-  }
+  if (validation) objective.checkData?.(validation, 'validation');
+  checkFitOptions(o);
+  const nonFinite = checkNonFiniteAction(o.nonFinite);
   const epochs = o.epochs ?? 1;
   const batchSize = o.batchSize ?? 32;
-  checkPositiveInt(epochs, 'epochs');
-  checkPositiveInt(batchSize, 'batchSize');
-  checkClipOptions(o);
-  const metrics = (o.metrics ?? []).map((m, i) => resolveMetric(m, `metrics[${i}]`));
+  const metrics = checkMetrics(o.metrics);
   const es = o.earlyStopping;
-  const monitor = es?.monitor ?? (o.validation ? 'valLoss' : 'loss');
+  const monitor = es?.monitor ?? (validation ? 'valLoss' : 'loss');
   if (es) {
-    checkPositiveInt(es.patience, 'earlyStopping.patience');
     const known = ['loss', 'valLoss', ...metrics.map((m) => m.name), ...metrics.map((m) => `val_${m.name}`)];
-    if (!known.includes(monitor) || (monitor.startsWith('val') && !o.validation)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected one of ${known.filter((k) => o.validation || !k.startsWith('val')).join(', ')}, got ${describe(monitor)}`, { argument: 'earlyStopping.monitor' });
+    if (!known.includes(monitor) || (monitor.startsWith('val') && !validation)) {
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected one of ${known.filter((k) => validation || !k.startsWith('val')).join(', ')}, got ${describe(monitor)}`, { argument: 'earlyStopping.monitor' });
     }
   }
+  checkModelsReady(objective.models);
+  const release = lockModels(objective.models, 'fit');
+  try {
+    return await fitLoop(objective, data, validation, N, o, { nonFinite, epochs, batchSize, metrics, monitor });
+  } finally {
+    release();
+  }
+}
+
+async function fitLoop(
+  objective: Objective,
+  data: TrainData,
+  validation: TrainData | undefined,
+  N: number,
+  o: FitOptions,
+  c: { nonFinite: NonFiniteAction; epochs: number; batchSize: number; metrics: Metric[]; monitor: string },
+): Promise<History> {
+  const { epochs, batchSize, metrics, monitor } = c;
+  const es = o.earlyStopping;
   const mode = es?.mode ?? (/acc/i.test(monitor) ? 'max' : 'min');
   const seed = o.seed ?? objective.models[0].spec.seed;
   const rng = new Rng(seed ^ 0x5f17);
   const dropoutRng = new Rng(seed ^ 0x0d70);
   let stop = false;
   const control = { stop: () => void (stop = true) };
-  const history: History = { epochs: [], stoppedEarly: false, steps: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, steps: 0, skippedSteps: 0 };
   let best = mode === 'min' ? Infinity : -Infinity;
   let bestState: Map<string, Float32Array>[] | undefined;
   let sinceBest = 0;
@@ -230,26 +371,35 @@ export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOp
     const order = epochOrder(N, o.shuffle === false ? undefined : rng);
     let b = 0;
     for (const batch of batchesOf(data, order, batchSize)) {
-      const r = await trainStep(objective, batch, {
-        optimizer: o.optimizer,
-        dropoutSeed: Math.floor(dropoutRng.uniform() * 0x7fffffff),
-        metrics,
-        ...(o.maxNorm !== undefined ? { maxNorm: o.maxNorm } : {}),
-        ...(o.clipValue !== undefined ? { clipValue: o.clipValue } : {}),
-      });
+      const r = await runTrainStep(
+        objective,
+        batch,
+        {
+          optimizer: o.optimizer,
+          dropoutSeed: Math.floor(dropoutRng.uniform() * 0x7fffffff),
+          metrics,
+          nonFinite: c.nonFinite,
+          ...(o.maxNorm !== undefined ? { maxNorm: o.maxNorm } : {}),
+          ...(o.clipValue !== undefined ? { clipValue: o.clipValue } : {}),
+        },
+        `fit: epoch ${epoch}, batch ${b} (step ${history.steps + 1})`,
+      );
       history.steps++;
-      lossSum += r.loss * r.weight;
-      weightSum += r.weight;
-      parts.push(r.metricParts);
+      if (r.skipped) history.skippedSteps++;
+      else {
+        lossSum += r.loss * r.weight;
+        weightSum += r.weight;
+        parts.push(r.metricParts);
+      }
       if (o.callbacks?.onStepEnd) {
-        await o.callbacks.onStepEnd({ epoch, batch: b, step: history.steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, metrics: combine([r.metricParts]) }, control);
+        await o.callbacks.onStepEnd({ epoch, batch: b, step: history.steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, metrics: combine([r.metricParts]), skipped: r.skipped }, control);
       }
       b++;
       if (stop) break;
     }
     const log: EpochLog = { epoch, loss: weightSum > 0 ? lossSum / weightSum : NaN, metrics: combine(parts), lr: o.optimizer.lr(), seconds: 0 };
-    if (o.validation) {
-      const v = await evaluate(objective, o.validation, { batchSize: Math.max(batchSize, 64), metrics });
+    if (validation) {
+      const v = await evaluate(objective, validation, { batchSize: Math.max(batchSize, 64), metrics });
       log.valLoss = v.loss;
       log.valMetrics = v.metrics;
     }
@@ -258,7 +408,8 @@ export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOp
     if (es) {
       const value = monitor === 'loss' ? log.loss : monitor === 'valLoss' ? log.valLoss! : monitor.startsWith('val_') ? log.valMetrics![monitor.slice(4)] : log.metrics[monitor];
       const delta = es.minDelta ?? 0;
-      const improved = mode === 'min' ? value < best - delta : value > best + delta;
+      // NaN (a diverged epoch, or no finite step in it) is never an improvement.
+      const improved = Number.isFinite(value) && (mode === 'min' ? value < best - delta : value > best + delta);
       if (improved) {
         best = value;
         history.bestEpoch = epoch;
@@ -271,6 +422,19 @@ export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOp
     }
     if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(log, control);
   }
-  if (bestState && history.bestEpoch !== history.epochs.length - 1) objective.models.forEach((m, i) => m.loadStateDict(bestState![i]));
+  if (bestState && history.bestEpoch !== history.epochs.length - 1) objective.models.forEach((m, i) => restoreState(m, bestState![i]));
   return history;
+}
+
+/** Puts back a snapshot while fit holds the models' lock (loadStateDict would see them busy). */
+function restoreState(m: Model, state: Map<string, Float32Array>): void {
+  const be = m.backend;
+  const next = new Map<string, Tensor>();
+  try {
+    for (const p of m.parameterInfo()) next.set(p.name, be.upload(state.get(p.name)!, p.shape));
+  } catch (e) {
+    for (const t of next.values()) be.dispose(t);
+    throw asRnnkitError(e, 'earlyStopping.restoreBest');
+  }
+  m.replaceParameters(next);
 }

@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { RnnkitError, describe } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import type { Gradients, Model, TokenInput } from '../model/model.js';
+import { DEFAULT_MAX_SEQUENCE_LENGTH } from '../model/validate_inputs.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
 import type { IdTensor, Targets, TrainBatch, TrainData } from './batch.js';
@@ -56,15 +57,36 @@ export function checkClassIds(y: IdTensor, classes: number, ignoreIndex: number 
   }
 }
 
-/** Token ids of a data set's x against an embedding-first model's vocabulary (every id, padding included, is looked up). */
+/**
+ * A data set's x against the model, before any step runs: token ids of an embedding-first
+ * model's vocabulary (every id, padding included, is looked up), or float inputs [N, T, F] with
+ * the model's feature count; 1 ≤ T ≤ the default maxSequenceLength either way.
+ */
 export function checkTokenInput(model: Model, x: TrainData['x'], argument: string): void {
   const first = model.spec.layers[0];
+  const T = x.shape[1];
   if (first.type !== 'embedding') {
     if (isIdTensor(x)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected float inputs {data, shape} for a model without an embedding, got token ids`, { argument: `${argument}.x` });
-    return;
+    const F = first.type === 'recurrent' ? first.inputSize : first.type === 'linear' ? first.inFeatures : undefined;
+    if (x.shape.length !== 3 || (F !== undefined && x.shape[2] !== F)) {
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected shape [N, T, ${F ?? 'F'}] (samples, steps, the model's ${F ?? ''} input features), got ${formatShape(x.shape)}`, { argument: `${argument}.x` });
+    }
+  } else {
+    if (!isIdTensor(x) || x.shape.length !== 2) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected token ids {ids, shape: [N, T]} for a model that starts with an embedding, got ${describe(x)}`, { argument: `${argument}.x` });
   }
-  if (!isIdTensor(x) || x.shape.length !== 2) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected token ids {ids, shape: [N, T]} for a model that starts with an embedding, got ${describe(x)}`, { argument: `${argument}.x` });
-  checkClassIds(x, first.numEmbeddings, undefined, undefined, `${argument}.x`);
+  if (!(T >= 1 && T <= DEFAULT_MAX_SEQUENCE_LENGTH)) {
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected 1..${DEFAULT_MAX_SEQUENCE_LENGTH} steps in axis 1 (an empty sequence has no output), got shape ${formatShape(x.shape)}`, { argument: `${argument}.x` });
+  }
+  if (first.type === 'embedding') checkClassIds(x as IdTensor, first.numEmbeddings, undefined, undefined, `${argument}.x`);
+}
+
+/** Every model of an objective: usable (not disposed) and on one backend. Checked before a training call starts. */
+export function checkModelsReady(models: readonly Model[]): void {
+  if (!Array.isArray(models) || models.length === 0) throw new RnnkitError('INVALID_ARGUMENT', `objective.models: expected at least one Model, got ${describe(models)}`, { argument: 'objective.models' });
+  const be = models[0].backend;
+  models.forEach((m, i) => {
+    if (m.backend !== be) throw new RnnkitError('BACKEND_MISMATCH', `objective.models[${i}]: expected a model on the same backend as models[0] (${be.name}), got one on ${m.backend.name}`, { argument: `objective.models[${i}]` });
+  });
 }
 
 /** Output features and whether the output is per step, from a model's layer list. */

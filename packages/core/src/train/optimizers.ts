@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, asRnnkitError, describe } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -63,9 +63,24 @@ function checkBase(o: BaseOptions): void {
 
 type Slot = Record<string, Tensor | undefined>;
 
+/** One model's optimizer state: the backend it lives on (kept, so it can be freed after the model is gone) and a slot per parameter. */
+interface ModelState {
+  be: Backend;
+  slots: Map<string, Slot>;
+}
+
+function disposeQuietly(be: Backend, t: Tensor | undefined): void {
+  if (!t) return;
+  try {
+    be.dispose(t);
+  } catch {
+    // a destroyed backend released it already
+  }
+}
+
 abstract class BaseOptimizer implements Optimizer {
   abstract readonly name: 'sgd' | 'adam' | 'adamw';
-  private state = new Map<Model, Map<string, Slot>>();
+  private state = new Map<Model, ModelState>();
   private steps = 0;
   constructor(
     readonly baseLr: number,
@@ -84,39 +99,78 @@ abstract class BaseOptimizer implements Optimizer {
     return this.baseLr * f;
   }
 
-  /** Updates one parameter; returns the new parameter and writes the new state into `slot`. */
-  protected abstract update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number, step: number): Tensor;
+  /**
+   * Updates one parameter without changing anything: returns the new parameter and the new
+   * slot (new tensors only; `slot`'s tensors stay as they are), plus temporaries to release.
+   */
+  protected abstract update(be: Backend, param: Tensor, grad: Tensor, slot: Readonly<Slot>, lr: number, step: number): { param: Tensor; slot: Slot; temps: Tensor[] };
 
+  /**
+   * One update of every parameter in `groups`, all or nothing: every new parameter and state
+   * tensor is made first; only when all succeeded are they swapped in (and the old ones freed).
+   * On any error the parameters, the optimizer state and the step count are as before and
+   * nothing is left allocated.
+   */
   step(groups: GradientGroup | readonly GradientGroup[]): void {
     const list: readonly GradientGroup[] = Array.isArray(groups) ? groups : [groups as GradientGroup];
     // Check everything first so a bad call changes nothing.
     list.forEach((g, gi) => {
+      if (g === null || typeof g !== 'object' || !(g.grads instanceof Map) || g.model === null || typeof g.model !== 'object' || typeof g.model.parameters !== 'function') {
+        throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}]: expected { model, grads: Map of parameter name → gradient }, got ${describe(g)}`, { argument: `groups[${gi}]` });
+      }
       const params = g.model.parameters();
       for (const [name, grad] of g.grads) {
         const p = params.get(name);
-        if (!p) throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}].grads: "${name}" is not a parameter of the model (expected one of ${[...params.keys()].join(', ')})`, { argument: `groups[${gi}].grads.${name}` });
-        if (!shapeEquals(p.shape, grad.shape)) {
-          throw new RnnkitError('SHAPE_MISMATCH', `groups[${gi}].grads.${name}: expected shape ${formatShape(p.shape)} (the parameter's), got ${formatShape(grad.shape)}`, { argument: `groups[${gi}].grads.${name}` });
+        if (!p) throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}].grads: ${describe(name)} is not a parameter of the model (expected one of ${[...params.keys()].join(', ')})`, { argument: `groups[${gi}].grads` });
+        if (grad === null || typeof grad !== 'object' || !Array.isArray(grad.shape) || !shapeEquals(p.shape, grad.shape)) {
+          throw new RnnkitError('SHAPE_MISMATCH', `groups[${gi}].grads.${name}: expected shape ${formatShape(p.shape)} (the parameter's), got ${grad && Array.isArray(grad.shape) ? formatShape(grad.shape) : describe(grad)}`, { argument: `groups[${gi}].grads.${name}` });
         }
         if (grad.backend !== p.backend) {
           throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].grads.${name}: expected a tensor on backend "${p.backend}", got one on "${grad.backend}"`, { argument: `groups[${gi}].grads.${name}` });
         }
       }
+      const st = this.state.get(g.model);
+      if (st && st.be !== g.model.backend) {
+        throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].model: the optimizer's state for this model is on another backend (${st.be.name}) than the model (${g.model.backend.name}); call optimizer.reset() after moving a model`, { argument: `groups[${gi}].model` });
+      }
     });
     const lr = this.lr();
     const t = this.steps + 1;
-    for (const g of list) {
-      const be = g.model.backend;
-      const params = g.model.parameters();
-      let slots = this.state.get(g.model);
-      if (!slots) this.state.set(g.model, (slots = new Map()));
-      const next = new Map<string, Tensor>();
-      for (const [name, grad] of g.grads) {
-        let slot = slots.get(name);
-        if (!slot) slots.set(name, (slot = {}));
-        next.set(name, this.update(be, params.get(name)!, grad, slot, lr, t));
+    const made: { be: Backend; t: Tensor }[] = [];
+    const temps: { be: Backend; t: Tensor }[] = [];
+    const pending: { g: GradientGroup; be: Backend; next: Map<string, Tensor>; slots: Map<string, Slot> }[] = [];
+    try {
+      for (const g of list) {
+        const be = g.model.backend;
+        const params = g.model.parameters();
+        const old = this.state.get(g.model)?.slots;
+        const next = new Map<string, Tensor>();
+        const slots = new Map<string, Slot>();
+        for (const [name, grad] of g.grads) {
+          const r = this.update(be, params.get(name)!, grad, old?.get(name) ?? {}, lr, t);
+          made.push({ be, t: r.param });
+          for (const v of Object.values(r.slot)) if (v) made.push({ be, t: v });
+          for (const v of r.temps) temps.push({ be, t: v });
+          next.set(name, r.param);
+          slots.set(name, r.slot);
+        }
+        pending.push({ g, be, next, slots });
       }
+    } catch (e) {
+      for (const m of [...made, ...temps]) disposeQuietly(m.be, m.t);
+      throw asRnnkitError(e, 'optimizer.step');
+    }
+    for (const m of temps) disposeQuietly(m.be, m.t);
+    // Commit: swap the new tensors in and free what they replace.
+    for (const { g, be, next, slots } of pending) {
       g.model.replaceParameters(next);
+      let st = this.state.get(g.model);
+      if (!st) this.state.set(g.model, (st = { be, slots: new Map() }));
+      for (const [name, slot] of slots) {
+        const prev = st.slots.get(name);
+        if (prev) for (const [k, v] of Object.entries(prev)) if (v && slot[k] !== v) disposeQuietly(be, v);
+        st.slots.set(name, slot);
+      }
     }
     this.steps = t;
   }
@@ -126,15 +180,10 @@ abstract class BaseOptimizer implements Optimizer {
     this.steps = 0;
   }
 
+  /** Frees the state on its backend, also for models disposed or moved since (nothing leaks in any dispose order). */
   dispose(): void {
-    for (const [model, slots] of this.state) {
-      let be: Backend | undefined;
-      try {
-        be = model.backend;
-      } catch {
-        continue; // the model left its backend, and its tensors went with it
-      }
-      for (const slot of slots.values()) for (const v of Object.values(slot)) if (v) be.dispose(v);
+    for (const { be, slots } of this.state.values()) {
+      for (const slot of slots.values()) for (const v of Object.values(slot)) disposeQuietly(be, v);
     }
     this.state.clear();
   }
@@ -145,7 +194,7 @@ class Sgd extends BaseOptimizer {
   constructor(private readonly o: Required<Omit<SgdOptions, 'schedule'>> & { schedule?: LrSchedule }) {
     super(o.lr, o.schedule);
   }
-  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number): Tensor {
+  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Readonly<Slot>, lr: number): { param: Tensor; slot: Slot; temps: Tensor[] } {
     const r = be.sgdUpdate({
       param,
       grad,
@@ -156,11 +205,7 @@ class Sgd extends BaseOptimizer {
       nesterov: this.o.nesterov,
       weightDecay: this.o.weightDecay,
     });
-    if (r.velocity) {
-      if (slot.velocity) be.dispose(slot.velocity);
-      slot.velocity = r.velocity;
-    }
-    return r.param;
+    return { param: r.param, slot: r.velocity ? { velocity: r.velocity } : { ...slot }, temps: [] };
   }
 }
 
@@ -171,15 +216,17 @@ class Adam extends BaseOptimizer {
   ) {
     super(o.lr, o.schedule);
   }
-  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Slot, lr: number, step: number): Tensor {
-    const m = slot.m ?? be.zeros(param.shape);
-    const v = slot.v ?? be.zeros(param.shape);
-    const r = be.adamUpdate({ param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
-    be.dispose(m);
-    be.dispose(v);
-    slot.m = r.m;
-    slot.v = r.v;
-    return r.param;
+  protected update(be: Backend, param: Tensor, grad: Tensor, slot: Readonly<Slot>, lr: number, step: number): { param: Tensor; slot: Slot; temps: Tensor[] } {
+    const temps: Tensor[] = [];
+    try {
+      const m = slot.m ?? temps[temps.push(be.zeros(param.shape)) - 1];
+      const v = slot.v ?? temps[temps.push(be.zeros(param.shape)) - 1];
+      const r = be.adamUpdate({ param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
+      return { param: r.param, slot: { m: r.m, v: r.v }, temps };
+    } catch (e) {
+      for (const t of temps) disposeQuietly(be, t);
+      throw e;
+    }
   }
 }
 

@@ -1,17 +1,19 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, asRnnkitError, describe } from '../errors.js';
 import type { Model, TokenInput } from '../model/model.js';
+import { lockModels } from '../model/model.js';
 import type { HostTensor } from '../tensor.js';
 import { Rng } from '../util/rng.js';
 import type { IdTensor, Targets } from './batch.js';
 import { checkTrainData, sliceSteps } from './batch.js';
 import type { ClipOptions } from './clip.js';
 import { checkClipOptions, clipGradients } from './clip.js';
-import type { EpochLog, History } from './fit.js';
+import type { EpochLog, History, NonFiniteAction } from './fit.js';
+import { checkNonFiniteAction, divergedError } from './fit.js';
 import type { Loss, LossName } from './losses.js';
 import { resolveLoss } from './losses.js';
 import type { Metric, MetricName } from './metrics.js';
 import { resolveMetric } from './metrics.js';
-import { gradientGroup, perStepTargets, toModelLayout } from './objective.js';
+import { checkModelsReady, checkTokenInput, gradientGroup, perStepTargets, toModelLayout } from './objective.js';
 import type { Optimizer } from './optimizers.js';
 import type { CarriedState } from './streaming.js';
 import { carriedRecurrent, detachState, disposeState } from './streaming.js';
@@ -32,6 +34,8 @@ export interface ChunkLog {
   loss: number;
   gradNorm: number;
   lr: number;
+  /** The chunk's update was skipped (non-finite loss or gradient norm with `nonFinite: 'skip'`). */
+  skipped: boolean;
 }
 
 export interface TbpttOptions extends ClipOptions {
@@ -43,6 +47,11 @@ export interface TbpttOptions extends ClipOptions {
   metrics?: readonly (Metric | MetricName)[];
   /** Seed of the dropout masks. Default: the model's seed. */
   seed?: number;
+  /**
+   * A chunk whose loss or gradient norm is not finite: `error` (default, TRAINING_DIVERGED
+   * before its update), `skip` (no update, and the carried state restarts from zeros) or `allow`.
+   */
+  nonFinite?: NonFiniteAction;
   callbacks?: {
     onChunkEnd?(log: ChunkLog, control: { stop(): void }): void | Promise<void>;
     onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
@@ -57,8 +66,13 @@ export interface TbpttOptions extends ClipOptions {
  * per-step outputs.
  */
 export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptions): Promise<History> {
+  if (o === null || typeof o !== 'object' || typeof o.optimizer?.step !== 'function') {
+    throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe((o as TbpttOptions | null)?.optimizer)}`, { argument: 'optimizer' });
+  }
+  if (model === null || typeof model !== 'object' || typeof (model as Model).forward !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
   carriedRecurrent(model, 'truncated BPTT');
   checkTrainData(data, 'data');
+  checkTokenInput(model, data.x, 'data');
   if (!perStepTargets(data.y) || data.y.shape[1] !== data.x.shape[1]) {
     throw new RnnkitError('SHAPE_MISMATCH', `data.y: expected one target per step, shape [${data.x.shape[0]}, ${data.x.shape[1]}, …] like x, got ${describe(data.y.shape)}`, { argument: 'data.y' });
   }
@@ -67,13 +81,34 @@ export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptio
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RnnkitError('INVALID_ARGUMENT', `epochs: expected a positive integer, got ${describe(epochs)}`, { argument: 'epochs' });
   checkClipOptions(o);
+  const nonFinite = checkNonFiniteAction(o.nonFinite);
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
   const loss = resolveLoss(o.loss);
+  if (o.metrics !== undefined && !Array.isArray(o.metrics)) throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics, got ${describe(o.metrics)}`, { argument: 'metrics' });
   const metrics = (o.metrics ?? []).map((m, i) => resolveMetric(m, `metrics[${i}]`));
+  checkModelsReady([model]);
+  const release = lockModels([model], 'fitTruncated');
+  try {
+    return await truncatedLoop(model, data, o, { T, epochs, loss, metrics, nonFinite });
+  } catch (e) {
+    throw asRnnkitError(e, 'fitTruncated');
+  } finally {
+    release();
+  }
+}
+
+async function truncatedLoop(
+  model: Model,
+  data: StreamData,
+  o: TbpttOptions,
+  c: { T: number; epochs: number; loss: ReturnType<typeof resolveLoss>; metrics: ReturnType<typeof resolveMetric>[]; nonFinite: NonFiniteAction },
+): Promise<History> {
+  const { T, epochs, loss, metrics } = c;
   const be = model.backend;
   const dropoutRng = new Rng((o.seed ?? model.spec.seed) ^ 0x7b77);
   let stop = false;
   const control = { stop: () => void (stop = true) };
-  const history: History = { epochs: [], stoppedEarly: false, steps: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, steps: 0, skippedSteps: 0 };
 
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
     const t0 = performance.now();
@@ -103,6 +138,17 @@ export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptio
             const { norm } = await clipGradients(be, [group.grads], o);
             const lr = o.optimizer.lr();
             const l = (await be.read(lv.loss))[0];
+            if (!(Number.isFinite(l) && Number.isFinite(norm))) {
+              if (c.nonFinite === 'error') throw divergedError(`fitTruncated: epoch ${epoch}, chunk ${chunk} (steps ${start}..${start + len - 1})`, l, norm);
+              if (c.nonFinite === 'skip') {
+                history.steps++;
+                history.skippedSteps++;
+                disposeState(be, state);
+                state = undefined;
+                await o.callbacks?.onChunkEnd?.({ epoch, chunk, start, length: len, step: history.steps, loss: l, gradNorm: norm, lr, skipped: true }, control);
+                continue;
+              }
+            }
             if (metrics.length) {
               const out = { data: await be.read(pass.output), shape: [...pass.output.shape] };
               for (const m of metrics) {
@@ -119,7 +165,7 @@ export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptio
             const next = detachState(be, pass);
             disposeState(be, state);
             state = next;
-            await o.callbacks?.onChunkEnd?.({ epoch, chunk, start, length: len, step: history.steps, loss: l, gradNorm: norm, lr }, control);
+            await o.callbacks?.onChunkEnd?.({ epoch, chunk, start, length: len, step: history.steps, loss: l, gradNorm: norm, lr, skipped: false }, control);
           } finally {
             grads.dispose();
             be.dispose(lv.loss);
