@@ -54,6 +54,8 @@ export class BufferPool {
 
   acquire(bytes: number): GpuBuf {
     const size = sizeClass(bytes);
+    // The free list is sorted by id, largest first: the lowest id goes out first, so the same ops
+    // from the same free buffers get the same buffers, and the same cached bind groups.
     const list = this.free.get(size);
     const hit = list?.pop();
     this.inUse++;
@@ -80,7 +82,14 @@ export class BufferPool {
     }
     let list = this.free.get(buf.size);
     if (!list) this.free.set(buf.size, (list = []));
-    list.push(buf);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].id > buf.id) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, buf);
     this.pooled++;
     this.pooledBytes += buf.size;
   }

@@ -1,7 +1,7 @@
 import { Rng, initParams, recurrentParams } from '@rnnkit/core';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
-import { randomArray } from '@rnnkit/core/testing';
+import { compositeOnly, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
@@ -103,5 +103,41 @@ describe.skipIf(!be)('buffer pool', () => {
     for (const t of [x, out.output, out.hN, out.cN!]) be.dispose(t);
     expect(be.liveGpuBuffers()).toBe(inUse);
     for (const t of ps.values()) be.dispose(t);
+  });
+
+  it('repeating the same ops reuses the same buffers and bind groups (none made after the first run)', async () => {
+    const s = spec('gru', false);
+    const ps = new Map<string, Tensor>();
+    for (const [name, data] of initParams(recurrentParams(s), 4)) ps.set(name, be.upload(data, recurrentParams(s).find((p) => p.name === name)!.shape));
+    const x = be.upload(randomArray(new Rng(5), 2 * 3 * 3), [2, 3, 3]);
+    // Core's composite kernels: hundreds of primitive calls per pass.
+    const pass = () => {
+      const out = runRecurrent(compositeOnly(be), s, ps, x, { training: true, lengths: Int32Array.of(3, 2) });
+      const dOutput = be.fill([...out.output.shape], 1);
+      const g = backpropRecurrent(compositeOnly(be), s, out.cache!, { dOutput });
+      disposeRecurrentCache(out.cache!);
+      for (const t of [dOutput, out.output, out.hN, g.dx, g.dh0, ...g.grads.values()]) if (t) be.dispose(t);
+    };
+    const device = be.device as GPUDevice & { createBindGroup: GPUDevice['createBindGroup'] };
+    const create = device.createBindGroup;
+    let made = 0;
+    device.createBindGroup = (d) => {
+      made++;
+      return create.call(device, d);
+    };
+    try {
+      const counts: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        made = 0;
+        pass();
+        counts.push(made);
+      }
+      expect(counts[0]).toBeGreaterThan(50);
+      expect(counts.slice(1)).toEqual([0, 0, 0]);
+    } finally {
+      device.createBindGroup = create;
+    }
+    await be.sync();
+    for (const t of [x, ...ps.values()]) be.dispose(t);
   });
 });
