@@ -1,3 +1,4 @@
+import { rowsCols } from '@rnnkit/core/backend';
 import type { WebgpuContext } from '../context.js';
 import { grid1d, kernel, type KernelDef } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
@@ -86,6 +87,45 @@ export function runBinary(ctx: WebgpuContext, def: KernelDef, x: WebgpuTensor, y
   const out = ctx.alloc(x.shape);
   const p = ctx.program();
   p.dispatch(def, { n: x.size }, [x.buf, y.buf, out.buf], grid1d(x.size, WG, ctx.maxWorkgroups));
+  p.submit();
+  return out;
+}
+
+/**
+ * Kernel of a [M, N] and a vector broadcast along rows or columns: `expr` uses x = a[i],
+ * col = i % N and row = i / N.
+ */
+export function vectorKernel(name: string, expr: string): KernelDef {
+  return kernel({
+    key: `vector_${name}`,
+    params: [
+      ['n', 'u32'],
+      ['N', 'u32'],
+    ],
+    buffers: [
+      ['a', 'read', 'f32'],
+      ['v', 'read', 'f32'],
+      ['out', 'read_write', 'f32'],
+    ],
+    code: /* wgsl */ `${WGSL_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = flatIndex(gid, nw);
+  if (i >= P.n) { return; }
+  let x = a[i];
+  let col = i % P.N;
+  let row = i / P.N;
+  out[i] = ${expr};
+}`,
+  });
+}
+
+/** Applies a vector kernel to a (viewed as [M, N]) and v: a new [M, N] tensor. */
+export function runVector(ctx: WebgpuContext, def: KernelDef, a: WebgpuTensor, v: WebgpuTensor): WebgpuTensor {
+  const [M, N] = rowsCols(a.shape);
+  const out = ctx.alloc([M, N]);
+  const p = ctx.program();
+  p.dispatch(def, { n: a.size, N: Math.max(N, 1) }, [a.buf, v.buf, out.buf], grid1d(a.size, WG, ctx.maxWorkgroups));
   p.submit();
   return out;
 }

@@ -20,12 +20,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let row = rowIndex(wid, nw);
   let live = row < P.rows;
   let base = row * P.C;
-  var m = -3.4e38;
-  if (live) { for (var c = lid.x; c < P.C; c += 64u) { m = max(m, a[base + c]); } }
-  m = foldMax(lid.x, m);
-  var s = 0.0;
-  if (live) { for (var c = lid.x; c < P.C; c += 64u) { s += exp(a[base + c] - m); } }
-  s = foldSum(lid.x, s);
+  let ms = rowMaxSum(lid.x, base, live);
+  let m = ms.x;
+  let s = ms.y;
   if (live) { for (var c = lid.x; c < P.C; c += 64u) { out[base + c] = exp(a[base + c] - m) / s; } }
 }`,
 });

@@ -1,7 +1,7 @@
 /**
  * Row-wise softmax pieces shared by softmax and softmaxCrossEntropy: one 64-thread workgroup
  * per row (rows folded into x and y of the grid), max and sum of exponentials folded in
- * workgroup memory.
+ * workgroup memory. `rowMaxSum` reads the kernel's input `a` and its param `C` (row length).
  */
 export const SOFTMAX_ROW = /* wgsl */ `
 var<workgroup> red: array<f32, 64>;
@@ -27,6 +27,15 @@ fn foldSum(lid: u32, v: f32) -> f32 {
   let r = red[0];
   workgroupBarrier();
   return r;
+}
+fn rowMaxSum(lid: u32, base: u32, live: bool) -> vec2f {
+  var m = -3.4e38;
+  if (live) { for (var c = lid; c < P.C; c += 64u) { m = max(m, a[base + c]); } }
+  m = foldMax(lid, m);
+  var s = 0.0;
+  if (live) { for (var c = lid; c < P.C; c += 64u) { s += exp(a[base + c] - m); } }
+  s = foldSum(lid, s);
+  return vec2f(m, s);
 }
 `;
 
