@@ -101,6 +101,7 @@ const EXPECTED: Record<string, string[]> = {
   '@rnnkit/core/backend': [
     'BACKEND_SPEC_VERSION',
     'CompositeSaved',
+    'DEFAULT_MAX_TENSOR_BYTES',
     'FUSED_OPS',
     'KNOWN_BACKENDS',
     'KernelBackend',
@@ -166,6 +167,7 @@ const EXPECTED: Record<string, string[]> = {
     'referenceKernels',
     'referenceMemory',
     'referenceRecurrent64',
+    'reliabilityCases',
     'runBackendSuite',
     'runConformanceCase',
     'runTorchFixture',

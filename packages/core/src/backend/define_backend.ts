@@ -23,6 +23,7 @@ import { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
 import * as contract from './contracts.js';
 import type { RecurrentDims } from './contracts.js';
 import type { BackendDefinitionParts, KernelTable, MatmulOptions, MemoryKernels } from './kernel_table.js';
+import { DEFAULT_MAX_TENSOR_BYTES } from './kernel_table.js';
 
 /** A native recurrent forward's `saved`, with the sizes it was made for and whether it was released. */
 class NativeSaved implements RecurrentSaved {
@@ -62,8 +63,15 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   /** Every tensor this backend ever handed out: tells "disposed" from "another instance's". */
   private readonly made = new WeakSet<Tensor>();
   private destroyed = false;
+  /** The largest tensor this backend makes, in bytes (`BackendDefinitionParts.limits`); larger requests are LIMIT_EXCEEDED. */
+  readonly maxTensorBytes: number;
 
   constructor(parts: BackendDefinitionParts<T, C, I>) {
+    const max = parts.limits?.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+    if (typeof max !== 'number' || !(max === Infinity || (Number.isSafeInteger(max) && max >= 4))) {
+      contract.invalidArgument('defineBackend', 'limits.maxTensorBytes', 'an integer ≥ 4 or Infinity', max);
+    }
+    this.maxTensorBytes = max;
     this.parts = parts;
     this.name = parts.name;
     this.context = parts.context;
@@ -98,6 +106,20 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     }
     const which = owner === this.name ? `another ${this.name} backend instance` : `the ${JSON.stringify(owner)} backend`;
     throw new RnnkitError('BACKEND_MISMATCH', `${where}: expected a tensor of this ${this.name} backend, got one of ${which}`, { argument });
+  }
+
+  /**
+   * Refuses a result of `elements` float32 values that the backend can't hold, before the
+   * kernel runs (LIMIT_EXCEEDED, naming the op and the argument that sets the size).
+   */
+  private room(op: string, argument: string, elements: number, shape: string): void {
+    const bytes = elements * 4;
+    if (bytes <= this.maxTensorBytes) return;
+    throw new RnnkitError(
+      'LIMIT_EXCEEDED',
+      `${op}: ${argument}: expected a result of at most ${this.maxTensorBytes} bytes (the ${this.name} backend's maxTensorBytes), got ${bytes < 1e15 ? bytes : bytes.toExponential(3)} bytes (${shape})`,
+      { argument },
+    );
   }
 
   private optionalTensor(x: Tensor | undefined, argument: string, op: string): T | undefined {
@@ -148,16 +170,20 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (data.length !== sizeOf(s)) {
       throw new RnnkitError('SHAPE_MISMATCH', `upload: data: expected ${sizeOf(s)} values for shape ${formatShape(s)}, got ${data.length}`, { argument: 'data' });
     }
+    this.room('upload', 'shape', sizeOf(s), formatShape(s));
     return this.adopt(this.memory.upload(this.context, data, s));
   }
   zeros(shape: Shape): T {
     this.enter();
-    return this.adopt(this.memory.zeros(this.context, contract.checkShapeArgument('zeros', 'shape', shape)));
+    const s = contract.checkShapeArgument('zeros', 'shape', shape);
+    this.room('zeros', 'shape', sizeOf(s), formatShape(s));
+    return this.adopt(this.memory.zeros(this.context, s));
   }
   fill(shape: Shape, value: number): T {
     this.enter();
     const s = contract.checkShapeArgument('fill', 'shape', shape);
     if (typeof value !== 'number') contract.invalidArgument('fill', 'value', 'a number', value);
+    this.room('fill', 'shape', sizeOf(s), formatShape(s));
     return this.adopt(this.memory.fill(this.context, s, value));
   }
   async read(x: Tensor): Promise<Float32Array> {
@@ -189,6 +215,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (opts === null || typeof opts !== 'object') contract.invalidArgument('matmul', 'opts', 'an options object', opts);
     const c = this.optionalTensor(opts.c, 'c', 'matmul');
     contract.checkMatmul(ta, tb, opts);
+    const M = opts.transposeA ? ta.shape[1] : ta.shape[0];
+    const N = opts.transposeB ? tb.shape[0] : tb.shape[1];
+    this.room('matmul', 'b', M * N, `[${M}, ${N}]`);
     return this.adopt(this.kernels.matmul(this.context, ta, tb, c ? { ...opts, c } : (opts as MatmulOptions<T>)));
   }
 
@@ -309,6 +338,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     this.enter();
     const ps = contract.checkParts(op, parts).map((p, i) => this.tensorOf(p as Tensor, `parts[${i}]`, op));
     contract.checkConcat(op, ps);
+    let total = 0;
+    for (const p of ps) total += sizeOf(p.shape);
+    this.room(op, 'parts', total, `${ps.length} parts`);
     return this.adopt(this.kernels[op](this.context, ps));
   }
   concatColumns(parts: readonly Tensor[]): T {
@@ -322,6 +354,8 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const ta = this.tensorOf(a, 'a', 'gatherRows');
     const [M] = rowsCols(ta.shape);
     contract.checkRowIndices('gatherRows', 'indices', indices, M);
+    const [, N] = rowsCols(ta.shape);
+    this.room('gatherRows', 'indices', indices.length * N, `[${indices.length}, ${N}]`);
     return this.adopt(this.kernels.gatherRows(this.context, ta, indices));
   }
   scatterAddRows(a: Tensor, indices: Int32Array, numRows: number): T {
@@ -331,6 +365,8 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     contract.checkIndex('scatterAddRows', 'numRows', numRows, Number.MAX_SAFE_INTEGER);
     contract.checkRowIndices('scatterAddRows', 'indices', indices, numRows);
     if (indices.length !== K) contract.shapeError('scatterAddRows', 'a', `[${indices.length}, N] (one row per index)`, ta.shape);
+    const [, N] = rowsCols(ta.shape);
+    this.room('scatterAddRows', 'numRows', numRows * N, `[${numRows}, ${N}]`);
     return this.adopt(this.kernels.scatterAddRows(this.context, ta, indices, numRows));
   }
   softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: T; grad: T } {
@@ -364,6 +400,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     this.enter();
     const a = this.forwardTensors('recurrentForward', args, '');
     const dims = contract.checkRecurrentForward('recurrentForward', a);
+    this.room('recurrentForward', 'x', dims.T * dims.B * dims.H, `y [${dims.T}, ${dims.B}, ${dims.H}]`);
     const kernel = this.kernels.recurrentForward;
     if (kernel && this.kernels.recurrentBackward && (!dims.batchFirst || this.recurrentBatchFirst)) {
       const r = kernel(this.context, a);

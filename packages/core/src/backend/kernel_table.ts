@@ -143,4 +143,22 @@ export interface BackendDefinitionParts<T extends Tensor, C, I extends object = 
   check?(ctx: C): void;
   /** Releases what the context holds. Live tensors are forgotten by core, not disposed one by one. */
   destroy?(ctx: C): void;
+  /**
+   * What the engine can hold, checked by core before every call that makes a tensor (upload,
+   * zeros, fill, matmul, concat, gather/scatter, the recurrent forward's output): a larger
+   * request is refused with LIMIT_EXCEEDED naming the op, and nothing is allocated.
+   */
+  limits?: BackendLimits;
 }
+
+/** A backend's own capacity (see `BackendDefinitionParts.limits`). */
+export interface BackendLimits {
+  /**
+   * Bytes of one tensor (float32: 4 per element). Default `DEFAULT_MAX_TENSOR_BYTES` (2^34, the
+   * largest Float32Array V8 makes); a wasm engine or a GPU binding sets its own.
+   */
+  maxTensorBytes?: number;
+}
+
+/** The default `BackendLimits.maxTensorBytes`: 2^34 bytes, 2^32 float32 elements (V8's largest typed array). */
+export const DEFAULT_MAX_TENSOR_BYTES = 2 ** 34;

@@ -120,26 +120,39 @@ class ModelPass implements ForwardPass {
     let d: Tensor | undefined = upstream.dOutput;
     let dh0: Tensor | undefined;
     let dc0: Tensor | undefined;
-    for (let k = this.steps.length - 1; k >= 0; k--) {
-      const st = this.steps[k]; // steps[k] ran spec.layers[k]
-      const si = this.stateLayers.indexOf(k);
-      const ds = si >= 0 ? upstream.dStates?.[si] : undefined;
-      if (!st.backward) continue;
-      if (!d && !ds?.hN && !ds?.cN && spec.layers[k].type !== 'recurrent') continue;
-      // The first layer's dx is the input gradient: skipped when not wanted.
-      const r = st.backward(d, ds?.hN, ds?.cN, k > 0 || bopts.inputGrad !== false);
-      if (d && d !== upstream.dOutput) be.dispose(d);
-      d = r.dx;
-      for (const [n, g] of r.grads) grads.set(`${k}.${n}`, g);
-      if (si === 0) {
-        if (this.initial.h0 || opts.h0) dh0 = r.dh0;
-        else if (r.dh0) extra.push(r.dh0);
-        if (this.initial.c0 || opts.c0) dc0 = r.dc0;
-        else if (r.dc0) extra.push(r.dc0);
-      } else {
-        if (r.dh0) extra.push(r.dh0);
-        if (r.dc0) extra.push(r.dc0);
+    try {
+      for (let k = this.steps.length - 1; k >= 0; k--) {
+        const st = this.steps[k]; // steps[k] ran spec.layers[k]
+        const si = this.stateLayers.indexOf(k);
+        const ds = si >= 0 ? upstream.dStates?.[si] : undefined;
+        if (!st.backward) continue;
+        if (!d && !ds?.hN && !ds?.cN && spec.layers[k].type !== 'recurrent') continue;
+        // The first layer's dx is the input gradient: skipped when not wanted.
+        const r = st.backward(d, ds?.hN, ds?.cN, k > 0 || bopts.inputGrad !== false);
+        if (d && d !== upstream.dOutput) be.dispose(d);
+        d = r.dx;
+        for (const [n, g] of r.grads) grads.set(`${k}.${n}`, g);
+        if (si === 0) {
+          if (this.initial.h0 || opts.h0) dh0 = r.dh0;
+          else if (r.dh0) extra.push(r.dh0);
+          if (this.initial.c0 || opts.c0) dc0 = r.dc0;
+          else if (r.dc0) extra.push(r.dc0);
+        } else {
+          if (r.dh0) extra.push(r.dh0);
+          if (r.dc0) extra.push(r.dc0);
+        }
       }
+    } catch (e) {
+      // A failed backward leaves nothing of its own behind: the pass itself stays as it was.
+      for (const t of [...grads.values(), ...extra, dh0, dc0, d !== upstream.dOutput ? d : undefined]) {
+        if (!t) continue;
+        try {
+          be.dispose(t);
+        } catch {
+          // already gone with a destroyed backend
+        }
+      }
+      throw asRnnkitError(e, 'backward');
     }
     for (const t of extra) be.dispose(t);
     const embedded = spec.layers[0].type === 'embedding';

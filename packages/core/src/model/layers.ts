@@ -74,31 +74,43 @@ export function runLayer(be: Backend, spec: LayerSpec, params: ReadonlyMap<strin
   }
 }
 
-/** y = x W^T + b over the last axis; keeps the input's layout. */
+/** Runs `f` with a scope for its results: on a throw, everything `f` recorded in `made` is released. */
+function allOrNothing<R>(be: Backend, f: (made: Scope, tmp: Scope) => R): R {
+  const made = new Scope(be);
+  const tmp = new Scope(be);
+  try {
+    return f(made, tmp);
+  } catch (e) {
+    made.dispose();
+    throw e;
+  } finally {
+    tmp.dispose();
+  }
+}
+
+/** y = x W^T + b over the last axis; keeps the input's layout. Every step releases what it made if it fails. */
 function runLinear(be: Backend, spec: LinearSpec, params: ReadonlyMap<string, Tensor>, inp: Flow, ctx: LayerContext): LayerStep {
   const W = params.get('weight')!;
   const bias = spec.bias ? params.get('bias') : undefined;
-  const s = new Scope(be);
   const rows = inp.x.shape.slice(0, -1);
-  const x2 = be.reshape(inp.x, [rows.reduce((a, b) => a * b, 1), spec.inFeatures]);
-  let y = s.t(be.matmul(x2, W, { transposeB: true }));
-  if (bias) y = s.t(be.addRowVector(y, bias));
-  const out = be.reshape(y, [...rows, spec.outFeatures]);
-  s.dispose();
-  if (!ctx.training) be.dispose(x2);
+  const { x2, out } = allOrNothing(be, (made, s) => {
+    const x2 = (ctx.training ? made : s).t(be.reshape(inp.x, [rows.reduce((a, b) => a * b, 1), spec.inFeatures]));
+    let y = s.t(be.matmul(x2, W, { transposeB: true }));
+    if (bias) y = s.t(be.addRowVector(y, bias));
+    return { x2, out: made.t(be.reshape(y, [...rows, spec.outFeatures])) };
+  });
   return {
     out: { ...inp, x: out },
     ...(ctx.training
       ? {
-          backward: (dOut: Tensor | undefined, _dhN?: Tensor, _dcN?: Tensor, inputGrad?: boolean) => {
-            const g = new Scope(be);
-            const dy = g.t(be.reshape(dOut!, [x2.shape[0], spec.outFeatures]));
-            const grads = new Map<string, Tensor>([['weight', be.matmul(dy, x2, { transposeA: true })]]);
-            if (bias) grads.set('bias', be.sumRows(dy));
-            const dx = inputGrad === false ? undefined : be.reshape(g.t(be.matmul(dy, W)), inp.x.shape);
-            g.dispose();
-            return { ...(dx ? { dx } : {}), grads };
-          },
+          backward: (dOut: Tensor | undefined, _dhN?: Tensor, _dcN?: Tensor, inputGrad?: boolean) =>
+            allOrNothing(be, (made, g) => {
+              const dy = g.t(be.reshape(dOut!, [x2.shape[0], spec.outFeatures]));
+              const grads = new Map<string, Tensor>([['weight', made.t(be.matmul(dy, x2, { transposeA: true }))]]);
+              if (bias) grads.set('bias', made.t(be.sumRows(dy)));
+              const dx = inputGrad === false ? undefined : made.t(be.reshape(g.t(be.matmul(dy, W)), inp.x.shape));
+              return { ...(dx ? { dx } : {}), grads };
+            }),
           release: () => be.dispose(x2),
         }
       : {}),
@@ -112,35 +124,24 @@ function runSelect(be: Backend, spec: SelectStepsSpec, inp: Flow): LayerStep {
   }
   const F = inp.x.shape[2];
   const rows = lastStepRows(inp.B, inp.T, inp.lengths, inp.batchFirst);
-  const flat = be.reshape(inp.x, [inp.B * inp.T, F]);
-  const out = be.gatherRows(flat, rows);
-  be.dispose(flat);
+  const out = allOrNothing(be, (_made, s) => be.gatherRows(s.t(be.reshape(inp.x, [inp.B * inp.T, F])), rows));
   return {
     out: { ...inp, x: out, kind: 'vec' },
-    backward: (d) => {
-      const s = new Scope(be);
-      const dx = be.reshape(s.t(be.scatterAddRows(d!, rows, inp.B * inp.T)), inp.x.shape);
-      s.dispose();
-      return { dx, grads: new Map() };
-    },
+    backward: (d) => allOrNothing(be, (_made, s) => ({ dx: be.reshape(s.t(be.scatterAddRows(d!, rows, inp.B * inp.T)), inp.x.shape), grads: new Map() })),
   };
 }
 
 /** Token ids [B, T] (or [T, B]) → embeddings [B, T, E]; backward scatters into the table's gradient. */
 export function runEmbedding(be: Backend, spec: EmbeddingSpec, params: ReadonlyMap<string, Tensor>, ids: Int32Array, shape: readonly [number, number], batchFirst: boolean, lengths: Int32Array | undefined): LayerStep {
   const table = params.get('weight')!;
-  const rows = be.gatherRows(table, ids);
-  const x = be.reshape(rows, [shape[0], shape[1], spec.embeddingDim]);
-  be.dispose(rows);
+  const x = allOrNothing(be, (_made, s) => be.reshape(s.t(be.gatherRows(table, ids)), [shape[0], shape[1], spec.embeddingDim]));
   const [B, T] = batchFirst ? shape : [shape[1], shape[0]];
   return {
     out: { x, kind: 'seq', B, T, batchFirst, ...(lengths ? { lengths } : {}) },
-    backward: (d) => {
-      const s = new Scope(be);
-      const d2 = s.t(be.reshape(d!, [ids.length, spec.embeddingDim]));
-      const g = be.scatterAddRows(d2, ids, spec.numEmbeddings);
-      s.dispose();
-      return { grads: new Map([['weight', g]]) };
-    },
+    backward: (d) =>
+      allOrNothing(be, (_made, s) => {
+        const d2 = s.t(be.reshape(d!, [ids.length, spec.embeddingDim]));
+        return { grads: new Map([['weight', be.scatterAddRows(d2, ids, spec.numEmbeddings)]]) };
+      }),
   };
 }

@@ -18,24 +18,30 @@ export function checkClipOptions(o: ClipOptions): void {
   }
 }
 
-/** Global L2 norm over every tensor in `groups`: one read from the backend. */
+/** Global L2 norm over every tensor in `groups`: one read from the backend. Leaves nothing behind, whatever fails. */
 export async function globalNorm(be: Backend, groups: readonly ReadonlyMap<string, Tensor>[]): Promise<number> {
   let acc: Tensor | undefined;
-  for (const g of groups) {
-    for (const t of g.values()) {
-      const sq = be.sumSquares(t);
-      if (acc) {
-        const next = be.add(acc, sq);
-        be.dispose(acc);
-        be.dispose(sq);
-        acc = next;
-      } else acc = sq;
+  try {
+    for (const g of groups) {
+      for (const t of g.values()) {
+        const sq = be.sumSquares(t);
+        if (acc) {
+          let next: Tensor;
+          try {
+            next = be.add(acc, sq);
+          } finally {
+            be.dispose(sq);
+          }
+          be.dispose(acc);
+          acc = next;
+        } else acc = sq;
+      }
     }
+    if (!acc) return 0;
+    return Math.sqrt((await be.read(acc))[0]);
+  } finally {
+    if (acc) be.dispose(acc);
   }
-  if (!acc) return 0;
-  const v = (await be.read(acc))[0];
-  be.dispose(acc);
-  return Math.sqrt(v);
 }
 
 /**
@@ -47,12 +53,19 @@ export async function clipGradients(be: Backend, groups: readonly Map<string, Te
   checkClipOptions(o);
   const norm = await globalNorm(be, groups);
   let clipped = false;
+  // Each tensor is replaced only once its clipped copy exists; on a failure the maps hold a mix of
+  // clipped and unclipped tensors, every one owned by its map (the caller disposes them).
   const replace = (f: (t: Tensor) => Tensor) => {
     for (const g of groups) {
       for (const [k, t] of g) {
         const flat = f(t); // primitives answer in 2-D
-        g.set(k, be.reshape(flat, t.shape));
-        be.dispose(flat);
+        let shaped: Tensor;
+        try {
+          shaped = be.reshape(flat, t.shape);
+        } finally {
+          be.dispose(flat);
+        }
+        g.set(k, shaped);
         be.dispose(t);
       }
     }

@@ -178,15 +178,22 @@ export function crossEntropy(opts: CrossEntropyOptions = {}): Loss {
       const sequences = output.shape.length === 3 ? ((ctx.batchFirst ?? true) ? output.shape[0] : output.shape[1]) : rows;
       const weight = reduction === 'mean' ? counted : reduction === 'sequence' ? sequences : 1;
       const scale = reduction === 'sum' ? 1 : weight > 0 ? 1 / weight : 0;
-      const s = new Scope(be);
-      const logits = s.t(be.reshape(output, [rows, C]));
-      const r = be.softmaxCrossEntropy(logits, ids, ignoreIndex);
-      s.t(r.loss);
-      s.t(r.grad);
-      const loss = be.affine(s.t(be.sum(r.loss)), scale, 0);
-      const grad = be.reshape(s.t(be.affine(r.grad, scale, 0)), output.shape);
-      s.dispose();
-      return { loss, grad, weight };
+      const s = new Scope(be); // temporaries, released however this ends
+      const made = new Scope(be); // the results, released only if it fails
+      try {
+        const logits = s.t(be.reshape(output, [rows, C]));
+        const r = be.softmaxCrossEntropy(logits, ids, ignoreIndex);
+        s.t(r.loss);
+        s.t(r.grad);
+        const loss = made.t(be.affine(s.t(be.sum(r.loss)), scale, 0));
+        const grad = made.t(be.reshape(s.t(be.affine(r.grad, scale, 0)), output.shape));
+        return { loss, grad, weight };
+      } catch (e) {
+        made.dispose();
+        throw e;
+      } finally {
+        s.dispose();
+      }
     },
   };
 }

@@ -172,7 +172,15 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
         throw e;
       }
       // The input is data: no d loss / d input wanted.
-      const grads = opts.training ? pass.backward({ dOutput: lv.grad }, { inputGrad: false }) : undefined;
+      let grads: Gradients | undefined;
+      try {
+        grads = opts.training ? pass.backward({ dOutput: lv.grad }, { inputGrad: false }) : undefined;
+      } catch (e) {
+        be.dispose(lv.loss);
+        be.dispose(lv.grad);
+        pass.dispose();
+        throw e;
+      }
       return {
         loss: lv,
         output: pass.output,

@@ -12,9 +12,26 @@ function view2d(be: Backend, s: Scope, t: Tensor): Tensor {
   return s.t(be.reshape(t, rowsCols(t.shape)));
 }
 
+/** Runs `f` with a scope for temporaries and one for results; a throw releases both (nothing leaks). */
+function allOrNothing<R>(be: Backend, f: (s: Scope, made: Scope) => R): R {
+  const s = new Scope(be);
+  const made = new Scope(be);
+  try {
+    return f(s, made);
+  } catch (e) {
+    made.dispose();
+    throw e;
+  } finally {
+    s.dispose();
+  }
+}
+
 /** torch.optim.SGD for one parameter; see `SgdUpdateArgs`. */
 export function compositeSgdUpdate(be: Backend, a: SgdUpdateArgs): SgdUpdateResult {
-  const s = new Scope(be);
+  return allOrNothing(be, (s, made) => sgdSteps(be, a, s, made));
+}
+
+function sgdSteps(be: Backend, a: SgdUpdateArgs, s: Scope, made: Scope): SgdUpdateResult {
   const p = view2d(be, s, a.param);
   let g = view2d(be, s, a.grad);
   if (a.weightDecay !== 0) g = s.t(be.add(g, s.t(be.affine(p, a.weightDecay, 0))));
@@ -27,18 +44,20 @@ export function compositeSgdUpdate(be: Backend, a: SgdUpdateArgs): SgdUpdateResu
     } else {
       buf = g;
     }
-    velocity = be.reshape(buf, a.param.shape);
+    velocity = made.t(be.reshape(buf, a.param.shape));
     g = a.nesterov ? s.t(be.add(g, s.t(be.affine(buf, a.momentum, 0)))) : buf;
   }
   const next = s.t(be.sub(p, s.t(be.affine(g, a.lr, 0))));
-  const param = be.reshape(next, a.param.shape);
-  s.dispose();
+  const param = made.t(be.reshape(next, a.param.shape));
   return { param, ...(velocity ? { velocity } : {}) };
 }
 
 /** torch.optim.Adam / AdamW for one parameter; see `AdamUpdateArgs`. */
 export function compositeAdamUpdate(be: Backend, a: AdamUpdateArgs): AdamUpdateResult {
-  const s = new Scope(be);
+  return allOrNothing(be, (s, made) => adamSteps(be, a, s, made));
+}
+
+function adamSteps(be: Backend, a: AdamUpdateArgs, s: Scope, made: Scope): AdamUpdateResult {
   let p = view2d(be, s, a.param);
   let g = view2d(be, s, a.grad);
   if (a.weightDecay !== 0) {
@@ -54,11 +73,9 @@ export function compositeAdamUpdate(be: Backend, a: AdamUpdateArgs): AdamUpdateR
   const denom = s.t(be.affine(s.t(be.sqrt(v)), 1 / Math.sqrt(bc2), a.eps));
   const stepDir = s.t(be.div(m, denom));
   const next = s.t(be.sub(p, s.t(be.affine(stepDir, a.lr / bc1, 0))));
-  const out = {
-    param: be.reshape(next, a.param.shape),
-    m: be.reshape(m, a.param.shape),
-    v: be.reshape(v, a.param.shape),
+  return {
+    param: made.t(be.reshape(next, a.param.shape)),
+    m: made.t(be.reshape(m, a.param.shape)),
+    v: made.t(be.reshape(v, a.param.shape)),
   };
-  s.dispose();
-  return out;
 }

@@ -14,7 +14,7 @@ import { check } from './expect.js';
 const FAULTABLE = new Set<string>([...MEMORY_KERNELS.filter((k) => k !== 'read' && k !== 'dispose'), ...PRIMITIVE_KERNELS, ...FUSED_OPS]);
 
 /** The backend, failing with an injected RnnkitError at the n-th faultable call. */
-function failingAt(be: Backend, counter: { left: number }): Backend {
+export function failingAt(be: Backend, counter: { left: number }): Backend {
   return new Proxy(be, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);

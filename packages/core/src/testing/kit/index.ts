@@ -3,6 +3,7 @@ export type { BackendSuiteOptions, SuitePart, TestApi } from './suite.js';
 export { expectRnnkitError, check, checkClose, KitAssertionError } from './expect.js';
 export { compositeOnly } from './composite_only.js';
 export { faultSweep } from './fault_injection.js';
+export { reliabilityCases } from './reliability_cases.js';
 export { primitiveCases, memoryCases, PRIMITIVE_TOLERANCE, ACCUMULATION_TOLERANCE } from './primitive_cases.js';
 export type { KitCase } from './primitive_cases.js';
 export { errorCases } from './error_cases.js';

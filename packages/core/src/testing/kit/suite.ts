@@ -7,6 +7,7 @@ import { errorCases } from './error_cases.js';
 import { check } from './expect.js';
 import { faultSweep } from './fault_injection.js';
 import { fusedCases } from './fused_cases.js';
+import { reliabilityCases } from './reliability_cases.js';
 import { type KitCase, memoryCases, primitiveCases } from './primitive_cases.js';
 
 /** The test functions the kit registers with (vitest's, or any framework's of the same shape). */
@@ -16,7 +17,7 @@ export interface TestApi {
   afterAll(fn: () => void | Promise<void>): void;
 }
 
-export const SUITE_PARTS = ['memory', 'primitives', 'errors', 'conformance', 'fused', 'training', 'faults'] as const;
+export const SUITE_PARTS = ['memory', 'primitives', 'errors', 'conformance', 'fused', 'training', 'faults', 'reliability'] as const;
 export type SuitePart = (typeof SUITE_PARTS)[number];
 
 export interface BackendSuiteOptions {
@@ -36,8 +37,9 @@ export interface BackendSuiteOptions {
  * Registers a backend's whole shared test suite: memory and every primitive against float64
  * formulas, the same bad calls giving the same RnnkitError everywhere, the 190 conformance cases,
  * fused kernels against core's composite ones, the training conformance and the PyTorch
- * training replay, and a fault injected at every kernel call of a recurrent pass with leak
- * checks. A backend package's suite is one call of this plus its own special cases.
+ * training replay, a fault injected at every kernel call of a recurrent pass with leak
+ * checks, and the reliability promises of docs/reliability.md (limits, the non-finite training
+ * guard, all-or-nothing public calls, dispose order, one training call at a time). A backend package's suite is one call of this plus its own special cases.
  */
 export function runBackendSuite(t: TestApi, o: BackendSuiteOptions): void {
   const parts = new Set<SuitePart>(o.parts ?? SUITE_PARTS.filter((p) => !(o.omitted && p in o.omitted)));
@@ -141,4 +143,5 @@ export function runBackendSuite(t: TestApi, o: BackendSuiteOptions): void {
       o.timeout,
     );
   }
+  if (parts.has('reliability')) register('reliability (limits, non-finite guard, all-or-nothing calls, lifecycles)', reliabilityCases(), o.timeout);
 }
