@@ -2,7 +2,7 @@ import { Rng, gateCount, initParams, recurrentParams } from '@rnnkit/core';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { backpropRecurrent, compositeRecurrentBackward, compositeRecurrentForward, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
-import { checkClose, randomArray } from '@rnnkit/core/testing';
+import { FUSED_TOLERANCE, checkClose, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
@@ -11,7 +11,8 @@ requireAdapterInCi(started);
 const be = started.be!;
 afterAll(() => be?.destroy());
 
-const TOL = 1e-5;
+/** Fused against composite on the same device: the kit's tolerance. */
+const TOL = FUSED_TOLERANCE;
 
 interface Variant {
   cell: CellKind;
