@@ -11,5 +11,5 @@ export type { InputRole } from './input_roles.js';
 export { DEFAULT_IMPORT_LIMITS } from './limits.js';
 export type { ImportLimits } from './limits.js';
 export { MIN_IMPORT_OPSET, MAX_IMPORT_OPSET } from './graph.js';
-export { runImported, applyActivation } from './run.js';
-export type { OnnxFeed } from './run.js';
+export { runImported, toOnnxOutputs, applyActivation } from './run.js';
+export type { OnnxFeed, RnnkitResults } from './run.js';

@@ -63,12 +63,37 @@ function rowsOf(t: HostTensor, rows: [number, number]): HostTensor {
   return { data: t.data.slice(rows[0] * per, rows[1] * per), shape: [rows[1] - rows[0], t.shape[1], t.shape[2]] };
 }
 
+/** What one rnnkit forward pass gives, read back: the output and each recurrent layer's final states. */
+export interface RnnkitResults {
+  output: HostTensor;
+  states: { layer: number; hN: HostTensor; cN?: HostTensor }[];
+}
+
 /**
- * Runs an imported model the way onnxruntime runs the file: feeds by ONNX input name, results
- * by ONNX output name, in the file's layouts, with a final activation applied. `model` is the
- * imported model (or one fine-tuned from it) on a backend.
+ * rnnkit's results under the ONNX graph's output names, in its layouts, with a final activation
+ * applied: what onnxruntime returns for the imported file.
  */
-export async function runImported(imported: ImportedOnnx, model: Model, feeds: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, HostTensor>> {
+export function toOnnxOutputs(imported: ImportedOnnx, results: RnnkitResults): Record<string, HostTensor> {
+  const firstRec = imported.spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent')!;
+  const seqAxes: BoundAxis[] = firstRec.batchFirst ? ['batch', 'time', 'feature'] : ['time', 'batch', 'feature'];
+  const out: Record<string, HostTensor> = {};
+  for (const o of imported.outputs as ImportedOutput[]) {
+    if (o.role === 'output') {
+      const t = results.output;
+      const r = rearrange(t, t.shape.length === 2 ? ['batch', 'feature'] : seqAxes, o.axes, o.name);
+      out[o.name] = o.activation ? applyActivation(r, o.activation) : r;
+      continue;
+    }
+    const s = results.states.find((x) => x.layer === o.layer);
+    const t = s && (o.role === 'hN' ? s.hN : s.cN);
+    if (!t) throw new RnnkitError('INVALID_ARGUMENT', `results.states: expected layer ${o.layer}'s final ${o.role} state for output "${o.name}", got none`, { argument: 'results.states' });
+    out[o.name] = rearrange(rowsOf(t, o.rows!), ['rows', 'batch', 'feature'], o.axes, o.name);
+  }
+  return out;
+}
+
+/** Turns ONNX feeds into rnnkit's forward arguments (the bindings say which feed is which). */
+function forwardArgs(imported: ImportedOnnx, feeds: Readonly<Record<string, OnnxFeed>>) {
   if (feeds === null || typeof feeds !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `feeds: expected an object of ONNX input name → { data, shape }, got ${describe(feeds)}`, { argument: 'feeds' });
   const get = (name: string) => {
     const f = feeds[name];
@@ -76,37 +101,33 @@ export async function runImported(imported: ImportedOnnx, model: Model, feeds: R
     return f;
   };
   const numbers = (d: OnnxFeed['data']) => Array.from(d as ArrayLike<number | bigint>, (v) => Number(v));
+  const floats = (f: OnnxFeed): HostTensor => ({ data: f.data instanceof Float32Array ? f.data : Float32Array.from(numbers(f.data)), shape: [...f.shape] });
   let input: HostTensor | { ids: Int32Array; shape: [number, number] } | undefined;
   const opts: { lengths?: number[]; h0?: HostTensor; c0?: HostTensor } = {};
   for (const b of imported.inputs) {
     const f = get(b.name);
-    if (b.role === 'x') input = { data: f.data instanceof Float32Array ? f.data : Float32Array.from(numbers(f.data)), shape: [...f.shape] };
+    if (b.role === 'x') input = floats(f);
     else if (b.role === 'ids') input = { ids: Int32Array.from(numbers(f.data)), shape: [f.shape[0], f.shape[1]] };
     else if (b.role === 'lengths') opts.lengths = numbers(f.data);
-    else opts[b.role] = { data: f.data instanceof Float32Array ? f.data : Float32Array.from(numbers(f.data)), shape: [...f.shape] };
+    else opts[b.role] = floats(f);
   }
-  if (!input) throw new RnnkitError('INVALID_ARGUMENT', 'imported: expected an x or ids input binding, got none', { argument: 'imported' });
+  if (!input) throw new RnnkitError('INVALID_ARGUMENT', 'imported.inputs: expected an x or ids input binding, got none', { argument: 'imported.inputs' });
+  return { input, opts };
+}
+
+/**
+ * Runs an imported model the way onnxruntime runs the file: feeds by ONNX input name, results
+ * by ONNX output name, in the file's layouts, with a final activation applied. `model` is the
+ * imported model (or one fine-tuned from it) on a backend.
+ */
+export async function runImported(imported: ImportedOnnx, model: Model, feeds: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, HostTensor>> {
+  const { input, opts } = forwardArgs(imported, feeds);
   const pass = model.forward(input, opts);
   try {
     const be = model.backend;
     const read = async (t: Tensor): Promise<HostTensor> => ({ data: await be.read(t), shape: [...t.shape] });
-    const firstRec = model.spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent')!;
-    const seqAxes: BoundAxis[] = firstRec.batchFirst ? ['batch', 'time', 'feature'] : ['time', 'batch', 'feature'];
-    const result: Record<string, HostTensor> = {};
-    for (const o of imported.outputs as ImportedOutput[]) {
-      if (o.role === 'output') {
-        const t = await read(pass.output);
-        const from: BoundAxis[] = t.shape.length === 2 ? ['batch', 'feature'] : seqAxes;
-        const r = rearrange(t, from, o.axes, o.name);
-        result[o.name] = o.activation ? applyActivation(r, o.activation) : r;
-      } else {
-        const s = pass.states.find((x) => x.layer === o.layer);
-        const t = s && (o.role === 'hN' ? s.hN : s.cN);
-        if (!t) throw new RnnkitError('INVALID_ARGUMENT', `outputs.${o.name}: expected layer ${o.layer} of the model to have a final ${o.role} state`, { argument: `outputs.${o.name}` });
-        result[o.name] = rearrange(rowsOf(await read(t), o.rows!), ['rows', 'batch', 'feature'], o.axes, o.name);
-      }
-    }
-    return result;
+    const states = await Promise.all(pass.states.map(async (s) => ({ layer: s.layer, hN: await read(s.hN), ...(s.cN ? { cN: await read(s.cN) } : {}) })));
+    return toOnnxOutputs(imported, { output: await read(pass.output), states });
   } finally {
     pass.dispose();
   }
