@@ -63,7 +63,13 @@ function importChecked(bytes: Uint8Array, options: ImportOptions | undefined): I
   validateModelSpec(spec);
   const stateDict = new Map<string, Float32Array>();
   build.layers.forEach((l, i) => {
-    for (const [name, data] of l.params) stateDict.set(`${i}.${name}`, data);
+    for (const [name, data] of l.params) {
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new RnnkitError('NON_FINITE', `${l.node.label}: weight ${i}.${name} holds ${data[bad]} at index ${bad}; a model with non-finite weights computes nothing useful (and runtimes disagree on what it computes)`, { argument: `${l.node.path}` });
+      }
+      stateDict.set(`${i}.${name}`, data);
+    }
   });
   const model = new Model(spec, stateDict);
   return {

@@ -43,7 +43,7 @@ export function readTensor(t: TensorProto, limits: ImportLimits, budget: Element
   if ((t.dataLocation ?? 0) !== 0 || (t.externalData?.length ?? 0) > 0) {
     const msg = `${where} keeps its data in an external file, which this importer does not read: save the model with its weights inside (onnx.save_model(m, path, save_as_external_data=False))`;
     if (owner) unsupported(owner, 'value', msg);
-    invalidFile(argument, msg);
+    throw new RnnkitError('UNSUPPORTED', `${argument}: ${msg}`, { argument });
   }
   if (t.segment) invalidFile(argument, `${where} is a segment of a larger tensor, which this importer does not read`);
   const dims = checkDims(t.dims ?? [], limits, `${argument}.dims`);
@@ -64,51 +64,46 @@ export function readTensor(t: TensorProto, limits: ImportLimits, budget: Element
     budget.take(count, where, argument);
     return list as ArrayLike<unknown>;
   };
+  // Every size is checked (fromRaw / fromList) before the array that holds the values exists.
   switch (dataType) {
-    case ElemType.FLOAT: {
-      const data = new Float32Array(count);
-      if (raw) {
-        const view = fromRaw(4, 'float32');
-        for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
-      } else {
-        const list = fromList(t.floatData, 'float_data');
-        for (let i = 0; i < count; i++) data[i] = list[i] as number;
-      }
-      return { dtype: 'float', dims, data };
-    }
+    case ElemType.FLOAT:
     case ElemType.DOUBLE: {
-      const data = new Float32Array(count);
+      const double = dataType === ElemType.DOUBLE;
       if (raw) {
-        const view = fromRaw(8, 'float64');
-        for (let i = 0; i < count; i++) data[i] = view.getFloat64(i * 8, true);
-      } else {
-        const list = fromList(t.doubleData, 'double_data');
-        for (let i = 0; i < count; i++) data[i] = list[i] as number;
+        const view = fromRaw(double ? 8 : 4, double ? 'float64' : 'float32');
+        const data = new Float32Array(count);
+        for (let i = 0; i < count; i++) data[i] = double ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
+        return { dtype: 'float', dims, data };
       }
+      const list = fromList(double ? t.doubleData : t.floatData, double ? 'double_data' : 'float_data');
+      const data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = list[i] as number;
       return { dtype: 'float', dims, data };
     }
     case ElemType.INT64: {
-      const data = new Float64Array(count);
       if (raw) {
         const view = fromRaw(8, 'int64');
+        const data = new Float64Array(count);
         for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(i * 8, true));
-      } else {
-        const list = fromList(t.int64Data, 'int64_data');
-        for (let i = 0; i < count; i++) data[i] = int64ToNumber(list[i]);
+        return { dtype: 'int', dims, data };
       }
+      const list = fromList(t.int64Data, 'int64_data');
+      const data = new Float64Array(count);
+      for (let i = 0; i < count; i++) data[i] = int64ToNumber(list[i]);
       return { dtype: 'int', dims, data };
     }
     case ElemType.INT32:
     case ElemType.BOOL: {
-      const data = new Float64Array(count);
       if (raw) {
         const bytesPer = dataType === ElemType.BOOL ? 1 : 4;
         const view = fromRaw(bytesPer, dataType === ElemType.BOOL ? 'bool' : 'int32');
+        const data = new Float64Array(count);
         for (let i = 0; i < count; i++) data[i] = bytesPer === 1 ? view.getUint8(i) : view.getInt32(i * 4, true);
-      } else {
-        const list = fromList(t.int32Data, 'int32_data');
-        for (let i = 0; i < count; i++) data[i] = list[i] as number;
+        return { dtype: 'int', dims, data };
       }
+      const list = fromList(t.int32Data, 'int32_data');
+      const data = new Float64Array(count);
+      for (let i = 0; i < count; i++) data[i] = list[i] as number;
       return { dtype: 'int', dims, data };
     }
     default: {

@@ -25,11 +25,12 @@ export async function runOrt(bytes: Uint8Array, feeds: Record<string, OnnxFeed &
   return res;
 }
 
-/** max |a − b|; Infinity on a shape mismatch or NaN. */
+/** max |a − b|; Infinity on a shape mismatch or a NaN on one side only (NaN on both sides agrees: a weight made NaN by a mutation). */
 export function maxAbsDiff(a: HostTensor, b: HostTensor): number {
   if (!a || !b || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]) || a.data.length !== b.data.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.data.length; i++) {
+    if (Number.isNaN(a.data[i]) && Number.isNaN(b.data[i])) continue;
     const d = Math.abs(a.data[i] - b.data[i]);
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
   }
