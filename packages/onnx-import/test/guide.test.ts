@@ -7,9 +7,9 @@ import { importOnnx, runImported } from '../src/index.js';
 import { ORT_TOLERANCE, maxDiffAll, runOrt } from './helpers.js';
 
 /**
- * Runs the TypeScript block of docs/guides/onnx.md as written (imports resolve to this
- * workspace's packages), in a scratch directory holding the forecaster fixture as
- * forecaster.onnx, then checks what the guide promises.
+ * Runs the TypeScript block of docs/guides/onnx.md and the root README's "## ONNX import"
+ * block as written (imports resolve to this workspace's packages), in a scratch directory
+ * holding the forecaster fixture as forecaster.onnx, then checks what they promise.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,4 +46,29 @@ it('the guide’s import → run → fine-tune → export block runs and does wh
   const ours = await runImported(imported, ran.model, { x: probe });
   const theirs = await runOrt(tuned, { input: probe });
   expect(maxDiffAll({ y: ours.y }, { y: theirs.output })).toBeLessThanOrEqual(ORT_TOLERANCE);
+});
+
+it('the root README’s ONNX import block runs and writes a model onnxruntime runs', async () => {
+  const readme = readFileSync(join(here, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## ONNX import'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(block).toBeTruthy();
+  copyFileSync(join(here, '..', 'fixtures', 'torch_lstm_forecaster.onnx'), join(scratch, 'forecaster.onnx'));
+  mkdirSync(generated, { recursive: true });
+  const file = join(generated, 'readme_block.ts');
+  writeFileSync(file, `${block}\nexport { model };\n`);
+  const cwd = process.cwd();
+  process.chdir(scratch);
+  let ran: { model: import('@rnnkit/core').Model };
+  try {
+    ran = await import(file);
+  } finally {
+    process.chdir(cwd);
+  }
+  const probe = { data: Float32Array.from({ length: 12 }, (_, i) => Math.cos(i / 3)), shape: [1, 12, 1] };
+  const pass = ran.model.forward(probe);
+  const ours = { data: await ran.model.backend.read(pass.output), shape: [...pass.output.shape] };
+  pass.dispose();
+  const theirs = await runOrt(new Uint8Array(readFileSync(join(scratch, 'forecaster-tuned.onnx'))), { input: probe });
+  expect(maxDiffAll({ y: ours }, { y: theirs.output })).toBeLessThanOrEqual(ORT_TOLERANCE);
 });
