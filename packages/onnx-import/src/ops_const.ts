@@ -129,10 +129,11 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       else if (v?.kind === 'zeros') items = [...v.shape];
       else if (v && 'axes' in v) items = v.axes.map((ax) => (ax.label === 'S0' || ax.label === 'S1' || ax.label === 'B' ? ax.label : ax.size!));
       else return undefined;
+      // Shape-15's start/end: negative counts from the back, then clamped to [0, rank].
       const rank = items.length;
-      const start = normAxis(a.int('start', 0), rank + 1) ?? (a.int('start', 0) < 0 ? 0 : rank);
-      const endRaw = a.int('end', rank);
-      const end = endRaw >= rank ? rank : (normAxis(endRaw, rank) ?? 0);
+      const clampAxis = (v: number) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+      const start = clampAxis(a.int('start', 0));
+      const end = clampAxis(a.int('end', rank));
       return fromSyms(false, items.slice(start, Math.max(start, end)));
     }
     case 'Gather': {

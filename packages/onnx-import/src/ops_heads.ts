@@ -102,7 +102,7 @@ function matmul(ctx: WalkContext, node: GraphNode, absorbed: Set<GraphNode>): Va
   const x = headInput(ctx, node, 0, 'input[0]');
   const w = ctx.constInput(node, 1, 'input[1] (weight)');
   const fAxis = featureAxis(node, x, 'input[0]');
-  const F = x.axes[fAxis].size!;
+  const F = x.axes[fAxis].size ?? w.dims[0];
   if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[0] !== F) unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${F}, out], got shape [${w.dims.join(', ')}]`);
   const O = w.dims[1];
   const weightOI = transposeConst(w, [1, 0]).data as Float32Array;
@@ -134,9 +134,9 @@ function gemm(ctx: WalkContext, node: GraphNode): Value {
   const x = headInput(ctx, node, 0, 'input[0]');
   if (x.axes.length !== 2) unsupported(node.ref, 'input[0]', `expected a [batch, features] input, got axes ${describeAxes(x.axes)}`);
   const fAxis = featureAxis(node, x, 'input[0]');
-  const F = x.axes[fAxis].size!;
   const w = ctx.constInput(node, 1, 'input[1] (weight)');
   const transB = a.int('transB', 0) === 1;
+  const F = x.axes[fAxis].size ?? w.dims[transB ? 1 : 0];
   if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[transB ? 1 : 0] !== F) unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${transB ? `out, ${F}` : `${F}, out`}], got shape [${w.dims.join(', ')}]`);
   const O = w.dims[transB ? 0 : 1];
   const weightOI = (transB ? w.data.slice() : transposeConst(w, [1, 0]).data) as Float32Array;

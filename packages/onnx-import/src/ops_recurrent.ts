@@ -153,7 +153,9 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   if (!b.binding) b.binding = { time: timeL as 'S0' | 'S1', batch: batchL as 'S0' | 'S1' };
   else if (b.binding.time !== timeL) unsupported(node.ref, 'input X', 'reads time and batch swapped relative to an earlier recurrent node');
   const batchFirst = b.binding.batch === 'S0';
-  const c = convert(ctx, node, x.axes[2].size!, batchFirst);
+  // A symbolic feature extent in the file takes its size from W [dirs, G*H, input_size].
+  const inputSize = x.axes[2].size ?? ctx.constInput(node, 1, 'input W').dims[2];
+  const c = convert(ctx, node, inputSize, batchFirst);
   const H = c.spec.hiddenSize;
   if (layout === 1 && (node.inputs[5] || node.inputs[6])) {
     const s = ctx.input(node, 5);

@@ -69,6 +69,28 @@ describe('heads and last-step forms', async () => {
     expect(d).toBeLessThanOrEqual(ORT_TOLERANCE);
   });
 
+  it('a symbolic feature extent on the input takes its size from the weights', async () => {
+    const g = { ...CASES[0][1], inputs: [{ name: 'x', dims: ['N', 'T', 'D'] }] };
+    const bytes = buildOnnx(g);
+    const imported = importOnnx(bytes);
+    expect(imported.spec.layers[0]).toMatchObject({ type: 'recurrent', inputSize: D });
+    expect(maxDiffAll(await runImported(imported, imported.model.to(backend), feeds), await runOrt(bytes, feeds))).toBeLessThanOrEqual(ORT_TOLERANCE);
+  });
+
+  it('Shape with start/end (opset 15) builds the zero state from the batch extent', async () => {
+    const g = graph([node('MatMul', ['seq', 'fc_w_io'], ['y'])], 'y', { ints: { ax1: { dims: [1], data: [1] }, one: { dims: [1], data: [1] }, hidden: { dims: [1], data: [H] } } });
+    g.floats!.zero = { dims: [], data: [0] };
+    g.nodes.splice(1, 1,
+      node('Shape', ['x'], ['batch_1d'], { start: 0, end: -2 }),
+      node('Concat', ['one', 'batch_1d', 'hidden'], ['h_shape'], { axis: 0 }),
+      node('Expand', ['zero', 'h_shape'], ['h_zero']),
+      node('GRU', ['x_tm', 'W', 'R', 'B', '', 'h_zero'], ['Y', 'Y_h'], { hidden_size: H, linear_before_reset: 1 }, 'gru'),
+    );
+    const bytes = buildOnnx(g);
+    const imported = importOnnx(bytes);
+    expect(maxDiffAll(await runImported(imported, imported.model.to(backend), feeds), await runOrt(bytes, feeds))).toBeLessThanOrEqual(ORT_TOLERANCE);
+  });
+
   it('a final activation is reported, not built into the model', () => {
     const imported = importOnnx(buildOnnx(CASES[6][1]));
     expect(imported.outputs).toEqual([{ name: 'y', role: 'output', axes: ['batch', 'time', 'feature'], activation: 'sigmoid' }]);
