@@ -27,11 +27,8 @@ function findRole(graph: IndexedGraph, name: string): InputRole | undefined {
         if (role) return role;
         continue;
       }
-      if (node.op === 'Gather' && slot === 1 && graph.initializers.has(node.inputs[0])) return 'ids';
-      if (node.op === 'Gather' && slot === 1) {
-        // A table computed by a Constant node.
-        return 'ids';
-      }
+      // The indices of a Gather are token ids (the walk checks that the table is a constant).
+      if (node.op === 'Gather' && slot === 1) return 'ids';
       if ((node.op === 'MatMul' || node.op === 'Gemm') && slot === 0) return 'x';
       if (node.op === 'GatherND' && slot === 1) return 'lengths';
       if (!PASS_THROUGH.has(node.op)) continue;

@@ -1,6 +1,6 @@
 import type { WalkContext } from './context.js';
 import { transposeConst } from './const_math.js';
-import { invalidNode, unsupported } from './errors.js';
+import { unsupported } from './errors.js';
 import type { GraphNode } from './graph.js';
 import type { ConstTensor } from './tensors.js';
 import type { Axis, OutputActivation, Value } from './values.js';
@@ -210,4 +210,3 @@ export function applyHead(ctx: WalkContext, node: GraphNode, absorbed: Set<Graph
   }
 }
 
-export { invalidNode };

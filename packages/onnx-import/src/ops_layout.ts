@@ -44,15 +44,13 @@ function squeeze(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
   }
   const drop = new Set((axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((x) => normAxis(x, v.axes.length)));
   if (drop.has(undefined)) invalidNode(node.ref, 'axes', `expected axes within rank ${v.axes.length}, got [${axes!.join(', ')}]`);
-  let dirPart = v.kind === 'flow' ? v.dirPart : undefined;
   for (const k of drop) {
     const ax = v.axes[k!];
     if (ax.size !== 1) unsupported(node.ref, 'axes', `squeezes axis ${k} (${ax.label}${ax.size !== undefined ? ` of extent ${ax.size}` : ', a dynamic extent'}) of an input with axes ${describeAxes(v.axes)}; only axes of extent 1 can be squeezed`);
     if (ax.label === 'F') unsupported(node.ref, 'axes', 'squeezes the feature axis, which rnnkit layers always keep');
-    if (ax.label === 'Dir' && dirPart === undefined) dirPart = undefined;
   }
-  const axesOut = v.axes.filter((_, i) => !drop.has(i));
-  return v.kind === 'flow' ? { ...v, axes: axesOut, ...(dirPart !== undefined ? { dirPart } : {}) } : withAxes(v, axesOut);
+  // A flow keeps its dirPart: squeezing the extent-1 Dir axis left by Split/Slice keeps the half it picked.
+  return withAxes(v, v.axes.filter((_, i) => !drop.has(i)));
 }
 
 function unsqueeze(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
@@ -150,8 +148,7 @@ function pick(ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, ind
       return withAxes(v, keep ? v.axes : without);
     case 'F':
       if (indices.length === ax.size && indices.every((i, k) => i === k)) return v;
-      unsupported(node.ref, what, `selects some features of an input with axes ${describeAxes(v.axes)}; rnnkit layers use all features`);
-    // falls through (unsupported never returns)
+      return unsupported(node.ref, what, `selects some features of an input with axes ${describeAxes(v.axes)}; rnnkit layers use all features`);
     case 'Dir': {
       if (v.kind !== 'flow') break;
       if (indices.length === ax.size && indices.every((i, k) => i === k)) return v;
