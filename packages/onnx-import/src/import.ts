@@ -10,7 +10,7 @@ import { inputValues } from './input_roles.js';
 import type { ImportLimits } from './limits.js';
 import { ElementBudget, resolveLimits } from './limits.js';
 import { ModelBuild } from './model_build.js';
-import { SPEC_METADATA_KEY, restoreTrainingFields } from './rnnkit_metadata.js';
+import { SPEC_METADATA_KEY, restoreTrainingFields, stackingHint } from './rnnkit_metadata.js';
 import { walkGraph } from './walk.js';
 
 export interface ImportOptions {
@@ -50,6 +50,7 @@ function importChecked(bytes: Uint8Array, options: ImportOptions | undefined): I
   const proto = readModelProto(bytes, 'bytes');
   const graph = indexGraph(proto, limits);
   const build = new ModelBuild();
+  build.stackHint = stackingHint(graph.metadata.get(SPEC_METADATA_KEY));
   const ctx = new WalkContext(graph, build, limits, new ElementBudget(limits));
   const { values, roles } = inputValues(graph);
   walkGraph(ctx, values);

@@ -40,6 +40,8 @@ export class ModelBuild {
   nodesWithLengths: NodeRef[] = [];
   h0Input: string | undefined;
   c0Input: string | undefined;
+  /** Stacked layers per recurrent layer, from an rnnkit export's metadata (see rnnkit_metadata.ts). */
+  stackHint: number[] | undefined;
   /** The graph input read as token ids, or as float features. */
   idsInput: string | undefined;
   xInput: string | undefined;

@@ -90,47 +90,36 @@ function reshape(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
     return s;
   });
   const inAxes = v.axes.filter((a) => a.label !== 'One');
-  const out: Axis[] = [];
-  let p = 0;
-  const consumeOneAxes = (n: number, entry: number) => {
-    const group = inAxes.slice(p, p + n);
-    p += n;
-    return merge(group, entry);
+  // Matches target entries to the input's axes left to right, trying for each entry: the
+  // directions merged into the features ([Dir, F] → F of their product), one axis kept, or an
+  // extent-1 axis inserted; the first assignment that uses every input axis wins (rank ≤ 8,
+  // so the search is tiny). Extent-1 input axes may also be dropped.
+  const match = (i: number, p: number): Axis[] | undefined => {
+    if (i === target.length) return inAxes.slice(p).every((a) => a.size === 1 && a.label !== 'F') ? [] : undefined;
+    const t = target[i];
+    const rest = (axis: Axis, next: number) => {
+      const tail = match(i + 1, next);
+      return tail ? [axis, ...tail] : undefined;
+    };
+    if (typeof t !== 'number') return inAxes[p] === t ? rest(t, p + 1) : inAxes[p]?.size === 1 && inAxes[p].label !== 'F' ? match(i, p + 1) : undefined;
+    const [a0, a1] = [inAxes[p], inAxes[p + 1]];
+    if (a0?.label === 'Dir' && a1?.label === 'F' && (t === -1 || a0.size! * a1.size! === t)) {
+      const merged = rest({ label: 'F', size: a0.size! * a1.size! }, p + 2);
+      if (merged) return merged;
+    }
+    if (a0 && (t === -1 || a0.size === t)) {
+      const kept = rest(a0, p + 1);
+      if (kept) return kept;
+    }
+    if (t === 1) {
+      const inserted = rest({ label: 'One', size: 1 }, p);
+      if (inserted) return inserted;
+    }
+    if (a0?.size === 1 && a0.label !== 'F') return match(i, p + 1);
+    return undefined;
   };
-  const merge = (group: Axis[], entry: number | undefined): Axis => {
-    if (group.length === 1 && (entry === undefined || group[0].size === entry)) return group[0];
-    if (group.length === 2 && group[0].label === 'Dir' && group[1].label === 'F') {
-      const size = group[0].size! * group[1].size!;
-      if (entry !== undefined && entry !== size) invalidNode(node.ref, 'shape', `expected ${size} features from [Dir, F], got ${entry}`);
-      return { label: 'F', size };
-    }
-    unsupported(node.ref, 'shape', `regroups axes ${describeAxes(group)} of an input with axes ${describeAxes(v.axes)} into ${entry ?? 'one axis'}; rnnkit can only merge the directions into the features ([Dir, F] → F)`);
-  };
-  target.forEach((t, i) => {
-    if (typeof t !== 'number') {
-      const at = inAxes.indexOf(t, p);
-      if (at !== p) unsupported(node.ref, 'shape', `moves axis ${t.label} of ${describeAxes(v.axes)}; use Transpose to move axes`);
-      out.push(t);
-      p++;
-      return;
-    }
-    if (t === 1 && (inAxes[p]?.size !== 1 || inAxes[p]?.label === 'F')) {
-      out.push({ label: 'One', size: 1 });
-      return;
-    }
-    const laterSingles = target.slice(i + 1).filter((x) => typeof x !== 'number' || x !== 1).length;
-    if (t === -1) {
-      const n = inAxes.length - p - laterSingles;
-      if (n < 1) unsupported(node.ref, 'shape', `has -1 where no axis of ${describeAxes(v.axes)} is left to infer`);
-      out.push(merge(inAxes.slice(p, (p += n)), undefined));
-      return;
-    }
-    // A fixed extent: one known axis of that extent, or [Dir, F] with that product.
-    if (inAxes[p]?.size === t) out.push(consumeOneAxes(1, t));
-    else if (inAxes[p]?.label === 'Dir' && inAxes[p + 1]?.label === 'F' && inAxes[p].size! * inAxes[p + 1].size! === t) out.push(consumeOneAxes(2, t));
-    else unsupported(node.ref, 'shape', `reshapes axes ${describeAxes(inAxes.slice(p))} to extent ${t}, which is not a regrouping rnnkit can express`);
-  });
-  if (p !== inAxes.length) unsupported(node.ref, 'shape', `drops or merges axes ${describeAxes(inAxes.slice(p))} of ${describeAxes(v.axes)}`);
+  const out = match(0, 0);
+  if (!out) unsupported(node.ref, 'shape', `reshapes axes ${describeAxes(v.axes)} to [${shape.items.join(', ')}], which is not a regrouping rnnkit can express (it can merge the directions into the features, keep axes, and add or drop extent-1 axes)`);
   return withAxes(v, out);
 }
 

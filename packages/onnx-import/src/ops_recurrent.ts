@@ -128,6 +128,9 @@ function continues(ctx: WalkContext, prevIndex: number, c: Converted, h: InitSta
   const p = prev.spec;
   const same = p.cell === c.spec.cell && p.hiddenSize === c.spec.hiddenSize && p.bidirectional === c.spec.bidirectional && p.bias === c.spec.bias && p.gruResetAfter === c.spec.gruResetAfter && c.spec.inputSize === p.hiddenSize * c.dirs;
   if (!same) return false;
+  // An rnnkit export says how its layers stack; other files stack whatever fits.
+  const hint = ctx.build.stackHint?.[ctx.build.layers.slice(0, prevIndex).filter((l) => l.spec.type === 'recurrent').length];
+  if (hint !== undefined && p.numLayers >= hint) return false;
   // A previous stacked layer whose own final state is a graph output by itself was a separate rnnkit layer.
   const outs = new Set(ctx.graph.outputs.map((o) => o.name));
   if (prev.recurrent.stateNames.some((s) => outs.has(s.h) || outs.has(s.c))) return false;

@@ -40,3 +40,21 @@ export function restoreTrainingFields(spec: ModelSpec, metadataText: string | un
   if (!dropoutOk) return spec;
   return { ...spec, seed: m.seed as number, layers: spec.layers.map((l, i) => (l.type === 'recurrent' ? { ...l, dropout: (layers[i] as typeof l).dropout } : l)) };
 }
+
+/**
+ * How many stacked layers each recurrent layer of an rnnkit export has, from its metadata: the
+ * one thing the graph leaves ambiguous (two chained nodes of the same configuration are one
+ * layer with numLayers 2 or two layers, the same model either way). Undefined without usable
+ * metadata; the walk still checks that every node it stacks fits.
+ */
+export function stackingHint(metadataText: string | undefined): number[] | undefined {
+  if (metadataText === undefined || metadataText.length > 1_000_000) return undefined;
+  try {
+    const meta = JSON.parse(metadataText) as { layers?: unknown };
+    if (!Array.isArray(meta?.layers)) return undefined;
+    const counts = meta.layers.filter((l): l is { type: 'recurrent'; numLayers: number } => l !== null && typeof l === 'object' && (l as { type?: unknown }).type === 'recurrent').map((l) => l.numLayers);
+    return counts.every((n) => Number.isSafeInteger(n) && n >= 1) ? counts : undefined;
+  } catch {
+    return undefined;
+  }
+}
