@@ -10,6 +10,8 @@ export interface ImportLimits {
   maxTensorElements: number;
   /** Most elements of all constants of one import together. Default 2^29. */
   maxTotalElements: number;
+  /** Largest constant a node may generate beyond the size of its inputs (ConstantOfShape, Expand, broadcasting). Default 2^22. */
+  maxGeneratedElements: number;
   /** Most nodes in the graph. Default 100 000. */
   maxNodes: number;
   /** Longest tensor rank. Default 8. */
@@ -19,6 +21,7 @@ export interface ImportLimits {
 export const DEFAULT_IMPORT_LIMITS: Readonly<ImportLimits> = Object.freeze({
   maxTensorElements: 2 ** 28,
   maxTotalElements: 2 ** 29,
+  maxGeneratedElements: 2 ** 22,
   maxNodes: 100_000,
   maxRank: 8,
 });
