@@ -98,10 +98,10 @@ export function inputValues(graph: IndexedGraph): { values: Map<string, Value>; 
       case 'h0':
       case 'c0': {
         mustBe(3, 'an initial state [layers×directions, batch, hidden]');
+        // Undeclared extents stay unknown; the recurrent node that reads the state checks them (and names itself).
         const rows = dims?.[0];
         const H = dims?.[2];
-        if (rows === undefined || H === undefined) throw new RnnkitError('UNSUPPORTED', `${where}: expected fixed extents for layers×directions and hidden ([rows, batch, hidden]), got symbolic ones`, { argument: `graph.input.${name}` });
-        values.set(name, { kind: 'initState', input: name, rows: [0, rows], axes: [{ label: 'Rows', size: rows }, { label: 'B' }, { label: 'F', size: H }] });
+        values.set(name, { kind: 'initState', input: name, rows: [0, rows ?? Number.NaN], axes: [{ label: 'Rows', ...(rows !== undefined ? { size: rows } : {}) }, { label: 'B' }, { label: 'F', ...(H !== undefined ? { size: H } : {}) }] });
         break;
       }
     }

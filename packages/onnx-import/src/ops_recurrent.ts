@@ -114,8 +114,11 @@ function initialState(ctx: WalkContext, node: GraphNode, slot: number, what: str
     unsupported(node.ref, what, 'is a constant non-zero initial state; rnnkit models start from zeros or from h0/c0 given at each call (feed it as an input)');
   }
   if (v.kind === 'initState') {
-    const ok = v.axes.length === 3 && v.axes[0].label === 'Rows' && v.axes[1].label === 'B' && v.axes[2].label === 'F' && v.rows[1] - v.rows[0] === dirs;
-    if (!ok) unsupported(node.ref, what, `expected rows [layers×directions, batch, hidden] of an input, got axes ${describeAxes(v.axes)} with ${v.rows[1] - v.rows[0]} rows`);
+    const ok = v.axes.length === 3 && v.axes[0].label === 'Rows' && v.axes[1].label === 'B' && v.axes[2].label === 'F' && v.rows[1] - v.rows[0] === dirs && (v.axes[2].size ?? H) === H;
+    if (!ok) {
+      const rows = Number.isNaN(v.rows[1]) ? 'an undeclared number of' : v.rows[1] - v.rows[0];
+      unsupported(node.ref, what, `expected ${dirs} rows [directions, batch, ${H}] of a graph input declared as [layers×directions, batch, hidden] with fixed layers×directions and hidden, got axes ${describeAxes(v.axes)} with ${rows} rows`);
+    }
     return { kind: 'input', input: v.input, rows: v.rows };
   }
   unsupported(node.ref, what, `expected an initial state from a graph input, zeros or nothing, got a value computed from the model's data (${v.kind})`);
@@ -160,9 +163,12 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   const inputSize = x.axes[2].size ?? ctx.constInput(node, 1, 'input W').dims[2];
   const c = convert(ctx, node, inputSize, batchFirst);
   const H = c.spec.hiddenSize;
-  if (layout === 1 && (node.inputs[5] || node.inputs[6])) {
-    const s = ctx.input(node, 5);
-    if (s && s.kind !== 'zeros' && !(s.kind === 'const' && allZero(s.t))) unsupported(node.ref, 'input initial_h', 'is an initial state in layout 1 ([batch, directions, hidden]); only zeros are supported with layout 1');
+  if (layout === 1) {
+    for (const [slot, what] of [[5, 'input initial_h'], [6, 'input initial_c']] as const) {
+      if (slot === 6 && node.op !== 'LSTM') continue;
+      const s = ctx.input(node, slot);
+      if (s && s.kind !== 'zeros' && !(s.kind === 'const' && s.t.dtype === 'float' && allZero(s.t))) unsupported(node.ref, what, 'is an initial state in layout 1 ([batch, directions, hidden]); only zeros are supported with layout 1');
+    }
   }
   const h = layout === 1 ? ({ kind: 'zeros' } as InitState) : initialState(ctx, node, 5, 'input initial_h', c.dirs, H);
   const cInit = node.op === 'LSTM' && layout === 0 ? initialState(ctx, node, 6, 'input initial_c', c.dirs, H) : ({ kind: 'zeros' } as InitState);

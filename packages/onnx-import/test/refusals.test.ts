@@ -46,6 +46,28 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
     ['activation_alpha', recurrent('RNN', { activation_alpha: { floats: [0.5] } }), /attribute activation_alpha/],
     ['reverse direction', recurrent('GRU', { direction: 'reverse' }), /node "rec" \(GRU\), attribute direction: .*reverse/],
     [
+      'an initial cell state with layout 1',
+      { ...recurrent('LSTM', { layout: 1 }, {}, ['X', 'W', 'R', '', '', '', 'c0']), inputs: [{ name: 'X', dims: ['N', 'T', D] }, { name: 'c0', dims: ['N', 1, H] }] },
+      /node "rec" \(LSTM\), input initial_c: is an initial state in layout 1/,
+    ],
+    [
+      'both directions’ final states concatenated as features (torch.cat([h_n[-2], h_n[-1]], 1))',
+      {
+        ...recurrent('GRU', { direction: 'bidirectional' }, {
+          floats: { W: { dims: [2, 3 * H, D], data: weights(6 * H * D, 1) }, R: { dims: [2, 3 * H, H], data: weights(6 * H * H, 2) } },
+          ints: { ax1: { dims: [1], data: [1] }, i0: { dims: [], data: [-2] }, i1: { dims: [], data: [-1] } },
+          outputs: ['h'],
+        }),
+        nodes: [
+          node('GRU', ['X', 'W', 'R'], ['', 'Y_h'], { hidden_size: H, direction: 'bidirectional' }, 'rec'),
+          node('Gather', ['Y_h', 'i0'], ['hf'], { axis: 0 }),
+          node('Gather', ['Y_h', 'i1'], ['hb'], { axis: 0 }),
+          node('Concat', ['hf', 'hb'], ['h'], { axis: 1 }, 'cat_states'),
+        ],
+      },
+      /node "cat_states" \(Concat\), input: concatenates state, state values on axis 1 \(F\)/,
+    ],
+    [
       'a constant non-zero initial state',
       recurrent('GRU', {}, { floats: { h: { dims: [1, 2, H], data: weights(2 * H, 5) } } }, ['X', 'W', 'R', '', '', 'h']),
       /node "rec" \(GRU\), input initial_h: .*non-zero/,
