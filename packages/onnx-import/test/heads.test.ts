@@ -56,8 +56,40 @@ const CASES: [string, GraphSpec, string[]][] = [
   ['final Relu', graph([node('MatMul', ['seq', 'fc_w_io'], ['z']), node('Relu', ['z'], ['y'])], 'y'), ['recurrent', 'linear']],
   ['final Softmax at opset 11 on [N, C]', { ...graph([node('Gather', ['seq', 'minus1'], ['last'], { axis: 1 }), node('Gemm', ['last', 'fc_w_io', 'fc_b'], ['z']), node('Softmax', ['z'], ['y'])], 'y'), opset: 11, nodes: [node('Transpose', ['x'], ['x_tm'], { perm: [1, 0, 2] }), node('GRU', ['x_tm', 'W', 'R', 'B'], ['Y', 'Y_h'], { hidden_size: H, linear_before_reset: 1 }), node('Squeeze', ['Y'], ['Y_tbh'], { axes: [1] }), node('Transpose', ['Y_tbh'], ['seq'], { perm: [1, 0, 2] }), node('Gather', ['seq', 'minus1'], ['last'], { axis: 1 }), node('Gemm', ['last', 'fc_w_io', 'fc_b'], ['z']), node('Softmax', ['z'], ['y'])] }, ['recurrent', 'select', 'linear']],
   ['Identity and Cast to float on the way', graph([node('Identity', ['seq'], ['s1']), node('Cast', ['s1'], ['s2'], { to: 1 }), node('MatMul', ['s2', 'fc_w_io'], ['y'])], 'y'), ['recurrent', 'linear']],
+  ['Dropout at inference passes through', graph([node('Dropout', ['seq'], ['dropped']), node('MatMul', ['dropped', 'fc_w_io'], ['y'])], 'y'), ['recurrent', 'linear']],
   ['the sequence and Y_h both as outputs', { ...graph([node('MatMul', ['seq', 'fc_w_io'], ['y'])], 'y'), outputs: ['y', 'Y_h'] }, ['recurrent', 'linear']],
 ];
+
+/** A bidirectional GRU whose two directions are picked from Y ([T, 2, N, H]) one by one and concatenated back. */
+function bidirectionalPicked(pick: 'Gather' | 'Slice'): GraphSpec {
+  const g = graph([], 'y');
+  g.floats!.W = { dims: [2, 3 * H, D], data: weights(6 * H * D, 1) };
+  g.floats!.R = { dims: [2, 3 * H, H], data: weights(6 * H * H, 2) };
+  g.floats!.B = { dims: [2, 6 * H], data: weights(12 * H, 3) };
+  g.floats!.fc2 = { dims: [2 * H, C], data: weights(2 * H * C, 6) };
+  g.ints!.zero = { dims: [], data: [0] };
+  g.ints!.one = { dims: [], data: [1] };
+  g.ints!.s0 = { dims: [1], data: [0] };
+  g.ints!.s1 = { dims: [1], data: [1] };
+  g.ints!.s2 = { dims: [1], data: [2] };
+  const halves =
+    pick === 'Gather'
+      ? [node('Gather', ['Y', 'zero'], ['fw'], { axis: 1 }), node('Gather', ['Y', 'one'], ['bw'], { axis: 1 })]
+      : [node('Slice', ['Y', 's0', 's1', 's1'], ['fw4']), node('Slice', ['Y', 's1', 's2', 's1'], ['bw4']), node('Squeeze', ['fw4', 's1'], ['fw']), node('Squeeze', ['bw4', 's1'], ['bw'])];
+  g.nodes = [
+    g.nodes[0],
+    node('GRU', ['x_tm', 'W', 'R', 'B'], ['Y'], { hidden_size: H, direction: 'bidirectional', linear_before_reset: 1 }),
+    ...halves,
+    node('Concat', ['fw', 'bw'], ['both'], { axis: -1 }),
+    node('Transpose', ['both'], ['seq2'], { perm: [1, 0, 2] }),
+    node('MatMul', ['seq2', 'fc2'], ['y']),
+  ];
+  return g;
+}
+CASES.push(
+  ['directions picked with Gather and concatenated', bidirectionalPicked('Gather'), ['recurrent', 'linear']],
+  ['directions picked with Slice + Squeeze and concatenated', bidirectionalPicked('Slice'), ['recurrent', 'linear']],
+);
 
 describe('heads and last-step forms', async () => {
   const backend = await createCpuBackend();
