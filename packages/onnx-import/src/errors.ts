@@ -8,6 +8,16 @@ export interface NodeRef {
   path: string;
 }
 
+/** A value as error messages show it: short, never a dump of a large array or object. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return JSON.stringify(clip(value, 40));
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 /** Shortens file-supplied text (names, op types) so a hostile 50 MB name can't become a 50 MB message. */
 export function clip(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;

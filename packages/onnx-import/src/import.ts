@@ -1,10 +1,10 @@
 import type { ModelSpec } from '@rnnkit/core';
-import { Model, RnnkitError, describe, isRnnkitError, validateModelSpec } from '@rnnkit/core';
+import { Model, RnnkitError, isRnnkitError, validateModelSpec } from '@rnnkit/core';
 import { readModelProto } from '@rnnkit/onnx-export';
 import type { ImportedInput, ImportedOutput } from './bindings.js';
 import { bindInputs, bindOutputs } from './bindings.js';
 import { WalkContext } from './context.js';
-import { clip } from './errors.js';
+import { clip, describeValue as describe } from './errors.js';
 import { indexGraph } from './graph.js';
 import { inputValues } from './input_roles.js';
 import type { ImportLimits } from './limits.js';

@@ -1,4 +1,5 @@
-import { RnnkitError, describe } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import { describeValue as describe } from './errors.js';
 
 /**
  * Bounds on what one import may build. Every size read from the file is checked against these

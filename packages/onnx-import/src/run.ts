@@ -1,5 +1,6 @@
 import type { HostTensor, Model, RecurrentSpec, Tensor } from '@rnnkit/core';
-import { RnnkitError, describe } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import { describeValue as describe } from './errors.js';
 import type { BoundAxis, ImportedOutput } from './bindings.js';
 import type { ImportedOnnx } from './import.js';
 import type { OutputActivation } from './values.js';
