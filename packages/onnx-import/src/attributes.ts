@@ -25,16 +25,10 @@ export class Attributes {
     return this.byName.has(name);
   }
 
-  /** The attribute's declared type; files before IR 0.0.2 leave it out, so it is inferred from the filled field. */
+  /** The attribute's declared type, which ONNX requires (IR ≥ 0.0.2, all opsets read here). */
   private typeOf(a: AttributeProto): number {
-    if (a.type) return a.type;
-    if (a.ints?.length) return AttrType.INTS;
-    if (a.floats?.length) return AttrType.FLOATS;
-    if (a.strings?.length) return AttrType.STRINGS;
-    if (a.t) return AttrType.TENSOR;
-    if (a.s?.length) return AttrType.STRING;
-    if (a.f) return AttrType.FLOAT;
-    return AttrType.INT;
+    if (!a.type) invalidNode(this.node.ref, `attribute ${clip(a.name ?? '', 40)}`, 'has no type (AttributeProto.type is required)');
+    return a.type;
   }
 
   private get(name: string, type: number, what: string): AttributeProto | undefined {

@@ -53,6 +53,8 @@ function defaultOpset(model: DecodedModelProto): number {
 }
 
 export function indexGraph(model: DecodedModelProto, limits: ImportLimits): IndexedGraph {
+  const ir = int64ToNumber(model.irVersion ?? 0);
+  if (!(ir >= 3)) invalidFile('ir_version', `expected an IR version ≥ 3 (ONNX 1.0, opset 7), got ${ir || 'none'}`);
   const g = model.graph;
   if (!g) invalidFile('graph', 'expected a graph in the model, got none');
   const opset = defaultOpset(model);
@@ -61,8 +63,13 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
   if ((g.sparseInitializer?.length ?? 0) > 0) throw new RnnkitError('UNSUPPORTED', 'graph.sparse_initializer: sparse initializers are not read by this importer', { argument: 'graph.sparse_initializer' });
 
   const defined = new Set<string>();
+  // protobufjs decodes invalid UTF-8 to U+FFFD, so two different corrupt names could read as one.
+  const checkName = (name: string, argument: string) => {
+    if (name.includes('\uFFFD')) invalidFile(argument, `value name "${clip(name)}" is not valid UTF-8`);
+  };
   const define = (name: string, argument: string) => {
     if (typeof name !== 'string' || name === '') invalidFile(argument, 'expected a non-empty value name');
+    checkName(name, argument);
     if (defined.has(name)) invalidFile(argument, `value "${clip(name)}" is defined twice (ONNX values are assigned once)`);
     defined.add(name);
   };
@@ -98,6 +105,7 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
   for (const n of nodes) {
     n.inputs.forEach((name, slot) => {
       if (name === '') return;
+      checkName(name, `${n.ref.path}.input[${slot}]`);
       if (!defined.has(name)) invalidFile(`${n.ref.path}.input[${slot}]`, `${n.ref.label} reads "${clip(name)}", which no node, initializer or graph input defines`);
       let list = consumers.get(name);
       if (!list) consumers.set(name, (list = []));

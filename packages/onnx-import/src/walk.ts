@@ -6,6 +6,7 @@ import { foldConstants } from './ops_const.js';
 import { applyHead } from './ops_heads.js';
 import { applyLayout } from './ops_layout.js';
 import { applyRecurrent } from './ops_recurrent.js';
+import { KNOWN_ATTRIBUTES } from './known_attributes.js';
 import { readTensor } from './tensors.js';
 import type { Value } from './values.js';
 
@@ -30,6 +31,13 @@ export function walkGraph(ctx: WalkContext, inputs: Map<string, Value>): void {
     if (absorbed.has(node)) continue;
     const domain = node.proto.domain ?? '';
     if (domain !== '' && domain !== 'ai.onnx') unsupported(node.ref, 'domain', `is an operator of domain "${clip(domain)}"; rnnkit reads default-domain ONNX operators only`);
+    const known = KNOWN_ATTRIBUTES[node.op];
+    if (known) {
+      for (const a of node.proto.attribute ?? []) {
+        const name = typeof a.name === 'string' ? a.name : '';
+        if (!known.includes(name)) unsupported(node.ref, `attribute ${clip(name, 40)}`, `is not an attribute of ${node.op} that this importer knows (${known.join(', ') || 'none'}); it could change what the node computes`);
+      }
+    }
     let result: Value | Value[] | undefined;
     if (RECURRENT.has(node.op)) result = applyRecurrent(ctx, node);
     else if (node.op === 'Dropout') result = dropout(ctx, node);

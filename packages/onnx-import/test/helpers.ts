@@ -50,3 +50,23 @@ export function draws(n: number, seed: number, scale = 1): Float32Array {
   const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   return Float32Array.from({ length: n }, () => scale * (u() + u() + u() - 1.5) * 2);
 }
+
+/**
+ * Largest |a − b| / max(1, max |b|) per output tensor: the same as maxDiffAll for outputs of
+ * magnitude ≤ 1, and scaled by the output's largest value beyond. For mutated files only, whose
+ * weights can be anything: float32 rounding grows with the magnitude of the sums inside the
+ * recurrence (outputs in the hundreds carry ulp(100) ≈ 8e-6 per operation, and cancellation
+ * moves that error onto small outputs), which no absolute bound made for unit-scale outputs can
+ * hold.
+ */
+export function maxScaledDiffAll(ours: Record<string, HostTensor>, theirs: Record<string, HostTensor>): number {
+  if (Object.keys(ours).length !== Object.keys(theirs).length) return Infinity;
+  let m = 0;
+  for (const k of Object.keys(theirs)) {
+    const b = theirs[k];
+    let scale = 1;
+    for (const v of b.data) if (Math.abs(v) > scale) scale = Math.abs(v);
+    m = Math.max(m, maxAbsDiff(ours[k], b) / scale);
+  }
+  return m;
+}

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ImportedOnnx } from '../src/index.js';
 import { importOnnx, runImported } from '../src/index.js';
 import { loadFixtures } from './fixtures.js';
-import { ORT_TOLERANCE, maxDiffAll, runOrt } from './helpers.js';
+import { ORT_TOLERANCE, maxScaledDiffAll, runOrt } from './helpers.js';
 
 /**
  * Valid files mutated at random (bytes overwritten, huge varints written, slices cut out or
@@ -95,7 +95,8 @@ describe('randomly mutated files', async () => {
           return;
         }
         tally.comparedWithOrt++;
-        expect(maxDiffAll(ours, theirs)).toBeLessThanOrEqual(ORT_TOLERANCE);
+        // Mutated weights can make outputs large: compared relative to each output's magnitude past 1 (see maxScaledDiffAll).
+        expect(maxScaledDiffAll(ours, theirs)).toBeLessThanOrEqual(ORT_TOLERANCE);
       }),
       { numRuns: 400 },
     );

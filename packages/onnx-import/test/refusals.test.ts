@@ -45,6 +45,7 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
     ['LSTM non-default activations', recurrent('LSTM', { activations: ['Sigmoid', 'Relu', 'Tanh'] }), /node "rec" \(LSTM\), attribute activations/],
     ['activation_alpha', recurrent('RNN', { activation_alpha: { floats: [0.5] } }), /attribute activation_alpha/],
     ['reverse direction', recurrent('GRU', { direction: 'reverse' }), /node "rec" \(GRU\), attribute direction: .*reverse/],
+    ['an attribute the op does not have (a misspelled linear_before_reset)', recurrent('GRU', { linear_before_rest: 1 }), /node "rec" \(GRU\), attribute linear_before_rest: is not an attribute of GRU/],
     [
       'an initial cell state with layout 1',
       { ...recurrent('LSTM', { layout: 1 }, {}, ['X', 'W', 'R', '', '', '', 'c0']), inputs: [{ name: 'X', dims: ['N', 'T', D] }, { name: 'c0', dims: ['N', 1, H] }] },
