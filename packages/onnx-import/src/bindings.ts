@@ -86,6 +86,16 @@ export function bindOutputs(ctx: WalkContext): ImportedOutput[] {
 
 export function bindInputs(ctx: WalkContext, roles: Map<string, InputRole>): ImportedInput[] {
   const b = ctx.build.binding;
+  // An h0/c0 input must hold exactly the rows rnnkit takes: every stacked layer and direction of the first recurrent layer.
+  const first = ctx.build.layers.find((l) => l.spec.type === 'recurrent')?.spec;
+  for (const [name, role] of roles) {
+    if ((role !== 'h0' && role !== 'c0') || first?.type !== 'recurrent') continue;
+    const v = ctx.values.get(name);
+    const rows = first.numLayers * (first.bidirectional ? 2 : 1);
+    if (v?.kind === 'initState' && v.rows[1] !== rows) {
+      throw new RnnkitError('UNSUPPORTED', `graph.input "${clip(name)}": declares ${v.rows[1]} rows of initial state, but the recurrent layer it starts has ${rows} (layers×directions); rnnkit takes exactly those`, { argument: `graph.input.${name}` });
+    }
+  }
   const seq = (): BoundAxis[] => (b?.batch === 'S0' ? ['batch', 'time'] : ['time', 'batch']);
   return [...roles].map(([name, role]) => {
     switch (role) {

@@ -88,6 +88,15 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
       ...recurrent('RNN', {}, { ints: { ax1: { dims: [1], data: [1] }, last: { dims: [], data: [-1] } }, nodes: [node('Gather', ['out', 'last'], ['final'], { axis: 0 }, 'last_step')], outputs: ['final'] }, ['X', 'W', 'R', '', 'lens']),
       inputs: [{ name: 'X', dims: ['T', 'N', D] }, { name: 'lens', type: 'int32', dims: ['N'] }],
     }, /node "last_step" \(Gather\), indices: .*padding/],
+    [
+      'an h0 input with more rows than the layers that read it',
+      {
+        ...recurrent('RNN', {}, { ints: { ax1: { dims: [1], data: [1] }, z: { dims: [1], data: [0] }, o: { dims: [1], data: [1] } } }, ['X', 'W', 'R', '', '', 'h0_row0']),
+        inputs: [{ name: 'X', dims: ['T', 'N', D] }, { name: 'h0', dims: [2, 'N', H] }],
+        nodes: [node('Slice', ['h0', 'z', 'o', 'z'], ['h0_row0']), ...recurrent('RNN', {}, {}, ['X', 'W', 'R', '', '', 'h0_row0']).nodes],
+      },
+      /graph\.input "h0": declares 2 rows of initial state, but the recurrent layer it starts has 1/,
+    ],
     ['an operator of another domain', { ...recurrent('RNN'), nodes: [...recurrent('RNN').nodes.slice(0, 1), { op: 'Squeeze', inputs: ['Y', 'ax1'], outputs: ['out'], name: 'custom', domain: 'com.example' }] }, /node "custom" \(Squeeze\), domain/],
     ['a second model input', { ...recurrent('RNN'), inputs: [{ name: 'X', dims: ['T', 'N', D] }, { name: 'X2', dims: ['T', 'N', D] }], nodes: [...recurrent('RNN').nodes, node('MatMul', ['X2', 'W'], ['z'])] }, /X2.*second x input/],
   ];
