@@ -5,6 +5,7 @@ import { exportOnnx } from '@rnnkit/onnx-export';
 import type { DownloadKind, FileOut } from './shared.js';
 import type { LoadedModels, PlaygroundMeta, TaskRuntime } from './tasks.js';
 import { META_KEY } from './tasks.js';
+import { readOnnxFile } from './onnx_file.js';
 
 function stem(task: TaskRuntime, role: string): string {
   const c = task.config;
@@ -39,10 +40,16 @@ export async function modelFile(task: TaskRuntime, role: string, kind: DownloadK
 
 /**
  * Reads models saved by the playground: bundles (`*.safetensors` holding the graph), or a graph
- * `.json` with its weights `.safetensors` (same name stem). Models come back on the host, by role,
- * with the playground metadata that rebuilds their task.
+ * `.json` with its weights `.safetensors` (same name stem); or one `.onnx` forecaster (see
+ * onnx_file.ts). Models come back on the host, by role, with the playground metadata that
+ * rebuilds their task.
  */
 export function readModelFiles(files: readonly { name: string; bytes: Uint8Array }[]): { models: LoadedModels; meta: PlaygroundMeta } {
+  const onnx = files.filter((f) => /\.onnx$/i.test(f.name));
+  if (onnx.length > 0) {
+    if (files.length !== 1) throw new Error(`load: pick one .onnx file on its own, got ${files.map((f) => f.name).join(', ')}`);
+    return readOnnxFile(onnx[0]);
+  }
   const stemOf = (n: string) => n.replace(/\.bundle\.safetensors$|\.safetensors$|\.json$/i, '');
   const specs = new Map(files.filter((f) => /\.json$/i.test(f.name)).map((f) => [stemOf(f.name), new TextDecoder().decode(f.bytes)]));
   const models: LoadedModels = new Map();
@@ -64,6 +71,6 @@ export function readModelFiles(files: readonly { name: string; bytes: Uint8Array
     meta = m;
     models.set(m.role, model);
   }
-  if (!meta) throw new Error('load: pick a .safetensors file (a bundle, or weights with their .json graph)');
+  if (!meta) throw new Error('load: pick a .safetensors file (a bundle, or weights with their .json graph) or an .onnx forecaster');
   return { models, meta };
 }

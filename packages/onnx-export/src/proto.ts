@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { RnnkitError } from '@rnnkit/core';
 
 /**
  * The ONNX protobuf schema, as compiled by protobufjs in the `onnx-proto` package (ONNX 1.10
@@ -94,4 +95,26 @@ export function encodeModel(model: ModelProto): Uint8Array {
 /** Parses ONNX bytes back into a message (tests and tools that inspect an export). */
 export function decodeModel(bytes: Uint8Array): import('onnx-proto').onnx.ModelProto {
   return onnx.ModelProto.decode(bytes);
+}
+
+/** A decoded model message (what `decodeModel` and `readModelProto` return). */
+export type DecodedModelProto = import('onnx-proto').onnx.ModelProto;
+
+/**
+ * Decodes ONNX bytes from an untrusted source. Any wire-format fault (truncated message, bad
+ * wire type, a length that runs past the end, nesting deep enough to exhaust the stack) is an
+ * `RnnkitError` INVALID_FILE naming `argument`, never a protobufjs error. Decoding allocates
+ * only what the bytes hold: byte fields are views of `bytes`, and every repeated field is at
+ * most one entry per byte, so nothing here grows past the input's size.
+ */
+export function readModelProto(bytes: Uint8Array, argument = 'bytes'): DecodedModelProto {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Uint8Array (e.g. from readFile), got ${bytes === null ? 'null' : typeof bytes}`, { argument });
+  }
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RnnkitError('INVALID_FILE', `${argument}: expected an ONNX ModelProto, got bytes that do not decode (${why.slice(0, 200)}): the file is truncated, corrupt or not ONNX`, { argument, cause: e });
+  }
 }

@@ -1,5 +1,3 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isRnnkitError } from '@rnnkit/core';
 import { exportOnnxFromState } from '../export.js';
@@ -8,6 +6,9 @@ import { decodeModel } from '../proto.js';
 import { VERSION } from '../version.js';
 import type { ModelLoader } from './saved_model.js';
 import { loadSavedModel } from './saved_model.js';
+import type { OnnxImporter } from './import_command.js';
+import { loadImporter, runImportCli } from './import_command.js';
+import { writeAtomically } from './write.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -25,26 +26,17 @@ function integer(value: string): number {
   return n;
 }
 
-/** Writes next to the target and renames, so a failed write never leaves a partial .onnx file. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
 
 /**
- * `rnnkit-onnx`: reads a saved model, exports it and writes the .onnx file. Every check and the
+ * `rnnkit-onnx`: reads a saved model, exports it and writes the .onnx file; `rnnkit-onnx import`
+ * goes the other way (see import_command.ts). Every check and the
  * whole export happen before the file is written, so on any error nothing is written and the
  * exit code is 1. Returns the exit code instead of exiting, so tests run it in-process.
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo, loader: ModelLoader = loadSavedModel): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo, loader: ModelLoader = loadSavedModel, importer: () => Promise<OnnxImporter> = loadImporter): Promise<number> {
+  if (argv[0] === 'import') return runImportCli(argv.slice(1), io, importer);
   const program = new Command('rnnkit-onnx')
-    .description('Export a saved rnnkit model to ONNX with native RNN/LSTM/GRU operators.')
+    .description('Export a saved rnnkit model to ONNX with native RNN/LSTM/GRU operators. `rnnkit-onnx import --help`: ONNX → rnnkit.')
     .version(VERSION)
     .option('-s, --spec <file>', 'model graph JSON (ModelSpec)')
     .option('-w, --weights <file>', 'weights: .safetensors (float32, PyTorch state_dict names) or .json')

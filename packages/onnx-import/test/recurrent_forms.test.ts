@@ -1,0 +1,146 @@
+import { createCpuBackend } from '@rnnkit/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import type { OnnxFeed } from '../src/index.js';
+import { importOnnx, runImported } from '../src/index.js';
+import { ORT_TOLERANCE, draws, maxDiffAll, runOrt } from './helpers.js';
+import type { GraphSpec, NodeSpec } from './onnx_builder.js';
+import { buildOnnx, node, weights } from './onnx_builder.js';
+
+/**
+ * ONNX RNN / LSTM / GRU at opsets 7 to 22 in the forms the spec allows: forward and
+ * bidirectional, layout 0 and 1, sequence_lens, initial_h/initial_c as inputs, zero
+ * initializers or omitted, RNN Tanh/Relu, GRU linear_before_reset 0 and 1, with and without B.
+ * Each imported model must compute what onnxruntime computes on the same file (layout 1, which
+ * onnxruntime refuses, against the same weights in layout 0).
+ */
+
+const D = 3;
+const H = 4;
+const T = 5;
+const B = 3;
+
+type Cell = 'RNN_tanh' | 'RNN_relu' | 'LSTM' | 'GRU_lbr0' | 'GRU_lbr1';
+const CELLS: Cell[] = ['RNN_tanh', 'RNN_relu', 'LSTM', 'GRU_lbr0', 'GRU_lbr1'];
+const OPSETS = [7, 9, 11, 13, 14, 17, 18, 21, 22];
+
+interface Form {
+  cell: Cell;
+  dirs: 1 | 2;
+  opset: number;
+  lengths: boolean;
+  init: 'input' | 'zeros' | 'omitted';
+  bias: boolean;
+  layout: 0 | 1;
+}
+
+function gates(cell: Cell): number {
+  return cell === 'LSTM' ? 4 : cell.startsWith('GRU') ? 3 : 1;
+}
+
+/** Axes as Squeeze/Unsqueeze take them at this opset: an attribute before 13, an input after. */
+function squeeze(opset: number, input: string, output: string, axes: number[], consts: GraphSpec['ints']): NodeSpec {
+  if (opset < 13) return node('Squeeze', [input], [output], { axes });
+  const name = `axes_${axes.join('_')}`;
+  consts![name] = { dims: [axes.length], data: axes };
+  return node('Squeeze', [input, name], [output]);
+}
+
+function graphFor(f: Form): GraphSpec {
+  const G = gates(f.cell);
+  const op = f.cell.split('_')[0];
+  const ints: NonNullable<GraphSpec['ints']> = {};
+  const floats: NonNullable<GraphSpec['floats']> = {
+    W: { dims: [f.dirs, G * H, D], data: weights(f.dirs * G * H * D, 1) },
+    R: { dims: [f.dirs, G * H, H], data: weights(f.dirs * G * H * H, 2) },
+  };
+  if (f.bias) floats.B = { dims: [f.dirs, 2 * G * H], data: weights(f.dirs * 2 * G * H, 3) };
+  const inputs: GraphSpec['inputs'] = [{ name: 'X', dims: f.layout === 0 ? ['T', 'N', D] : ['N', 'T', D] }];
+  if (f.lengths) inputs.push({ name: 'seq_lens', type: 'int32', dims: ['N'] });
+  let initH = '';
+  let initC = '';
+  if (f.init === 'input') {
+    inputs.push({ name: 'h0', dims: [f.dirs, 'N', H] });
+    initH = 'h0';
+    if (op === 'LSTM') {
+      inputs.push({ name: 'c0', dims: [f.dirs, 'N', H] });
+      initC = 'c0';
+    }
+  } else if (f.init === 'zeros') {
+    // A zero initializer for a fixed batch, as exporters write for static shapes.
+    floats.h_zero = { dims: [f.dirs, B, H], data: new Float32Array(f.dirs * B * H) };
+    initH = 'h_zero';
+    if (op === 'LSTM') initC = 'h_zero';
+  }
+  const attrs: NonNullable<NodeSpec['attrs']> = { hidden_size: H };
+  if (f.dirs === 2) attrs.direction = 'bidirectional';
+  if (f.cell === 'RNN_relu') attrs.activations = Array<string>(f.dirs).fill('Relu');
+  if (f.cell === 'GRU_lbr1') attrs.linear_before_reset = 1;
+  if (f.layout === 1) attrs.layout = 1;
+  const recInputs = ['X', 'W', 'R', f.bias ? 'B' : '', f.lengths ? 'seq_lens' : '', initH, ...(op === 'LSTM' ? [initC] : [])];
+  const outs = ['Y', 'Y_h', ...(op === 'LSTM' ? ['Y_c'] : [])];
+  const nodes: NodeSpec[] = [node(op, recInputs, outs, attrs, `the_${op}`)];
+  // Y [T, dirs, N, H] (layout 1: [N, T, dirs, H]) → [T, N, dirs*H] / [N, T, dirs*H].
+  if (f.dirs === 1) nodes.push(squeeze(f.opset, 'Y', 'out', [f.layout === 0 ? 1 : 2], ints));
+  else if (f.layout === 0) {
+    ints.shape3 = { dims: [3], data: [0, 0, -1] };
+    nodes.push(node('Transpose', ['Y'], ['Y_t'], { perm: [0, 2, 1, 3] }), node('Reshape', ['Y_t', 'shape3'], ['out']));
+  } else {
+    ints.shape3 = { dims: [3], data: [0, 0, -1] };
+    nodes.push(node('Reshape', ['Y', 'shape3'], ['out']));
+  }
+  const outputs = ['out', ...(f.layout === 0 ? outs.slice(1) : [])];
+  return { opset: f.opset, inputs, outputs, floats, ints, nodes };
+}
+
+function feedsFor(f: Form): Record<string, OnnxFeed> {
+  const feeds: Record<string, OnnxFeed> = { X: { data: draws(T * B * D, 21), shape: f.layout === 0 ? [T, B, D] : [B, T, D] } };
+  if (f.lengths) feeds.seq_lens = { data: Int32Array.of(T, 2, 4), shape: [B] };
+  if (f.init === 'input') {
+    feeds.h0 = { data: draws(f.dirs * B * H, 22, 0.5), shape: [f.dirs, B, H] };
+    if (f.cell === 'LSTM') feeds.c0 = { data: draws(f.dirs * B * H, 23, 0.5), shape: [f.dirs, B, H] };
+  }
+  return feeds;
+}
+
+/** A spread of forms: every cell × direction × opset, with the other options varied along the way. */
+function forms(): Form[] {
+  const out: Form[] = [];
+  let k = 0;
+  for (const cell of CELLS) {
+    for (const dirs of [1, 2] as const) {
+      for (const opset of OPSETS) {
+        k++;
+        const init = (['input', 'zeros', 'omitted'] as const)[k % 3];
+        out.push({ cell, dirs, opset, lengths: k % 2 === 0, init, bias: k % 5 !== 0, layout: 0 });
+      }
+    }
+  }
+  // Layout 1 (opset 14+): zero initial states only.
+  for (const cell of CELLS) for (const dirs of [1, 2] as const) out.push({ cell, dirs, opset: 14 + ((out.length + dirs) % 9), lengths: dirs === 2, init: 'omitted', bias: true, layout: 1 });
+  return out;
+}
+
+describe('recurrent node forms against onnxruntime', async () => {
+  const backend = await createCpuBackend();
+  it.each(forms().map((f) => [`${f.cell} dirs=${f.dirs} opset ${f.opset} layout ${f.layout}${f.lengths ? ' lengths' : ''} init=${f.init}${f.bias ? '' : ' no-B'}`, f] as const))('%s', async (_, f) => {
+    const bytes = buildOnnx(graphFor(f));
+    const imported = importOnnx(bytes);
+    const rec = imported.spec.layers[0];
+    expect(rec.type).toBe('recurrent');
+    const feeds = feedsFor(f);
+    const ours = await runImported(imported, imported.model.to(backend), feeds);
+    let theirs;
+    if (f.layout === 0) theirs = await runOrt(bytes, feeds);
+    else {
+      // onnxruntime runs only layout 0: the same weights in layout 0, inputs and outputs transposed.
+      const twin = buildOnnx({ ...graphFor({ ...f, layout: 0, opset: f.opset }), outputs: ['out_bf'], nodes: [...graphFor({ ...f, layout: 0 }).nodes, node('Transpose', ['out'], ['out_bf'], { perm: [1, 0, 2] })] });
+      const x = feeds.X;
+      const tm = new Float32Array(x.data.length);
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) tm[(t * B + b) * D + d] = (x.data as Float32Array)[(b * T + t) * D + d];
+      const r = await runOrt(twin, { ...feeds, X: { data: tm, shape: [T, B, D] } });
+      theirs = { out: r.out_bf };
+    }
+    const d = maxDiffAll(ours, theirs);
+    expect(d).toBeLessThanOrEqual(ORT_TOLERANCE);
+  });
+});
