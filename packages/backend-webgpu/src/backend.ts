@@ -43,6 +43,8 @@ export function webgpuParts(ctx: WebgpuContext): BackendDefinitionParts<WebgpuTe
     context: ctx,
     memory: webgpuMemory,
     kernels: webgpuKernels,
+    // A tensor is one storage buffer bound whole: core refuses larger results (LIMIT_EXCEEDED).
+    limits: { maxTensorBytes: ctx.maxBinding },
     info: (c) => ({ engine: engineOf(c.adapter) }),
     check: (c) => c.check(),
     async sync(c) {

@@ -84,8 +84,9 @@ export class WebgpuContext implements ProgramContext {
 
   /**
    * Throws UNSUPPORTED, naming the op and the argument that sets the size, when `elements`
-   * float32s (`what`, e.g. "the result [M, N]") exceed what one storage binding can hold.
-   * Kernels call it for every buffer larger than their inputs before they allocate anything.
+   * 4-byte values (`what`) exceed what one storage binding can hold. Results are core's to
+   * refuse (maxTensorBytes is the binding size); kernels call this for their own buffers (saved
+   * states, index tables) before they allocate anything.
    */
   checkBinding(op: string, argument: string, elements: number, what: string): void {
     if (elements * 4 > this.maxBinding) {
@@ -108,7 +109,7 @@ export class WebgpuContext implements ProgramContext {
     }
   }
 
-  /** A new tensor (contents undefined until a kernel writes it). Sizes were checked by the caller. */
+  /** A new tensor (contents undefined until a kernel writes it). Core checked its size (maxTensorBytes); this is a backstop. */
   alloc(shape: Shape): WebgpuTensor {
     const n = sizeOf(shape);
     this.checkBinding('alloc', 'shape', n, `a tensor of shape ${formatShape(shape)}`);

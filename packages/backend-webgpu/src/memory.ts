@@ -1,5 +1,5 @@
 import type { MemoryKernels } from '@rnnkit/core/backend';
-import { RnnkitError, formatShape, sizeOf } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
 import type { Shape } from '@rnnkit/core';
 import { MAP_MODE_READ } from './constants.js';
 import type { WebgpuContext } from './context.js';
@@ -22,15 +22,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 }`,
 });
 
-/** A new tensor of `shape`, refused (UNSUPPORTED) when one binding can't hold it. */
-function allocShape(ctx: WebgpuContext, op: string, shape: Shape): WebgpuTensor {
-  ctx.checkBinding(op, 'shape', sizeOf(shape), `a tensor of shape ${formatShape(shape)}`);
-  return ctx.alloc(shape);
-}
-
 /** Every element `value`: zeros clear the buffer, anything else is one dispatch. */
-function filled(ctx: WebgpuContext, op: string, shape: Shape, value: number): WebgpuTensor {
-  const out = allocShape(ctx, op, shape);
+function filled(ctx: WebgpuContext, shape: Shape, value: number): WebgpuTensor {
+  const out = ctx.alloc(shape);
   const p = ctx.program();
   if (value === 0 && !Object.is(value, -0)) p.clear(out.buf, out.size * 4);
   else p.dispatch(fillDef, { n: out.size, value }, [out.buf], grid1d(out.size, WG, ctx.maxWorkgroups));
@@ -46,12 +40,12 @@ function filled(ctx: WebgpuContext, op: string, shape: Shape, value: number): We
  */
 export const webgpuMemory: MemoryKernels<WebgpuTensor, WebgpuContext> = {
   upload(ctx, data, shape) {
-    const t = allocShape(ctx, 'upload', shape);
+    const t = ctx.alloc(shape);
     if (data.length > 0) ctx.device.queue.writeBuffer(t.buf.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return t;
   },
-  zeros: (ctx, shape) => filled(ctx, 'zeros', shape, 0),
-  fill: (ctx, shape, value) => filled(ctx, 'fill', shape, value),
+  zeros: (ctx, shape) => filled(ctx, shape, 0),
+  fill: (ctx, shape, value) => filled(ctx, shape, value),
   async read(ctx, x) {
     const bytes = x.size * 4;
     if (bytes === 0) {

@@ -104,51 +104,60 @@ describe.skipIf(!be)('webgpu device', () => {
     b.destroy();
   });
 
-  // WebGPU's own limits, which core can't know: refused as UNSUPPORTED naming the op and the
-  // argument, before anything is allocated or dispatched.
+  // WebGPU's own limits, which core can't know: a tensor is one storage buffer bound whole, so
+  // the binding size is the backend's maxTensorBytes (core refuses larger results with
+  // LIMIT_EXCEEDED); the kernels' own buffers and workgroup counts are refused here as
+  // UNSUPPORTED. Either way naming the op and the argument, before anything is allocated.
   describe('device limits', () => {
     const maxBinding = () => Math.min(be.device.limits.maxStorageBufferBindingSize, be.device.limits.maxBufferSize);
-    const refusedCleanly = async (make: () => unknown[], call: (ins: never[]) => unknown, argument: string, ...fragments: string[]) => {
+    const refusedCleanly = async (code: 'LIMIT_EXCEEDED' | 'UNSUPPORTED', make: () => unknown[], call: (ins: never[]) => unknown, argument: string, ...fragments: string[]) => {
       const ins = make();
       const tensors = be.liveTensors();
       const buffers = be.liveGpuBuffers();
-      const err = await expectRnnkitError(() => call(ins as never[]), 'UNSUPPORTED', ...fragments);
+      const err = await expectRnnkitError(() => call(ins as never[]), code, ...fragments);
       expect(err.argument).toBe(argument);
       expect(be.liveTensors()).toBe(tensors);
       expect(be.liveGpuBuffers()).toBe(buffers);
       for (const t of ins) if (t && typeof t === 'object' && 'backend' in t) be.dispose(t as never);
       await be.sync();
     };
+    const tooBig = `(the webgpu backend's maxTensorBytes)`;
+
+    it("maxTensorBytes is the device's largest storage binding", () => {
+      expect(be.maxTensorBytes).toBe(maxBinding());
+    });
 
     it('a tensor too big for one storage binding is refused up front', async () => {
       const n = Math.ceil(maxBinding() / 4) + 1;
-      await refusedCleanly(() => [], () => be.zeros([n]), 'shape', 'zeros: shape:', 'largest storage binding');
-      await refusedCleanly(() => [], () => be.fill([n, 1], 2), 'shape', 'fill: shape:', 'largest storage binding');
+      await refusedCleanly('LIMIT_EXCEEDED', () => [], () => be.zeros([n]), 'shape', 'zeros: shape:', tooBig);
+      await refusedCleanly('LIMIT_EXCEEDED', () => [], () => be.fill([n, 1], 2), 'shape', 'fill: shape:', tooBig);
     });
 
-    it('a matmul whose result is too big for one binding', async () => {
+    it('matmul, gatherRows, scatterAddRows and concat results too big for one binding', async () => {
       const n = Math.ceil(Math.sqrt(maxBinding() / 4)) + 1;
-      await refusedCleanly(() => [be.zeros([n, 1]), be.zeros([1, n])], ([a, b]) => be.matmul(a, b), 'b', 'matmul: b: the result', 'largest storage binding');
-    });
-
-    it('gatherRows, scatterAddRows and concat results too big for one binding', async () => {
+      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([n, 1]), be.zeros([1, n])], ([a, b]) => be.matmul(a, b), 'b', 'matmul: b:', tooBig);
       const N = 4096;
       const rows = Math.ceil(maxBinding() / 4 / N) + 1;
-      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.gatherRows(a, new Int32Array(rows)), 'indices', 'gatherRows: indices:', 'largest storage binding');
-      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.scatterAddRows(a, new Int32Array(1), rows), 'numRows', 'scatterAddRows: numRows:', 'largest storage binding');
-      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.concatRows(new Array(rows).fill(a)), 'parts', 'concatRows: parts:', 'largest storage binding');
-      await refusedCleanly(() => [be.zeros([1, N])], ([a]) => be.concatColumns(new Array(rows).fill(a)), 'parts', 'concatColumns: parts:', 'largest storage binding');
+      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.gatherRows(a, new Int32Array(rows)), 'indices', 'gatherRows: indices:', tooBig);
+      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.scatterAddRows(a, new Int32Array(1), rows), 'numRows', 'scatterAddRows: numRows:', tooBig);
+      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.concatRows(new Array(rows).fill(a)), 'parts', 'concatRows: parts:', tooBig);
+    });
+
+    it("scatterAddRows into more rows than its row table's binding holds (no columns)", async () => {
+      const rows = Math.ceil(maxBinding() / 4);
+      await refusedCleanly('UNSUPPORTED', () => [be.zeros([0, 0])], ([a]) => be.scatterAddRows(a, new Int32Array(0), rows), 'numRows', 'scatterAddRows: numRows:', 'largest storage binding');
     });
 
     it('sumRows over more columns than one dispatch has workgroups', async () => {
       const cols = be.maxWorkgroups * 16 + 1;
-      await refusedCleanly(() => [be.zeros([1, cols])], ([a]) => be.sumRows(a), 'a', 'sumRows: a:', `more than this device allows (${be.maxWorkgroups})`);
+      await refusedCleanly('UNSUPPORTED', () => [be.zeros([1, cols])], ([a]) => be.sumRows(a), 'a', 'sumRows: a:', `more than this device allows (${be.maxWorkgroups})`);
     });
 
-    it('a recurrent layer whose per-step buffers are too big for one binding', async () => {
+  it('a recurrent layer whose per-step buffers are too big for one binding', async () => {
       const H = 1024;
       const T = Math.ceil(maxBinding() / 4 / (4 * H)) + 1; // LSTM gates [T, 1, 4H]
       await refusedCleanly(
+        'UNSUPPORTED',
         () => [be.zeros([T, 1, 1]), be.zeros([4 * H, 1]), be.zeros([4 * H, H]), be.zeros([1, H])],
         ([x, weightIh, weightHh, h0]) => be.recurrentForward({ cell: 'lstm', gruResetAfter: true, x, weightIh, weightHh, h0, training: false }),
         'x',
