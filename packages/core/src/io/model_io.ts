@@ -180,7 +180,7 @@ export async function saveWeights(model: Model, options: SaveOptions = {}): Prom
  */
 export function loadWeights(model: Model, weights: Uint8Array, options: LoadWeightsOptions = {}): void {
   if (!(model instanceof Model)) throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
-  model.checkUsable('loadWeights');
+  model.notBusy('loadWeights');
   const o = checkLoadOptions(options);
   const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), model.spec, options);
   model.loadStateDict(state);

@@ -80,7 +80,8 @@ export class Model {
     if (this.disposed) throw new RnnkitError('DISPOSED', `model: ${what}: the model was disposed; build or load a new one`, { argument: 'model' });
   }
 
-  private notBusy(what: string): void {
+  /** Throws DISPOSED or BUSY: calls that change the parameters wait for a training call to end. @internal */
+  notBusy(what: string): void {
     this.checkUsable(what);
     const holder = busy.get(this);
     if (holder !== undefined) throw new RnnkitError('BUSY', `model: ${what} can't run while the model is in ${holder}; await it first`, { argument: 'model' });
@@ -128,6 +129,34 @@ export class Model {
     checkBackend(backend);
     this.install(backend, this.hostParams);
     return this;
+  }
+
+  /**
+   * Moves several models to `backend` together (`Seq2Seq.to`): every model's parameters are
+   * uploaded first, and only when all uploads succeeded do the models switch; otherwise nothing
+   * moved and nothing is left uploaded. @internal
+   */
+  static toTogether(models: readonly Model[], backend: Backend): void {
+    const moving = models.filter((m, i) => {
+      m.notBusy('to');
+      return m.be !== backend && models.indexOf(m) === i;
+    });
+    for (const m of moving) {
+      if (!m.hostParams) throw new RnnkitError('INVALID_ARGUMENT', 'backend: a model is on another backend; move each with await model.toAsync(backend)', { argument: 'backend' });
+    }
+    checkBackend(backend);
+    const staged: Map<string, Tensor>[] = [];
+    try {
+      for (const m of moving) staged.push(uploadAll(backend, m.infos, m.hostParams!, 'to'));
+    } catch (e) {
+      for (const s of staged) for (const t of s.values()) backend.dispose(t);
+      throw e;
+    }
+    moving.forEach((m, i) => {
+      m.deviceParams = staged[i];
+      m.be = backend;
+      m.hostParams = undefined;
+    });
   }
 
   /** Uploads `host` to `backend` and makes it the model's; all or nothing. */
@@ -285,6 +314,11 @@ export class Model {
     this.hostParams = undefined;
     this.disposed = true;
   }
+}
+
+/** `m` must be a Model (INVALID_ARGUMENT otherwise), for the functions that take one. @internal */
+export function checkModel(m: unknown, argument = 'model'): asserts m is Model {
+  if (!(m instanceof Model)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Model (from sequential, loadModel, …), got ${describe(m)}`, { argument });
 }
 
 function checkBackend(backend: Backend): void {

@@ -67,6 +67,7 @@ export interface GenerateTokensOptions extends SamplingOptions {
  * with the state carried. Returns the generated tokens, without the prompt.
  */
 export async function generateTokens(model: Model, o: GenerateTokensOptions): Promise<number[]> {
+  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prompt, maxLength, … }, got ${describe(o)}`, { argument: 'options' });
   carriedRecurrent(model, 'generation');
   const first = model.spec.layers[0];
   if (first.type !== 'embedding') throw new RnnkitError('UNSUPPORTED', 'model: generateTokens needs a model that starts with an embedding (token ids in); use generateValues for float inputs', { argument: 'model' });
@@ -109,6 +110,7 @@ export interface GenerateValuesOptions {
  * generated step.
  */
 export async function generateValues(model: Model, o: GenerateValuesOptions): Promise<Float32Array[]> {
+  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { start, steps, … }, got ${describe(o)}`, { argument: 'options' });
   const rec = carriedRecurrent(model, 'generation');
   const F = rec.inputSize;
   if (model.spec.layers[0].type === 'embedding') throw new RnnkitError('UNSUPPORTED', 'model: generateValues needs float inputs; use generateTokens for an embedding model', { argument: 'model' });

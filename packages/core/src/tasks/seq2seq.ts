@@ -2,8 +2,8 @@ import type { Backend } from '../backend/backend.js';
 import { RnnkitError, describe } from '../errors.js';
 import { linear } from '../graph/builders.js';
 import type { EmbeddingSpec, RecurrentSpec } from '../graph/spec.js';
-import type { Model, TokenInput } from '../model/model.js';
-import { sequential } from '../model/model.js';
+import type { TokenInput } from '../model/model.js';
+import { Model, sequential } from '../model/model.js';
 import type { Tensor } from '../tensor.js';
 import type { IdTensor, TrainBatch, TrainData } from '../train/batch.js';
 import { isIdTensor } from '../train/batch.js';
@@ -103,9 +103,9 @@ export class Seq2Seq implements Objective {
   }
 
   /** Moves both models to `backend`. */
+  /** Moves both models to `backend`, together: if either can't move, neither does and nothing is left uploaded. */
   to(backend: Backend): this {
-    this.encoder.to(backend);
-    this.decoder.to(backend);
+    Model.toTogether([this.encoder, this.decoder], backend);
     return this;
   }
 

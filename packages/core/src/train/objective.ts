@@ -201,7 +201,7 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
 /** A model with its loss as an objective, or the objective as given. */
 export function resolveObjective(target: Model | Objective, loss: Loss | LossName | undefined): Objective {
   if (isObjective(target)) return target;
-  if (!target || typeof (target as Model).forward !== 'function') {
+  if (!target || typeof target !== 'object' || typeof (target as Model).forward !== 'function' || !('spec' in target)) {
     throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model or an Objective, got ${describe(target)}`, { argument: 'model' });
   }
   if (loss === undefined) throw new RnnkitError('INVALID_ARGUMENT', 'loss: expected "mse", "crossEntropy" or a Loss object when training a Model, got undefined', { argument: 'loss' });

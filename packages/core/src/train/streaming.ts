@@ -3,6 +3,7 @@ import { hasCellState } from '../cells.js';
 import { RnnkitError, describe } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import type { ForwardPass, Model, SequenceInput, TokenInput } from '../model/model.js';
+import { checkModel } from '../model/model.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 
@@ -13,6 +14,7 @@ import { sizeOf } from '../tensor.js';
  * direction can't be carried forward, so anything else is UNSUPPORTED.
  */
 export function carriedRecurrent(model: Model, what: string): RecurrentSpec {
+  checkModel(model);
   const recs = model.spec.layers.filter((l): l is RecurrentSpec => l.type === 'recurrent');
   if (recs.length !== 1) {
     throw new RnnkitError('UNSUPPORTED', `model: ${what} carries the state of exactly one recurrent layer (stack with numLayers), got a model with ${recs.length} recurrent layers`, { argument: 'model' });
@@ -32,15 +34,23 @@ export interface CarriedState {
 /** A fresh copy of a tensor in its own shape (primitives answer in 2-D). */
 export function copyTensor(be: Backend, t: Tensor): Tensor {
   const flat = be.affine(t, 1, 0);
-  const out = be.reshape(flat, t.shape);
-  be.dispose(flat);
-  return out;
+  try {
+    return be.reshape(flat, t.shape);
+  } finally {
+    be.dispose(flat);
+  }
 }
 
 /** Copies a pass's final state so it outlives the pass: detached, no gradient flows back through it. */
 export function detachState(be: Backend, pass: ForwardPass): CarriedState {
   const s = pass.states[0];
-  return { h: copyTensor(be, s.hN), ...(s.cN ? { c: copyTensor(be, s.cN) } : {}) };
+  const h = copyTensor(be, s.hN);
+  try {
+    return { h, ...(s.cN ? { c: copyTensor(be, s.cN) } : {}) };
+  } catch (e) {
+    be.dispose(h);
+    throw e;
+  }
 }
 
 export function disposeState(be: Backend, s: CarriedState | undefined): void {
@@ -91,11 +101,19 @@ export class RecurrentStream {
     const c0: SequenceInput | undefined = st ? st.c : this.opts.c0;
     const pass = this.model.forward(chunk, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(o.lengths ? { lengths: o.lengths } : {}) });
     try {
+      // Everything is made before the stream moves on, so a failed chunk leaves it where it was.
       const next = detachState(be, pass);
+      let out: Tensor;
+      try {
+        out = copyTensor(be, pass.output);
+      } catch (e) {
+        disposeState(be, next);
+        throw e;
+      }
       disposeState(be, st);
       this.carried = next;
       this.steps += chunk.shape[this.spec.batchFirst ? 1 : 0];
-      return copyTensor(be, pass.output);
+      return out;
     } finally {
       pass.dispose();
     }

@@ -105,7 +105,7 @@ const headerMutation = fc.record({
 });
 
 /** Rewrites a safetensors header (as JSON text, so duplicates can be written) and keeps the data bytes. */
-function mutateHeader(b: Uint8Array, m: fc.RecordValue<{ entry: number; op: string; value: unknown; name: string; index: number }>): Uint8Array {
+function mutateHeader(b: Uint8Array, m: { entry: number; op: string; value: unknown; name: string; index: number }): Uint8Array {
   const n = header(b);
   const json = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + n))) as Record<string, any>;
   const names = Object.keys(json).filter((k) => k !== '__metadata__');
@@ -229,8 +229,8 @@ describe('mutated specs: a model within the limits or INVALID_SPEC / UNKNOWN_CEL
     fc.assert(
       fc.property(fc.nat(2), fc.array(fc.record({ layer: fc.nat(), field, value: hostile }), { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant(undefined), hostile), (which, edits, seed) => {
         const spec = structuredClone(base[which]) as ModelSpec & { layers: Record<string, unknown>[] };
-        for (const e of edits) spec.layers[e.layer % spec.layers.length][e.field] = e.value;
-        if (seed !== undefined) (spec as { seed: unknown }).seed = seed;
+        for (const e of edits) (spec.layers[e.layer % spec.layers.length] as Record<string, unknown>)[e.field] = e.value;
+        if (seed !== undefined) (spec as unknown as { seed: unknown }).seed = seed;
         let m: Model | undefined;
         try {
           m = new Model(spec, undefined, { limits: LIMITS });
