@@ -1,3 +1,4 @@
+import { RnnkitError, checkShapeList, describe } from './errors.js';
 /** A shape is a list of non-negative integer extents, outermost first. */
 export type Shape = readonly number[];
 
@@ -19,8 +20,9 @@ export interface HostTensor {
 }
 
 export function sizeOf(shape: Shape): number {
+  if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `shape: expected a list of extents, got ${describe(shape)}`, { argument: 'shape' });
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -28,18 +30,30 @@ export function sizeOf(shape: Shape): number {
 export function rowsCols(shape: Shape): [rows: number, cols: number] {
   if (shape.length === 0) return [1, 1];
   const cols = shape[shape.length - 1];
-  return [sizeOf(shape) / (cols || 1) || 0, cols];
+  let rows = 1;
+  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i]; // [M, 0] is M rows of nothing
+  return [rows, cols];
 }
 
 export function shapeEquals(a: Shape, b: Shape): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || typeof a.length !== 'number' || typeof b.length !== 'number') return false;
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function formatShape(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
+  if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number') return describe(shape);
+  return `[${Array.prototype.join.call(shape, ', ')}]`;
 }
 
 export function hostTensor(data: Float32Array | ArrayLike<number>, shape: Shape): HostTensor {
+  checkShapeList(shape);
+  if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
+    throw new RnnkitError('INVALID_ARGUMENT', `data: expected a Float32Array or an array of numbers, got ${describe(data)}`, { argument: 'data' });
+  }
+  if (!(data instanceof Float32Array)) {
+    for (let i = 0; i < data.length; i++) if (typeof data[i] !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `data[${i}]: expected a number, got ${describe(data[i])}`, { argument: `data[${i}]` });
+  }
+  if (data.length !== sizeOf(shape)) throw new RnnkitError('SHAPE_MISMATCH', `data: expected ${sizeOf(shape)} values for shape ${formatShape(shape)}, got ${data.length}`, { argument: 'data' });
   const f = data instanceof Float32Array ? data : Float32Array.from(data);
   return { data: f, shape: [...shape] };
 }

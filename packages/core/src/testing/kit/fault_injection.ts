@@ -64,6 +64,8 @@ export async function faultSweep(base: Backend, variant: CellVariant, composite:
       }
       check(base.liveTensors() === baseline, `fault at call ${k}: ${base.liveTensors() - baseline} tensors leaked`);
       if (!failed) break; // the pass made fewer than k calls: every position was tried
+      // Let the event loop turn between passes: Dawn in Node frees GPU objects (bind groups) only then.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
     for (const t of [...params.values(), x, dOut]) base.dispose(t);

@@ -1,9 +1,9 @@
-import { type RefContext, type RefTensor, refTensor } from '../tensor.js';
+import { type RefContext, type RefTensor, refTensor, view2d } from '../tensor.js';
 import { softmaxRow } from './softmax_impl.js';
 
 /** Per-row loss −log softmax[target] [N] and its gradient softmax − one-hot [N, C]; ignored rows give 0. */
 export function softmaxCrossEntropy(_: RefContext, logits: RefTensor, targets: Int32Array, ignoreIndex: number): { loss: RefTensor; grad: RefTensor } {
-  const [N, C] = logits.shape;
+  const [N, C] = view2d(logits);
   const loss = new Float32Array(N);
   const grad = new Float32Array(N * C);
   for (let i = 0; i < N; i++) {
