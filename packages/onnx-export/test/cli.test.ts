@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@rnnkit/core';
@@ -139,3 +139,82 @@ describe('rnnkit-onnx CLI', () => {
     expect(existsSync(out)).toBe(true);
   });
 });
+
+describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (issue #14)', () => {
+  it('refuses -o equal to an input, by any name (the same path, ./path, a symlink, a hard link), and leaves the input as it was', async () => {
+    const s = await saved('same');
+    const rel = (p: string) => `./${p.slice(process.cwd().length + 1)}`;
+    const link = join(dir, 'same.link.safetensors');
+    symlinkSync(s.bundle, link);
+    const hard = join(dir, 'same.hard.safetensors');
+    linkSync(s.bundle, hard);
+    const bundleBytes = readFileSync(s.bundle);
+    const cases: [string[], string][] = [
+      [['--model', s.bundle, '-o', s.bundle], '--model'],
+      [['--model', s.bundle, '-o', link], '--model'],
+      [['--model', s.bundle, '-o', hard], '--model'],
+      [['--spec', s.spec, '--weights', s.st, '-o', s.spec], '--spec'],
+      [['--spec', s.spec, '--weights', s.st, '-o', s.st], '--weights'],
+    ];
+    if (dir.startsWith(process.cwd())) cases.push([['--model', s.bundle, '-o', rel(s.bundle)], '--model']);
+    for (const [argv, flag] of cases) {
+      const c = capture();
+      expect(await runCli(argv, c.io), argv.join(' ')).toBe(1);
+      expect(c.out.stderr).toContain(`rnnkit-onnx: INVALID_ARGUMENT: --output: expected a file other than the input ${flag} `);
+      expect(c.out.stderr).toContain('got the same file (it would be overwritten); nothing was written');
+    }
+    expect(Buffer.compare(readFileSync(s.bundle), bundleBytes)).toBe(0);
+    expect(readFileSync(s.spec, 'utf8')).toBe(JSON.stringify(s.model.spec));
+  });
+
+  it('a 300-byte bundle asking for 1e9 layers is LIMIT_EXCEEDED naming --model and the file, at once', async () => {
+    const spec = { format: 'rnnkit.model', version: 1, seed: 0, layers: [{ type: 'recurrent', cell: 'lstm', inputSize: 1, hiddenSize: 1, numLayers: 1e9, bidirectional: false, dropout: 0, batchFirst: true, bias: true, gruResetAfter: true }] };
+    const header = new TextEncoder().encode(JSON.stringify({ __metadata__: { 'rnnkit.spec': JSON.stringify(spec) } }));
+    const bytes = new Uint8Array(8 + header.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(header, 8);
+    const path = join(dir, 'huge.safetensors');
+    writeFileSync(path, bytes);
+    const out = join(dir, 'huge.onnx');
+    const c = capture();
+    const t0 = performance.now();
+    expect(await runCli(['--model', path, '-o', out], c.io)).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(c.out.stderr).toBe(`rnnkit-onnx: --model ${JSON.stringify(path)}: LIMIT_EXCEEDED: spec.layers[0].numLayers: expected at most 4096 layers in the model (numLayers × directions, summed) (limits.maxLayers), got 1000000000; 1000000000 × 1 here\n`);
+    expect(existsSync(out)).toBe(false);
+    // The same spec as JSON with JSON weights: refused before the weights are read, naming --spec.
+    const specPath = join(dir, 'huge.json');
+    writeFileSync(specPath, JSON.stringify(spec));
+    const w = join(dir, 'huge.weights.json');
+    writeFileSync(w, '{}');
+    const c2 = capture();
+    expect(await runCli(['--spec', specPath, '--weights', w, '-o', out], c2.io)).toBe(1);
+    expect(c2.out.stderr).toMatch(/^rnnkit-onnx: --spec ".*huge\.json": LIMIT_EXCEEDED: spec\.layers\[0\]\.numLayers/);
+  });
+
+  it("names the file at fault: a corrupt --weights, a bad --spec, a corrupt --model, an unwritable -o", async () => {
+    const s = await saved('named');
+    const corrupt = join(dir, 'named.bad.safetensors');
+    writeFileSync(corrupt, readFileSync(s.st).subarray(0, 60));
+    const out = join(dir, 'named.onnx');
+    let c = capture();
+    expect(await runCli(['-s', s.spec, '-w', corrupt, '-o', out], c.io)).toBe(1);
+    expect(c.out.stderr).toMatch(new RegExp(`^rnnkit-onnx: --weights ${JSON.stringify(corrupt).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: INVALID_FILE: `));
+    const badSpec = join(dir, 'named.bad.json');
+    writeFileSync(badSpec, JSON.stringify({ ...s.model.spec, version: 2 }));
+    c = capture();
+    expect(await runCli(['-s', badSpec, '-w', s.st, '-o', out], c.io)).toBe(1);
+    expect(c.out.stderr).toContain(`rnnkit-onnx: --spec ${JSON.stringify(badSpec)}: INVALID_SPEC: spec.version: expected 1, got 2`);
+    const badBundle = join(dir, 'named.bad.bundle.safetensors');
+    writeFileSync(badBundle, readFileSync(s.bundle).subarray(0, 100));
+    c = capture();
+    expect(await runCli(['-m', badBundle, '-o', out], c.io)).toBe(1);
+    expect(c.out.stderr).toContain(`rnnkit-onnx: --model ${JSON.stringify(badBundle)}: INVALID_FILE: `);
+    c = capture();
+    const nowhere = join(dir, 'no-such-dir', 'x.onnx');
+    expect(await runCli(['-m', s.bundle, '-o', nowhere], c.io)).toBe(1);
+    expect(c.out.stderr).toBe(`rnnkit-onnx: INVALID_FILE: --output: cannot write ${JSON.stringify(nowhere)} (ENOENT); nothing was written there\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+

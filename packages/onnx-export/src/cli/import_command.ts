@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { Model } from '@rnnkit/core';
 import { RnnkitError, saveModel, saveModelBundle } from '@rnnkit/core';
 import type { CliIo } from './run.js';
-import { writeAtomically } from './write.js';
+import { checkOutputs, writeAtomically } from './write.js';
 
 /**
  * What `rnnkit-onnx import` needs from `@rnnkit/onnx-import`, stated here structurally: this
@@ -98,6 +98,20 @@ export async function runImportCli(argv: readonly string[], io: CliIo, importer:
   if (targets.includes(input)) return fail('--output', `would overwrite the input file "${input}"`);
   if (new Set(targets).size !== targets.length) return fail('--output', 'expected distinct output files');
   try {
+    // The same file under another name too (./x, a symlink, a hard link): never overwrite the input.
+    await checkOutputs(
+      [
+        ['--output', o.output],
+        ['--spec', o.spec],
+        ['--weights', o.weights],
+        ['--mapping', o.mapping],
+      ],
+      [['<model.onnx>', input]],
+    );
+  } catch (e) {
+    return fail((e as RnnkitError).argument ?? '--output', (e as Error).message.replace(/^[^:]*: /, ''));
+  }
+  try {
     const importOnnx = await importer();
     const imported = importOnnx(await readOnnx(input));
     const mapping = JSON.stringify({ opset: imported.opset, inputs: imported.inputs, outputs: imported.outputs }, null, 2);
@@ -105,10 +119,10 @@ export async function runImportCli(argv: readonly string[], io: CliIo, importer:
       await writeAtomically(o.output, await saveModelBundle(imported.model));
     } else {
       const saved = await saveModel(imported.model);
-      await writeAtomically(o.spec!, new TextEncoder().encode(saved.spec));
-      await writeAtomically(o.weights!, saved.weights);
+      await writeAtomically(o.spec!, new TextEncoder().encode(saved.spec), '--spec');
+      await writeAtomically(o.weights!, saved.weights, '--weights');
     }
-    if (o.mapping) await writeAtomically(o.mapping, new TextEncoder().encode(mapping));
+    if (o.mapping) await writeAtomically(o.mapping, new TextEncoder().encode(mapping), '--mapping');
     const layers = imported.model.spec.layers.map((l) => (l.type === 'recurrent' ? `${l.cell}×${l.numLayers}${l.bidirectional ? ' bidirectional' : ''}` : l.type)).join(' → ');
     io.stdout(`read ${input} (opset ${imported.opset}): ${layers}\nwrote ${[o.output, o.spec, o.weights, o.mapping].filter(Boolean).join(', ')}\n${summary(imported)}`);
     return 0;

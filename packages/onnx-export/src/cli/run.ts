@@ -8,7 +8,8 @@ import type { ModelLoader } from './saved_model.js';
 import { loadSavedModel } from './saved_model.js';
 import type { OnnxImporter } from './import_command.js';
 import { loadImporter, runImportCli } from './import_command.js';
-import { writeAtomically } from './write.js';
+import { checkOutputs, writeAtomically } from './write.js';
+import { describeCliError, tag } from './input_error.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -56,13 +57,30 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo, loa
   }
   const o = program.opts<{ spec?: string; weights?: string; model?: string; output: string; opset: number; lengths: boolean; initialState: boolean; docString?: string }>();
   try {
+    await checkOutputs(
+      [['--output', o.output]],
+      [
+        ['--spec', o.spec],
+        ['--weights', o.weights],
+        ['--model', o.model],
+      ],
+    );
     const loaded = await loader({ ...(o.spec ? { spec: o.spec } : {}), ...(o.weights ? { weights: o.weights } : {}), ...(o.model ? { model: o.model } : {}) });
-    const bytes = exportOnnxFromState(loaded.spec, loaded.stateDict, {
-      opset: o.opset,
-      lengths: o.lengths,
-      initialState: o.initialState,
-      ...(o.docString !== undefined ? { docString: o.docString } : {}),
-    });
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnxFromState(loaded.spec, loaded.stateDict, {
+        opset: o.opset,
+        lengths: o.lengths,
+        initialState: o.initialState,
+        ...(o.docString !== undefined ? { docString: o.docString } : {}),
+      });
+    } catch (e) {
+      // A fault of the model names the file it came from.
+      if (isRnnkitError(e) && !(e.argument ?? '').startsWith('options.')) {
+        throw o.model !== undefined ? tag(e, '--model', o.model) : (e.argument ?? '').startsWith('spec') ? tag(e, '--spec', o.spec!) : tag(e, '--weights', o.weights!);
+      }
+      throw e;
+    }
     await writeAtomically(o.output, bytes);
     const g = decodeModel(bytes).graph!;
     io.stdout(
@@ -72,7 +90,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo, loa
     return 0;
   } catch (e) {
     if (isRnnkitError(e)) {
-      io.stderr(`rnnkit-onnx: ${e.code}: ${e.message}\n`);
+      io.stderr(`rnnkit-onnx: ${describeCliError(e)}\n`);
       return 1;
     }
     io.stderr(`rnnkit-onnx: ${(e as Error).message ?? String(e)}\n`);

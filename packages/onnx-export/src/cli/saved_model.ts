@@ -6,6 +6,7 @@ import { RnnkitError } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
 import { readF32Safetensors } from './safetensors.js';
+import { InputFileError, about } from './input_error.js';
 
 /** Where a saved model lives: a spec JSON plus a weights file, or one safetensors bundle. */
 export interface SavedModelPaths {
@@ -92,7 +93,7 @@ async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promis
     }
     const bytes = await read(paths.model, '--model');
     if (io) {
-      const m = io.loadModelBundle(bytes);
+      const m = await about('--model', paths.model, () => io.loadModelBundle(bytes));
       return { spec: m.spec, stateDict: await m.stateDict() };
     }
     const file = readF32Safetensors(bytes, '--model');
@@ -107,10 +108,21 @@ async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promis
   const specText = new TextDecoder().decode(await read(paths.spec, '--spec'));
   const weights = await read(paths.weights, '--weights');
   if (extname(paths.weights).toLowerCase() === '.json') {
-    return { spec: parseSpec(specText, '--spec'), stateDict: jsonWeights(new TextDecoder().decode(weights), '--weights') };
+    const spec = parseSpec(specText, '--spec');
+    // The spec's sizes are checked (core's limits included) before the weights are read into arrays.
+    if (typeof core.validateModelSpec === 'function') await about('--spec', paths.spec, () => core.validateModelSpec(spec));
+    return { spec, stateDict: jsonWeights(new TextDecoder().decode(weights), '--weights') };
   }
   if (io) {
-    const m = io.loadModel(specText, weights);
+    let m: Model;
+    try {
+      m = io.loadModel(specText, weights);
+    } catch (e) {
+      // A fault of the spec names --spec; everything else is the weights file's.
+      if (!(e instanceof RnnkitError)) throw e;
+      const spec = (e.argument ?? '').startsWith('spec');
+      throw new InputFileError(e, spec ? '--spec' : '--weights', spec ? paths.spec : paths.weights);
+    }
     return { spec: m.spec, stateDict: await m.stateDict() };
   }
   const file = readF32Safetensors(weights, '--weights');
