@@ -3,17 +3,21 @@
 // process, alternated in rounds: what `apps/bench` times, on the standard shapes, default engine
 // (createCpuBackend(): SIMD, one thread).
 //
-//   node bench/ab.mjs <old package dir> <new package dir> [filter]
+//   node bench/ab.mjs <old package dir> <new package dir> [regex on 'task cell D,H,T,B']
 //   e.g. node bench/ab.mjs /work/wt-old/packages/backend-cpu /work/main/packages/backend-cpu
 //
 // forward: core's runRecurrent on an uploaded batch-first input, output read back, results
 // disposed (apps/bench's forward row). train: trainStep(supervised(model, 'mse'), host batch,
 // { optimizer: sgd({ lr: 1e-3 }) }) — upload, forward, MSE, BPTT, gradient norm, SGD update,
-// loss read back (apps/bench's training row). Each round times a block of each (cell, shape,
-// task) on A then B (B then A on odd rounds); a block is warm-up (3 runs in the first round, 1
-// after; and 100 ms) then repeats until BLOCK_MS (at least MIN_REPS). Per point it prints the median over rounds of each build's block
-// medians and the median of the per-round ratios new/old, with their spread (min–max ratio).
-// ROUNDS (default 5), BLOCK_MS (default 300), MIN_REPS (default 3), JSON=path writes the rows.
+// loss read back (apps/bench's training row).
+//
+// On a shared, loaded machine a block of A then a block of B sees different contention, so
+// the runs are interleaved one by one: each round, per point, pairs (A, B) or (B, A) in turn
+// until the pairs add up to BLOCK_MS (at least MIN_PAIRS), after one warm-up round of each. Per
+// point it prints each build's median ms, the median over pairs of new/old, the same ratio on
+// process CPU time (user + sys: less sensitive to other processes than wall time) and the range
+// of the per-round median ratios. ROUNDS (default 6), BLOCK_MS (default 400), MIN_PAIRS
+// (default 1), JSON=path writes the samples.
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,9 +27,9 @@ if (!dirA || !dirB) {
   console.error('usage: node bench/ab.mjs <old backend-cpu dir> <new backend-cpu dir> [filter]');
   process.exit(2);
 }
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const BLOCK_MS = Number(process.env.BLOCK_MS ?? 300);
-const MIN_REPS = Number(process.env.MIN_REPS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 6);
+const BLOCK_MS = Number(process.env.BLOCK_MS ?? 400);
+const MIN_PAIRS = Number(process.env.MIN_PAIRS ?? 1);
 const SHAPES = [
   [32, 128, 128, 1],
   [32, 128, 128, 32],
@@ -105,24 +109,14 @@ function prepare(build, cell, shape, task) {
   };
 }
 
-/** Warm-up (WARMUP runs and 100 ms), then repeats until BLOCK_MS; the block's median ms. */
-async function block(p, warmup) {
-  let spent = 0;
-  for (let i = 0; i < warmup || spent < 100; i++) {
-    const t0 = performance.now();
-    await p.run();
-    spent += performance.now() - t0;
-  }
-  const samples = [];
-  spent = 0;
-  while (samples.length < MIN_REPS || spent < BLOCK_MS) {
-    const t0 = performance.now();
-    await p.run();
-    const dt = performance.now() - t0;
-    samples.push(dt);
-    spent += dt;
-  }
-  return median(samples);
+/** One run: wall ms and process CPU ms (user + sys). */
+async function timed(p) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await p.run();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 const A = await loadBuild('old', dirA);
@@ -134,33 +128,60 @@ if (A.info.engine !== B.info.engine) throw new Error('the two builds run differe
 const points = [];
 for (const task of TASKS) for (const cell of CELLS) for (const shape of SHAPES) {
   const label = `${task} ${cell} ${shape.join(',')}`;
-  if (label.includes(filter)) points.push({ label, task, cell, shape, a: [], b: [] });
+  if (new RegExp(filter).test(label)) points.push({ label, task, cell, shape, pairs: [], rounds: [] });
 }
 const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+// Everything prepared once (models on each backend, inputs uploaded) and warmed up: 2 runs and 100 ms each.
+for (const pt of points) {
+  pt.p = [prepare(A, pt.cell, pt.shape, pt.task), prepare(B, pt.cell, pt.shape, pt.task)];
+  for (const p of pt.p) {
+    let spent = 0;
+    for (let i = 0; i < 2 || spent < 100; i++) spent += (await timed(p)).wall;
+  }
+}
+console.log(`warm-up done at ${elapsed()}`);
 for (let round = 0; round < ROUNDS; round++) {
   for (const pt of points) {
-    const order = round % 2 === 0 ? [A, B] : [B, A];
-    for (const build of order) {
-      const p = prepare(build, pt.cell, pt.shape, pt.task);
-      try {
-        (build === A ? pt.a : pt.b).push(await block(p, round === 0 ? 3 : 1));
-      } finally {
-        p.dispose();
+    const [pa, pb] = pt.p;
+    const mine = [];
+    let spent = 0;
+    for (let i = 0; i < MIN_PAIRS || spent < BLOCK_MS; i++) {
+      let a, b;
+      if ((round + i) % 2 === 0) {
+        a = await timed(pa);
+        b = await timed(pb);
+      } else {
+        b = await timed(pb);
+        a = await timed(pa);
       }
+      mine.push({ a, b });
+      spent += a.wall + b.wall;
     }
+    pt.pairs.push(...mine);
+    pt.rounds.push(median(mine.map((q) => q.b.wall / q.a.wall)));
   }
-  console.log(`round ${round + 1}/${ROUNDS} done at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`round ${round + 1}/${ROUNDS} done at ${elapsed()}`);
 }
+for (const pt of points) for (const p of pt.p) p.dispose();
 
-const rows = points.map((pt) => {
-  const ratios = pt.a.map((a, i) => pt.b[i] / a);
-  return { label: pt.label, oldMs: median(pt.a), newMs: median(pt.b), ratio: median(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios), oldRounds: pt.a, newRounds: pt.b };
-});
-console.log(`\n| point (D,H,T,B) | old ms | new ms | new/old (median of ${ROUNDS} rounds) | range |`);
-console.log('|---|---:|---:|---:|---|');
+const rows = points.map((pt) => ({
+  label: pt.label,
+  pairs: pt.pairs.length,
+  oldMs: median(pt.pairs.map((q) => q.a.wall)),
+  newMs: median(pt.pairs.map((q) => q.b.wall)),
+  ratio: median(pt.pairs.map((q) => q.b.wall / q.a.wall)),
+  cpuRatio: median(pt.pairs.map((q) => q.b.cpu / q.a.cpu)),
+  minRound: Math.min(...pt.rounds),
+  maxRound: Math.max(...pt.rounds),
+  samples: pt.pairs,
+}));
+const pct = (r) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+console.log(`\n${ROUNDS} rounds, ${elapsed()} in all; engine ${A.info.engine}`);
+console.log('| point (D,H,T,B) | pairs | old ms | new ms | new/old wall | new/old CPU time | per-round range (wall) |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
-  const pct = ((r.ratio - 1) * 100).toFixed(1);
-  console.log(`| ${r.label} | ${r.oldMs.toFixed(3)} | ${r.newMs.toFixed(3)} | ${r.ratio.toFixed(3)} (${r.ratio >= 1 ? '+' : ''}${pct}%) | ${r.minRatio.toFixed(3)}–${r.maxRatio.toFixed(3)} |`);
+  console.log(`| ${r.label} | ${r.pairs} | ${r.oldMs.toFixed(2)} | ${r.newMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${pct(r.ratio)}) | ${r.cpuRatio.toFixed(3)} (${pct(r.cpuRatio)}) | ${r.minRound.toFixed(3)}–${r.maxRound.toFixed(3)} |`);
 }
 if (process.env.JSON) writeFileSync(process.env.JSON, JSON.stringify({ rounds: ROUNDS, blockMs: BLOCK_MS, engine: A.info.engine, rows }, null, 2));
 A.be.destroy();
