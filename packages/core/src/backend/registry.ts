@@ -66,6 +66,11 @@ export interface CreateBackendOptions {
  * tries `fallback` in order; if all fail the error lists every reason collected.
  */
 export async function createBackend(name?: string, opts: CreateBackendOptions = {}): Promise<Backend> {
+  if (name !== undefined && typeof name !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `name: expected a backend name (a string), got ${describe(name)}`, { argument: 'name' });
+  if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { fallback, options }, got ${describe(opts)}`, { argument: 'opts' });
+  if (opts.fallback !== undefined && (!Array.isArray(opts.fallback) || !opts.fallback.every((f) => typeof f === 'string'))) {
+    throw new RnnkitError('INVALID_ARGUMENT', `opts.fallback: expected a list of backend names, got ${describe(opts.fallback)}`, { argument: 'opts.fallback' });
+  }
   const order = name ? [name, ...(opts.fallback ?? [])] : registeredBackends();
   if (order.length === 0) {
     throw new RnnkitError('BACKEND_UNAVAILABLE', 'createBackend: no backend is registered; call registerBackend(...) first', { argument: 'name' });

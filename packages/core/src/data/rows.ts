@@ -78,6 +78,7 @@ function gather<A extends RowArray | readonly unknown[]>(src: A, rowSize: number
  */
 export function takeRows<T extends RowSource>(v: T, indices: ArrayLike<number>, argument = 'data'): T {
   const n = rowCount(v, argument);
+  if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number') fail('INVALID_ARGUMENT', 'indices', 'an array of row indices', indices);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
     if (!Number.isInteger(r) || r < 0 || r >= n) fail('INVALID_ARGUMENT', `indices[${i}]`, `a row index in 0..${n - 1}`, r);
@@ -96,6 +97,9 @@ export function takeRows<T extends RowSource>(v: T, indices: ArrayLike<number>, 
 /** Rows `start` (inclusive) to `end` (exclusive) of a row source; negative bounds count from the end, like `Array.slice`. */
 export function sliceRows<T extends RowSource>(v: T, start: number, end?: number, argument = 'data'): T {
   const n = rowCount(v, argument);
+  for (const [k, v2] of [['start', start], ['end', end]] as const) {
+    if (v2 !== undefined && !(typeof v2 === 'number' && Number.isInteger(v2))) fail('INVALID_ARGUMENT', k, 'an integer row index', v2);
+  }
   const norm = (i: number) => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));
   const a = norm(start);
   const b = end === undefined ? n : norm(end);

@@ -1,4 +1,5 @@
 import type { CellKind } from '../cells.js';
+import { checkObject } from '../errors.js';
 
 /**
  * The model graph: plain JSON, validated by `validateModelSpec`. Every size is resolved (no
@@ -55,10 +56,12 @@ export interface ModelSpec {
 }
 
 export function numDirections(spec: RecurrentSpec): 1 | 2 {
+  checkObject(spec, 'spec', 'a recurrent layer spec');
   return spec.bidirectional ? 2 : 1;
 }
 
 /** Feature size of a recurrent layer's output: H times the number of directions. */
 export function recurrentOutputSize(spec: RecurrentSpec): number {
+  checkObject(spec, 'spec', 'a recurrent layer spec');
   return spec.hiddenSize * numDirections(spec);
 }

@@ -18,6 +18,7 @@ function bool(v: unknown, arg: string): void {
 }
 
 export function validateRecurrentSpec(s: RecurrentSpec, at = 'recurrent'): void {
+  if (s === null || typeof s !== 'object') specError(at, 'a recurrent layer spec', s);
   if (!isCellKind(s.cell)) {
     throw new RnnkitError('UNKNOWN_CELL', `${at}.cell: expected one of ${CELL_KINDS.join(', ')}, got ${describe(s.cell)}`, {
       argument: `${at}.cell`,

@@ -1,9 +1,9 @@
-import { RnnkitError, describe, quote } from '../errors.js';
+import { RnnkitError, checkObject, describe, quote } from '../errors.js';
 import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
-import { Model } from '../model/model.js';
+import { Model, checkModel } from '../model/model.js';
 import type { ParamInfo } from '../params/names.js';
 import { modelParams } from '../params/names.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -168,6 +168,8 @@ function readSpec(spec: string | ModelSpec, argument: string, limits: Readonly<L
 
 /** The weights of `model` as a safetensors file (float32, PyTorch names, state_dict order). */
 export async function saveWeights(model: Model, options: SaveOptions = {}): Promise<Uint8Array> {
+  checkModel(model);
+  checkObject(options, 'options', '{ metadata }');
   const state = await model.stateDict();
   const tensors = new Map(model.parameterInfo().map((p) => [p.name, { dtype: 'F32' as const, shape: [...p.shape], data: state.get(p.name)! }]));
   return serializeSafetensors(tensors, { ...(options.metadata ?? {}), format: 'pt' });
@@ -188,6 +190,7 @@ export function loadWeights(model: Model, weights: Uint8Array, options: LoadWeig
 
 /** The graph as JSON text and the weights as safetensors. Parameters are read back from the backend if the model is on one. */
 export async function saveModel(model: Model, options: SaveOptions = {}): Promise<SavedModel> {
+  checkModel(model);
   return { spec: JSON.stringify(model.spec, null, 2), weights: await saveWeights(model, options) };
 }
 
@@ -205,6 +208,8 @@ export function loadModel(spec: string | ModelSpec, weights: Uint8Array, options
 
 /** One safetensors file holding both: the weights, and the spec JSON under `__metadata__["rnnkit.spec"]`. */
 export async function saveModelBundle(model: Model, options: SaveOptions = {}): Promise<Uint8Array> {
+  checkModel(model);
+  checkObject(options, 'options', '{ metadata }');
   return saveWeights(model, { metadata: { ...(options.metadata ?? {}), [SPEC_METADATA_KEY]: JSON.stringify(model.spec) } });
 }
 

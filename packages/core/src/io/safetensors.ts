@@ -351,6 +351,7 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `tensors: expected a Map or an object of name → { dtype?, shape, data }, got ${describe(tensors)}`, { argument: 'tensors' });
   const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, SafetensorsInput>);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
@@ -420,6 +421,12 @@ function f16ToF32(h: number): number {
  * error naming the tensor.
  */
 export function safetensorsToFloat32(t: SafetensorsTensor, name = 'tensor'): Float32Array {
+  if (t === null || typeof t !== 'object' || !(t.data instanceof Uint8Array) || !Array.isArray(t.shape) || !isDtype(t.dtype)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a parsed tensor { dtype, shape, data: Uint8Array }, got ${describe(t)}`, { argument: name });
+  }
+  if (t.data.length !== numel(t.shape) * DTYPE_BYTES[t.dtype]) {
+    throw new RnnkitError('SHAPE_MISMATCH', `${name}: ${t.dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * DTYPE_BYTES[t.dtype]} bytes, got ${t.data.length}`, { argument: name });
+  }
   const n = numel(t.shape);
   const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   switch (t.dtype) {

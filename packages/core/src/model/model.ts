@@ -240,6 +240,7 @@ export class Model {
   /** Swaps in new parameter tensors (optimizers); the model takes ownership and frees the old ones. */
   replaceParameters(updates: ReadonlyMap<string, Tensor>): void {
     const cur = this.parameters() as Map<string, Tensor>;
+    if (!(updates instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `updates: expected a Map of parameter name → tensor, got ${describe(updates)}`, { argument: 'updates' });
     for (const [k, t] of updates) {
       const info = this.infos.find((p) => p.name === k);
       if (!info || !t || !Array.isArray(t.shape) || !shapeEquals(info.shape, t.shape)) {

@@ -1,3 +1,4 @@
+import { RnnkitError, checkObject, checkShapeList, describe } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { sizeOf } from '../tensor.js';
 import type { ParamInfo } from './names.js';
@@ -7,6 +8,13 @@ import type { ParamInfo } from './names.js';
  * backend starts from the same bits. Uniform draws are made in float64 and rounded to float32.
  */
 export function initParams(params: readonly ParamInfo[], seed: number): Map<string, Float32Array> {
+  if (!Array.isArray(params)) throw new RnnkitError('INVALID_ARGUMENT', `params: expected a list of parameter infos (modelParams(spec)), got ${describe(params)}`, { argument: 'params' });
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
+  params.forEach((p, i) => {
+    checkObject(p, `params[${i}]`, '{ name, shape, init }');
+    checkShapeList(p.shape, `params[${i}].shape`);
+    checkObject(p.init, `params[${i}].init`, "{ kind: 'uniform', bound } or { kind: 'normal' }");
+  });
   const rng = new Rng(seed);
   const out = new Map<string, Float32Array>();
   for (const p of params) {

@@ -1,4 +1,6 @@
 import { gateCount } from '../cells.js';
+import { RnnkitError, checkObject, describe } from '../errors.js';
+import { validateRecurrentSpec } from '../graph/validate.js';
 import type { LayerSpec, ModelSpec, RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import type { Shape } from '../tensor.js';
@@ -22,6 +24,7 @@ export interface DirectionParamNames {
 }
 
 export function directionParamNames(spec: RecurrentSpec, layer: number, reverse: boolean): DirectionParamNames {
+  checkObject(spec, 'spec', 'a recurrent layer spec');
   const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
   return {
     weightIh: `weight_ih${sfx}`,
@@ -32,6 +35,7 @@ export function directionParamNames(spec: RecurrentSpec, layer: number, reverse:
 
 /** Parameters of a recurrent layer in torch.nn.RNN/LSTM/GRU order: per layer, per direction, w_ih, w_hh, b_ih, b_hh. */
 export function recurrentParams(spec: RecurrentSpec): ParamInfo[] {
+  validateRecurrentSpec(spec, 'spec');
   const G = gateCount(spec.cell);
   const H = spec.hiddenSize;
   const bound = 1 / Math.sqrt(H);
@@ -54,6 +58,7 @@ export function recurrentParams(spec: RecurrentSpec): ParamInfo[] {
 
 /** Parameters of one layer, unprefixed. */
 export function layerParams(layer: LayerSpec): ParamInfo[] {
+  checkObject(layer, 'layer', 'a layer spec');
   switch (layer.type) {
     case 'recurrent':
       return recurrentParams(layer);
@@ -73,5 +78,7 @@ export function layerParams(layer: LayerSpec): ParamInfo[] {
 
 /** All parameters of a model, named as torch.nn.Sequential would name them (`{index}.{name}`). */
 export function modelParams(spec: ModelSpec): ParamInfo[] {
+  checkObject(spec, 'spec', 'a ModelSpec');
+  if (!Array.isArray(spec.layers)) throw new RnnkitError('INVALID_SPEC', `spec.layers: expected an array of layers, got ${describe(spec.layers)}`, { argument: 'spec.layers' });
   return spec.layers.flatMap((layer, i) => layerParams(layer).map((p) => ({ ...p, name: `${i}.${p.name}` })));
 }

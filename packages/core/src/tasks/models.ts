@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe , checkObject } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
 import { embedding, gru, lastStep, linear, lstm, rnn } from '../graph/builders.js';
 import type { Model } from '../model/model.js';
@@ -90,6 +90,7 @@ export function manyToMany(o: TaskModelOptions & { outputSize: number }): Model 
  * The recurrent layer is unidirectional, as generation runs forward in time.
  */
 export function oneToMany(o: Omit<TaskModelOptions, 'bidirectional'> & { outputSize?: number }): Model {
+  checkObject(o, 'options', 'an options object');
   const out = o.outputSize ?? o.vocabSize ?? o.inputSize;
   if (o.vocabSize === undefined && o.inputSize !== undefined && out !== o.inputSize) {
     throw new RnnkitError('INVALID_ARGUMENT', `outputSize: expected ${o.inputSize} (inputSize: float outputs feed back as inputs), got ${describe(out)}`, { argument: 'outputSize' });

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, checkObject, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 export interface ClipOptions {
@@ -18,8 +18,14 @@ export function checkClipOptions(o: ClipOptions): void {
   }
 }
 
+function checkGroups(be: Backend, groups: unknown): void {
+  if (be === null || typeof be !== 'object' || typeof (be as Backend).sumSquares !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `backend: expected a Backend, got ${describe(be)}`, { argument: 'backend' });
+  if (!Array.isArray(groups) || !groups.every((g) => g instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `groups: expected a list of Maps of name → gradient tensor, got ${describe(groups)}`, { argument: 'groups' });
+}
+
 /** Global L2 norm over every tensor in `groups`: one read from the backend. Leaves nothing behind, whatever fails. */
 export async function globalNorm(be: Backend, groups: readonly ReadonlyMap<string, Tensor>[]): Promise<number> {
+  checkGroups(be, groups);
   let acc: Tensor | undefined;
   try {
     for (const g of groups) {
@@ -50,6 +56,8 @@ export async function globalNorm(be: Backend, groups: readonly ReadonlyMap<strin
  * clipping: the value `clip_grad_norm_` returns, reported every training step.
  */
 export async function clipGradients(be: Backend, groups: readonly Map<string, Tensor>[], o: ClipOptions = {}): Promise<{ norm: number; clipped: boolean }> {
+  checkGroups(be, groups);
+  checkObject(o, 'options', '{ maxNorm?, clipValue? }');
   checkClipOptions(o);
   const norm = await globalNorm(be, groups);
   let clipped = false;

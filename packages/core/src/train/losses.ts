@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { Scope } from '../backend/scope.js';
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe , checkObject } from '../errors.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { formatShape, rowsCols, shapeEquals, sizeOf } from '../tensor.js';
 import type { IdTensor, Targets } from './batch.js';
@@ -161,6 +161,7 @@ function expectIds(target: Targets, output: Tensor, C: number, ignoreIndex: numb
  * `ignoreIndex` are left out. Runs on the backend's `softmaxCrossEntropy` primitive.
  */
 export function crossEntropy(opts: CrossEntropyOptions = {}): Loss {
+  checkObject(opts, 'options', '{ ignoreIndex, reduction }');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? 'mean';
   if (!Number.isInteger(ignoreIndex)) throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(ignoreIndex)}`, { argument: 'ignoreIndex' });

@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe , checkObject } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { rowsCols } from '../tensor.js';
 import type { Targets } from './batch.js';
@@ -23,6 +23,8 @@ export type MetricName = 'accuracy' | 'mae';
  * to `ignoreIndex` are not counted.
  */
 export function accuracy(o: { ignoreIndex?: number } = {}): Metric {
+  checkObject(o, 'options', '{ ignoreIndex }');
+  if (o.ignoreIndex !== undefined && !Number.isInteger(o.ignoreIndex)) throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(o.ignoreIndex)}`, { argument: 'ignoreIndex' });
   const ignore = o.ignoreIndex ?? -100;
   return {
     name: 'accuracy',

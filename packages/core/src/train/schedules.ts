@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from '../errors.js';
+import { RnnkitError, describe , checkObject } from '../errors.js';
 
 /** Learning-rate multiplier at a 0-based optimizer step: lr_step = baseLr · schedule(step). */
 export type LrSchedule = (step: number) => number;
@@ -15,6 +15,7 @@ function inRange(v: unknown, lo: number, hi: number, argument: string): number {
 
 /** torch.optim.lr_scheduler.StepLR counted in optimizer steps: gamma^floor(step / stepSize). */
 export function stepDecay(o: { stepSize: number; gamma?: number }): LrSchedule {
+  checkObject(o, 'options', '{ stepSize, gamma? }');
   const stepSize = positiveInt(o.stepSize, 'stepSize');
   const gamma = inRange(o.gamma ?? 0.1, 0, 1, 'gamma');
   return (step) => Math.pow(gamma, Math.floor(step / stepSize));
@@ -26,6 +27,7 @@ export function stepDecay(o: { stepSize: number; gamma?: number }): LrSchedule {
  * shape with a floor).
  */
 export function cosineWithWarmup(o: { warmupSteps?: number; totalSteps: number; minFactor?: number }): LrSchedule {
+  checkObject(o, 'options', '{ totalSteps, warmupSteps?, minFactor? }');
   const total = positiveInt(o.totalSteps, 'totalSteps');
   const warm = o.warmupSteps ?? 0;
   if (!Number.isInteger(warm) || warm < 0 || warm >= total) {

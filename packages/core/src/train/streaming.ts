@@ -95,6 +95,8 @@ export class RecurrentStream {
 
   /** Runs the next chunk; the output stays on the backend and the caller disposes it. */
   pushTensor(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Tensor {
+    if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
+    if (chunk === null || typeof chunk !== 'object' || !Array.isArray(chunk.shape)) throw new RnnkitError('INVALID_ARGUMENT', `chunk: expected {data, shape}, {ids, shape} or a tensor, got ${describe(chunk)}`, { argument: 'chunk' });
     const be = this.model.backend;
     const st = this.carried;
     const h0: SequenceInput | undefined = st ? st.h : this.opts.h0;

@@ -1,3 +1,4 @@
+import { RnnkitError, describe } from '../errors.js';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 
@@ -8,6 +9,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 export class Rng {
   private readonly gen: ReturnType<typeof xoroshiro128plus>;
   constructor(seed: number) {
+    if (typeof seed !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a number, got ${describe(seed)}`, { argument: 'seed' });
     this.gen = xoroshiro128plus(seed | 0);
   }
   /** Uniform in [0, 1) with 53 random bits. */
