@@ -22,8 +22,12 @@ export function invalidArgument(op: string, argument: string, expected: string, 
 
 /** A shape is a list of non-negative integers. Returns a frozen copy. */
 export function checkShapeArgument(op: string, argument: string, shape: unknown): Shape {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    invalidArgument(op, argument, 'a list of non-negative integers', shape);
+  // Loops, not every/some: V8's fast paths for those skip frozen arrays (every tensor's shape
+  // here is frozen): some() on a frozen [2] is ~250 ns against ~8 ns.
+  if (!Array.isArray(shape)) invalidArgument(op, argument, 'a list of non-negative integers', shape);
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (!Number.isInteger(d) || (d as number) < 0) invalidArgument(op, argument, 'a list of non-negative integers', shape);
   }
   return Object.freeze([...(shape as number[])]);
 }
@@ -51,7 +55,9 @@ export function check2d(op: string, argument: string, x: Tensor): [number, numbe
 
 export function checkExact(op: string, argument: string, x: Tensor, expected: Shape): void {
   const s = x.shape;
-  if (s.length !== expected.length || s.some((d, i) => d !== expected[i])) shapeError(op, argument, formatShape(expected), s);
+  let same = s.length === expected.length;
+  for (let i = 0; same && i < s.length; i++) same = s[i] === expected[i];
+  if (!same) shapeError(op, argument, formatShape(expected), s);
 }
 
 /** Elementwise binary ops: both sides view as the same [rows, cols]. */
@@ -155,13 +161,17 @@ export function checkRecurrentForward(op: string, a: RecurrentForwardArgs, prefi
   const batchFirst = a.batchFirst === true;
   const x = a.x;
   if (x.shape.length !== 3) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] (batchFirst, rank 3)' : '[T, B, D] (time-major, rank 3)', x.shape);
-  const [T, B, D] = batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
+  const xs = x.shape;
+  const T = batchFirst ? xs[1] : xs[0];
+  const B = batchFirst ? xs[0] : xs[1];
+  const D = xs[2];
   if (T < 1 || B < 1) shapeError(op, `${prefix}x`, batchFirst ? '[B, T, D] with B ≥ 1 and T ≥ 1' : '[T, B, D] with T ≥ 1 and B ≥ 1', x.shape);
   const w = a.weightHh;
   if (w.shape.length !== 2) shapeError(op, `${prefix}weightHh`, `[${G}*H, H]`, w.shape);
   // H is weightHh's column count when its rows agree (G·H); otherwise trust h0 [B, H], so the
   // error names whichever of the two is off.
-  const [wr, wc] = w.shape;
+  const wr = w.shape[0];
+  const wc = w.shape[1];
   const H = wr === G * wc || a.h0.shape.length !== 2 ? wc : a.h0.shape[1];
   checkExact(op, `${prefix}weightHh`, w, [G * H, H]);
   checkExact(op, `${prefix}weightIh`, a.weightIh, [G * H, D]);
@@ -218,7 +228,9 @@ export function checkRecurrentBackward(a: RecurrentBackwardArgs, savedDims: Recu
 }
 
 const sameAsParam = (op: string, param: Tensor, t: Tensor, name: string) => {
-  if (sizeOf(t.shape) !== sizeOf(param.shape) || t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
+  let same = t.shape.length === param.shape.length;
+  for (let i = 0; same && i < t.shape.length; i++) same = t.shape[i] === param.shape[i];
+  if (!same) {
     shapeError(op, name, `${formatShape(param.shape)} (the shape of param)`, t.shape);
   }
 };

@@ -25,6 +25,16 @@ import type { RecurrentDims } from './contracts.js';
 import type { BackendDefinitionParts, KernelTable, MatmulOptions, MemoryKernels } from './kernel_table.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from './kernel_table.js';
 
+/**
+ * Ownership marks kept on the tensor objects themselves: OWNER is the instance while the tensor
+ * is live, DISPOSED_BY the instance that disposed it. A plain property store costs ~10 ns; the
+ * Set add/has/delete ~160 ns and the WeakSet add 400–800 ns (with its GC cost) per tensor, which
+ * was most of this layer's cost on a small training step.
+ */
+const OWNER = Symbol('rnnkit.owner');
+const DISPOSED_BY = Symbol('rnnkit.disposedBy');
+type Marked = { [OWNER]?: object; [DISPOSED_BY]?: object };
+
 /** A native recurrent forward's `saved`, with the sizes it was made for and whether it was released. */
 class NativeSaved implements RecurrentSaved {
   private released = false;
@@ -58,10 +68,8 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   private readonly memory: MemoryKernels<T, C>;
   private readonly kernels: KernelTable<T, C>;
   private readonly parts: BackendDefinitionParts<T, C, I>;
-  /** Tensors handed out and not yet disposed. */
-  private readonly live = new Set<Tensor>();
-  /** Every tensor this backend ever handed out: tells "disposed" from "another instance's". */
-  private readonly made = new WeakSet<Tensor>();
+  /** Tensors handed out and not yet disposed (each marked OWNER = this). */
+  private live = 0;
   private destroyed = false;
   /** The largest tensor this backend makes, in bytes (`BackendDefinitionParts.limits`); larger requests are LIMIT_EXCEEDED. */
   readonly maxTensorBytes: number;
@@ -94,10 +102,10 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
    * instance. `argument` names it in errors, after `op`.
    */
   tensorOf(x: Tensor, argument: string, op = ''): T {
-    if (this.live.has(x)) return x as T;
+    if (x !== null && typeof x === 'object' && (x as Marked)[OWNER] === this && !this.destroyed) return x as T;
     const where = op ? `${op}: ${argument}` : argument;
     if (this.destroyed) throw new RnnkitError('DISPOSED', `${where}: the ${this.name} backend was destroyed; create a new one`, { argument });
-    if (x !== null && typeof x === 'object' && this.made.has(x)) {
+    if (x !== null && typeof x === 'object' && (x as Marked)[DISPOSED_BY] === this) {
       throw new RnnkitError('DISPOSED', `${where}: the tensor ${formatShape(x.shape)} can't be used: it was disposed`, { argument });
     }
     const owner = x !== null && typeof x === 'object' && typeof (x as Tensor).backend === 'string' ? (x as Tensor).backend : undefined;
@@ -112,9 +120,10 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
    * Refuses a result of `elements` float32 values that the backend can't hold, before the
    * kernel runs (LIMIT_EXCEEDED, naming the op and the argument that sets the size).
    */
-  private room(op: string, argument: string, elements: number, shape: string): void {
+  private room(op: string, argument: string, elements: number, describeShape: () => string): void {
     const bytes = elements * 4;
     if (bytes <= this.maxTensorBytes) return;
+    const shape = describeShape(); // formatted only on failure: this runs on every call
     throw new RnnkitError(
       'LIMIT_EXCEEDED',
       `${op}: ${argument}: expected a result of at most ${this.maxTensorBytes} bytes (the ${this.name} backend's maxTensorBytes), got ${bytes < 1e15 ? bytes : bytes.toExponential(3)} bytes (${shape})`,
@@ -128,11 +137,11 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
 
   /** Counts a tensor a kernel returned. */
   private adopt(t: T): T {
-    if (this.live.has(t)) {
+    if ((t as Marked)[OWNER] === this) {
       throw new RnnkitError('BACKEND_FAILURE', `${this.name} backend: a kernel returned a tensor it was given; kernels must return new tensors`, { argument: 'result' });
     }
-    this.live.add(t);
-    this.made.add(t);
+    (t as Marked)[OWNER] = this;
+    this.live++;
     return t;
   }
 
@@ -157,7 +166,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.live.clear();
+    this.live = 0;
     this.parts.destroy?.(this.context);
   }
 
@@ -170,20 +179,20 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (data.length !== sizeOf(s)) {
       throw new RnnkitError('SHAPE_MISMATCH', `upload: data: expected ${sizeOf(s)} values for shape ${formatShape(s)}, got ${data.length}`, { argument: 'data' });
     }
-    this.room('upload', 'shape', sizeOf(s), formatShape(s));
+    this.room('upload', 'shape', sizeOf(s), () => formatShape(s));
     return this.adopt(this.memory.upload(this.context, data, s));
   }
   zeros(shape: Shape): T {
     this.enter();
     const s = contract.checkShapeArgument('zeros', 'shape', shape);
-    this.room('zeros', 'shape', sizeOf(s), formatShape(s));
+    this.room('zeros', 'shape', sizeOf(s), () => formatShape(s));
     return this.adopt(this.memory.zeros(this.context, s));
   }
   fill(shape: Shape, value: number): T {
     this.enter();
     const s = contract.checkShapeArgument('fill', 'shape', shape);
     if (typeof value !== 'number') contract.invalidArgument('fill', 'value', 'a number', value);
-    this.room('fill', 'shape', sizeOf(s), formatShape(s));
+    this.room('fill', 'shape', sizeOf(s), () => formatShape(s));
     return this.adopt(this.memory.fill(this.context, s, value));
   }
   async read(x: Tensor): Promise<Float32Array> {
@@ -192,7 +201,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   }
   dispose(x: Tensor): void {
     const t = this.tensorOf(x, 'x', 'dispose');
-    this.live.delete(t);
+    (t as Marked)[OWNER] = undefined;
+    (t as Marked)[DISPOSED_BY] = this;
+    this.live--;
     this.memory.dispose(this.context, t);
   }
   reshape(x: Tensor, shape: Shape): T {
@@ -203,7 +214,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     return this.adopt(this.memory.reshape(this.context, t, s));
   }
   liveTensors(): number {
-    return this.live.size;
+    return this.live;
   }
 
   // ---- primitives -------------------------------------------------------------------------
@@ -217,7 +228,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     contract.checkMatmul(ta, tb, opts);
     const M = opts.transposeA ? ta.shape[1] : ta.shape[0];
     const N = opts.transposeB ? tb.shape[0] : tb.shape[1];
-    this.room('matmul', 'b', M * N, `[${M}, ${N}]`);
+    this.room('matmul', 'b', M * N, () => `[${M}, ${N}]`);
     return this.adopt(this.kernels.matmul(this.context, ta, tb, c ? { ...opts, c } : (opts as MatmulOptions<T>)));
   }
 
@@ -340,7 +351,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     contract.checkConcat(op, ps);
     let total = 0;
     for (const p of ps) total += sizeOf(p.shape);
-    this.room(op, 'parts', total, `${ps.length} parts`);
+    this.room(op, 'parts', total, () => `${ps.length} parts`);
     return this.adopt(this.kernels[op](this.context, ps));
   }
   concatColumns(parts: readonly Tensor[]): T {
@@ -355,7 +366,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const [M] = rowsCols(ta.shape);
     contract.checkRowIndices('gatherRows', 'indices', indices, M);
     const [, N] = rowsCols(ta.shape);
-    this.room('gatherRows', 'indices', indices.length * N, `[${indices.length}, ${N}]`);
+    this.room('gatherRows', 'indices', indices.length * N, () => `[${indices.length}, ${N}]`);
     return this.adopt(this.kernels.gatherRows(this.context, ta, indices));
   }
   scatterAddRows(a: Tensor, indices: Int32Array, numRows: number): T {
@@ -366,7 +377,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     contract.checkRowIndices('scatterAddRows', 'indices', indices, numRows);
     if (indices.length !== K) contract.shapeError('scatterAddRows', 'a', `[${indices.length}, N] (one row per index)`, ta.shape);
     const [, N] = rowsCols(ta.shape);
-    this.room('scatterAddRows', 'numRows', numRows * N, `[${numRows}, ${N}]`);
+    this.room('scatterAddRows', 'numRows', numRows * N, () => `[${numRows}, ${N}]`);
     return this.adopt(this.kernels.scatterAddRows(this.context, ta, indices, numRows));
   }
   softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: T; grad: T } {
@@ -384,15 +395,21 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (a === null || typeof a !== 'object') contract.invalidArgument(op, prefix ? prefix.slice(0, -1) : 'args', 'an object of recurrent arguments', a);
     const t = (x: Tensor, name: string) => this.tensorOf(x, prefix + name, op);
     const o = (x: Tensor | undefined, name: string) => this.optionalTensor(x, prefix + name, op);
+    // An explicit object, not `{ ...a, … }`: a spread copy of the caller's args cost ~2 µs and
+    // left an object every later read (the checks, the kernel) was slow on.
     return {
-      ...a,
+      cell: a.cell,
+      gruResetAfter: a.gruResetAfter,
       x: t(a.x, 'x'),
+      batchFirst: a.batchFirst,
       weightIh: t(a.weightIh, 'weightIh'),
       weightHh: t(a.weightHh, 'weightHh'),
       biasIh: o(a.biasIh, 'biasIh'),
       biasHh: o(a.biasHh, 'biasHh'),
       h0: t(a.h0, 'h0'),
       c0: o(a.c0, 'c0'),
+      lengths: a.lengths,
+      training: a.training,
     };
   }
 
@@ -400,7 +417,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     this.enter();
     const a = this.forwardTensors('recurrentForward', args, '');
     const dims = contract.checkRecurrentForward('recurrentForward', a);
-    this.room('recurrentForward', 'x', dims.T * dims.B * dims.H, `y [${dims.T}, ${dims.B}, ${dims.H}]`);
+    this.room('recurrentForward', 'x', dims.T * dims.B * dims.H, () => `y [${dims.T}, ${dims.B}, ${dims.H}]`);
     const kernel = this.kernels.recurrentForward;
     if (kernel && this.kernels.recurrentBackward && (!dims.batchFirst || this.recurrentBatchFirst)) {
       const r = kernel(this.context, a);
@@ -425,8 +442,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (args === null || typeof args !== 'object') contract.invalidArgument(op, 'args', 'an object of backward arguments', args);
     const forward = this.forwardTensors(op, args.forward, 'forward.');
     const a: RecurrentBackwardArgs<T> = {
-      ...args,
       forward,
+      saved: args.saved,
+      inputGrad: args.inputGrad,
       dy: this.optionalTensor(args.dy, 'dy', op),
       dhN: this.optionalTensor(args.dhN, 'dhN', op),
       dcN: this.optionalTensor(args.dcN, 'dcN', op),
@@ -435,7 +453,7 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (saved instanceof NativeSaved && saved.owner === this) {
       if (saved.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: it was disposed`, { argument: 'saved' });
       contract.checkRecurrentBackward(a, saved.dims);
-      const r = this.kernels.recurrentBackward!(this.context, { ...a, saved: saved.inner });
+      const r = this.kernels.recurrentBackward!(this.context, { forward: a.forward, saved: saved.inner, inputGrad: a.inputGrad, dy: a.dy, dhN: a.dhN, dcN: a.dcN });
       const out: RecurrentBackwardResult<T> = {
         dh0: this.adopt(r.dh0),
         dWeightIh: this.adopt(r.dWeightIh),
@@ -472,10 +490,14 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const op = 'sgdUpdate';
     if (args === null || typeof args !== 'object') contract.invalidArgument(op, 'args', 'an object of SGD arguments', args);
     const a: SgdUpdateArgs<T> = {
-      ...args,
       param: this.tensorOf(args.param, 'param', op),
       grad: this.tensorOf(args.grad, 'grad', op),
       velocity: this.optionalTensor(args.velocity, 'velocity', op),
+      lr: args.lr,
+      momentum: args.momentum,
+      dampening: args.dampening,
+      nesterov: args.nesterov,
+      weightDecay: args.weightDecay,
     };
     contract.checkSgdUpdate(a);
     const kernel = this.kernels.sgdUpdate;
@@ -489,11 +511,17 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const op = 'adamUpdate';
     if (args === null || typeof args !== 'object') contract.invalidArgument(op, 'args', 'an object of Adam arguments', args);
     const a: AdamUpdateArgs<T> = {
-      ...args,
       param: this.tensorOf(args.param, 'param', op),
       grad: this.tensorOf(args.grad, 'grad', op),
       m: this.tensorOf(args.m, 'm', op),
       v: this.tensorOf(args.v, 'v', op),
+      step: args.step,
+      lr: args.lr,
+      beta1: args.beta1,
+      beta2: args.beta2,
+      eps: args.eps,
+      weightDecay: args.weightDecay,
+      decoupled: args.decoupled,
     };
     contract.checkAdamUpdate(a);
     const kernel = this.kernels.adamUpdate;
