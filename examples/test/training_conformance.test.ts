@@ -1,7 +1,6 @@
 import { createCpuBackend } from '@rnnkit/backend-cpu';
 import type { Backend } from '@rnnkit/core';
-import { fit } from '@rnnkit/core';
-import { compareTrainingRuns, runTrainingCase, scaledError, TRAINING_TOLERANCE, torchTrainingRuns, trainingConformanceCases } from '@rnnkit/core/testing';
+import { compareTrainingRuns, compositeOnly, replayTorchRun, runTrainingCase, TRAINING_TOLERANCE, torchTrainingRuns, trainingConformanceCases } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -9,10 +8,7 @@ import { describe, expect, it } from 'vitest';
  * backend with core's composite kernels (the fused ops hidden), and whole runs against PyTorch.
  */
 async function compositeCpu(): Promise<Backend> {
-  const be = await createCpuBackend();
-  const plain = Object.create(be) as Backend;
-  for (const k of ['recurrentForward', 'recurrentBackward', 'sgdUpdate', 'adamUpdate'] as const) Object.defineProperty(plain, k, { value: undefined });
-  return plain;
+  return compositeOnly(await createCpuBackend());
 }
 
 describe('training conformance on backend-cpu', () => {
@@ -29,21 +25,9 @@ describe('training conformance on backend-cpu', () => {
 
   it('replays the committed PyTorch training runs', async () => {
     for (const r of torchTrainingRuns()) {
-      const b = r.build();
-      b.model.to(await createCpuBackend());
-      const losses: number[] = [];
-      await fit(b.model, b.data, {
-        loss: b.loss,
-        optimizer: b.optimizer,
-        epochs: b.epochs,
-        batchSize: 1024,
-        ...(b.maxNorm ? { maxNorm: b.maxNorm } : {}),
-        ...(b.clipValue ? { clipValue: b.clipValue } : {}),
-        callbacks: { onStepEnd: (s) => void losses.push(s.loss) },
-      });
-      expect(scaledError(losses, r.losses)).toBeLessThan(1e-5);
-      const sd = await b.model.stateDict();
-      for (const [k, v] of r.final) expect(scaledError(sd.get(k)!, v)).toBeLessThan(1e-5);
+      const d = await replayTorchRun(await createCpuBackend(), r);
+      expect(d.lossError, r.name).toBeLessThan(1e-5);
+      expect(d.paramError, `${r.name}: ${d.worstParam}`).toBeLessThan(1e-5);
     }
   });
 });

@@ -168,11 +168,13 @@ const EXPECTED: Record<string, string[]> = {
     'referenceMemory',
     'referenceRecurrent64',
     'reliabilityCases',
+    'replayTorchRun',
     'runBackendSuite',
     'runConformanceCase',
     'runTorchFixture',
     'runTrainingCase',
     'scaledError',
+    'startBackendVariants',
     'torchFixtureSpec',
     'torchFixturesDir',
     'torchTrainingRuns',
@@ -182,7 +184,11 @@ const EXPECTED: Record<string, string[]> = {
 };
 
 describe('export lists', () => {
-  for (const [entry, mod] of [['@rnnkit/core', core], ['@rnnkit/core/backend', backend], ['@rnnkit/core/testing', testing]] as const) {
+  for (const [entry, mod] of [
+    ['@rnnkit/core', core],
+    ['@rnnkit/core/backend', backend],
+    ['@rnnkit/core/testing', testing],
+  ] as const) {
     it(entry, () => {
       expect(Object.keys(mod).sort()).toEqual(EXPECTED[entry]);
     });

@@ -4,7 +4,7 @@ import { exportOnnx } from '@rnnkit/onnx-export';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ImportedOnnx, OnnxFeed, RnnkitResults } from '../src/index.js';
 import { importOnnx, runImported, toOnnxOutputs } from '../src/index.js';
-import { startBackends } from './backends.js';
+import { startBackendVariants } from '@rnnkit/core/testing';
 import { loadFixtures } from './fixtures.js';
 import { ORT_TOLERANCE, draws, maxAbsDiff, maxDiffAll, runOrt } from './helpers.js';
 
@@ -16,7 +16,7 @@ import { ORT_TOLERANCE, draws, maxAbsDiff, maxDiffAll, runOrt } from './helpers.
  */
 
 const fixtures = loadFixtures();
-const backends = await startBackends();
+const backends = await startBackendVariants(['cpu', 'tfjs', 'webgpu'], (name) => import(name));
 const report: string[] = [];
 afterAll(() => console.log(`max |difference| per fixture and backend:\n${report.join('\n')}`));
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@rnnkit/core';
 import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, loadTorchFixtures, runTorchFixture } from '@rnnkit/core/testing';
-import { startBackends } from './backends.js';
+import { startBackendVariants as startBackends } from '@rnnkit/core/testing';
 
 /**
  * PyTorch as the outside oracle on every backend: each committed fixture (torch.nn.RNN/LSTM/GRU
@@ -17,7 +17,7 @@ it('the PyTorch fixtures are committed', () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(20);
 });
 
-for (const { label, backend: be, why } of await startBackends(['cpu-js', 'cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
+for (const { label, backend: be, why } of await startBackends(['cpu-js', 'cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'], (name) => import(name))) {
   if (be) started.push(be);
   describe.skipIf(!be)(`PyTorch fixtures on ${label} (${be?.info().engine ?? why})`, () => {
     for (const f of fixtures) {

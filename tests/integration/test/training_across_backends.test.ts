@@ -2,7 +2,7 @@ import { describe, expect, it, afterAll } from 'vitest';
 import type { Backend } from '@rnnkit/core';
 import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, trainingConformanceCases, type TrainingRun } from '@rnnkit/core/testing';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { startBackends } from './backends.js';
+import { startBackendVariants as startBackends } from '@rnnkit/core/testing';
 
 /**
  * Issue 3's "done when": a few optimizer steps from the same seed give the same parameters on
@@ -20,7 +20,7 @@ for (const c of cases) expected.set(c.name, await runTrainingCase(reference, c))
 const started: Backend[] = [];
 afterAll(() => started.forEach((b) => b.destroy()));
 
-for (const { label, backend: be, why } of await startBackends(['cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'])) {
+for (const { label, backend: be, why } of await startBackends(['cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'], (name) => import(name))) {
   if (be) started.push(be);
   describe.skipIf(!be)(`training conformance: ${label} (${be?.info().engine ?? why}) against cpu-js`, () => {
     for (const c of cases) {

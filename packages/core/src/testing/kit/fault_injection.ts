@@ -1,10 +1,10 @@
 import type { Backend } from '../../backend/backend.js';
-import { MEMORY_KERNELS, PRIMITIVE_KERNELS } from '../../backend/kernel_table.js';
 import { FUSED_OPS } from '../../backend/backend.js';
+import { MEMORY_KERNELS, PRIMITIVE_KERNELS } from '../../backend/kernel_table.js';
 import { RnnkitError } from '../../errors.js';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../../model/recurrent_layer.js';
 import { initParams } from '../../params/init.js';
 import { recurrentParams } from '../../params/names.js';
-import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../../model/recurrent_layer.js';
 import type { Tensor } from '../../tensor.js';
 import { type CellVariant, variantSpec } from '../conformance.js';
 import { compositeOnly } from './composite_only.js';

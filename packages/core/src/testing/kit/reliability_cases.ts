@@ -1,15 +1,15 @@
 import type { Backend } from '../../backend/backend.js';
 import { isRnnkitError } from '../../errors.js';
-import { gru, lastStep, linear, lstm, rnn } from '../../graph/builders.js';
 import type { LayerDraft } from '../../graph/builders.js';
+import { gru, lastStep, linear, lstm, rnn } from '../../graph/builders.js';
 import type { Model } from '../../model/model.js';
 import { sequential } from '../../model/model.js';
 import type { HostTensor } from '../../tensor.js';
 import type { TrainData } from '../../train/batch.js';
 import { fit, trainStep } from '../../train/fit.js';
 import { supervised } from '../../train/objective.js';
-import { adam, sgd } from '../../train/optimizers.js';
 import type { Optimizer } from '../../train/optimizers.js';
+import { adam, sgd } from '../../train/optimizers.js';
 import { Rng } from '../../util/rng.js';
 import { check, expectRnnkitError } from './expect.js';
 import { failingAt } from './fault_injection.js';
@@ -119,7 +119,14 @@ export function reliabilityCases(): KitCase[] {
         const oa = adam({ lr: 0.01 });
         let last: Map<string, Float32Array> | undefined;
         const err = await expectRnnkitError(
-          () => fit(a, poisoned, { loss: 'mse', optimizer: oa, batchSize: 4, shuffle: false, callbacks: { onStepEnd: async () => void (last = await a.stateDict()) } }),
+          () =>
+            fit(a, poisoned, {
+              loss: 'mse',
+              optimizer: oa,
+              batchSize: 4,
+              shuffle: false,
+              callbacks: { onStepEnd: async () => void (last = await a.stateDict()) },
+            }),
           'TRAINING_DIVERGED',
           'epoch 0, batch 1',
         );
@@ -144,7 +151,10 @@ export function reliabilityCases(): KitCase[] {
         const oa = adam({ lr: 0.01 });
         const h = await fit(a, poisoned, { loss: 'mse', optimizer: oa, batchSize: 4, shuffle: false, epochs: 2, nonFinite: 'skip' });
         check(h.skippedSteps === 2 && h.steps === 6 && oa.stepCount === 4, `skip: ${h.skippedSteps} skipped of ${h.steps}, ${oa.stepCount} optimizer steps`);
-        check(h.epochs.every((e) => Number.isFinite(e.loss)), `skip: epoch losses ${h.epochs.map((e) => e.loss)}`);
+        check(
+          h.epochs.every((e) => Number.isFinite(e.loss)),
+          `skip: epoch losses ${h.epochs.map((e) => e.loss)}`,
+        );
         const b = sequential(small(), { seed: 5 }).to(be);
         const ob = adam({ lr: 0.01 });
         await fit(b, clean, { loss: 'mse', optimizer: ob, batchSize: 4, shuffle: false, epochs: 2 });
@@ -180,8 +190,14 @@ export function reliabilityCases(): KitCase[] {
           earlyStopping: { monitor: 'loss', patience: 3, restoreBest: true },
           callbacks: { onEpochEnd: async () => void snapshots.push(await b.stateDict()) },
         });
-        check(h.stoppedEarly && h.bestEpoch !== undefined, `stopped early at a best epoch: ${JSON.stringify({ stopped: h.stoppedEarly, best: h.bestEpoch, losses: h.epochs.map((e) => e.loss) })}`);
-        check(h.epochs.some((e) => Number.isNaN(e.loss)), `the run diverged: losses ${h.epochs.map((e) => e.loss)}`);
+        check(
+          h.stoppedEarly && h.bestEpoch !== undefined,
+          `stopped early at a best epoch: ${JSON.stringify({ stopped: h.stoppedEarly, best: h.bestEpoch, losses: h.epochs.map((e) => e.loss) })}`,
+        );
+        check(
+          h.epochs.some((e) => Number.isNaN(e.loss)),
+          `the run diverged: losses ${h.epochs.map((e) => e.loss)}`,
+        );
         sameBits(await b.stateDict(), snapshots[h.bestEpoch!], 'restoreBest after NaN epochs');
         disposeAll(be, baseline, [a, b], [oa, ob], 'ReLU at lr = 10');
       },
@@ -261,7 +277,10 @@ export function reliabilityCases(): KitCase[] {
             o.dispose();
             m.dispose();
           }
-          check(be.liveTensors() === baseline, `${modelFirst ? 'model, then optimizer' : 'optimizer, then model'}: ${be.liveTensors() - baseline} tensors leaked`);
+          check(
+            be.liveTensors() === baseline,
+            `${modelFirst ? 'model, then optimizer' : 'optimizer, then model'}: ${be.liveTensors() - baseline} tensors leaked`,
+          );
           await expectRnnkitError(() => m.forward(d.x), 'DISPOSED', 'disposed');
           await expectRnnkitError(() => m.predict(d.x), 'DISPOSED', 'disposed');
           await expectRnnkitError(() => m.to(be), 'DISPOSED', 'disposed');

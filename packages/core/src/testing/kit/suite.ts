@@ -1,11 +1,11 @@
 import type { Backend } from '../../backend/backend.js';
-import { fit } from '../../train/fit.js';
-import { conformanceCases, runConformanceCase, scaledError, CELL_VARIANTS } from '../conformance.js';
+import { CELL_VARIANTS, conformanceCases, runConformanceCase } from '../conformance.js';
 import { createReferenceBackend } from '../reference_backend/index.js';
 import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, torchTrainingRuns, trainingConformanceCases } from '../training_conformance.js';
 import { errorCases } from './error_cases.js';
 import { check } from './expect.js';
 import { faultSweep } from './fault_injection.js';
+import { replayTorchRun } from './torch_replay.js';
 import { fusedCases } from './fused_cases.js';
 import { reliabilityCases } from './reliability_cases.js';
 import { type KitCase, memoryCases, primitiveCases } from './primitive_cases.js';
@@ -99,29 +99,8 @@ export function runBackendSuite(t: TestApi, o: BackendSuiteOptions): void {
         ...torchTrainingRuns().map((r) => ({
           name: `PyTorch run ${r.name} replays (losses and final parameters within 1e-5)`,
           async run(be: Backend) {
-            const b = r.build();
-            b.model.to(be);
-            try {
-              const losses: number[] = [];
-              await fit(b.model, b.data, {
-                loss: b.loss,
-                optimizer: b.optimizer,
-                epochs: b.epochs,
-                batchSize: 1024,
-                ...(b.maxNorm ? { maxNorm: b.maxNorm } : {}),
-                ...(b.clipValue ? { clipValue: b.clipValue } : {}),
-                callbacks: { onStepEnd: (s) => void losses.push(s.loss) },
-              });
-              const e = scaledError(losses, r.losses);
-              check(e < 1e-5, `losses: error ${e}`);
-              const sd = await b.model.stateDict();
-              for (const [k, v] of r.final) {
-                const pe = scaledError(sd.get(k)!, v);
-                check(pe < 1e-5, `${k}: error ${pe}`);
-              }
-            } finally {
-              b.model.dispose();
-            }
+            const d = await replayTorchRun(be, r);
+            check(d.lossError < 1e-5 && d.paramError < 1e-5, `against PyTorch: ${JSON.stringify(d)}`);
           },
         })),
       ],
