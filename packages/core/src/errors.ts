@@ -84,12 +84,14 @@ export function asRnnkitError(e: unknown, where: string): RnnkitError {
 
 /** `v` must be a plain object (not null, not an array): INVALID_ARGUMENT naming `argument` otherwise. */
 export function checkObject(v: unknown, argument: string, expected: string): void {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected ${expected}, got ${describe(v)}`, { argument });
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected ${expected}, got ${describe(v)}`, { argument });
 }
 
 /** `v` must be a shape (an array of non-negative safe integers): INVALID_ARGUMENT naming `argument` otherwise. */
 export function checkShapeList(v: unknown, argument = 'shape'): void {
-  if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a list of non-negative integers, got ${describe(v)}`, { argument });
+  if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a list of non-negative integers, got ${describe(v)}`, { argument });
 }
 
 export function fail(code: RnnkitErrorCode, argument: string, expected: string, actual: unknown): never {

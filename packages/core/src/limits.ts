@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from './errors.js';
+import { describe, RnnkitError } from './errors.js';
 
 /**
  * Limits checked before anything is allocated, for every size that comes from a spec, a file or
@@ -56,11 +56,15 @@ export function resolveLimits(given: unknown, argument = 'limits', base: Readonl
   const out: Limits = { ...base };
   for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
     if (!LIMIT_NAMES.includes(k as keyof Limits)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected only the keys ${LIMIT_NAMES.join(', ')}, got ${describe(k)}`, { argument: `${argument}.${k.slice(0, 60)}` });
+      throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected only the keys ${LIMIT_NAMES.join(', ')}, got ${describe(k)}`, {
+        argument: `${argument}.${k.slice(0, 60)}`,
+      });
     }
     if (v === undefined) continue;
     if (typeof v !== 'number' || !(v === Infinity || (Number.isSafeInteger(v) && v >= 1))) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.${k}: expected a positive integer or Infinity, got ${describe(v)}`, { argument: `${argument}.${k}` });
+      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.${k}: expected a positive integer or Infinity, got ${describe(v)}`, {
+        argument: `${argument}.${k}`,
+      });
     }
     out[k as keyof Limits] = v;
   }
@@ -70,7 +74,11 @@ export function resolveLimits(given: unknown, argument = 'limits', base: Readonl
 /** Throws LIMIT_EXCEEDED: `argument: expected at most <limit> <what> (limits.<name>), got <actual>[; detail]`. */
 export function limitExceeded(argument: string, name: keyof Limits | string, limit: number, what: string, actual: number | string, detail = ''): never {
   const got = typeof actual === 'number' ? formatCount(actual) : actual;
-  throw new RnnkitError('LIMIT_EXCEEDED', `${argument}: expected at most ${formatCount(limit)} ${what} (limits.${name}), got ${got}${detail ? `; ${detail}` : ''}`, { argument });
+  throw new RnnkitError(
+    'LIMIT_EXCEEDED',
+    `${argument}: expected at most ${formatCount(limit)} ${what} (limits.${name}), got ${got}${detail ? `; ${detail}` : ''}`,
+    { argument },
+  );
 }
 
 /** A count for messages: exact below 1e15, else in exponent form. */

@@ -1,4 +1,4 @@
-import { RnnkitError, checkShapeList, describe } from './errors.js';
+import { checkShapeList, describe, RnnkitError } from './errors.js';
 /** A shape is a list of non-negative integer extents, outermost first. */
 export type Shape = readonly number[];
 
@@ -20,7 +20,8 @@ export interface HostTensor {
 }
 
 export function sizeOf(shape: Shape): number {
-  if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `shape: expected a list of extents, got ${describe(shape)}`, { argument: 'shape' });
+  if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number')
+    throw new RnnkitError('INVALID_ARGUMENT', `shape: expected a list of extents, got ${describe(shape)}`, { argument: 'shape' });
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
@@ -51,9 +52,12 @@ export function hostTensor(data: Float32Array | ArrayLike<number>, shape: Shape)
     throw new RnnkitError('INVALID_ARGUMENT', `data: expected a Float32Array or an array of numbers, got ${describe(data)}`, { argument: 'data' });
   }
   if (!(data instanceof Float32Array)) {
-    for (let i = 0; i < data.length; i++) if (typeof data[i] !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `data[${i}]: expected a number, got ${describe(data[i])}`, { argument: `data[${i}]` });
+    for (let i = 0; i < data.length; i++)
+      if (typeof data[i] !== 'number')
+        throw new RnnkitError('INVALID_ARGUMENT', `data[${i}]: expected a number, got ${describe(data[i])}`, { argument: `data[${i}]` });
   }
-  if (data.length !== sizeOf(shape)) throw new RnnkitError('SHAPE_MISMATCH', `data: expected ${sizeOf(shape)} values for shape ${formatShape(shape)}, got ${data.length}`, { argument: 'data' });
+  if (data.length !== sizeOf(shape))
+    throw new RnnkitError('SHAPE_MISMATCH', `data: expected ${sizeOf(shape)} values for shape ${formatShape(shape)}, got ${data.length}`, { argument: 'data' });
   const f = data instanceof Float32Array ? data : Float32Array.from(data);
   return { data: f, shape: [...shape] };
 }

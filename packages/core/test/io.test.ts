@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Model, RnnkitError, SAFETENSORS_MAX_HEADER_BYTES, embedding, gru, lastStep, linear, loadModel, loadModelBundle, loadWeights, lstm, parseSafetensors, rnn,
-  safetensorsToFloat32, saveModel, saveModelBundle, saveWeights, sequential, serializeSafetensors,
+  embedding,
+  gru,
+  lastStep,
+  linear,
+  loadModel,
+  loadModelBundle,
+  loadWeights,
+  lstm,
+  Model,
+  parseSafetensors,
+  RnnkitError,
+  rnn,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  safetensorsToFloat32,
+  saveModel,
+  saveModelBundle,
+  saveWeights,
+  sequential,
+  serializeSafetensors,
 } from '../src/index.js';
 
 function thrown(f: () => unknown): RnnkitError {
@@ -31,10 +48,13 @@ const smallModel = () => sequential([rnn({ inputSize: 2, hiddenSize: 3 })], { se
 
 describe('safetensors format', () => {
   it('writes the documented layout: u64 LE header length, JSON header padded to 8, data back to back', () => {
-    const bytes = serializeSafetensors(new Map([
-      ['a', { shape: [2], data: Float32Array.from([1.5, -2]) }],
-      ['b', { shape: [1, 1], data: Int32Array.from([7]) }],
-    ]), { note: 'hi' });
+    const bytes = serializeSafetensors(
+      new Map([
+        ['a', { shape: [2], data: Float32Array.from([1.5, -2]) }],
+        ['b', { shape: [1, 1], data: Int32Array.from([7]) }],
+      ]),
+      { note: 'hi' },
+    );
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + n) % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
@@ -70,7 +90,9 @@ describe('safetensors format', () => {
   });
 
   it('widens F16 and BF16 exactly and rounds F64 to float32; integer dtypes are refused as weights', () => {
-    const f16 = parseSafetensors(serializeSafetensors({ h: { dtype: 'F16', shape: [5], data: new Uint8Array(Uint16Array.from([0x3c00, 0xc000, 0x0001, 0x7c00, 0x3555]).buffer) } }));
+    const f16 = parseSafetensors(
+      serializeSafetensors({ h: { dtype: 'F16', shape: [5], data: new Uint8Array(Uint16Array.from([0x3c00, 0xc000, 0x0001, 0x7c00, 0x3555]).buffer) } }),
+    );
     expect(Array.from(safetensorsToFloat32(f16.tensors.get('h')!))).toEqual([1, -2, 2 ** -24, Infinity, 0.333251953125]);
     const bf = parseSafetensors(serializeSafetensors({ b: { dtype: 'BF16', shape: [2], data: new Uint8Array(Uint16Array.from([0x3f80, 0xbfc0]).buffer) } }));
     expect(Array.from(safetensorsToFloat32(bf.tensors.get('b')!))).toEqual([1, -1.5]);
@@ -103,7 +125,15 @@ describe('crafted bad files: INVALID_FILE with what is wrong', () => {
     ['header not JSON', craft('{"w": [1, 2'), /not valid JSON/],
     ['header not an object', craft('[1]'), /must start with "\{"/],
     ['header JSON null', craft('{}'.replace('{}', 'null')), /must start with "\{"/],
-    ['header not UTF-8', (() => { const b = craft('{"\u00e9":1}'); b[10] = 0xff; return b; })(), /not valid UTF-8/],
+    [
+      'header not UTF-8',
+      (() => {
+        const b = craft('{"\u00e9":1}');
+        b[10] = 0xff;
+        return b;
+      })(),
+      /not valid UTF-8/,
+    ],
     ['unknown dtype', craft({ w: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, 8), /unknown dtype "F33"/],
     ['dtype missing', craft({ w: { shape: [2], data_offsets: [0, 8] } }, 8), /unknown dtype undefined/],
     ['negative dim', craft({ w: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, 8), /shape must be an array of non-negative integers/],
@@ -111,9 +141,17 @@ describe('crafted bad files: INVALID_FILE with what is wrong', () => {
     ['offsets not a pair', craft({ w: { dtype: 'F32', shape: [2], data_offsets: [0] } }, 8), /data_offsets must be \[begin, end\]/],
     ['offsets reversed', craft({ w: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, 8), /end before they begin/],
     ['bytes do not match shape', craft({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /hold 8 bytes but F32 \[3\] needs 12/],
-    ['overlap', craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /overlap the previous tensor/],
+    [
+      'overlap',
+      craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12),
+      /overlap the previous tensor/,
+    ],
     ['same range twice', craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 8), /overlap/],
-    ['gap', craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, 12), /leave a gap: bytes 4..8/],
+    [
+      'gap',
+      craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, 12),
+      /leave a gap: bytes 4..8/,
+    ],
     ['gap at the start', craft({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /gap: bytes 0..4/],
     ['trailing bytes', craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 12), /trailing bytes/],
     ['metadata not strings', craft({ __metadata__: { a: 1 } }), /__metadata__ values must be strings/],
@@ -194,10 +232,14 @@ describe('saveModel / loadModel', () => {
   it('a bare nn.RNN/LSTM/GRU state_dict loads into a single-recurrent-layer model; prefixes rename', async () => {
     const m = smallModel();
     const state = await m.stateDict();
-    const bare = serializeSafetensors(new Map([...state].map(([k, v]) => [k.replace(/^0\./, ''), { shape: m.parameterInfo().find((p) => p.name === k)!.shape, data: v }])));
+    const bare = serializeSafetensors(
+      new Map([...state].map(([k, v]) => [k.replace(/^0\./, ''), { shape: m.parameterInfo().find((p) => p.name === k)!.shape, data: v }])),
+    );
     const back = loadModel(m.spec, bare);
     for (const [k, v] of state) expect(bits((await back.stateDict()).get(k)!)).toEqual(bits(v));
-    const renamed = serializeSafetensors(new Map([...state].map(([k, v]) => [k.replace(/^0\./, 'rnn.'), { shape: m.parameterInfo().find((p) => p.name === k)!.shape, data: v }])));
+    const renamed = serializeSafetensors(
+      new Map([...state].map(([k, v]) => [k.replace(/^0\./, 'rnn.'), { shape: m.parameterInfo().find((p) => p.name === k)!.shape, data: v }])),
+    );
     expect(thrown(() => loadModel(m.spec, renamed)).message).toMatch(/unexpected tensor "rnn.weight_ih_l0"/);
     const viaPrefix = loadModel(m.spec, renamed, { prefixes: { 'rnn.': '0.' } });
     expect(bits((await viaPrefix.stateDict()).get('0.weight_hh_l0')!)).toEqual(bits(state.get('0.weight_hh_l0')!));
@@ -230,13 +272,17 @@ describe('loading bad weights or specs: clear errors, no partial model', () => {
   it('extra tensor', async () => {
     const t = await tensorsOf();
     t.set('0.weight_hr_l0', { shape: [1], data: new Float32Array(1) });
-    expect(thrown(() => loadModel(spec, serializeSafetensors(t))).message).toMatch(/unexpected tensor "0.weight_hr_l0": the model's parameters are 0.weight_ih_l0 \[3, 2\]/);
+    expect(thrown(() => loadModel(spec, serializeSafetensors(t))).message).toMatch(
+      /unexpected tensor "0.weight_hr_l0": the model's parameters are 0.weight_ih_l0 \[3, 2\]/,
+    );
   });
 
   it('two tensors onto one parameter (bare and prefixed)', async () => {
     const t = await tensorsOf();
     t.set('weight_ih_l0', t.get('0.weight_ih_l0')!);
-    expect(thrown(() => loadModel(spec, serializeSafetensors(t))).message).toMatch(/"0.weight_ih_l0" and "weight_ih_l0" both map to parameter "0.weight_ih_l0"/);
+    expect(thrown(() => loadModel(spec, serializeSafetensors(t))).message).toMatch(
+      /"0.weight_ih_l0" and "weight_ih_l0" both map to parameter "0.weight_ih_l0"/,
+    );
   });
 
   it('mis-shaped tensor (right byte count, wrong shape)', async () => {

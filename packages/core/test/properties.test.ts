@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 
 describe('property tests under a heap cap (child process)', () => {
-  it('mutated files and specs: a correct load or a file/limit error, nothing changed, no out-of-memory', () => {
+  it('limits before allocation (#14.1) and mutated files and specs: a correct load or a file/limit error, nothing changed, no out-of-memory', () => {
     const r = spawnSync(process.execPath, [vitestBin, 'run', '--config', 'test/heap/vitest.config.ts', '--reporter', 'verbose'], {
       cwd: root,
       encoding: 'utf8',
@@ -25,7 +25,10 @@ describe('property tests under a heap cap (child process)', () => {
     const output = `${r.stdout}\n${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
     expect(r.error, output).toBeUndefined();
     expect(r.status, output).toBe(0);
-    expect(output).toMatch(/Tests\s+4 passed \(4\)/);
+    const counts = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
+    expect(counts, output).not.toBeNull();
+    expect(Number(counts![1])).toBe(Number(counts![2]));
+    expect(Number(counts![1])).toBeGreaterThanOrEqual(9); // files.heap.ts and limits.heap.ts
     expect(output).not.toMatch(/heap out of memory|Worker exited unexpectedly/i);
   }, 660_000);
 });

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@rnnkit/core';
 import { gru, lastStep, linear, lstm, sequential } from '@rnnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportOnnxFromState } from '../src/index.js';
 import { runCli } from '../src/cli/run.js';
 import { makeLoader } from '../src/cli/saved_model.js';
+import { exportOnnxFromState } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-cli-'));
@@ -61,7 +61,10 @@ describe('rnnkit-onnx CLI', () => {
     const { io, out: text } = capture();
     expect(await runCli(['--spec', s.spec, '--weights', s.st, '-o', out, '--lengths'], io)).toBe(0);
     expect(text.stdout).toMatch(/wrote .*a\.onnx .*opset 17, IR 8; inputs input, lengths; outputs output, h_n, c_n/);
-    const expected = await runOrt(exportOnnxFromState(s.model.spec, s.state, { lengths: true }), { input: x, lengths: { int32: Int32Array.from([5, 2]), shape: [2] } });
+    const expected = await runOrt(exportOnnxFromState(s.model.spec, s.state, { lengths: true }), {
+      input: x,
+      lengths: { int32: Int32Array.from([5, 2]), shape: [2] },
+    });
     const got = await runOrt(new Uint8Array(readFileSync(out)), { input: x, lengths: { int32: Int32Array.from([5, 2]), shape: [2] } });
     expect(maxAbsDiff(got.output, expected.output)).toBe(0);
   });
@@ -77,7 +80,7 @@ describe('rnnkit-onnx CLI', () => {
     expect(maxAbsDiff(a.output, b.output)).toBe(0);
   });
 
-  it('reads the same files without core\'s model I/O (the fallback readers)', async () => {
+  it("reads the same files without core's model I/O (the fallback readers)", async () => {
     const s = await saved('f');
     const fallback = makeLoader(undefined);
     const outs = ['f1.onnx', 'f2.onnx', 'f3.onnx'].map((f) => join(dir, f));
@@ -168,7 +171,25 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
   });
 
   it('a 300-byte bundle asking for 1e9 layers is LIMIT_EXCEEDED naming --model and the file, at once', async () => {
-    const spec = { format: 'rnnkit.model', version: 1, seed: 0, layers: [{ type: 'recurrent', cell: 'lstm', inputSize: 1, hiddenSize: 1, numLayers: 1e9, bidirectional: false, dropout: 0, batchFirst: true, bias: true, gruResetAfter: true }] };
+    const spec = {
+      format: 'rnnkit.model',
+      version: 1,
+      seed: 0,
+      layers: [
+        {
+          type: 'recurrent',
+          cell: 'lstm',
+          inputSize: 1,
+          hiddenSize: 1,
+          numLayers: 1e9,
+          bidirectional: false,
+          dropout: 0,
+          batchFirst: true,
+          bias: true,
+          gruResetAfter: true,
+        },
+      ],
+    };
     const header = new TextEncoder().encode(JSON.stringify({ __metadata__: { 'rnnkit.spec': JSON.stringify(spec) } }));
     const bytes = new Uint8Array(8 + header.length);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
@@ -180,7 +201,9 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
     const t0 = performance.now();
     expect(await runCli(['--model', path, '-o', out], c.io)).toBe(1);
     expect(performance.now() - t0).toBeLessThan(2000);
-    expect(c.out.stderr).toBe(`rnnkit-onnx: --model ${JSON.stringify(path)}: LIMIT_EXCEEDED: spec.layers[0].numLayers: expected at most 4096 layers in the model (numLayers × directions, summed) (limits.maxLayers), got 1000000000; 1000000000 × 1 here\n`);
+    expect(c.out.stderr).toBe(
+      `rnnkit-onnx: --model ${JSON.stringify(path)}: LIMIT_EXCEEDED: spec.layers[0].numLayers: expected at most 4096 layers in the model (numLayers × directions, summed) (limits.maxLayers), got 1000000000; 1000000000 × 1 here\n`,
+    );
     expect(existsSync(out)).toBe(false);
     // The same spec as JSON with JSON weights: refused before the weights are read, naming --spec.
     const specPath = join(dir, 'huge.json');
@@ -192,7 +215,7 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
     expect(c2.out.stderr).toMatch(/^rnnkit-onnx: --spec ".*huge\.json": LIMIT_EXCEEDED: spec\.layers\[0\]\.numLayers/);
   });
 
-  it("names the file at fault: a corrupt --weights, a bad --spec, a corrupt --model, an unwritable -o", async () => {
+  it('names the file at fault: a corrupt --weights, a bad --spec, a corrupt --model, an unwritable -o', async () => {
     const s = await saved('named');
     const corrupt = join(dir, 'named.bad.safetensors');
     writeFileSync(corrupt, readFileSync(s.st).subarray(0, 60));
@@ -217,4 +240,3 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
     expect(existsSync(out)).toBe(false);
   });
 });
-

@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { BACKEND_SPEC_VERSION } from './backend.js';
 
@@ -22,14 +22,20 @@ const registry = new Map<string, BackendDefinition<any>>();
  */
 export function registerBackend(def: BackendDefinition<any>): void {
   if (def === null || typeof def !== 'object' || typeof def.name !== 'string' || typeof def.create !== 'function' || typeof def.priority !== 'number') {
-    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: def: expected { name: string, priority: number, create() }, got ${describe(def)}`, { argument: 'def' });
+    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: def: expected { name: string, priority: number, create() }, got ${describe(def)}`, {
+      argument: 'def',
+    });
   }
   const known = registry.get(def.name);
   if (known === def) return;
   if (known) {
-    throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: a different backend named "${def.name}" is already registered; unregisterBackend("${def.name}") first`, {
-      argument: 'name',
-    });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `registerBackend: a different backend named "${def.name}" is already registered; unregisterBackend("${def.name}") first`,
+      {
+        argument: 'name',
+      },
+    );
   }
   registry.set(def.name, def);
 }
@@ -66,8 +72,10 @@ export interface CreateBackendOptions {
  * tries `fallback` in order; if all fail the error lists every reason collected.
  */
 export async function createBackend(name?: string, opts: CreateBackendOptions = {}): Promise<Backend> {
-  if (name !== undefined && typeof name !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `name: expected a backend name (a string), got ${describe(name)}`, { argument: 'name' });
-  if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { fallback, options }, got ${describe(opts)}`, { argument: 'opts' });
+  if (name !== undefined && typeof name !== 'string')
+    throw new RnnkitError('INVALID_ARGUMENT', `name: expected a backend name (a string), got ${describe(name)}`, { argument: 'name' });
+  if (opts === null || typeof opts !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { fallback, options }, got ${describe(opts)}`, { argument: 'opts' });
   if (opts.fallback !== undefined && (!Array.isArray(opts.fallback) || !opts.fallback.every((f) => typeof f === 'string'))) {
     throw new RnnkitError('INVALID_ARGUMENT', `opts.fallback: expected a list of backend names, got ${describe(opts.fallback)}`, { argument: 'opts.fallback' });
   }

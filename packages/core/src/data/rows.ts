@@ -1,4 +1,4 @@
-import { RnnkitError, describe, fail } from '../errors.js';
+import { describe, fail, RnnkitError } from '../errors.js';
 import type { Shape } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
 
@@ -41,14 +41,18 @@ export function rowCount(v: RowSource, argument = 'data'): number {
   if (isShaped(v)) {
     if (v.shape.length === 0) fail('SHAPE_MISMATCH', `${argument}.shape`, 'at least one axis (the example axis)', formatShape(v.shape));
     if (v.data.length !== sizeOf(v.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${v.data.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, { argument });
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${v.data.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, {
+        argument,
+      });
     }
     return v.shape[0];
   }
   if (isTokens(v)) {
     if (v.shape.length === 0) fail('SHAPE_MISMATCH', `${argument}.shape`, 'at least one axis (the example axis), e.g. [rows, steps]', formatShape(v.shape));
     if (v.ids.length !== sizeOf(v.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: ids has ${v.ids.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, { argument });
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: ids has ${v.ids.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, {
+        argument,
+      });
     }
     return v.shape[0];
   }
@@ -78,7 +82,8 @@ function gather<A extends RowArray | readonly unknown[]>(src: A, rowSize: number
  */
 export function takeRows<T extends RowSource>(v: T, indices: ArrayLike<number>, argument = 'data'): T {
   const n = rowCount(v, argument);
-  if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number') fail('INVALID_ARGUMENT', 'indices', 'an array of row indices', indices);
+  if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number')
+    fail('INVALID_ARGUMENT', 'indices', 'an array of row indices', indices);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
     if (!Number.isInteger(r) || r < 0 || r >= n) fail('INVALID_ARGUMENT', `indices[${i}]`, `a row index in 0..${n - 1}`, r);
@@ -97,7 +102,10 @@ export function takeRows<T extends RowSource>(v: T, indices: ArrayLike<number>, 
 /** Rows `start` (inclusive) to `end` (exclusive) of a row source; negative bounds count from the end, like `Array.slice`. */
 export function sliceRows<T extends RowSource>(v: T, start: number, end?: number, argument = 'data'): T {
   const n = rowCount(v, argument);
-  for (const [k, v2] of [['start', start], ['end', end]] as const) {
+  for (const [k, v2] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
     if (v2 !== undefined && !(typeof v2 === 'number' && Number.isInteger(v2))) fail('INVALID_ARGUMENT', k, 'an integer row index', v2);
   }
   const norm = (i: number) => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));

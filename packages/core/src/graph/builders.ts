@@ -1,5 +1,5 @@
 import type { CellKind } from '../cells.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { EmbeddingSpec, LayerSpec, LinearSpec, RecurrentSpec, SelectStepsSpec } from './spec.js';
 
 /** Options shared by `rnn`, `lstm` and `gru`, named as in torch.nn. `inputSize` may be left to the previous layer. */
@@ -22,7 +22,8 @@ export type LayerDraft =
 
 /** A builder's options must be an object (the sizes in it are checked by validateModelSpec). */
 function options<O>(o: O, builder: string): O {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new RnnkitError('INVALID_ARGUMENT', `${builder}: options: expected an object, got ${describe(o)}`, { argument: 'options' });
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new RnnkitError('INVALID_ARGUMENT', `${builder}: options: expected an object, got ${describe(o)}`, { argument: 'options' });
   return o;
 }
 

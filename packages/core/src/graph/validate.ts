@@ -1,5 +1,5 @@
 import { CELL_KINDS, gateCount, isCellKind } from '../cells.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { checkLimit, formatCount, resolveLimits } from '../limits.js';
 import type { LayerSpec, ModelSpec, RecurrentSpec } from './spec.js';
@@ -40,7 +40,8 @@ export function validateRecurrentSpec(s: RecurrentSpec, at = 'recurrent'): void 
  * computed from the numbers alone before anything is allocated (LIMIT_EXCEEDED).
  */
 export function validateModelSpec(spec: ModelSpec, options: { limits?: Partial<Limits> } = {}): void {
-  if (options === null || typeof options !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object ({ limits }), got ${describe(options)}`, { argument: 'options' });
+  if (options === null || typeof options !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object ({ limits }), got ${describe(options)}`, { argument: 'options' });
   const limits = resolveLimits(options.limits);
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) specError('spec', 'an object', spec);
   if (spec.format !== 'rnnkit.model') specError('spec.format', '"rnnkit.model"', spec.format);
@@ -125,7 +126,8 @@ export function checkSpecSizes(spec: ModelSpec, limits: Readonly<Limits>): void 
       tensors.push([`${at}.numEmbeddings`, l.numEmbeddings * l.embeddingDim]);
       total += l.numEmbeddings * l.embeddingDim;
     } else layers += 1;
-    for (const [arg, n] of tensors) checkLimit(limits, 'maxTensorElements', n, arg, 'elements in one parameter', `${describeLayer(l)} needs a parameter of ${formatCount(n)}`);
+    for (const [arg, n] of tensors)
+      checkLimit(limits, 'maxTensorElements', n, arg, 'elements in one parameter', `${describeLayer(l)} needs a parameter of ${formatCount(n)}`);
     checkLimit(limits, 'maxParameters', total, at, 'parameters in the model', `the model up to this ${describeLayer(l)} has ${formatCount(total)}`);
     checkLimit(limits, 'maxLayers', layers, at, 'layers in the model');
   });

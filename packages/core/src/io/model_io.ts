@@ -1,9 +1,9 @@
-import { RnnkitError, checkObject, describe, quote } from '../errors.js';
+import { checkObject, describe, quote, RnnkitError } from '../errors.js';
 import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
-import { Model, checkModel } from '../model/model.js';
+import { checkModel, Model } from '../model/model.js';
 import type { ParamInfo } from '../params/names.js';
 import { modelParams } from '../params/names.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -61,11 +61,16 @@ function checkLoadOptions(options: unknown): CheckedLoadOptions {
   const o = options as LoadWeightsOptions;
   const p = o.prefixes as unknown;
   if (p !== undefined && (p === null || typeof p !== 'object' || Array.isArray(p))) {
-    throw new RnnkitError('INVALID_ARGUMENT', `prefixes: expected an object of file prefix → model prefix strings (e.g. { "rnn.": "0." }), got ${describe(p)}`, { argument: 'prefixes' });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `prefixes: expected an object of file prefix → model prefix strings (e.g. { "rnn.": "0." }), got ${describe(p)}`,
+      { argument: 'prefixes' },
+    );
   }
   const prefixes = Object.entries((p ?? {}) as Record<string, unknown>);
   for (const [from, to] of prefixes) {
-    if (typeof to !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `prefixes[${quote(from)}]: expected a string, got ${describe(to)}`, { argument: `prefixes[${quote(from)}]` });
+    if (typeof to !== 'string')
+      throw new RnnkitError('INVALID_ARGUMENT', `prefixes[${quote(from)}]: expected a string, got ${describe(to)}`, { argument: `prefixes[${quote(from)}]` });
   }
   if (o.allowNonFinite !== undefined && typeof o.allowNonFinite !== 'boolean') {
     throw new RnnkitError('INVALID_ARGUMENT', `allowNonFinite: expected a boolean, got ${describe(o.allowNonFinite)}`, { argument: 'allowNonFinite' });
@@ -78,9 +83,13 @@ function checkFiniteWeights(state: ReadonlyMap<string, Float32Array>, argument: 
   for (const [name, v] of state) {
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
-        throw new RnnkitError('NON_FINITE', `${argument}[${quote(name)}]: expected finite values, got ${describe(v[i])} at flat index ${i} (pass allowNonFinite: true to load it anyway)`, {
-          argument: `${argument}[${quote(name)}]`,
-        });
+        throw new RnnkitError(
+          'NON_FINITE',
+          `${argument}[${quote(name)}]: expected finite values, got ${describe(v[i])} at flat index ${i} (pass allowNonFinite: true to load it anyway)`,
+          {
+            argument: `${argument}[${quote(name)}]`,
+          },
+        );
       }
     }
   }
@@ -112,7 +121,12 @@ function mapName(name: string, infos: readonly ParamInfo[], recurrentPrefix: str
  * The float32 state dict (model names, state_dict order) that a safetensors file holds for
  * `spec`, after every check of the naming rule above. Throws `INVALID_FILE` on any mismatch.
  */
-export function stateDictFromSafetensors(file: SafetensorsFile, spec: ModelSpec, options: LoadWeightsOptions = {}, argument = 'weights'): Map<string, Float32Array> {
+export function stateDictFromSafetensors(
+  file: SafetensorsFile,
+  spec: ModelSpec,
+  options: LoadWeightsOptions = {},
+  argument = 'weights',
+): Map<string, Float32Array> {
   const o = checkLoadOptions(options);
   const infos = modelParams(spec);
   const recurrent = spec.layers.flatMap((l, i) => (l.type === 'recurrent' ? [i] : []));
@@ -143,7 +157,8 @@ export function stateDictFromSafetensors(file: SafetensorsFile, spec: ModelSpec,
     }
     const t = file.tensors.get(fileName)!;
     const at = `${argument}[${quote(fileName)}]`;
-    if (!shapeEquals(t.shape, p.shape)) fileError(`expected shape ${formatShape(p.shape)} for parameter "${p.name}", got ${t.dtype} ${formatShape(t.shape)}`, at);
+    if (!shapeEquals(t.shape, p.shape))
+      fileError(`expected shape ${formatShape(p.shape)} for parameter "${p.name}", got ${t.dtype} ${formatShape(t.shape)}`, at);
     out.set(p.name, safetensorsToFloat32(t, at));
   }
   if (!o.allowNonFinite) checkFiniteWeights(out, argument);
@@ -156,11 +171,16 @@ function readSpec(spec: string | ModelSpec, argument: string, limits: Readonly<L
     try {
       s = JSON.parse(spec);
     } catch (e) {
-      throw new RnnkitError('INVALID_SPEC', `${argument}: expected ModelSpec JSON text, got a parse error (${(e as Error).message.slice(0, 200)})`, { argument, cause: e });
+      throw new RnnkitError('INVALID_SPEC', `${argument}: expected ModelSpec JSON text, got a parse error (${(e as Error).message.slice(0, 200)})`, {
+        argument,
+        cause: e,
+      });
     }
   }
   if (s === null || typeof s !== 'object' || Array.isArray(s)) {
-    throw new RnnkitError('INVALID_SPEC', `${argument}: expected a ModelSpec object { format: "rnnkit.model", version, layers, seed }, got ${describe(s)}`, { argument });
+    throw new RnnkitError('INVALID_SPEC', `${argument}: expected a ModelSpec object { format: "rnnkit.model", version, layers, seed }, got ${describe(s)}`, {
+      argument,
+    });
   }
   validateModelSpec(s as ModelSpec, { limits });
   return structuredClone(s as ModelSpec);
@@ -219,7 +239,10 @@ export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions =
   const file = parseSafetensors(bytes, { limits: o.limits });
   const specText = file.metadata[SPEC_METADATA_KEY];
   if (specText === undefined) {
-    fileError(`expected the model spec in __metadata__["${SPEC_METADATA_KEY}"] (a file from saveModelBundle); this file has only weights — use loadModel(spec, weights) or loadWeights(model, weights)`, 'bytes');
+    fileError(
+      `expected the model spec in __metadata__["${SPEC_METADATA_KEY}"] (a file from saveModelBundle); this file has only weights — use loadModel(spec, weights) or loadWeights(model, weights)`,
+      'bytes',
+    );
   }
   const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`, o.limits);
   return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'), { limits: o.limits });

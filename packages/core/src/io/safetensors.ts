@@ -1,6 +1,6 @@
-import { RnnkitError, describe, quote } from '../errors.js';
+import { describe, quote, RnnkitError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { DEFAULT_LIMITS, checkLimit, limitExceeded, resolveLimits } from '../limits.js';
+import { DEFAULT_LIMITS, limitExceeded, resolveLimits } from '../limits.js';
 import { formatShape } from '../tensor.js';
 
 /**
@@ -15,17 +15,24 @@ import { formatShape } from '../tensor.js';
  * header must be UTF-8 JSON starting with `{`, every byte range must match its dtype and shape,
  * and the ranges must tile the data section exactly — no gaps, overlaps or trailing bytes.
  */
-export type SafetensorsDtype =
-  | 'F64' | 'F32' | 'F16' | 'BF16'
-  | 'I64' | 'I32' | 'I16' | 'I8'
-  | 'U64' | 'U32' | 'U16' | 'U8'
-  | 'BOOL' | 'F8_E4M3' | 'F8_E5M2';
+export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2';
 
 const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2,
-  I64: 8, I32: 4, I16: 2, I8: 1,
-  U64: 8, U32: 4, U16: 2, U8: 1,
-  BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 
 /** Bytes per element of a safetensors dtype. */
@@ -34,7 +41,7 @@ export function dtypeByteSize(dtype: SafetensorsDtype): number {
 }
 
 function isDtype(v: unknown): v is SafetensorsDtype {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, v);
+  return typeof v === 'string' && Object.hasOwn(DTYPE_BYTES, v);
 }
 
 /** The reference reader's cap on the header size (100 MB): a larger length is a corrupt or hostile file. */
@@ -56,7 +63,11 @@ export interface SafetensorsFile {
 /** What `serializeSafetensors` writes: raw little-endian bytes with a dtype, or a typed array (dtype inferred). */
 export type SafetensorsInput =
   | SafetensorsTensor
-  | { dtype?: SafetensorsDtype; shape: readonly number[]; data: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array };
+  | {
+      dtype?: SafetensorsDtype;
+      shape: readonly number[];
+      data: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array;
+    };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -113,18 +124,33 @@ function scanHeader(h: Uint8Array, limits: Readonly<Limits>): { keys: number } {
   for (let i = 0; i < h.length; i++) {
     const c = h[i];
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
+      if (c === 0x5c)
+        i++; // a backslash escapes the next byte
       else if (c === 0x22 && keyStart >= 0) {
         inString = false;
         const len = i - keyStart - 1;
         if (len > limits.maxNameBytes) {
           const head = new TextDecoder().decode(h.subarray(keyStart + 1, keyStart + 1 + Math.min(len, 60)));
-          limitExceeded('bytes', 'maxNameBytes', limits.maxNameBytes, 'bytes in one tensor name or metadata key', len, `the key starting ${JSON.stringify(head)}…`);
+          limitExceeded(
+            'bytes',
+            'maxNameBytes',
+            limits.maxNameBytes,
+            'bytes in one tensor name or metadata key',
+            len,
+            `the key starting ${JSON.stringify(head)}…`,
+          );
         }
         keys++;
         if (depth === 1 || (depth === 2 && inMetadata)) {
           if (++entries > limits.maxHeaderEntries) {
-            limitExceeded('bytes', 'maxHeaderEntries', limits.maxHeaderEntries, 'entries in the header (tensors and metadata keys)', `more (entry ${entries} ends at byte ${8 + i})`, 'the header is corrupt, hostile, or needs a higher limit');
+            limitExceeded(
+              'bytes',
+              'maxHeaderEntries',
+              limits.maxHeaderEntries,
+              'entries in the header (tensors and metadata keys)',
+              `more (entry ${entries} ends at byte ${8 + i})`,
+              'the header is corrupt, hostile, or needs a higher limit',
+            );
           }
         }
         if (depth === 1) lastTopKeyIsMeta = len === META.length && META.every((m, k) => h[keyStart + 1 + k] === m);
@@ -162,7 +188,15 @@ function scanHeader(h: Uint8Array, limits: Readonly<Limits>): { keys: number } {
         if (c > 0x20 && c !== 0x3a && (i === 0 || !isScalarByte(h[i - 1]))) values++; // a number or literal starts
         break;
     }
-    if (values > limits.maxHeaderValues) limitExceeded('bytes', 'maxHeaderValues', limits.maxHeaderValues, 'JSON values in the header', `more (value ${values} at byte ${8 + i})`, 'the header is corrupt, hostile, or needs a higher limit');
+    if (values > limits.maxHeaderValues)
+      limitExceeded(
+        'bytes',
+        'maxHeaderValues',
+        limits.maxHeaderValues,
+        'JSON values in the header',
+        `more (value ${values} at byte ${8 + i})`,
+        'the header is corrupt, hostile, or needs a higher limit',
+      );
   }
   return { keys };
 }
@@ -182,7 +216,7 @@ function countKeys(v: unknown, depth = 0): number {
   }
   let n = 0;
   for (const k in v as Record<string, unknown>) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (!Object.hasOwn(v, k)) continue;
     n++;
     const x = (v as Record<string, unknown>)[k];
     if (x !== null && typeof x === 'object') n += countKeys(x, depth + 1);
@@ -239,9 +273,12 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
   const overLimit = maxHeader !== Infinity && n64 > BigInt(maxHeader);
   if (n64 > BigInt(bytes.length - 8)) {
     // Past the end of the file: a corrupt length (or a truncated file), whatever the limit.
-    bad(`header length ${n64}${overLimit ? ` exceeds the ${maxHeader}-byte limit and` : ''} runs past the end of the file (${bytes.length - 8} bytes after the length): the file is corrupt, truncated or not safetensors`);
+    bad(
+      `header length ${n64}${overLimit ? ` exceeds the ${maxHeader}-byte limit and` : ''} runs past the end of the file (${bytes.length - 8} bytes after the length): the file is corrupt, truncated or not safetensors`,
+    );
   }
-  if (overLimit) limitExceeded('bytes', 'maxHeaderBytes', maxHeader, 'header bytes', String(n64), 'the file is corrupt, not safetensors, or needs a higher limit');
+  if (overLimit)
+    limitExceeded('bytes', 'maxHeaderBytes', maxHeader, 'header bytes', String(n64), 'the file is corrupt, not safetensors, or needs a higher limit');
   const n = Number(n64);
   if (n < 2) bad(`header length ${n} is too small for a JSON object`);
   const headerBytes = bytes.subarray(8, 8 + n);
@@ -309,7 +346,9 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
     cursor = e.end;
   }
   if (cursor !== dataLength) {
-    bad(`the tensors cover ${cursor} bytes of data but the file has ${dataLength}: ${cursor < dataLength ? 'trailing bytes after the last tensor' : 'the file is truncated'}`);
+    bad(
+      `the tensors cover ${cursor} bytes of data but the file has ${dataLength}: ${cursor < dataLength ? 'trailing bytes after the last tensor' : 'the file is truncated'}`,
+    );
   }
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of entries) {
@@ -351,13 +390,18 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  if (tensors === null || typeof tensors !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `tensors: expected a Map or an object of name → { dtype?, shape, data }, got ${describe(tensors)}`, { argument: 'tensors' });
+  if (tensors === null || typeof tensors !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `tensors: expected a Map or an object of name → { dtype?, shape, data }, got ${describe(tensors)}`, {
+      argument: 'tensors',
+    });
   const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors as Record<string, SafetensorsInput>);
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `metadata: expected an object of strings, got ${describe(metadata)}`, { argument: 'metadata' });
+    if (metadata === null || typeof metadata !== 'object')
+      throw new RnnkitError('INVALID_ARGUMENT', `metadata: expected an object of strings, got ${describe(metadata)}`, { argument: 'metadata' });
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `metadata.${k}: expected a string, got ${describe(v)}`, { argument: `metadata.${k}` });
+      if (typeof v !== 'string')
+        throw new RnnkitError('INVALID_ARGUMENT', `metadata.${k}: expected a string, got ${describe(v)}`, { argument: `metadata.${k}` });
     }
     if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   }
@@ -365,16 +409,24 @@ export function serializeSafetensors(
   let offset = 0;
   for (const [name, t] of list) {
     const at = `tensors["${name}"]`;
-    if (name === '' || name === '__metadata__') throw new RnnkitError('INVALID_ARGUMENT', `${at}: expected a non-empty tensor name other than __metadata__`, { argument: at });
+    if (name === '' || name === '__metadata__')
+      throw new RnnkitError('INVALID_ARGUMENT', `${at}: expected a non-empty tensor name other than __metadata__`, { argument: at });
     if (t === null || typeof t !== 'object' || !ArrayBuffer.isView(t.data)) {
       throw new RnnkitError('INVALID_ARGUMENT', `${at}: expected { dtype?, shape, data: typed array }, got ${describe(t)}`, { argument: at });
     }
     const inferred = inferDtype(t.data);
     const dtype = t.dtype ?? inferred;
-    if (!isDtype(dtype)) throw new RnnkitError('INVALID_ARGUMENT', `${at}.dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${describe(dtype)}`, { argument: `${at}.dtype` });
+    if (!isDtype(dtype))
+      throw new RnnkitError('INVALID_ARGUMENT', `${at}.dtype: expected one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${describe(dtype)}`, {
+        argument: `${at}.dtype`,
+      });
     const raw = t.data instanceof Uint8Array;
     if (!raw && inferred !== dtype) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${at}.dtype: a ${t.data.constructor.name} holds ${inferred}, got dtype ${dtype} (pass raw bytes as a Uint8Array to write another dtype)`, { argument: `${at}.dtype` });
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `${at}.dtype: a ${t.data.constructor.name} holds ${inferred}, got dtype ${dtype} (pass raw bytes as a Uint8Array to write another dtype)`,
+        { argument: `${at}.dtype` },
+      );
     }
     if (!Array.isArray(t.shape) || t.shape.some((d: unknown) => !Number.isSafeInteger(d) || (d as number) < 0)) {
       throw new RnnkitError('INVALID_ARGUMENT', `${at}.shape: expected non-negative integers, got ${describe(t.shape)}`, { argument: `${at}.shape` });
@@ -382,7 +434,9 @@ export function serializeSafetensors(
     const size = DTYPE_BYTES[dtype];
     const bytes = leBytes(t.data, raw ? 1 : size);
     if (bytes.length !== numel(t.shape) * size) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${at}: ${dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * size} bytes, got ${bytes.length}`, { argument: at });
+      throw new RnnkitError('SHAPE_MISMATCH', `${at}: ${dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * size} bytes, got ${bytes.length}`, {
+        argument: at,
+      });
     }
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -425,7 +479,11 @@ export function safetensorsToFloat32(t: SafetensorsTensor, name = 'tensor'): Flo
     throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a parsed tensor { dtype, shape, data: Uint8Array }, got ${describe(t)}`, { argument: name });
   }
   if (t.data.length !== numel(t.shape) * DTYPE_BYTES[t.dtype]) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${name}: ${t.dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * DTYPE_BYTES[t.dtype]} bytes, got ${t.data.length}`, { argument: name });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `${name}: ${t.dtype} ${formatShape(t.shape)} needs ${numel(t.shape) * DTYPE_BYTES[t.dtype]} bytes, got ${t.data.length}`,
+      { argument: name },
+    );
   }
   const n = numel(t.shape);
   const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);

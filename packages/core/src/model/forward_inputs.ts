@@ -1,10 +1,10 @@
 import type { Backend } from '../backend/backend.js';
 import { gateCount } from '../cells.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { ModelSpec, RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import type { Limits } from '../limits.js';
-import { DEFAULT_LIMITS, checkLimit, formatCount } from '../limits.js';
+import { checkLimit, DEFAULT_LIMITS, formatCount } from '../limits.js';
 import type { Shape } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
 import type { ForwardOptions, SequenceInput, TokenInput } from './forward_types.js';
@@ -30,7 +30,13 @@ export interface CheckedForward {
  * values (token ids in range; finite values when asked), initial states, lengths and the
  * feature sizes of leading linear layers. Throws RnnkitError naming the argument.
  */
-export function checkForwardInputs(spec: ModelSpec, be: Backend, input: SequenceInput | TokenInput, opts: ForwardOptions, limits: Readonly<Limits> = DEFAULT_LIMITS): CheckedForward {
+export function checkForwardInputs(
+  spec: ModelSpec,
+  be: Backend,
+  input: SequenceInput | TokenInput,
+  opts: ForwardOptions,
+  limits: Readonly<Limits> = DEFAULT_LIMITS,
+): CheckedForward {
   checkOptions(opts);
   const recurrent = spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent');
   const batchFirst = recurrent ? recurrent.batchFirst : true;
@@ -53,7 +59,9 @@ export function checkForwardInputs(spec: ModelSpec, be: Backend, input: Sequence
     if (l.type !== 'linear') continue;
     const F = flowShape[flowShape.length - 1];
     if (F !== l.inFeatures) {
-      throw new RnnkitError('SHAPE_MISMATCH', `input: expected ${l.inFeatures} features in the last axis, got shape ${formatShape(flowShape)}`, { argument: 'input' });
+      throw new RnnkitError('SHAPE_MISMATCH', `input: expected ${l.inFeatures} features in the last axis, got shape ${formatShape(flowShape)}`, {
+        argument: 'input',
+      });
     }
     flowShape = [...flowShape.slice(0, -1), l.outFeatures];
   }
@@ -87,7 +95,9 @@ function checkOptions(opts: ForwardOptions): void {
   }
   const m = opts.maxSequenceLength;
   if (m !== undefined && !(typeof m === 'number' && (m === Infinity || (Number.isSafeInteger(m) && m >= 1)))) {
-    throw new RnnkitError('INVALID_ARGUMENT', `maxSequenceLength: expected a positive integer (or Infinity for no limit), got ${describe(m)}`, { argument: 'maxSequenceLength' });
+    throw new RnnkitError('INVALID_ARGUMENT', `maxSequenceLength: expected a positive integer (or Infinity for no limit), got ${describe(m)}`, {
+      argument: 'maxSequenceLength',
+    });
   }
 }
 
@@ -133,11 +143,17 @@ function checkActivations(spec: ModelSpec, T: number, B: number, training: boole
 function checkTokens(input: unknown, V: number, limits: Readonly<Limits>): Int32Array {
   const tok = input as TokenInput;
   if (!tok || typeof tok !== 'object' || !('ids' in tok)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `input: expected token ids {ids, shape: [batch, seq]} for a model that starts with an embedding, got ${describe(input)}`, { argument: 'input' });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `input: expected token ids {ids, shape: [batch, seq]} for a model that starts with an embedding, got ${describe(input)}`,
+      { argument: 'input' },
+    );
   }
   const shape = tok.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `input.shape: expected [batch, seq] (or [seq, batch]) of non-negative integers, got ${describe(shape)}`, { argument: 'input.shape' });
+    throw new RnnkitError('SHAPE_MISMATCH', `input.shape: expected [batch, seq] (or [seq, batch]) of non-negative integers, got ${describe(shape)}`, {
+      argument: 'input.shape',
+    });
   }
   const ids0 = tok.ids as unknown;
   if (!(ids0 instanceof Int32Array) && !Array.isArray(ids0)) {
@@ -145,18 +161,25 @@ function checkTokens(input: unknown, V: number, limits: Readonly<Limits>): Int32
   }
   checkLimit(limits, 'maxTensorElements', shape[0] * shape[1], 'input.shape', 'token ids in one input', formatShape(shape));
   if (tok.ids.length !== shape[0] * shape[1]) {
-    throw new RnnkitError('SHAPE_MISMATCH', `input.ids: expected ${shape[0] * shape[1]} ids for shape ${formatShape(shape)}, got ${tok.ids.length}`, { argument: 'input.ids' });
+    throw new RnnkitError('SHAPE_MISMATCH', `input.ids: expected ${shape[0] * shape[1]} ids for shape ${formatShape(shape)}, got ${tok.ids.length}`, {
+      argument: 'input.ids',
+    });
   }
   if (!(tok.ids instanceof Int32Array)) {
     for (let i = 0; i < tok.ids.length; i++) {
       const v: unknown = tok.ids[i];
-      if (typeof v !== 'number') throw new RnnkitError('INVALID_ARGUMENT', `input.ids[${i}]: expected an integer id in 0..${V - 1} (a number), got ${describe(v)}`, { argument: `input.ids[${i}]` });
+      if (typeof v !== 'number')
+        throw new RnnkitError('INVALID_ARGUMENT', `input.ids[${i}]: expected an integer id in 0..${V - 1} (a number), got ${describe(v)}`, {
+          argument: `input.ids[${i}]`,
+        });
     }
   }
   const ids = Int32Array.from(tok.ids);
   for (let i = 0; i < ids.length; i++) {
     if (!(ids[i] >= 0 && ids[i] < V) || ids[i] !== tok.ids[i]) {
-      throw new RnnkitError('INVALID_ARGUMENT', `input.ids[${i}]: expected an integer id in 0..${V - 1}, got ${describe(tok.ids[i])}`, { argument: `input.ids[${i}]` });
+      throw new RnnkitError('INVALID_ARGUMENT', `input.ids[${i}]: expected an integer id in 0..${V - 1}, got ${describe(tok.ids[i])}`, {
+        argument: `input.ids[${i}]`,
+      });
     }
   }
   return ids;
@@ -165,17 +188,22 @@ function checkTokens(input: unknown, V: number, limits: Readonly<Limits>): Int32
 /** Float input: a tensor of this backend, or host data whose length matches its shape. */
 function checkSequence(be: Backend, v: SequenceInput, name: string, opts: ForwardOptions, limits: Readonly<Limits>): void {
   if (isTensor(v)) {
-    if (v.backend !== be.name) throw new RnnkitError('BACKEND_MISMATCH', `${name}: expected a tensor on backend "${be.name}", got one on "${describe(v.backend)}"`, { argument: name });
-    if (!Array.isArray(v.shape)) throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a tensor with a shape, got shape ${describe(v.shape)}`, { argument: name });
+    if (v.backend !== be.name)
+      throw new RnnkitError('BACKEND_MISMATCH', `${name}: expected a tensor on backend "${be.name}", got one on "${describe(v.backend)}"`, { argument: name });
+    if (!Array.isArray(v.shape))
+      throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a tensor with a shape, got shape ${describe(v.shape)}`, { argument: name });
     return;
   }
-  if (!isHost(v)) throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected {data: Float32Array, shape} or a tensor, got ${describe(v)}`, { argument: name });
+  if (!isHost(v))
+    throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected {data: Float32Array, shape} or a tensor, got ${describe(v)}`, { argument: name });
   if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new RnnkitError('SHAPE_MISMATCH', `${name}.shape: expected a list of non-negative integers, got ${describe(v.shape)}`, { argument: `${name}.shape` });
   }
   checkLimit(limits, 'maxTensorElements', sizeOf(v.shape), `${name}.shape`, 'elements in one input', formatShape(v.shape));
   if (v.data.length !== sizeOf(v.shape)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${name}: data has ${v.data.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, { argument: name });
+    throw new RnnkitError('SHAPE_MISMATCH', `${name}: data has ${v.data.length} values but shape ${formatShape(v.shape)} needs ${sizeOf(v.shape)}`, {
+      argument: name,
+    });
   }
   if (opts.checkFinite) checkFinite(v.data, name);
 }

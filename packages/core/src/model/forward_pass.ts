@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, asRnnkitError } from '../errors.js';
+import { asRnnkitError, RnnkitError } from '../errors.js';
 import type { ModelSpec } from '../graph/spec.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
@@ -55,7 +55,15 @@ export function runForwardPass(p: PassInputs): ForwardPass {
     let flow: Flow;
     let startLayer = 0;
     if (first.type === 'embedding') {
-      const st = runEmbedding(be, first, p.layerParams(0), checked.ids!, checked.flowShape.slice(0, 2) as [number, number], checked.batchFirst, checked.lengths);
+      const st = runEmbedding(
+        be,
+        first,
+        p.layerParams(0),
+        checked.ids!,
+        checked.flowShape.slice(0, 2) as [number, number],
+        checked.batchFirst,
+        checked.lengths,
+      );
       steps.push(st);
       flow = st.out;
       startLayer = 1;
@@ -113,7 +121,8 @@ class ModelPass implements ForwardPass {
   /** Walks the layers in reverse; see `ForwardPass.backward`. */
   backward(upstream: { dOutput?: Tensor; dStates?: { hN?: Tensor; cN?: Tensor }[] }, bopts: { inputGrad?: boolean } = {}): Gradients {
     const { be, spec, opts } = this.p;
-    if (!this.p.training) throw new RnnkitError('INVALID_ARGUMENT', 'backward: this pass ran without training: true, so nothing was kept for backward', { argument: 'training' });
+    if (!this.p.training)
+      throw new RnnkitError('INVALID_ARGUMENT', 'backward: this pass ran without training: true, so nothing was kept for backward', { argument: 'training' });
     if (this.disposed) throw new RnnkitError('DISPOSED', 'backward: this forward pass was already disposed', { argument: 'pass' });
     const grads = new Map<string, Tensor>();
     const extra: Tensor[] = [];

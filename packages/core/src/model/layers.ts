@@ -33,7 +33,12 @@ export interface LayerStep {
   hN?: Tensor;
   cN?: Tensor;
   /** `inputGrad: false`: dx is not wanted (this is the model's first layer and its input is data), so it may be skipped. */
-  backward?: (dOut: Tensor | undefined, dhN?: Tensor, dcN?: Tensor, inputGrad?: boolean) => { dx?: Tensor; dh0?: Tensor; dc0?: Tensor; grads: Map<string, Tensor> };
+  backward?: (
+    dOut: Tensor | undefined,
+    dhN?: Tensor,
+    dcN?: Tensor,
+    inputGrad?: boolean,
+  ) => { dx?: Tensor; dh0?: Tensor; dc0?: Tensor; grads: Map<string, Tensor> };
   release?: () => void;
 }
 
@@ -132,7 +137,15 @@ function runSelect(be: Backend, spec: SelectStepsSpec, inp: Flow): LayerStep {
 }
 
 /** Token ids [B, T] (or [T, B]) → embeddings [B, T, E]; backward scatters into the table's gradient. */
-export function runEmbedding(be: Backend, spec: EmbeddingSpec, params: ReadonlyMap<string, Tensor>, ids: Int32Array, shape: readonly [number, number], batchFirst: boolean, lengths: Int32Array | undefined): LayerStep {
+export function runEmbedding(
+  be: Backend,
+  spec: EmbeddingSpec,
+  params: ReadonlyMap<string, Tensor>,
+  ids: Int32Array,
+  shape: readonly [number, number],
+  batchFirst: boolean,
+  lengths: Int32Array | undefined,
+): LayerStep {
   const table = params.get('weight')!;
   const x = allOrNothing(be, (_made, s) => be.reshape(s.t(be.gatherRows(table, ids)), [shape[0], shape[1], spec.embeddingDim]));
   const [B, T] = batchFirst ? shape : [shape[1], shape[0]];

@@ -1,12 +1,12 @@
 import type { Backend } from '../backend/backend.js';
 import { BACKEND_SPEC_VERSION } from '../backend/backend.js';
-import { RnnkitError, asRnnkitError, describe, quote } from '../errors.js';
+import { asRnnkitError, describe, quote, RnnkitError } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
-import type { Limits } from '../limits.js';
-import { resolveLimits } from '../limits.js';
 import { resolveLayers } from '../graph/builders.js';
 import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
+import type { Limits } from '../limits.js';
+import { resolveLimits } from '../limits.js';
 import { initParams } from '../params/init.js';
 import type { ParamInfo } from '../params/names.js';
 import { layerParams, modelParams } from '../params/names.js';
@@ -17,8 +17,8 @@ import { checkForwardInputs } from './forward_inputs.js';
 import { runForwardPass } from './forward_pass.js';
 import type { ForwardOptions, ForwardPass, SequenceInput, TokenInput } from './forward_types.js';
 
+export type { ForwardOptions, ForwardPass, Gradients, RecurrentState, SequenceInput, TokenInput } from './forward_types.js';
 export type { ModelOptions };
-export type { SequenceInput, TokenInput, ForwardOptions, RecurrentState, Gradients, ForwardPass } from './forward_types.js';
 
 /** Options of `new Model`, `sequential` and the loaders. */
 interface ModelOptions {
@@ -38,7 +38,11 @@ export function lockModels(models: readonly Model[], what: string): () => void {
     m.checkUsable(what);
     const holder = busy.get(m);
     if (holder !== undefined) {
-      throw new RnnkitError('BUSY', `model: ${what} can't start: the model is already in ${holder}; await it first (two training calls on one model would interleave their steps)`, { argument: 'model' });
+      throw new RnnkitError(
+        'BUSY',
+        `model: ${what} can't start: the model is already in ${holder}; await it first (two training calls on one model would interleave their steps)`,
+        { argument: 'model' },
+      );
     }
   }
   const mine = [...new Set(models)];
@@ -64,7 +68,8 @@ export class Model {
   private disposed = false;
 
   constructor(spec: ModelSpec, params?: ReadonlyMap<string, Float32Array>, options: ModelOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object ({ limits }), got ${describe(options)}`, { argument: 'options' });
+    if (options === null || typeof options !== 'object')
+      throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object ({ limits }), got ${describe(options)}`, { argument: 'options' });
     this.limits = resolveLimits(options.limits);
     validateModelSpec(spec, { limits: this.limits });
     this.spec = structuredClone(spec);
@@ -124,7 +129,9 @@ export class Model {
     this.notBusy('to');
     if (this.be === backend) return this;
     if (!this.hostParams) {
-      throw new RnnkitError('INVALID_ARGUMENT', 'backend: the model is on another backend; use await model.toAsync(backend) to move it', { argument: 'backend' });
+      throw new RnnkitError('INVALID_ARGUMENT', 'backend: the model is on another backend; use await model.toAsync(backend) to move it', {
+        argument: 'backend',
+      });
     }
     checkBackend(backend);
     this.install(backend, this.hostParams);
@@ -142,7 +149,10 @@ export class Model {
       return m.be !== backend && models.indexOf(m) === i;
     });
     for (const m of moving) {
-      if (!m.hostParams) throw new RnnkitError('INVALID_ARGUMENT', 'backend: a model is on another backend; move each with await model.toAsync(backend)', { argument: 'backend' });
+      if (!m.hostParams)
+        throw new RnnkitError('INVALID_ARGUMENT', 'backend: a model is on another backend; move each with await model.toAsync(backend)', {
+          argument: 'backend',
+        });
     }
     checkBackend(backend);
     const staged: Map<string, Tensor>[] = [];
@@ -199,12 +209,18 @@ export class Model {
   }
 
   private checkParams(params: ReadonlyMap<string, Float32Array>, arg: string): void {
-    if (!(params instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
+    if (!(params instanceof Map))
+      throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
     for (const p of this.infos) {
       const v = params.get(p.name);
-      if (!v) throw new RnnkitError('INVALID_ARGUMENT', `${arg}: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `${arg}.${p.name}` });
+      if (!v)
+        throw new RnnkitError('INVALID_ARGUMENT', `${arg}: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `${arg}.${p.name}` });
       if (!(v instanceof Float32Array) || v.length !== sizeOf(p.shape)) {
-        throw new RnnkitError('SHAPE_MISMATCH', `${arg}.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`, { argument: `${arg}.${p.name}` });
+        throw new RnnkitError(
+          'SHAPE_MISMATCH',
+          `${arg}.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`,
+          { argument: `${arg}.${p.name}` },
+        );
       }
     }
     if (params.size !== this.infos.length) {
@@ -212,7 +228,9 @@ export class Model {
       for (const k of params.keys()) {
         if (!names.has(k)) {
           const shown = typeof k === 'string' ? quote(k) : describe(k);
-          throw new RnnkitError('INVALID_ARGUMENT', `${arg}: unexpected parameter ${shown} (expected one of ${this.infos.map((p) => p.name).join(', ')})`, { argument: arg });
+          throw new RnnkitError('INVALID_ARGUMENT', `${arg}: unexpected parameter ${shown} (expected one of ${this.infos.map((p) => p.name).join(', ')})`, {
+            argument: arg,
+          });
         }
       }
     }
@@ -240,11 +258,16 @@ export class Model {
   /** Swaps in new parameter tensors (optimizers); the model takes ownership and frees the old ones. */
   replaceParameters(updates: ReadonlyMap<string, Tensor>): void {
     const cur = this.parameters() as Map<string, Tensor>;
-    if (!(updates instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `updates: expected a Map of parameter name → tensor, got ${describe(updates)}`, { argument: 'updates' });
+    if (!(updates instanceof Map))
+      throw new RnnkitError('INVALID_ARGUMENT', `updates: expected a Map of parameter name → tensor, got ${describe(updates)}`, { argument: 'updates' });
     for (const [k, t] of updates) {
       const info = this.infos.find((p) => p.name === k);
       if (!info || !t || !Array.isArray(t.shape) || !shapeEquals(info.shape, t.shape)) {
-        throw new RnnkitError('SHAPE_MISMATCH', `updates.${k}: expected a parameter of shape ${info ? formatShape(info.shape) : '(none: unknown name)'}, got ${t && Array.isArray(t.shape) ? formatShape(t.shape) : describe(t)}`, { argument: `updates.${k}` });
+        throw new RnnkitError(
+          'SHAPE_MISMATCH',
+          `updates.${k}: expected a parameter of shape ${info ? formatShape(info.shape) : '(none: unknown name)'}, got ${t && Array.isArray(t.shape) ? formatShape(t.shape) : describe(t)}`,
+          { argument: `updates.${k}` },
+        );
       }
     }
     for (const [k, t] of updates) {
@@ -266,7 +289,8 @@ export class Model {
   forward(input: SequenceInput | TokenInput, opts: ForwardOptions = {}): ForwardPass {
     this.checkUsable('forward');
     const be = this.backend;
-    if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, training, … }, got ${describe(opts)}`, { argument: 'opts' });
+    if (opts === null || typeof opts !== 'object')
+      throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, training, … }, got ${describe(opts)}`, { argument: 'opts' });
     const checked = checkForwardInputs(this.spec, be, input, opts, this.limits);
     const training = opts.training ?? false;
     const dropoutRng = training ? new Rng(opts.dropoutSeed ?? (this.spec.seed ^ 0x0d0d) + this.passes++) : undefined;
@@ -276,7 +300,8 @@ export class Model {
   /** Inference on host data: runs forward and reads the output back. */
   async predict(input: SequenceInput | TokenInput, opts: Omit<ForwardOptions, 'training'> = {}): Promise<HostTensor> {
     this.checkUsable('predict');
-    if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, … }, got ${describe(opts)}`, { argument: 'opts' });
+    if (opts === null || typeof opts !== 'object')
+      throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, … }, got ${describe(opts)}`, { argument: 'opts' });
     const pass = this.forward(input, { ...opts, training: false });
     try {
       return { data: await this.backend.read(pass.output), shape: [...pass.output.shape] };
@@ -319,15 +344,20 @@ export class Model {
 
 /** `m` must be a Model (INVALID_ARGUMENT otherwise), for the functions that take one. @internal */
 export function checkModel(m: unknown, argument = 'model'): asserts m is Model {
-  if (!(m instanceof Model)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Model (from sequential, loadModel, …), got ${describe(m)}`, { argument });
+  if (!(m instanceof Model))
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Model (from sequential, loadModel, …), got ${describe(m)}`, { argument });
 }
 
 function checkBackend(backend: Backend): void {
   if (backend === null || typeof backend !== 'object' || backend.specificationVersion !== BACKEND_SPEC_VERSION) {
     const v = backend !== null && typeof backend === 'object' ? (backend as { specificationVersion?: unknown }).specificationVersion : undefined;
-    throw new RnnkitError('BACKEND_UNAVAILABLE', `backend: expected a backend speaking interface "${BACKEND_SPEC_VERSION}" (made by defineBackend), got ${describe(v ?? backend)}`, {
-      argument: 'backend',
-    });
+    throw new RnnkitError(
+      'BACKEND_UNAVAILABLE',
+      `backend: expected a backend speaking interface "${BACKEND_SPEC_VERSION}" (made by defineBackend), got ${describe(v ?? backend)}`,
+      {
+        argument: 'backend',
+      },
+    );
   }
 }
 
@@ -354,12 +384,18 @@ function uploadAll(be: Backend, infos: readonly ParamInfo[], host: ReadonlyMap<s
  * previous layer. `limits` bound the sizes (checked before any parameter is drawn).
  */
 export function sequential(layers: readonly LayerDraft[], opts: { seed?: number; limits?: Partial<Limits> } = {}): Model {
-  if (!Array.isArray(layers)) throw new RnnkitError('INVALID_ARGUMENT', `layers: expected an array of layers (lstm(…), linear(…), …), got ${describe(layers)}`, { argument: 'layers' });
-  if (opts === null || typeof opts !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { seed, limits }, got ${describe(opts)}`, { argument: 'opts' });
+  if (!Array.isArray(layers))
+    throw new RnnkitError('INVALID_ARGUMENT', `layers: expected an array of layers (lstm(…), linear(…), …), got ${describe(layers)}`, { argument: 'layers' });
+  if (opts === null || typeof opts !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `opts: expected { seed, limits }, got ${describe(opts)}`, { argument: 'opts' });
   const seed = opts.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
   layers.forEach((l, i) => {
-    if (l === null || typeof l !== 'object') throw new RnnkitError('INVALID_SPEC', `spec.layers[${i}]: expected a layer object (lstm(…), linear(…), …), got ${describe(l)}`, { argument: `spec.layers[${i}]` });
+    if (l === null || typeof l !== 'object')
+      throw new RnnkitError('INVALID_SPEC', `spec.layers[${i}]: expected a layer object (lstm(…), linear(…), …), got ${describe(l)}`, {
+        argument: `spec.layers[${i}]`,
+      });
   });
   const spec: ModelSpec = { format: 'rnnkit.model', version: 1, layers: resolveLayers(layers), seed };
   return new Model(spec, undefined, opts.limits !== undefined ? { limits: opts.limits } : {});

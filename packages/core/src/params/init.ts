@@ -1,6 +1,6 @@
-import { RnnkitError, checkObject, checkShapeList, describe } from '../errors.js';
-import { Rng } from '../util/rng.js';
+import { checkObject, checkShapeList, describe, RnnkitError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
+import { Rng } from '../util/rng.js';
 import type { ParamInfo } from './names.js';
 
 /**
@@ -8,8 +8,12 @@ import type { ParamInfo } from './names.js';
  * backend starts from the same bits. Uniform draws are made in float64 and rounded to float32.
  */
 export function initParams(params: readonly ParamInfo[], seed: number): Map<string, Float32Array> {
-  if (!Array.isArray(params)) throw new RnnkitError('INVALID_ARGUMENT', `params: expected a list of parameter infos (modelParams(spec)), got ${describe(params)}`, { argument: 'params' });
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
+  if (!Array.isArray(params))
+    throw new RnnkitError('INVALID_ARGUMENT', `params: expected a list of parameter infos (modelParams(spec)), got ${describe(params)}`, {
+      argument: 'params',
+    });
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'seed' });
   params.forEach((p, i) => {
     checkObject(p, `params[${i}]`, '{ name, shape, init }');
     checkShapeList(p.shape, `params[${i}].shape`);

@@ -1,8 +1,8 @@
 import { gateCount } from '../cells.js';
-import { RnnkitError, checkObject, describe } from '../errors.js';
-import { validateRecurrentSpec } from '../graph/validate.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { LayerSpec, ModelSpec, RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
+import { validateRecurrentSpec } from '../graph/validate.js';
 import type { Shape } from '../tensor.js';
 
 /** How a parameter is initialized: U(-bound, bound) or N(0, 1). */
@@ -79,6 +79,7 @@ export function layerParams(layer: LayerSpec): ParamInfo[] {
 /** All parameters of a model, named as torch.nn.Sequential would name them (`{index}.{name}`). */
 export function modelParams(spec: ModelSpec): ParamInfo[] {
   checkObject(spec, 'spec', 'a ModelSpec');
-  if (!Array.isArray(spec.layers)) throw new RnnkitError('INVALID_SPEC', `spec.layers: expected an array of layers, got ${describe(spec.layers)}`, { argument: 'spec.layers' });
+  if (!Array.isArray(spec.layers))
+    throw new RnnkitError('INVALID_SPEC', `spec.layers: expected an array of layers, got ${describe(spec.layers)}`, { argument: 'spec.layers' });
   return spec.layers.flatMap((layer, i) => layerParams(layer).map((p) => ({ ...p, name: `${i}.${p.name}` })));
 }

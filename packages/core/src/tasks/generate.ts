@@ -1,4 +1,4 @@
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { HostTensor } from '../tensor.js';
 import { formatShape, rowsCols } from '../tensor.js';
@@ -18,11 +18,13 @@ export interface SamplingOptions {
 
 function checkSampling(o: SamplingOptions): void {
   const s = o.strategy ?? 'greedy';
-  if (s !== 'greedy' && s !== 'sample') throw new RnnkitError('INVALID_ARGUMENT', `strategy: expected "greedy" or "sample", got ${describe(s)}`, { argument: 'strategy' });
+  if (s !== 'greedy' && s !== 'sample')
+    throw new RnnkitError('INVALID_ARGUMENT', `strategy: expected "greedy" or "sample", got ${describe(s)}`, { argument: 'strategy' });
   if (o.temperature !== undefined && !(typeof o.temperature === 'number' && o.temperature > 0 && Number.isFinite(o.temperature))) {
     throw new RnnkitError('INVALID_ARGUMENT', `temperature: expected a positive number, got ${describe(o.temperature)}`, { argument: 'temperature' });
   }
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new RnnkitError('INVALID_ARGUMENT', `topK: expected a positive integer, got ${describe(o.topK)}`, { argument: 'topK' });
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1))
+    throw new RnnkitError('INVALID_ARGUMENT', `topK: expected a positive integer, got ${describe(o.topK)}`, { argument: 'topK' });
 }
 
 /**
@@ -67,14 +69,22 @@ export interface GenerateTokensOptions extends SamplingOptions {
  * with the state carried. Returns the generated tokens, without the prompt.
  */
 export async function generateTokens(model: Model, o: GenerateTokensOptions): Promise<number[]> {
-  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prompt, maxLength, … }, got ${describe(o)}`, { argument: 'options' });
+  if (o === null || typeof o !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prompt, maxLength, … }, got ${describe(o)}`, { argument: 'options' });
   carriedRecurrent(model, 'generation');
   const first = model.spec.layers[0];
-  if (first.type !== 'embedding') throw new RnnkitError('UNSUPPORTED', 'model: generateTokens needs a model that starts with an embedding (token ids in); use generateValues for float inputs', { argument: 'model' });
+  if (first.type !== 'embedding')
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      'model: generateTokens needs a model that starts with an embedding (token ids in); use generateValues for float inputs',
+      { argument: 'model' },
+    );
   checkSampling(o);
   const V = first.numEmbeddings;
-  if (!o.prompt || o.prompt.length < 1) throw new RnnkitError('INVALID_ARGUMENT', `prompt: expected at least one token id, got ${describe(o.prompt)}`, { argument: 'prompt' });
-  if (!(Number.isInteger(o.maxLength) && o.maxLength >= 0)) throw new RnnkitError('INVALID_ARGUMENT', `maxLength: expected an integer ≥ 0, got ${describe(o.maxLength)}`, { argument: 'maxLength' });
+  if (!o.prompt || o.prompt.length < 1)
+    throw new RnnkitError('INVALID_ARGUMENT', `prompt: expected at least one token id, got ${describe(o.prompt)}`, { argument: 'prompt' });
+  if (!(Number.isInteger(o.maxLength) && o.maxLength >= 0))
+    throw new RnnkitError('INVALID_ARGUMENT', `maxLength: expected an integer ≥ 0, got ${describe(o.maxLength)}`, { argument: 'maxLength' });
   const rng = new Rng(o.seed ?? 0);
   const s = stream(model, { ...(o.h0 ? { h0: o.h0 } : {}), ...(o.c0 ? { c0: o.c0 } : {}) });
   try {
@@ -83,7 +93,10 @@ export async function generateTokens(model: Model, o: GenerateTokensOptions): Pr
     const res: number[] = [];
     for (let i = 0; i < o.maxLength; i++) {
       const [rows, C] = rowsCols(out.shape);
-      if (C > V) throw new RnnkitError('UNSUPPORTED', `model: its output has ${C} classes but the embedding only ${V} ids, so outputs can't feed back`, { argument: 'model' });
+      if (C > V)
+        throw new RnnkitError('UNSUPPORTED', `model: its output has ${C} classes but the embedding only ${V} ids, so outputs can't feed back`, {
+          argument: 'model',
+        });
       const next = pickToken(out.data.subarray((rows - 1) * C, rows * C), o, rng);
       res.push(next);
       if (next === o.stopToken || i === o.maxLength - 1) break;
@@ -110,15 +123,20 @@ export interface GenerateValuesOptions {
  * generated step.
  */
 export async function generateValues(model: Model, o: GenerateValuesOptions): Promise<Float32Array[]> {
-  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { start, steps, … }, got ${describe(o)}`, { argument: 'options' });
+  if (o === null || typeof o !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { start, steps, … }, got ${describe(o)}`, { argument: 'options' });
   const rec = carriedRecurrent(model, 'generation');
   const F = rec.inputSize;
-  if (model.spec.layers[0].type === 'embedding') throw new RnnkitError('UNSUPPORTED', 'model: generateValues needs float inputs; use generateTokens for an embedding model', { argument: 'model' });
+  if (model.spec.layers[0].type === 'embedding')
+    throw new RnnkitError('UNSUPPORTED', 'model: generateValues needs float inputs; use generateTokens for an embedding model', { argument: 'model' });
   const st = o.start;
   if (!st || !(st.data instanceof Float32Array) || st.data.length % F !== 0 || st.data.length === 0 || st.shape[st.shape.length - 1] !== F) {
-    throw new RnnkitError('SHAPE_MISMATCH', `start: expected [${F}] or [T, ${F}] floats, got ${st && st.shape ? formatShape(st.shape) : describe(st)}`, { argument: 'start' });
+    throw new RnnkitError('SHAPE_MISMATCH', `start: expected [${F}] or [T, ${F}] floats, got ${st?.shape ? formatShape(st.shape) : describe(st)}`, {
+      argument: 'start',
+    });
   }
-  if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new RnnkitError('INVALID_ARGUMENT', `steps: expected an integer ≥ 0, got ${describe(o.steps)}`, { argument: 'steps' });
+  if (!(Number.isInteger(o.steps) && o.steps >= 0))
+    throw new RnnkitError('INVALID_ARGUMENT', `steps: expected an integer ≥ 0, got ${describe(o.steps)}`, { argument: 'steps' });
   const T0 = st.data.length / F;
   const shape = (T: number) => (rec.batchFirst ? [1, T, F] : [T, 1, F]);
   const s = stream(model, { ...(o.h0 ? { h0: o.h0 } : {}), ...(o.c0 ? { c0: o.c0 } : {}) });
@@ -127,7 +145,8 @@ export async function generateValues(model: Model, o: GenerateValuesOptions): Pr
     const res: Float32Array[] = [];
     for (let i = 0; i < o.steps; i++) {
       const [rows, C] = rowsCols(out.shape);
-      if (C !== F) throw new RnnkitError('UNSUPPORTED', `model: output has ${C} features but the input ${F}, so outputs can't feed back`, { argument: 'model' });
+      if (C !== F)
+        throw new RnnkitError('UNSUPPORTED', `model: output has ${C} features but the input ${F}, so outputs can't feed back`, { argument: 'model' });
       const next = out.data.slice((rows - 1) * C, rows * C);
       res.push(next);
       if (i < o.steps - 1) out = await s.push({ data: next, shape: shape(1) });

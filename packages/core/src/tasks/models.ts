@@ -1,4 +1,4 @@
-import { RnnkitError, describe , checkObject } from '../errors.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
 import { embedding, gru, lastStep, linear, lstm, rnn } from '../graph/builders.js';
 import type { Model } from '../model/model.js';
@@ -30,11 +30,16 @@ export interface TaskModelOptions {
 
 /** Layers for the input and the recurrent trunk. */
 export function trunk(o: TaskModelOptions, argument = 'options'): LayerDraft[] {
-  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected an options object, got ${describe(o)}`, { argument });
+  if (o === null || typeof o !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected an options object, got ${describe(o)}`, { argument });
   const hasFloat = o.inputSize !== undefined;
   const hasTokens = o.vocabSize !== undefined;
   if (hasFloat === hasTokens) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected exactly one of inputSize (float inputs) or vocabSize (token inputs), got ${hasFloat ? 'both' : 'neither'}`, { argument });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `${argument}: expected exactly one of inputSize (float inputs) or vocabSize (token inputs), got ${hasFloat ? 'both' : 'neither'}`,
+      { argument },
+    );
   }
   const rec = {
     hiddenSize: o.hiddenSize,
@@ -60,7 +65,9 @@ export function trunk(o: TaskModelOptions, argument = 'options'): LayerDraft[] {
       layers.push(gru(rec));
       break;
     default:
-      throw new RnnkitError('UNKNOWN_CELL', `${argument}.cell: expected one of rnn, rnn_relu, lstm, gru, got ${describe(o.cell)}`, { argument: `${argument}.cell` });
+      throw new RnnkitError('UNKNOWN_CELL', `${argument}.cell: expected one of rnn, rnn_relu, lstm, gru, got ${describe(o.cell)}`, {
+        argument: `${argument}.cell`,
+      });
   }
   return layers;
 }
@@ -93,7 +100,9 @@ export function oneToMany(o: Omit<TaskModelOptions, 'bidirectional'> & { outputS
   checkObject(o, 'options', 'an options object');
   const out = o.outputSize ?? o.vocabSize ?? o.inputSize;
   if (o.vocabSize === undefined && o.inputSize !== undefined && out !== o.inputSize) {
-    throw new RnnkitError('INVALID_ARGUMENT', `outputSize: expected ${o.inputSize} (inputSize: float outputs feed back as inputs), got ${describe(out)}`, { argument: 'outputSize' });
+    throw new RnnkitError('INVALID_ARGUMENT', `outputSize: expected ${o.inputSize} (inputSize: float outputs feed back as inputs), got ${describe(out)}`, {
+      argument: 'outputSize',
+    });
   }
   return sequential([...trunk({ ...o, bidirectional: false }), linear({ outFeatures: out! })], { seed: o.seed ?? 0 });
 }

@@ -1,8 +1,7 @@
-import { RnnkitError } from '../errors.js';
-import { formatShape } from '../tensor.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Model, SequenceInput, TokenInput } from '../model/model.js';
 import { checkModel } from '../model/model.js';
-import { describe } from '../errors.js';
+import { formatShape } from '../tensor.js';
 import { modelBatchFirst } from '../train/objective.js';
 
 /** Arg-max of each row of [rows, C] host data. */
@@ -23,9 +22,13 @@ export function argmaxRows(data: Float32Array, C: number): Int32Array {
  */
 export async function predictClasses(model: Model, x: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<Int32Array> {
   checkModel(model);
-  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
+  if (o === null || typeof o !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
   const out = await model.predict(x, o.lengths ? { lengths: o.lengths } : {});
-  if (out.shape.length !== 2) throw new RnnkitError('UNSUPPORTED', `model: predictClasses expects an output [B, C] (a many-to-one model), got ${formatShape(out.shape)}`, { argument: 'model' });
+  if (out.shape.length !== 2)
+    throw new RnnkitError('UNSUPPORTED', `model: predictClasses expects an output [B, C] (a many-to-one model), got ${formatShape(out.shape)}`, {
+      argument: 'model',
+    });
   return argmaxRows(out.data, out.shape[1]);
 }
 
@@ -35,9 +38,13 @@ export async function predictClasses(model: Model, x: SequenceInput | TokenInput
  */
 export async function tagSequences(model: Model, x: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<number[][]> {
   checkModel(model);
-  if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
+  if (o === null || typeof o !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
   const out = await model.predict(x, o.lengths ? { lengths: o.lengths } : {});
-  if (out.shape.length !== 3) throw new RnnkitError('UNSUPPORTED', `model: tagSequences expects a per-step output [B, T, C] (a many-to-many model), got ${formatShape(out.shape)}`, { argument: 'model' });
+  if (out.shape.length !== 3)
+    throw new RnnkitError('UNSUPPORTED', `model: tagSequences expects a per-step output [B, T, C] (a many-to-many model), got ${formatShape(out.shape)}`, {
+      argument: 'model',
+    });
   const bf = modelBatchFirst(model);
   const [B, T, C] = bf ? [out.shape[0], out.shape[1], out.shape[2]] : [out.shape[1], out.shape[0], out.shape[2]];
   const tags = argmaxRows(out.data, C);

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import { linear } from '../graph/builders.js';
 import type { EmbeddingSpec, RecurrentSpec } from '../graph/spec.js';
 import type { TokenInput } from '../model/model.js';
@@ -48,7 +48,10 @@ export interface BeamOptions extends DecodeOptions {
 function tokenModel(m: Model, role: string): { emb: EmbeddingSpec; rec: RecurrentSpec } {
   const rec = carriedRecurrent(m, `a seq2seq ${role}`);
   const emb = m.spec.layers[0];
-  if (emb.type !== 'embedding') throw new RnnkitError('UNSUPPORTED', `${role}: expected a model that starts with an embedding (token ids in), got a ${emb.type} layer first`, { argument: role });
+  if (emb.type !== 'embedding')
+    throw new RnnkitError('UNSUPPORTED', `${role}: expected a model that starts with an embedding (token ids in), got a ${emb.type} layer first`, {
+      argument: role,
+    });
   if (!rec.batchFirst) throw new RnnkitError('UNSUPPORTED', `${role}: expected a batch-first recurrent layer, got batchFirst: false`, { argument: role });
   return { emb, rec };
 }
@@ -75,15 +78,24 @@ export class Seq2Seq implements Objective {
     const e = tokenModel(encoder, 'encoder');
     const d = tokenModel(decoder, 'decoder');
     if (e.rec.cell !== d.rec.cell || e.rec.hiddenSize !== d.rec.hiddenSize || e.rec.numLayers !== d.rec.numLayers) {
-      throw new RnnkitError('SHAPE_MISMATCH', `decoder: expected a ${e.rec.cell} layer with hiddenSize ${e.rec.hiddenSize} and numLayers ${e.rec.numLayers} like the encoder's (its final state starts the decoder), got ${d.rec.cell}, ${d.rec.hiddenSize}, ${d.rec.numLayers}`, { argument: 'decoder' });
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `decoder: expected a ${e.rec.cell} layer with hiddenSize ${e.rec.hiddenSize} and numLayers ${e.rec.numLayers} like the encoder's (its final state starts the decoder), got ${d.rec.cell}, ${d.rec.hiddenSize}, ${d.rec.numLayers}`,
+        { argument: 'decoder' },
+      );
     }
     const last = decoder.spec.layers[decoder.spec.layers.length - 1];
-    if (decoder.spec.layers.some((l) => l.type === 'select' && l.steps === 'last')) throw new RnnkitError('UNSUPPORTED', 'decoder: expected per-step outputs, got a lastStep() layer', { argument: 'decoder' });
+    if (decoder.spec.layers.some((l) => l.type === 'select' && l.steps === 'last'))
+      throw new RnnkitError('UNSUPPORTED', 'decoder: expected per-step outputs, got a lastStep() layer', { argument: 'decoder' });
     this.V = last.type === 'linear' ? last.outFeatures : last.type === 'recurrent' ? last.hiddenSize : d.emb.numEmbeddings;
     for (const k of ['bos', 'eos'] as const) {
       const v = tokens[k];
       if (!(Number.isInteger(v) && v >= 0 && v < d.emb.numEmbeddings && v < this.V)) {
-        throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a token id in 0..${Math.min(d.emb.numEmbeddings, this.V) - 1} (the decoder's vocabulary), got ${describe(v)}`, { argument: k });
+        throw new RnnkitError(
+          'INVALID_ARGUMENT',
+          `${k}: expected a token id in 0..${Math.min(d.emb.numEmbeddings, this.V) - 1} (the decoder's vocabulary), got ${describe(v)}`,
+          { argument: k },
+        );
       }
     }
     this.loss = loss;
@@ -92,7 +104,13 @@ export class Seq2Seq implements Objective {
   /** Builds an encoder `[embedding, recurrent]` and a decoder `[embedding, recurrent, linear]`. */
   static create(o: Seq2SeqOptions): Seq2Seq {
     const seed = o.seed ?? 0;
-    const common = { cell: o.cell, hiddenSize: o.hiddenSize, embeddingDim: o.embeddingDim, ...(o.numLayers !== undefined ? { numLayers: o.numLayers } : {}), ...(o.dropout !== undefined ? { dropout: o.dropout } : {}) };
+    const common = {
+      cell: o.cell,
+      hiddenSize: o.hiddenSize,
+      embeddingDim: o.embeddingDim,
+      ...(o.numLayers !== undefined ? { numLayers: o.numLayers } : {}),
+      ...(o.dropout !== undefined ? { dropout: o.dropout } : {}),
+    };
     const encoder = sequential(trunk({ ...common, vocabSize: o.srcVocab }, 'options'), { seed });
     const decoder = sequential([...trunk({ ...common, vocabSize: o.tgtVocab }, 'options'), linear({ outFeatures: o.tgtVocab })], { seed: seed + 1 });
     return new Seq2Seq(encoder, decoder, { bos: o.bos, eos: o.eos });
@@ -112,7 +130,10 @@ export class Seq2Seq implements Objective {
   checkData(data: TrainData, argument: string): void {
     checkTokenInput(this.encoder, data.x, argument);
     const y = data.y;
-    if (!isIdTensor(y) || y.shape.length !== 2) throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected target token ids {ids, shape: [N, U]} ending with eos, got ${describe(y)}`, { argument: `${argument}.y` });
+    if (!isIdTensor(y) || y.shape.length !== 2)
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected target token ids {ids, shape: [N, U]} ending with eos, got ${describe(y)}`, {
+        argument: `${argument}.y`,
+      });
     checkClassIds(y, this.V, this.loss.ignoreIndex, data.yLengths, `${argument}.y`);
   }
 
@@ -138,7 +159,11 @@ export class Seq2Seq implements Objective {
     }
     const be = this.encoder.backend;
     const seed = opts.dropoutSeed;
-    const enc = this.encoder.forward(batch.x as TokenInput, { ...(batch.lengths ? { lengths: batch.lengths } : {}), training: opts.training, ...(seed !== undefined ? { dropoutSeed: seed } : {}) });
+    const enc = this.encoder.forward(batch.x as TokenInput, {
+      ...(batch.lengths ? { lengths: batch.lengths } : {}),
+      training: opts.training,
+      ...(seed !== undefined ? { dropoutSeed: seed } : {}),
+    });
     const toDispose: (() => void)[] = [() => enc.dispose()];
     const cleanup = () => {
       for (const f of toDispose.reverse()) f();
@@ -185,8 +210,10 @@ export class Seq2Seq implements Objective {
   }
 
   private checkDecode(src: TokenInput, o: DecodeOptions): void {
-    if (!src || !isIdTensor(src) || src.shape.length !== 2) throw new RnnkitError('SHAPE_MISMATCH', `src: expected source token ids {ids, shape: [B, S]}, got ${describe(src)}`, { argument: 'src' });
-    if (!(Number.isInteger(o?.maxLength) && o.maxLength >= 1)) throw new RnnkitError('INVALID_ARGUMENT', `maxLength: expected a positive integer, got ${describe(o?.maxLength)}`, { argument: 'maxLength' });
+    if (!src || !isIdTensor(src) || src.shape.length !== 2)
+      throw new RnnkitError('SHAPE_MISMATCH', `src: expected source token ids {ids, shape: [B, S]}, got ${describe(src)}`, { argument: 'src' });
+    if (!(Number.isInteger(o?.maxLength) && o.maxLength >= 1))
+      throw new RnnkitError('INVALID_ARGUMENT', `maxLength: expected a positive integer, got ${describe(o?.maxLength)}`, { argument: 'maxLength' });
   }
 
   /** One decoder step for every row of `state` from tokens `prev`: logits [R, V] on the host, and the next state. */
@@ -243,8 +270,10 @@ export class Seq2Seq implements Objective {
     this.checkDecode(src, o);
     const K = o.beamWidth ?? 4;
     const alpha = o.lengthPenalty ?? 1;
-    if (!(Number.isInteger(K) && K >= 1)) throw new RnnkitError('INVALID_ARGUMENT', `beamWidth: expected a positive integer, got ${describe(K)}`, { argument: 'beamWidth' });
-    if (!(typeof alpha === 'number' && alpha >= 0)) throw new RnnkitError('INVALID_ARGUMENT', `lengthPenalty: expected a number ≥ 0, got ${describe(alpha)}`, { argument: 'lengthPenalty' });
+    if (!(Number.isInteger(K) && K >= 1))
+      throw new RnnkitError('INVALID_ARGUMENT', `beamWidth: expected a positive integer, got ${describe(K)}`, { argument: 'beamWidth' });
+    if (!(typeof alpha === 'number' && alpha >= 0))
+      throw new RnnkitError('INVALID_ARGUMENT', `lengthPenalty: expected a number ≥ 0, got ${describe(alpha)}`, { argument: 'lengthPenalty' });
     const B = src.shape[0];
     const V = this.V;
     const be = this.decoder.backend;
@@ -267,17 +296,21 @@ export class Seq2Seq implements Objective {
       };
       return { h: g(s.h), ...(s.c ? { c: g(s.c) } : {}) };
     };
-    const score = (logp: number, len: number) => logp / Math.pow(Math.max(len, 1), alpha);
+    const score = (logp: number, len: number) => logp / Math.max(len, 1) ** alpha;
     type Hyp = { tokens: number[]; logp: number };
     let beams: Hyp[][] = Array.from({ length: B }, () => Array.from({ length: K }, (_, k) => ({ tokens: [], logp: k === 0 ? 0 : -Infinity })));
     const finished: { tokens: number[]; score: number }[][] = Array.from({ length: B }, () => []);
     const done = new Array<boolean>(B).fill(false);
-    let state = regather(enc, Int32Array.from({ length: B * K }, (_, r) => Math.floor(r / K)));
+    let state = regather(
+      enc,
+      Int32Array.from({ length: B * K }, (_, r) => Math.floor(r / K)),
+    );
     disposeState(be, enc);
     try {
       for (let t = 0; t < o.maxLength && done.includes(false); t++) {
         const prev = new Int32Array(B * K);
-        for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) prev[b * K + k] = beams[b][k].tokens.length ? beams[b][k].tokens[beams[b][k].tokens.length - 1] : this.tokens.bos;
+        for (let b = 0; b < B; b++)
+          for (let k = 0; k < K; k++) prev[b * K + k] = beams[b][k].tokens.length ? beams[b][k].tokens[beams[b][k].tokens.length - 1] : this.tokens.bos;
         const r = await this.step(prev, state);
         disposeState(be, state);
         const parent = new Int32Array(B * K);
@@ -344,4 +377,3 @@ export class Seq2Seq implements Objective {
     this.decoder.dispose();
   }
 }
-

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, checkObject, describe } from '../errors.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 export interface ClipOptions {
@@ -19,8 +19,10 @@ export function checkClipOptions(o: ClipOptions): void {
 }
 
 function checkGroups(be: Backend, groups: unknown): void {
-  if (be === null || typeof be !== 'object' || typeof (be as Backend).sumSquares !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `backend: expected a Backend, got ${describe(be)}`, { argument: 'backend' });
-  if (!Array.isArray(groups) || !groups.every((g) => g instanceof Map)) throw new RnnkitError('INVALID_ARGUMENT', `groups: expected a list of Maps of name → gradient tensor, got ${describe(groups)}`, { argument: 'groups' });
+  if (be === null || typeof be !== 'object' || typeof (be as Backend).sumSquares !== 'function')
+    throw new RnnkitError('INVALID_ARGUMENT', `backend: expected a Backend, got ${describe(be)}`, { argument: 'backend' });
+  if (!Array.isArray(groups) || !groups.every((g) => g instanceof Map))
+    throw new RnnkitError('INVALID_ARGUMENT', `groups: expected a list of Maps of name → gradient tensor, got ${describe(groups)}`, { argument: 'groups' });
 }
 
 /** Global L2 norm over every tensor in `groups`: one read from the backend. Leaves nothing behind, whatever fails. */

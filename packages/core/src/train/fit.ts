@@ -1,7 +1,8 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, asRnnkitError, describe } from '../errors.js';
+import { asRnnkitError, describe, RnnkitError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { lockModels } from '../model/model.js';
+import type { Tensor } from '../tensor.js';
 import { Rng } from '../util/rng.js';
 import type { TrainBatch, TrainData } from './batch.js';
 import { batchesOf, checkTrainData, epochOrder, withIdTargets } from './batch.js';
@@ -11,7 +12,6 @@ import type { Loss, LossName } from './losses.js';
 import type { Metric, MetricName } from './metrics.js';
 import { resolveMetric } from './metrics.js';
 import type { Objective, ObjectiveRun } from './objective.js';
-import type { Tensor } from '../tensor.js';
 import { checkModelsReady, resolveObjective } from './objective.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -28,7 +28,8 @@ const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['error', 'skip', 'allow'
 
 export function checkNonFiniteAction(v: unknown): NonFiniteAction {
   if (v === undefined) return 'error';
-  if (!NON_FINITE_ACTIONS.includes(v as NonFiniteAction)) throw new RnnkitError('INVALID_ARGUMENT', `nonFinite: expected "error", "skip" or "allow", got ${describe(v)}`, { argument: 'nonFinite' });
+  if (!NON_FINITE_ACTIONS.includes(v as NonFiniteAction))
+    throw new RnnkitError('INVALID_ARGUMENT', `nonFinite: expected "error", "skip" or "allow", got ${describe(v)}`, { argument: 'nonFinite' });
   return v as NonFiniteAction;
 }
 
@@ -74,12 +75,16 @@ export function divergedError(where: string, loss: number, gradNorm: number): Rn
  */
 export async function trainStep(objective: Objective, batch: TrainBatch, o: StepOptions): Promise<StepResult> {
   if (!isObjectLike(objective) || typeof objective.run !== 'function' || !Array.isArray(objective.models)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `objective: expected an Objective (supervised(model, loss), a Seq2Seq), got ${describe(objective)}`, { argument: 'objective' });
+    throw new RnnkitError('INVALID_ARGUMENT', `objective: expected an Objective (supervised(model, loss), a Seq2Seq), got ${describe(objective)}`, {
+      argument: 'objective',
+    });
   }
-  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
+  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function')
+    throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
   checkClipOptions(o);
   const nonFinite = checkNonFiniteAction(o.nonFinite);
-  if (o.dropoutSeed !== undefined && !Number.isSafeInteger(o.dropoutSeed)) throw new RnnkitError('INVALID_ARGUMENT', `dropoutSeed: expected a (safe) integer, got ${describe(o.dropoutSeed)}`, { argument: 'dropoutSeed' });
+  if (o.dropoutSeed !== undefined && !Number.isSafeInteger(o.dropoutSeed))
+    throw new RnnkitError('INVALID_ARGUMENT', `dropoutSeed: expected a (safe) integer, got ${describe(o.dropoutSeed)}`, { argument: 'dropoutSeed' });
   checkModelsReady(objective.models);
   const release = lockModels(objective.models, 'trainStep');
   try {
@@ -89,6 +94,7 @@ export async function trainStep(objective: Objective, batch: TrainBatch, o: Step
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a checked options object whose fields are each checked next
 function isObjectLike(v: unknown): v is Record<string, any> {
   return v !== null && typeof v === 'object';
 }
@@ -104,7 +110,11 @@ async function runTrainStep(objective: Objective, batch: TrainBatch, o: StepOpti
   try {
     const be = objective.models[0].backend;
     const groups = run.grads ?? [];
-    const { norm } = await clipGradients(be, groups.map((g) => g.grads), o);
+    const { norm } = await clipGradients(
+      be,
+      groups.map((g) => g.grads),
+      o,
+    );
     const lr = o.optimizer.lr();
     const loss = (await be.read(run.loss.loss))[0];
     const metricParts = await metricsOf(be, run, o.metrics ?? []);
@@ -151,7 +161,8 @@ function combine(parts: Record<string, { total: number; count: number }>[]): Rec
 
 /** Loss and metrics over a data set without training (dropout off), batch by batch. */
 export async function evaluate(target: Model | Objective, dataIn: TrainData, o: EvaluateOptions = {}): Promise<Evaluation> {
-  if (!isObjectLike(o)) throw new RnnkitError('INVALID_ARGUMENT', `options: expected { loss, batchSize, metrics }, got ${describe(o)}`, { argument: 'options' });
+  if (!isObjectLike(o))
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { loss, batchSize, metrics }, got ${describe(o)}`, { argument: 'options' });
   const objective = resolveObjective(target, o.loss);
   const N = checkTrainData(dataIn, 'data');
   const data = withIdTargets(dataIn);
@@ -260,12 +271,16 @@ export interface History {
 }
 
 function checkPositiveInt(v: unknown, argument: string): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a positive integer, got ${describe(v)}`, { argument });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a positive integer, got ${describe(v)}`, { argument });
 }
 
 function checkMetrics(metrics: unknown): Metric[] {
   if (metrics === undefined) return [];
-  if (!Array.isArray(metrics)) throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics ("accuracy", "mae" or Metric objects), got ${describe(metrics)}`, { argument: 'metrics' });
+  if (!Array.isArray(metrics))
+    throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics ("accuracy", "mae" or Metric objects), got ${describe(metrics)}`, {
+      argument: 'metrics',
+    });
   return metrics.map((m, i) => resolveMetric(m, `metrics[${i}]`));
 }
 
@@ -280,24 +295,34 @@ function checkFitOptions(o: FitOptions): void {
   checkPositiveInt(o.batchSize ?? 32, 'batchSize');
   checkClipOptions(o);
   checkBoolean(o.shuffle, 'shuffle');
-  if (o.seed !== undefined && !(typeof o.seed === 'number' && Number.isSafeInteger(o.seed))) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
+  if (o.seed !== undefined && !(typeof o.seed === 'number' && Number.isSafeInteger(o.seed)))
+    throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
   const cb = o.callbacks as unknown;
   if (cb !== undefined) {
-    if (!isObjectLike(cb)) throw new RnnkitError('INVALID_ARGUMENT', `callbacks: expected { onStepEnd?, onEpochEnd? }, got ${describe(cb)}`, { argument: 'callbacks' });
+    if (!isObjectLike(cb))
+      throw new RnnkitError('INVALID_ARGUMENT', `callbacks: expected { onStepEnd?, onEpochEnd? }, got ${describe(cb)}`, { argument: 'callbacks' });
     for (const k of ['onStepEnd', 'onEpochEnd'] as const) {
-      if (cb[k] !== undefined && typeof cb[k] !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `callbacks.${k}: expected a function, got ${describe(cb[k])}`, { argument: `callbacks.${k}` });
+      if (cb[k] !== undefined && typeof cb[k] !== 'function')
+        throw new RnnkitError('INVALID_ARGUMENT', `callbacks.${k}: expected a function, got ${describe(cb[k])}`, { argument: `callbacks.${k}` });
     }
   }
   const es = o.earlyStopping as unknown;
   if (es !== undefined) {
-    if (!isObjectLike(es)) throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping: expected { patience, monitor?, minDelta?, mode?, restoreBest? }, got ${describe(es)}`, { argument: 'earlyStopping' });
+    if (!isObjectLike(es))
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping: expected { patience, monitor?, minDelta?, mode?, restoreBest? }, got ${describe(es)}`, {
+        argument: 'earlyStopping',
+      });
     checkPositiveInt(es.patience, 'earlyStopping.patience');
     if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && es.minDelta >= 0 && Number.isFinite(es.minDelta))) {
-      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.minDelta: expected a finite number ≥ 0, got ${describe(es.minDelta)}`, { argument: 'earlyStopping.minDelta' });
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.minDelta: expected a finite number ≥ 0, got ${describe(es.minDelta)}`, {
+        argument: 'earlyStopping.minDelta',
+      });
     }
-    if (es.mode !== undefined && es.mode !== 'min' && es.mode !== 'max') throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.mode: expected "min" or "max", got ${describe(es.mode)}`, { argument: 'earlyStopping.mode' });
+    if (es.mode !== undefined && es.mode !== 'min' && es.mode !== 'max')
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.mode: expected "min" or "max", got ${describe(es.mode)}`, { argument: 'earlyStopping.mode' });
     checkBoolean(es.restoreBest, 'earlyStopping.restoreBest');
-    if (es.monitor !== undefined && typeof es.monitor !== 'string') throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected a string, got ${describe(es.monitor)}`, { argument: 'earlyStopping.monitor' });
+    if (es.monitor !== undefined && typeof es.monitor !== 'string')
+      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected a string, got ${describe(es.monitor)}`, { argument: 'earlyStopping.monitor' });
   }
 }
 
@@ -312,7 +337,8 @@ function checkFitOptions(o: FitOptions): void {
  * (`nonFinite` chooses otherwise). A model can be in one training call at a time (BUSY).
  */
 export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOptions): Promise<History> {
-  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
+  if (!isObjectLike(o) || typeof o.optimizer?.step !== 'function')
+    throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe(o?.optimizer)}`, { argument: 'optimizer' });
   const objective = resolveObjective(target, o.loss);
   const N = checkTrainData(dataIn, 'data');
   const data = withIdTargets(dataIn);
@@ -330,7 +356,11 @@ export async function fit(target: Model | Objective, dataIn: TrainData, o: FitOp
   if (es) {
     const known = ['loss', 'valLoss', ...metrics.map((m) => m.name), ...metrics.map((m) => `val_${m.name}`)];
     if (!known.includes(monitor) || (monitor.startsWith('val') && !validation)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `earlyStopping.monitor: expected one of ${known.filter((k) => validation || !k.startsWith('val')).join(', ')}, got ${describe(monitor)}`, { argument: 'earlyStopping.monitor' });
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `earlyStopping.monitor: expected one of ${known.filter((k) => validation || !k.startsWith('val')).join(', ')}, got ${describe(monitor)}`,
+        { argument: 'earlyStopping.monitor' },
+      );
     }
   }
   checkModelsReady(objective.models);
@@ -392,7 +422,10 @@ async function fitLoop(
         parts.push(r.metricParts);
       }
       if (o.callbacks?.onStepEnd) {
-        await o.callbacks.onStepEnd({ epoch, batch: b, step: history.steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, metrics: combine([r.metricParts]), skipped: r.skipped }, control);
+        await o.callbacks.onStepEnd(
+          { epoch, batch: b, step: history.steps, loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, metrics: combine([r.metricParts]), skipped: r.skipped },
+          control,
+        );
       }
       b++;
       if (stop) break;
@@ -406,7 +439,14 @@ async function fitLoop(
     log.seconds = (performance.now() - t0) / 1000;
     history.epochs.push(log);
     if (es) {
-      const value = monitor === 'loss' ? log.loss : monitor === 'valLoss' ? log.valLoss! : monitor.startsWith('val_') ? log.valMetrics![monitor.slice(4)] : log.metrics[monitor];
+      const value =
+        monitor === 'loss'
+          ? log.loss
+          : monitor === 'valLoss'
+            ? log.valLoss!
+            : monitor.startsWith('val_')
+              ? log.valMetrics![monitor.slice(4)]
+              : log.metrics[monitor];
       const delta = es.minDelta ?? 0;
       // NaN (a diverged epoch, or no finite step in it) is never an improvement.
       const improved = Number.isFinite(value) && (mode === 'min' ? value < best - delta : value > best + delta);
@@ -422,7 +462,9 @@ async function fitLoop(
     }
     if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(log, control);
   }
-  if (bestState && history.bestEpoch !== history.epochs.length - 1) objective.models.forEach((m, i) => restoreState(m, bestState![i]));
+  if (bestState && history.bestEpoch !== history.epochs.length - 1) {
+    for (const [i, m] of objective.models.entries()) restoreState(m, bestState[i]);
+  }
   return history;
 }
 

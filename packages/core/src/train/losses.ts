@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { Scope } from '../backend/scope.js';
-import { RnnkitError, describe , checkObject } from '../errors.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { formatShape, rowsCols, shapeEquals, sizeOf } from '../tensor.js';
 import type { IdTensor, Targets } from './batch.js';
@@ -50,7 +50,11 @@ export function stepRowMask(outputShape: readonly number[], ctx: LossContext): F
   const bf = ctx.batchFirst ?? true;
   const [B, T] = bf ? [outputShape[0], outputShape[1]] : [outputShape[1], outputShape[0]];
   if (ctx.lengths.length !== B) {
-    throw new RnnkitError('INVALID_LENGTHS', `lengths: expected ${B} entries (one per sequence of the output ${formatShape(outputShape)}), got ${ctx.lengths.length}`, { argument: 'lengths' });
+    throw new RnnkitError(
+      'INVALID_LENGTHS',
+      `lengths: expected ${B} entries (one per sequence of the output ${formatShape(outputShape)}), got ${ctx.lengths.length}`,
+      { argument: 'lengths' },
+    );
   }
   const m = new Float32Array(B * T);
   for (let b = 0; b < B; b++) {
@@ -62,10 +66,14 @@ export function stepRowMask(outputShape: readonly number[], ctx: LossContext): F
 
 function expectFloats(target: Targets, output: Tensor, loss: string): HostTensor {
   if (isIdTensor(target) || !(target.data instanceof Float32Array)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `target: expected float targets {data: Float32Array, shape} for the ${loss} loss, got ${describe(target)}`, { argument: 'target' });
+    throw new RnnkitError('INVALID_ARGUMENT', `target: expected float targets {data: Float32Array, shape} for the ${loss} loss, got ${describe(target)}`, {
+      argument: 'target',
+    });
   }
   if (!shapeEquals(target.shape, output.shape) || target.data.length !== sizeOf(output.shape)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `target: expected shape ${formatShape(output.shape)} (the model output's), got ${formatShape(target.shape)}`, { argument: 'target' });
+    throw new RnnkitError('SHAPE_MISMATCH', `target: expected shape ${formatShape(output.shape)} (the model output's), got ${formatShape(target.shape)}`, {
+      argument: 'target',
+    });
   }
   return target;
 }
@@ -133,11 +141,17 @@ export interface CrossEntropyOptions {
  */
 function expectIds(target: Targets, output: Tensor, C: number, ignoreIndex: number, mask: Float32Array | undefined): Int32Array {
   if (!isIdTensor(target)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `target: expected class ids {ids, shape} for the crossEntropy loss, got ${describe(target)}`, { argument: 'target' });
+    throw new RnnkitError('INVALID_ARGUMENT', `target: expected class ids {ids, shape} for the crossEntropy loss, got ${describe(target)}`, {
+      argument: 'target',
+    });
   }
   const want = output.shape.slice(0, -1);
   if (!shapeEquals(target.shape, want) || target.ids.length !== sizeOf(want)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `target: expected class ids of shape ${formatShape(want)} (the output ${formatShape(output.shape)} without its class axis), got ${formatShape(target.shape)}`, { argument: 'target' });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `target: expected class ids of shape ${formatShape(want)} (the output ${formatShape(output.shape)} without its class axis), got ${formatShape(target.shape)}`,
+      { argument: 'target' },
+    );
   }
   const ids = new Int32Array(target.ids.length);
   for (let i = 0; i < ids.length; i++) {
@@ -147,7 +161,9 @@ function expectIds(target: Targets, output: Tensor, C: number, ignoreIndex: numb
     }
     const v = (target as IdTensor).ids[i];
     if (v !== ignoreIndex && !(Number.isInteger(v) && v >= 0 && v < C)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `target.ids[${i}]: expected a class id in 0..${C - 1} or the ignore index ${ignoreIndex}, got ${describe(v)}`, { argument: `target.ids[${i}]` });
+      throw new RnnkitError('INVALID_ARGUMENT', `target.ids[${i}]: expected a class id in 0..${C - 1} or the ignore index ${ignoreIndex}, got ${describe(v)}`, {
+        argument: `target.ids[${i}]`,
+      });
     }
     ids[i] = v;
   }
@@ -164,14 +180,17 @@ export function crossEntropy(opts: CrossEntropyOptions = {}): Loss {
   checkObject(opts, 'options', '{ ignoreIndex, reduction }');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? 'mean';
-  if (!Number.isInteger(ignoreIndex)) throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(ignoreIndex)}`, { argument: 'ignoreIndex' });
-  if (!['mean', 'sum', 'sequence'].includes(reduction)) throw new RnnkitError('INVALID_ARGUMENT', `reduction: expected "mean", "sum" or "sequence", got ${describe(reduction)}`, { argument: 'reduction' });
+  if (!Number.isInteger(ignoreIndex))
+    throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(ignoreIndex)}`, { argument: 'ignoreIndex' });
+  if (!['mean', 'sum', 'sequence'].includes(reduction))
+    throw new RnnkitError('INVALID_ARGUMENT', `reduction: expected "mean", "sum" or "sequence", got ${describe(reduction)}`, { argument: 'reduction' });
   return {
     name: 'crossEntropy',
     kind: 'classification',
     ignoreIndex,
     compute(be, output, target, ctx = {}) {
-      if (output.shape.length < 2) throw new RnnkitError('SHAPE_MISMATCH', `output: expected logits [B, C] or [B, T, C], got ${formatShape(output.shape)}`, { argument: 'output' });
+      if (output.shape.length < 2)
+        throw new RnnkitError('SHAPE_MISMATCH', `output: expected logits [B, C] or [B, T, C], got ${formatShape(output.shape)}`, { argument: 'output' });
       const [rows, C] = rowsCols(output.shape);
       const ids = expectIds(target, output, C, ignoreIndex, stepRowMask(output.shape, ctx));
       let counted = 0;

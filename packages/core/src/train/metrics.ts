@@ -1,4 +1,4 @@
-import { RnnkitError, describe , checkObject } from '../errors.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { rowsCols } from '../tensor.js';
 import type { Targets } from './batch.js';
@@ -24,12 +24,14 @@ export type MetricName = 'accuracy' | 'mae';
  */
 export function accuracy(o: { ignoreIndex?: number } = {}): Metric {
   checkObject(o, 'options', '{ ignoreIndex }');
-  if (o.ignoreIndex !== undefined && !Number.isInteger(o.ignoreIndex)) throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(o.ignoreIndex)}`, { argument: 'ignoreIndex' });
+  if (o.ignoreIndex !== undefined && !Number.isInteger(o.ignoreIndex))
+    throw new RnnkitError('INVALID_ARGUMENT', `ignoreIndex: expected an integer, got ${describe(o.ignoreIndex)}`, { argument: 'ignoreIndex' });
   const ignore = o.ignoreIndex ?? -100;
   return {
     name: 'accuracy',
     evaluate(output, target, ctx) {
-      if (!isIdTensor(target)) throw new RnnkitError('INVALID_ARGUMENT', `target: expected class ids for the accuracy metric, got ${describe(target)}`, { argument: 'target' });
+      if (!isIdTensor(target))
+        throw new RnnkitError('INVALID_ARGUMENT', `target: expected class ids for the accuracy metric, got ${describe(target)}`, { argument: 'target' });
       const [rows, C] = rowsCols(output.shape);
       const mask = stepRowMask(output.shape, ctx);
       let total = 0;
@@ -52,7 +54,8 @@ export function meanAbsoluteError(): Metric {
   return {
     name: 'mae',
     evaluate(output, target, ctx) {
-      if (isIdTensor(target)) throw new RnnkitError('INVALID_ARGUMENT', `target: expected float targets for the mae metric, got class ids`, { argument: 'target' });
+      if (isIdTensor(target))
+        throw new RnnkitError('INVALID_ARGUMENT', `target: expected float targets for the mae metric, got class ids`, { argument: 'target' });
       const [rows, cols] = rowsCols(output.shape);
       const mask = stepRowMask(output.shape, ctx);
       let total = 0;

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import type { Gradients, Model, TokenInput } from '../model/model.js';
 import { DEFAULT_MAX_SEQUENCE_LENGTH } from '../model/validate_inputs.js';
@@ -52,7 +52,11 @@ export function checkClassIds(y: IdTensor, classes: number, ignoreIndex: number 
     if (v === ignoreIndex) continue;
     if (lengths && y.shape.length > 1 && Math.floor(i / per) % T >= lengths[Math.floor(i / (per * T))]) continue;
     if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.ids[${i}]: expected a class id in 0..${classes - 1}${ignoreIndex !== undefined ? ` or the ignore index ${ignoreIndex}` : ''}, got ${describe(v)}`, { argument: `${argument}.ids[${i}]` });
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `${argument}.ids[${i}]: expected a class id in 0..${classes - 1}${ignoreIndex !== undefined ? ` or the ignore index ${ignoreIndex}` : ''}, got ${describe(v)}`,
+        { argument: `${argument}.ids[${i}]` },
+      );
     }
   }
 }
@@ -66,26 +70,48 @@ export function checkTokenInput(model: Model, x: TrainData['x'], argument: strin
   const first = model.spec.layers[0];
   const T = x.shape[1];
   if (first.type !== 'embedding') {
-    if (isIdTensor(x)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected float inputs {data, shape} for a model without an embedding, got token ids`, { argument: `${argument}.x` });
+    if (isIdTensor(x))
+      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected float inputs {data, shape} for a model without an embedding, got token ids`, {
+        argument: `${argument}.x`,
+      });
     const F = first.type === 'recurrent' ? first.inputSize : first.type === 'linear' ? first.inFeatures : undefined;
     if (x.shape.length !== 3 || (F !== undefined && x.shape[2] !== F)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected shape [N, T, ${F ?? 'F'}] (samples, steps, the model's ${F ?? ''} input features), got ${formatShape(x.shape)}`, { argument: `${argument}.x` });
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `${argument}.x: expected shape [N, T, ${F ?? 'F'}] (samples, steps, the model's ${F ?? ''} input features), got ${formatShape(x.shape)}`,
+        { argument: `${argument}.x` },
+      );
     }
   } else {
-    if (!isIdTensor(x) || x.shape.length !== 2) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.x: expected token ids {ids, shape: [N, T]} for a model that starts with an embedding, got ${describe(x)}`, { argument: `${argument}.x` });
+    if (!isIdTensor(x) || x.shape.length !== 2)
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `${argument}.x: expected token ids {ids, shape: [N, T]} for a model that starts with an embedding, got ${describe(x)}`,
+        { argument: `${argument}.x` },
+      );
   }
   if (!(T >= 1 && T <= DEFAULT_MAX_SEQUENCE_LENGTH)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected 1..${DEFAULT_MAX_SEQUENCE_LENGTH} steps in axis 1 (an empty sequence has no output), got shape ${formatShape(x.shape)}`, { argument: `${argument}.x` });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `${argument}.x: expected 1..${DEFAULT_MAX_SEQUENCE_LENGTH} steps in axis 1 (an empty sequence has no output), got shape ${formatShape(x.shape)}`,
+      { argument: `${argument}.x` },
+    );
   }
   if (first.type === 'embedding') checkClassIds(x as IdTensor, first.numEmbeddings, undefined, undefined, `${argument}.x`);
 }
 
 /** Every model of an objective: usable (not disposed) and on one backend. Checked before a training call starts. */
 export function checkModelsReady(models: readonly Model[]): void {
-  if (!Array.isArray(models) || models.length === 0) throw new RnnkitError('INVALID_ARGUMENT', `objective.models: expected at least one Model, got ${describe(models)}`, { argument: 'objective.models' });
+  if (!Array.isArray(models) || models.length === 0)
+    throw new RnnkitError('INVALID_ARGUMENT', `objective.models: expected at least one Model, got ${describe(models)}`, { argument: 'objective.models' });
   const be = models[0].backend;
   models.forEach((m, i) => {
-    if (m.backend !== be) throw new RnnkitError('BACKEND_MISMATCH', `objective.models[${i}]: expected a model on the same backend as models[0] (${be.name}), got one on ${m.backend.name}`, { argument: `objective.models[${i}]` });
+    if (m.backend !== be)
+      throw new RnnkitError(
+        'BACKEND_MISMATCH',
+        `objective.models[${i}]: expected a model on the same backend as models[0] (${be.name}), got one on ${m.backend.name}`,
+        { argument: `objective.models[${i}]` },
+      );
   });
 }
 
@@ -147,10 +173,24 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
       const [N, T] = data.x.shape;
       const want = l.kind === 'classification' ? (perStep ? [N, T] : [N]) : perStep ? [N, T, features] : [N, features];
       const isIds = isIdTensor(y);
-      if (l.kind === 'classification' && !isIds) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.y: expected class ids {ids, shape: ${formatShape(want)}} for the ${l.name} loss, got float targets`, { argument: `${argument}.y` });
-      if (l.kind === 'regression' && isIds) throw new RnnkitError('INVALID_ARGUMENT', `${argument}.y: expected float targets {data, shape: ${formatShape(want)}} for the ${l.name} loss, got class ids`, { argument: `${argument}.y` });
+      if (l.kind === 'classification' && !isIds)
+        throw new RnnkitError(
+          'INVALID_ARGUMENT',
+          `${argument}.y: expected class ids {ids, shape: ${formatShape(want)}} for the ${l.name} loss, got float targets`,
+          { argument: `${argument}.y` },
+        );
+      if (l.kind === 'regression' && isIds)
+        throw new RnnkitError(
+          'INVALID_ARGUMENT',
+          `${argument}.y: expected float targets {data, shape: ${formatShape(want)}} for the ${l.name} loss, got class ids`,
+          { argument: `${argument}.y` },
+        );
       if (!shapeEquals(y.shape, want)) {
-        throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected shape ${formatShape(want)} (the model's output is ${perStep ? 'per step' : 'per sequence'} with ${features} features), got ${formatShape(y.shape)}`, { argument: `${argument}.y` });
+        throw new RnnkitError(
+          'SHAPE_MISMATCH',
+          `${argument}.y: expected shape ${formatShape(want)} (the model's output is ${perStep ? 'per step' : 'per sequence'} with ${features} features), got ${formatShape(y.shape)}`,
+          { argument: `${argument}.y` },
+        );
       }
       if (isIds) checkClassIds(y, features, l.ignoreIndex, perStep ? (data.yLengths ?? data.lengths) : undefined, `${argument}.y`);
     },
@@ -204,6 +244,9 @@ export function resolveObjective(target: Model | Objective, loss: Loss | LossNam
   if (!target || typeof target !== 'object' || typeof (target as Model).forward !== 'function' || !('spec' in target)) {
     throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model or an Objective, got ${describe(target)}`, { argument: 'model' });
   }
-  if (loss === undefined) throw new RnnkitError('INVALID_ARGUMENT', 'loss: expected "mse", "crossEntropy" or a Loss object when training a Model, got undefined', { argument: 'loss' });
+  if (loss === undefined)
+    throw new RnnkitError('INVALID_ARGUMENT', 'loss: expected "mse", "crossEntropy" or a Loss object when training a Model, got undefined', {
+      argument: 'loss',
+    });
   return supervised(target as Model, loss);
 }

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import { RnnkitError, asRnnkitError, describe } from '../errors.js';
+import { asRnnkitError, describe, RnnkitError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -57,7 +57,12 @@ function check(cond: boolean, argument: string, expected: string, actual: unknow
 function checkBase(o: BaseOptions): void {
   check(o !== null && typeof o === 'object', 'options', 'an options object with lr', o);
   check(typeof o.lr === 'number' && o.lr > 0 && Number.isFinite(o.lr), 'lr', 'a positive finite number', o.lr);
-  check(o.weightDecay === undefined || (typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay)), 'weightDecay', 'a number ≥ 0', o.weightDecay);
+  check(
+    o.weightDecay === undefined || (typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay)),
+    'weightDecay',
+    'a number ≥ 0',
+    o.weightDecay,
+  );
   check(o.schedule === undefined || typeof o.schedule === 'function', 'schedule', 'a function of the step', o.schedule);
 }
 
@@ -94,7 +99,9 @@ abstract class BaseOptimizer implements Optimizer {
   lr(): number {
     const f = this.schedule ? this.schedule(this.steps) : 1;
     if (!(typeof f === 'number' && f >= 0 && Number.isFinite(f))) {
-      throw new RnnkitError('INVALID_ARGUMENT', `schedule: expected a finite multiplier ≥ 0 at step ${this.steps}, got ${describe(f)}`, { argument: 'schedule' });
+      throw new RnnkitError('INVALID_ARGUMENT', `schedule: expected a finite multiplier ≥ 0 at step ${this.steps}, got ${describe(f)}`, {
+        argument: 'schedule',
+      });
     }
     return this.baseLr * f;
   }
@@ -103,7 +110,14 @@ abstract class BaseOptimizer implements Optimizer {
    * Updates one parameter without changing anything: returns the new parameter and the new
    * slot (new tensors only; `slot`'s tensors stay as they are), plus temporaries to release.
    */
-  protected abstract update(be: Backend, param: Tensor, grad: Tensor, slot: Readonly<Slot>, lr: number, step: number): { param: Tensor; slot: Slot; temps: Tensor[] };
+  protected abstract update(
+    be: Backend,
+    param: Tensor,
+    grad: Tensor,
+    slot: Readonly<Slot>,
+    lr: number,
+    step: number,
+  ): { param: Tensor; slot: Slot; temps: Tensor[] };
 
   /**
    * One update of every parameter in `groups`, all or nothing: every new parameter and state
@@ -115,23 +129,47 @@ abstract class BaseOptimizer implements Optimizer {
     const list: readonly GradientGroup[] = Array.isArray(groups) ? groups : [groups as GradientGroup];
     // Check everything first so a bad call changes nothing.
     list.forEach((g, gi) => {
-      if (g === null || typeof g !== 'object' || !(g.grads instanceof Map) || g.model === null || typeof g.model !== 'object' || typeof g.model.parameters !== 'function') {
-        throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}]: expected { model, grads: Map of parameter name → gradient }, got ${describe(g)}`, { argument: `groups[${gi}]` });
+      if (
+        g === null ||
+        typeof g !== 'object' ||
+        !(g.grads instanceof Map) ||
+        g.model === null ||
+        typeof g.model !== 'object' ||
+        typeof g.model.parameters !== 'function'
+      ) {
+        throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}]: expected { model, grads: Map of parameter name → gradient }, got ${describe(g)}`, {
+          argument: `groups[${gi}]`,
+        });
       }
       const params = g.model.parameters();
       for (const [name, grad] of g.grads) {
         const p = params.get(name);
-        if (!p) throw new RnnkitError('INVALID_ARGUMENT', `groups[${gi}].grads: ${describe(name)} is not a parameter of the model (expected one of ${[...params.keys()].join(', ')})`, { argument: `groups[${gi}].grads` });
+        if (!p)
+          throw new RnnkitError(
+            'INVALID_ARGUMENT',
+            `groups[${gi}].grads: ${describe(name)} is not a parameter of the model (expected one of ${[...params.keys()].join(', ')})`,
+            { argument: `groups[${gi}].grads` },
+          );
         if (grad === null || typeof grad !== 'object' || !Array.isArray(grad.shape) || !shapeEquals(p.shape, grad.shape)) {
-          throw new RnnkitError('SHAPE_MISMATCH', `groups[${gi}].grads.${name}: expected shape ${formatShape(p.shape)} (the parameter's), got ${grad && Array.isArray(grad.shape) ? formatShape(grad.shape) : describe(grad)}`, { argument: `groups[${gi}].grads.${name}` });
+          throw new RnnkitError(
+            'SHAPE_MISMATCH',
+            `groups[${gi}].grads.${name}: expected shape ${formatShape(p.shape)} (the parameter's), got ${grad && Array.isArray(grad.shape) ? formatShape(grad.shape) : describe(grad)}`,
+            { argument: `groups[${gi}].grads.${name}` },
+          );
         }
         if (grad.backend !== p.backend) {
-          throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].grads.${name}: expected a tensor on backend "${p.backend}", got one on "${grad.backend}"`, { argument: `groups[${gi}].grads.${name}` });
+          throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].grads.${name}: expected a tensor on backend "${p.backend}", got one on "${grad.backend}"`, {
+            argument: `groups[${gi}].grads.${name}`,
+          });
         }
       }
       const st = this.state.get(g.model);
       if (st && st.be !== g.model.backend) {
-        throw new RnnkitError('BACKEND_MISMATCH', `groups[${gi}].model: the optimizer's state for this model is on another backend (${st.be.name}) than the model (${g.model.backend.name}); call optimizer.reset() after moving a model`, { argument: `groups[${gi}].model` });
+        throw new RnnkitError(
+          'BACKEND_MISMATCH',
+          `groups[${gi}].model: the optimizer's state for this model is on another backend (${st.be.name}) than the model (${g.model.backend.name}); call optimizer.reset() after moving a model`,
+          { argument: `groups[${gi}].model` },
+        );
       }
     });
     const lr = this.lr();
@@ -221,7 +259,19 @@ class Adam extends BaseOptimizer {
     try {
       const m = slot.m ?? temps[temps.push(be.zeros(param.shape)) - 1];
       const v = slot.v ?? temps[temps.push(be.zeros(param.shape)) - 1];
-      const r = be.adamUpdate({ param, grad, m, v, step, lr, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps, weightDecay: this.o.weightDecay, decoupled: this.name === 'adamw' });
+      const r = be.adamUpdate({
+        param,
+        grad,
+        m,
+        v,
+        step,
+        lr,
+        beta1: this.o.beta1,
+        beta2: this.o.beta2,
+        eps: this.o.eps,
+        weightDecay: this.o.weightDecay,
+        decoupled: this.name === 'adamw',
+      });
       return { param: r.param, slot: { m: r.m, v: r.v }, temps };
     } catch (e) {
       for (const t of temps) disposeQuietly(be, t);
@@ -238,7 +288,12 @@ export function sgd(o: SgdOptions): Optimizer {
   const nesterov = o.nesterov ?? false;
   check(typeof momentum === 'number' && momentum >= 0 && momentum < 1, 'momentum', 'a number in [0, 1)', momentum);
   check(typeof dampening === 'number' && dampening >= 0 && dampening <= 1, 'dampening', 'a number in [0, 1]', dampening);
-  check(!nesterov || (momentum > 0 && dampening === 0), 'nesterov', 'momentum > 0 and dampening 0 (as PyTorch requires)', `momentum ${momentum}, dampening ${dampening}`);
+  check(
+    !nesterov || (momentum > 0 && dampening === 0),
+    'nesterov',
+    'momentum > 0 and dampening 0 (as PyTorch requires)',
+    `momentum ${momentum}, dampening ${dampening}`,
+  );
   return new Sgd({ lr: o.lr, weightDecay: o.weightDecay ?? 0, momentum, dampening, nesterov, ...(o.schedule ? { schedule: o.schedule } : {}) });
 }
 

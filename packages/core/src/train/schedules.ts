@@ -1,15 +1,17 @@
-import { RnnkitError, describe , checkObject } from '../errors.js';
+import { checkObject, describe, RnnkitError } from '../errors.js';
 
 /** Learning-rate multiplier at a 0-based optimizer step: lr_step = baseLr · schedule(step). */
 export type LrSchedule = (step: number) => number;
 
 function positiveInt(v: unknown, argument: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a positive integer, got ${describe(v)}`, { argument });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a positive integer, got ${describe(v)}`, { argument });
   return v;
 }
 
 function inRange(v: unknown, lo: number, hi: number, argument: string): number {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a number in [${lo}, ${hi}], got ${describe(v)}`, { argument });
+  if (typeof v !== 'number' || !(v >= lo && v <= hi))
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a number in [${lo}, ${hi}], got ${describe(v)}`, { argument });
   return v;
 }
 
@@ -18,7 +20,7 @@ export function stepDecay(o: { stepSize: number; gamma?: number }): LrSchedule {
   checkObject(o, 'options', '{ stepSize, gamma? }');
   const stepSize = positiveInt(o.stepSize, 'stepSize');
   const gamma = inRange(o.gamma ?? 0.1, 0, 1, 'gamma');
-  return (step) => Math.pow(gamma, Math.floor(step / stepSize));
+  return (step) => gamma ** Math.floor(step / stepSize);
 }
 
 /**
@@ -31,7 +33,9 @@ export function cosineWithWarmup(o: { warmupSteps?: number; totalSteps: number; 
   const total = positiveInt(o.totalSteps, 'totalSteps');
   const warm = o.warmupSteps ?? 0;
   if (!Number.isInteger(warm) || warm < 0 || warm >= total) {
-    throw new RnnkitError('INVALID_ARGUMENT', `warmupSteps: expected an integer in 0..${total - 1} (below totalSteps), got ${describe(warm)}`, { argument: 'warmupSteps' });
+    throw new RnnkitError('INVALID_ARGUMENT', `warmupSteps: expected an integer in 0..${total - 1} (below totalSteps), got ${describe(warm)}`, {
+      argument: 'warmupSteps',
+    });
   }
   const minFactor = inRange(o.minFactor ?? 0, 0, 1, 'minFactor');
   return (step) => {

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { hasCellState } from '../cells.js';
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import type { ForwardPass, Model, SequenceInput, TokenInput } from '../model/model.js';
 import { checkModel } from '../model/model.js';
@@ -17,10 +17,18 @@ export function carriedRecurrent(model: Model, what: string): RecurrentSpec {
   checkModel(model);
   const recs = model.spec.layers.filter((l): l is RecurrentSpec => l.type === 'recurrent');
   if (recs.length !== 1) {
-    throw new RnnkitError('UNSUPPORTED', `model: ${what} carries the state of exactly one recurrent layer (stack with numLayers), got a model with ${recs.length} recurrent layers`, { argument: 'model' });
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `model: ${what} carries the state of exactly one recurrent layer (stack with numLayers), got a model with ${recs.length} recurrent layers`,
+      { argument: 'model' },
+    );
   }
   if (recs[0].bidirectional) {
-    throw new RnnkitError('UNSUPPORTED', `model: ${what} needs a unidirectional recurrent layer (a backward direction can't carry state forward), got bidirectional: true`, { argument: 'model' });
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `model: ${what} needs a unidirectional recurrent layer (a backward direction can't carry state forward), got bidirectional: true`,
+      { argument: 'model' },
+    );
   }
   return recs[0];
 }
@@ -83,8 +91,10 @@ export class RecurrentStream {
     for (const k of ['h0', 'c0'] as const) {
       const v = opts[k];
       if (v === undefined) continue;
-      if (!(v.data instanceof Float32Array) || v.data.length !== sizeOf(v.shape)) throw new RnnkitError('SHAPE_MISMATCH', `${k}: expected {data: Float32Array, shape} with matching sizes, got ${describe(v)}`, { argument: k });
-      if (k === 'c0' && !hasCellState(this.spec.cell)) throw new RnnkitError('INVALID_ARGUMENT', `c0: only LSTM layers have a cell state, got c0 for cell ${describe(this.spec.cell)}`, { argument: 'c0' });
+      if (!(v.data instanceof Float32Array) || v.data.length !== sizeOf(v.shape))
+        throw new RnnkitError('SHAPE_MISMATCH', `${k}: expected {data: Float32Array, shape} with matching sizes, got ${describe(v)}`, { argument: k });
+      if (k === 'c0' && !hasCellState(this.spec.cell))
+        throw new RnnkitError('INVALID_ARGUMENT', `c0: only LSTM layers have a cell state, got c0 for cell ${describe(this.spec.cell)}`, { argument: 'c0' });
     }
   }
 
@@ -95,8 +105,10 @@ export class RecurrentStream {
 
   /** Runs the next chunk; the output stays on the backend and the caller disposes it. */
   pushTensor(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Tensor {
-    if (o === null || typeof o !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
-    if (chunk === null || typeof chunk !== 'object' || !Array.isArray(chunk.shape)) throw new RnnkitError('INVALID_ARGUMENT', `chunk: expected {data, shape}, {ids, shape} or a tensor, got ${describe(chunk)}`, { argument: 'chunk' });
+    if (o === null || typeof o !== 'object')
+      throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
+    if (chunk === null || typeof chunk !== 'object' || !Array.isArray(chunk.shape))
+      throw new RnnkitError('INVALID_ARGUMENT', `chunk: expected {data, shape}, {ids, shape} or a tensor, got ${describe(chunk)}`, { argument: 'chunk' });
     const be = this.model.backend;
     const st = this.carried;
     const h0: SequenceInput | undefined = st ? st.h : this.opts.h0;

@@ -1,4 +1,4 @@
-import { RnnkitError, asRnnkitError, describe } from '../errors.js';
+import { asRnnkitError, describe, RnnkitError } from '../errors.js';
 import type { Model, TokenInput } from '../model/model.js';
 import { lockModels } from '../model/model.js';
 import type { HostTensor } from '../tensor.js';
@@ -67,24 +67,35 @@ export interface TbpttOptions extends ClipOptions {
  */
 export async function fitTruncated(model: Model, data: StreamData, o: TbpttOptions): Promise<History> {
   if (o === null || typeof o !== 'object' || typeof o.optimizer?.step !== 'function') {
-    throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe((o as TbpttOptions | null)?.optimizer)}`, { argument: 'optimizer' });
+    throw new RnnkitError('INVALID_ARGUMENT', `optimizer: expected an Optimizer (sgd, adam, adamw), got ${describe((o as TbpttOptions | null)?.optimizer)}`, {
+      argument: 'optimizer',
+    });
   }
-  if (model === null || typeof model !== 'object' || typeof (model as Model).forward !== 'function') throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
+  if (model === null || typeof model !== 'object' || typeof (model as Model).forward !== 'function')
+    throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
   carriedRecurrent(model, 'truncated BPTT');
   checkTrainData(data, 'data');
   checkTokenInput(model, data.x, 'data');
   if (!perStepTargets(data.y) || data.y.shape[1] !== data.x.shape[1]) {
-    throw new RnnkitError('SHAPE_MISMATCH', `data.y: expected one target per step, shape [${data.x.shape[0]}, ${data.x.shape[1]}, …] like x, got ${describe(data.y.shape)}`, { argument: 'data.y' });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `data.y: expected one target per step, shape [${data.x.shape[0]}, ${data.x.shape[1]}, …] like x, got ${describe(data.y.shape)}`,
+      { argument: 'data.y' },
+    );
   }
   const T = data.x.shape[1];
-  if (!Number.isInteger(o.k) || o.k < 1) throw new RnnkitError('INVALID_ARGUMENT', `k: expected a positive integer (steps per chunk), got ${describe(o.k)}`, { argument: 'k' });
+  if (!Number.isInteger(o.k) || o.k < 1)
+    throw new RnnkitError('INVALID_ARGUMENT', `k: expected a positive integer (steps per chunk), got ${describe(o.k)}`, { argument: 'k' });
   const epochs = o.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RnnkitError('INVALID_ARGUMENT', `epochs: expected a positive integer, got ${describe(epochs)}`, { argument: 'epochs' });
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new RnnkitError('INVALID_ARGUMENT', `epochs: expected a positive integer, got ${describe(epochs)}`, { argument: 'epochs' });
   checkClipOptions(o);
   const nonFinite = checkNonFiniteAction(o.nonFinite);
-  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed))
+    throw new RnnkitError('INVALID_ARGUMENT', `seed: expected a (safe) integer, got ${describe(o.seed)}`, { argument: 'seed' });
   const loss = resolveLoss(o.loss);
-  if (o.metrics !== undefined && !Array.isArray(o.metrics)) throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics, got ${describe(o.metrics)}`, { argument: 'metrics' });
+  if (o.metrics !== undefined && !Array.isArray(o.metrics))
+    throw new RnnkitError('INVALID_ARGUMENT', `metrics: expected an array of metrics, got ${describe(o.metrics)}`, { argument: 'metrics' });
   const metrics = (o.metrics ?? []).map((m, i) => resolveMetric(m, `metrics[${i}]`));
   checkModelsReady([model]);
   const release = lockModels([model], 'fitTruncated');

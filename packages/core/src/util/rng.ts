@@ -1,6 +1,6 @@
-import { RnnkitError, describe } from '../errors.js';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { describe, RnnkitError } from '../errors.js';
 
 /**
  * Seeded generator used for initialization, dropout masks and shuffling. It runs on the host,

@@ -8,8 +8,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../../src/index.js';
 import {
-  Model,
-  RnnkitError,
   embedding,
   gru,
   lastStep,
@@ -18,7 +16,9 @@ import {
   loadModelBundle,
   loadWeights,
   lstm,
+  Model,
   parseSafetensors,
+  RnnkitError,
   rnn,
   safetensorsToFloat32,
   saveModelBundle,
@@ -66,7 +66,11 @@ const byteMutation = (size: number) =>
     fc.record({ kind: fc.constant('append' as const), value: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
   );
 
-type ByteMutation = { kind: 'flip'; at: number; value: number } | { kind: 'length'; value: bigint } | { kind: 'truncate'; at: number } | { kind: 'append'; value: Uint8Array };
+type ByteMutation =
+  | { kind: 'flip'; at: number; value: number }
+  | { kind: 'length'; value: bigint }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'append'; value: Uint8Array };
 
 function mutateBytes(b: Uint8Array, ms: ByteMutation[]): Uint8Array {
   let out = b.slice();
@@ -107,6 +111,7 @@ const headerMutation = fc.record({
 /** Rewrites a safetensors header (as JSON text, so duplicates can be written) and keeps the data bytes. */
 function mutateHeader(b: Uint8Array, m: { entry: number; op: string; value: unknown; name: string; index: number }): Uint8Array {
   const n = header(b);
+  // biome-ignore lint/suspicious/noExplicitAny: a header being mutated field by field, whatever it holds
   const json = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + n))) as Record<string, any>;
   const names = Object.keys(json).filter((k) => k !== '__metadata__');
   const key = names.length ? names[m.entry % names.length] : m.name;
@@ -147,7 +152,7 @@ function mutateHeader(b: Uint8Array, m: { entry: number; op: string; value: unkn
       break;
   }
   let text = JSON.stringify(json);
-  if (extra) text = text.slice(0, -1) + extra + '}';
+  if (extra) text = `${text.slice(0, -1)}${extra}}`;
   const h = new TextEncoder().encode(text);
   const data = b.subarray(8 + n);
   const out = new Uint8Array(8 + h.length + data.length);
@@ -183,15 +188,19 @@ describe('mutated safetensors files: a correct load or a file/limit error, nothi
 
   it('byte-level mutations (flipped bytes, header length, truncation, trailing bytes)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(byteMutation(weights.length), { minLength: 1, maxLength: 4 }), fc.array(byteMutation(bundle.length), { minLength: 1, maxLength: 4 }), async (mw, mb) => {
-        await checkLoadWeights(mutateBytes(weights, mw as ByteMutation[]));
-        try {
-          const m = loadModelBundle(mutateBytes(bundle, mb as ByteMutation[]), { limits: LIMITS });
-          expect(m.parameterInfo().length).toBeGreaterThan(0);
-        } catch (e) {
-          expectFileError(e, 'loadModelBundle');
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(byteMutation(weights.length), { minLength: 1, maxLength: 4 }),
+        fc.array(byteMutation(bundle.length), { minLength: 1, maxLength: 4 }),
+        async (mw, mb) => {
+          await checkLoadWeights(mutateBytes(weights, mw as ByteMutation[]));
+          try {
+            const m = loadModelBundle(mutateBytes(bundle, mb as ByteMutation[]), { limits: LIMITS });
+            expect(m.parameterInfo().length).toBeGreaterThan(0);
+          } catch (e) {
+            expectFileError(e, 'loadModelBundle');
+          }
+        },
+      ),
       { numRuns: RUNS, seed: 1414 },
     );
   });
@@ -223,31 +232,52 @@ describe('mutated specs: a model within the limits or INVALID_SPEC / UNKNOWN_CEL
     sequential([embedding({ numEmbeddings: 7, embeddingDim: 3 }), gru({ hiddenSize: 5 }), linear({ outFeatures: 7 })]).spec,
     sequential([rnn({ inputSize: 2, hiddenSize: 3, nonlinearity: 'relu' }), linear({ outFeatures: 1 })]).spec,
   ];
-  const field = fc.constantFrom('inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'batchFirst', 'bias', 'gruResetAfter', 'cell', 'type', 'numEmbeddings', 'embeddingDim', 'inFeatures', 'outFeatures', 'steps');
+  const field = fc.constantFrom(
+    'inputSize',
+    'hiddenSize',
+    'numLayers',
+    'bidirectional',
+    'dropout',
+    'batchFirst',
+    'bias',
+    'gruResetAfter',
+    'cell',
+    'type',
+    'numEmbeddings',
+    'embeddingDim',
+    'inFeatures',
+    'outFeatures',
+    'steps',
+  );
 
   it('field replacements in specs, through new Model and through loadModel', () => {
     fc.assert(
-      fc.property(fc.nat(2), fc.array(fc.record({ layer: fc.nat(), field, value: hostile }), { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant(undefined), hostile), (which, edits, seed) => {
-        const spec = structuredClone(base[which]) as ModelSpec & { layers: Record<string, unknown>[] };
-        for (const e of edits) (spec.layers[e.layer % spec.layers.length] as Record<string, unknown>)[e.field] = e.value;
-        if (seed !== undefined) (spec as unknown as { seed: unknown }).seed = seed;
-        let m: Model | undefined;
-        try {
-          m = new Model(spec, undefined, { limits: LIMITS });
-        } catch (e) {
-          expectFileError(e, 'new Model');
-        }
-        if (m) {
-          const n = m.parameterInfo().reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-          expect(n).toBeLessThanOrEqual(LIMITS.maxParameters);
-        }
-        try {
-          loadModel(JSON.stringify(spec), new Uint8Array(16), { limits: LIMITS });
-          throw new Error('loadModel accepted 16 zero bytes as weights');
-        } catch (e) {
-          expectFileError(e, 'loadModel');
-        }
-      }),
+      fc.property(
+        fc.nat(2),
+        fc.array(fc.record({ layer: fc.nat(), field, value: hostile }), { minLength: 1, maxLength: 4 }),
+        fc.oneof(fc.constant(undefined), hostile),
+        (which, edits, seed) => {
+          const spec = structuredClone(base[which]) as ModelSpec & { layers: Record<string, unknown>[] };
+          for (const e of edits) (spec.layers[e.layer % spec.layers.length] as Record<string, unknown>)[e.field] = e.value;
+          if (seed !== undefined) (spec as unknown as { seed: unknown }).seed = seed;
+          let m: Model | undefined;
+          try {
+            m = new Model(spec, undefined, { limits: LIMITS });
+          } catch (e) {
+            expectFileError(e, 'new Model');
+          }
+          if (m) {
+            const n = m.parameterInfo().reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+            expect(n).toBeLessThanOrEqual(LIMITS.maxParameters);
+          }
+          try {
+            loadModel(JSON.stringify(spec), new Uint8Array(16), { limits: LIMITS });
+            throw new Error('loadModel accepted 16 zero bytes as weights');
+          } catch (e) {
+            expectFileError(e, 'loadModel');
+          }
+        },
+      ),
       { numRuns: RUNS, seed: 1416 },
     );
   });
@@ -255,7 +285,9 @@ describe('mutated specs: a model within the limits or INVALID_SPEC / UNKNOWN_CEL
   it('default limits refuse absurd sizes within milliseconds', () => {
     fc.assert(
       fc.property(fc.constantFrom('inputSize', 'hiddenSize', 'numLayers'), fc.constantFrom(1e9, 2 ** 40, 1e300), (f, v) => {
-        const spec = structuredClone(sequential([lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true })]).spec) as ModelSpec & { layers: Record<string, unknown>[] };
+        const spec = structuredClone(sequential([lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true })]).spec) as ModelSpec & {
+          layers: Record<string, unknown>[];
+        };
         spec.layers[0][f] = v;
         const t0 = performance.now();
         let err: unknown;

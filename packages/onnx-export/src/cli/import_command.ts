@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
 import type { Model } from '@rnnkit/core';
 import { RnnkitError, saveModel, saveModelBundle } from '@rnnkit/core';
+import { Command, CommanderError } from 'commander';
 import type { CliIo } from './run.js';
 import { checkOutputs, writeAtomically } from './write.js';
 
@@ -13,14 +13,12 @@ import { checkOutputs, writeAtomically } from './write.js';
  * package cannot depend on onnx-import (onnx-import depends on this package's protobuf code), so
  * the command loads it at run time, as an optional peer dependency.
  */
-export interface OnnxImporter {
-  (bytes: Uint8Array): {
-    model: Model;
-    inputs: readonly { name: string; role: string; axes: readonly string[] }[];
-    outputs: readonly { name: string; role: string; layer?: number; rows?: readonly [number, number]; axes: readonly string[]; activation?: string }[];
-    opset: number;
-  };
-}
+export type OnnxImporter = (bytes: Uint8Array) => {
+  model: Model;
+  inputs: readonly { name: string; role: string; axes: readonly string[] }[];
+  outputs: readonly { name: string; role: string; layer?: number; rows?: readonly [number, number]; axes: readonly string[]; activation?: string }[];
+  opset: number;
+};
 
 const IMPORT_PACKAGE = '@rnnkit/onnx-import';
 
@@ -42,7 +40,9 @@ export async function loadImporter(): Promise<OnnxImporter> {
     }
   }
   if (typeof mod?.importOnnx !== 'function') {
-    throw new RnnkitError('UNSUPPORTED', `import: needs the ${IMPORT_PACKAGE} package; install it next to @rnnkit/onnx-export (npm i ${IMPORT_PACKAGE})`, { argument: 'import' });
+    throw new RnnkitError('UNSUPPORTED', `import: needs the ${IMPORT_PACKAGE} package; install it next to @rnnkit/onnx-export (npm i ${IMPORT_PACKAGE})`, {
+      argument: 'import',
+    });
   }
   return mod.importOnnx as OnnxImporter;
 }
@@ -52,14 +52,20 @@ async function readOnnx(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new RnnkitError('INVALID_FILE', `<model.onnx>: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { argument: '<model.onnx>', cause: e });
+    throw new RnnkitError('INVALID_FILE', `<model.onnx>: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      argument: '<model.onnx>',
+      cause: e,
+    });
   }
 }
 
 function summary(r: ReturnType<OnnxImporter>): string {
   const ins = r.inputs.map((i) => `${i.name} → ${i.role} [${i.axes.join(', ')}]`).join('; ');
   const outs = r.outputs
-    .map((o) => `${o.name} ← ${o.role}${o.layer !== undefined ? ` of layers[${o.layer}] rows ${o.rows![0]}..${o.rows![1] - 1}` : ''} [${o.axes.join(', ')}]${o.activation ? ` then ${o.activation} (not in the model)` : ''}`)
+    .map(
+      (o) =>
+        `${o.name} ← ${o.role}${o.layer !== undefined ? ` of layers[${o.layer}] rows ${o.rows![0]}..${o.rows![1] - 1}` : ''} [${o.axes.join(', ')}]${o.activation ? ` then ${o.activation} (not in the model)` : ''}`,
+    )
     .join('; ');
   return `inputs: ${ins}\noutputs: ${outs}\n`;
 }
@@ -123,8 +129,12 @@ export async function runImportCli(argv: readonly string[], io: CliIo, importer:
       await writeAtomically(o.weights!, saved.weights, '--weights');
     }
     if (o.mapping) await writeAtomically(o.mapping, new TextEncoder().encode(mapping), '--mapping');
-    const layers = imported.model.spec.layers.map((l) => (l.type === 'recurrent' ? `${l.cell}×${l.numLayers}${l.bidirectional ? ' bidirectional' : ''}` : l.type)).join(' → ');
-    io.stdout(`read ${input} (opset ${imported.opset}): ${layers}\nwrote ${[o.output, o.spec, o.weights, o.mapping].filter(Boolean).join(', ')}\n${summary(imported)}`);
+    const layers = imported.model.spec.layers
+      .map((l) => (l.type === 'recurrent' ? `${l.cell}×${l.numLayers}${l.bidirectional ? ' bidirectional' : ''}` : l.type))
+      .join(' → ');
+    io.stdout(
+      `read ${input} (opset ${imported.opset}): ${layers}\nwrote ${[o.output, o.spec, o.weights, o.mapping].filter(Boolean).join(', ')}\n${summary(imported)}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof RnnkitError) {

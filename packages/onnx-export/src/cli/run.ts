@@ -1,15 +1,15 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isRnnkitError } from '@rnnkit/core';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { exportOnnxFromState } from '../export.js';
-import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, irVersionFor } from '../options.js';
+import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET } from '../options.js';
 import { decodeModel } from '../proto.js';
 import { VERSION } from '../version.js';
-import type { ModelLoader } from './saved_model.js';
-import { loadSavedModel } from './saved_model.js';
 import type { OnnxImporter } from './import_command.js';
 import { loadImporter, runImportCli } from './import_command.js';
-import { checkOutputs, writeAtomically } from './write.js';
 import { describeCliError, tag } from './input_error.js';
+import type { ModelLoader } from './saved_model.js';
+import { loadSavedModel } from './saved_model.js';
+import { checkOutputs, writeAtomically } from './write.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -27,14 +27,18 @@ function integer(value: string): number {
   return n;
 }
 
-
 /**
  * `rnnkit-onnx`: reads a saved model, exports it and writes the .onnx file; `rnnkit-onnx import`
  * goes the other way (see import_command.ts). Every check and the
  * whole export happen before the file is written, so on any error nothing is written and the
  * exit code is 1. Returns the exit code instead of exiting, so tests run it in-process.
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo, loader: ModelLoader = loadSavedModel, importer: () => Promise<OnnxImporter> = loadImporter): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = processIo,
+  loader: ModelLoader = loadSavedModel,
+  importer: () => Promise<OnnxImporter> = loadImporter,
+): Promise<number> {
   if (argv[0] === 'import') return runImportCli(argv.slice(1), io, importer);
   const program = new Command('rnnkit-onnx')
     .description('Export a saved rnnkit model to ONNX with native RNN/LSTM/GRU operators. `rnnkit-onnx import --help`: ONNX → rnnkit.')
@@ -55,7 +59,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo, loa
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // --help/--version, or a usage error already printed
     throw e;
   }
-  const o = program.opts<{ spec?: string; weights?: string; model?: string; output: string; opset: number; lengths: boolean; initialState: boolean; docString?: string }>();
+  const o = program.opts<{
+    spec?: string;
+    weights?: string;
+    model?: string;
+    output: string;
+    opset: number;
+    lengths: boolean;
+    initialState: boolean;
+    docString?: string;
+  }>();
   try {
     await checkOutputs(
       [['--output', o.output]],
@@ -77,7 +90,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo, loa
     } catch (e) {
       // A fault of the model names the file it came from.
       if (isRnnkitError(e) && !(e.argument ?? '').startsWith('options.')) {
-        throw o.model !== undefined ? tag(e, '--model', o.model) : (e.argument ?? '').startsWith('spec') ? tag(e, '--spec', o.spec!) : tag(e, '--weights', o.weights!);
+        throw o.model !== undefined
+          ? tag(e, '--model', o.model)
+          : (e.argument ?? '').startsWith('spec')
+            ? tag(e, '--spec', o.spec!)
+            : tag(e, '--weights', o.weights!);
       }
       throw e;
     }

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import * as core from '@rnnkit/core';
 import type { Model, ModelSpec } from '@rnnkit/core';
+import * as core from '@rnnkit/core';
 import { RnnkitError } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
+import { about, InputFileError } from './input_error.js';
 import { readF32Safetensors } from './safetensors.js';
-import { InputFileError, about } from './input_error.js';
 
 /** Where a saved model lives: a spec JSON plus a weights file, or one safetensors bundle. */
 export interface SavedModelPaths {
@@ -52,7 +52,10 @@ async function read(path: string, argument: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new RnnkitError('INVALID_FILE', `${argument}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { argument, cause: e });
+    throw new RnnkitError('INVALID_FILE', `${argument}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      argument,
+      cause: e,
+    });
   }
 }
 
@@ -71,7 +74,9 @@ function jsonWeights(text: string, argument: string): Map<string, Float32Array> 
   for (const [name, v] of Object.entries(obj as Record<string, unknown>)) {
     const values = Array.isArray(v) ? v : (v as { data?: unknown } | null)?.data;
     if (!Array.isArray(values) || !values.every((x) => typeof x === 'number')) {
-      throw new RnnkitError('INVALID_FILE', `${argument}["${name}"]: expected an array of numbers or { shape, data }, got ${describe(v)}`, { argument: `${argument}["${name}"]` });
+      throw new RnnkitError('INVALID_FILE', `${argument}["${name}"]: expected an array of numbers or { shape, data }, got ${describe(v)}`, {
+        argument: `${argument}["${name}"]`,
+      });
     }
     out.set(name, Float32Array.from(values as number[]));
   }
@@ -98,12 +103,17 @@ async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promis
     }
     const file = readF32Safetensors(bytes, '--model');
     const specText = file.metadata['rnnkit.spec'];
-    if (specText === undefined) throw new RnnkitError('INVALID_FILE', '--model: expected the spec in __metadata__["rnnkit.spec"]; for a weights-only file use --spec and --weights', { argument: '--model' });
+    if (specText === undefined)
+      throw new RnnkitError('INVALID_FILE', '--model: expected the spec in __metadata__["rnnkit.spec"]; for a weights-only file use --spec and --weights', {
+        argument: '--model',
+      });
     return { spec: parseSpec(specText, '--model __metadata__["rnnkit.spec"]'), stateDict: new Map([...file.tensors].map(([k, t]) => [k, t.data])) };
   }
   if (paths.spec === undefined || paths.weights === undefined) {
     const missing = paths.spec === undefined ? '--spec' : '--weights';
-    throw new RnnkitError('INVALID_ARGUMENT', `${missing}: expected --spec <model.json> with --weights <file>, or --model <bundle.safetensors>`, { argument: missing });
+    throw new RnnkitError('INVALID_ARGUMENT', `${missing}: expected --spec <model.json> with --weights <file>, or --model <bundle.safetensors>`, {
+      argument: missing,
+    });
   }
   const specText = new TextDecoder().decode(await read(paths.spec, '--spec'));
   const weights = await read(paths.weights, '--weights');

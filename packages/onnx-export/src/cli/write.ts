@@ -13,7 +13,11 @@ export async function writeAtomically(path: string, bytes: Uint8Array, flag = '-
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new RnnkitError('INVALID_FILE', `${flag}: cannot write ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was written there`, { argument: flag, cause: e });
+    throw new RnnkitError(
+      'INVALID_FILE',
+      `${flag}: cannot write ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was written there`,
+      { argument: flag, cause: e },
+    );
   }
 }
 
@@ -31,19 +35,30 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
  * Every output must be another file than every input (and than every other output): an export
  * must never overwrite what it reads. Throws INVALID_ARGUMENT naming both flags and the path.
  */
-export async function checkOutputs(outputs: readonly [flag: string, path: string | undefined][], inputs: readonly [flag: string, path: string | undefined][]): Promise<void> {
+export async function checkOutputs(
+  outputs: readonly [flag: string, path: string | undefined][],
+  inputs: readonly [flag: string, path: string | undefined][],
+): Promise<void> {
   const outs = outputs.filter((o): o is [string, string] => o[1] !== undefined);
   for (const [oflag, opath] of outs) {
     for (const [iflag, ipath] of inputs) {
       if (ipath !== undefined && (await sameFile(opath, ipath))) {
-        throw new RnnkitError('INVALID_ARGUMENT', `${oflag}: expected a file other than the input ${iflag} ${JSON.stringify(ipath)}, got the same file (it would be overwritten); nothing was written`, { argument: oflag });
+        throw new RnnkitError(
+          'INVALID_ARGUMENT',
+          `${oflag}: expected a file other than the input ${iflag} ${JSON.stringify(ipath)}, got the same file (it would be overwritten); nothing was written`,
+          { argument: oflag },
+        );
       }
     }
   }
   for (let i = 0; i < outs.length; i++) {
     for (let j = i + 1; j < outs.length; j++) {
       if (await sameFile(outs[i][1], outs[j][1])) {
-        throw new RnnkitError('INVALID_ARGUMENT', `${outs[j][0]}: expected a file other than ${outs[i][0]} ${JSON.stringify(outs[i][1])}, got the same file; nothing was written`, { argument: outs[j][0] });
+        throw new RnnkitError(
+          'INVALID_ARGUMENT',
+          `${outs[j][0]}: expected a file other than ${outs[i][0]} ${JSON.stringify(outs[i][1])}, got the same file; nothing was written`,
+          { argument: outs[j][0] },
+        );
       }
     }
   }

@@ -1,5 +1,5 @@
-import { rowsCols } from '../../tensor.js';
 import type { Tensor } from '../../tensor.js';
+import { rowsCols } from '../../tensor.js';
 import type { AdamUpdateArgs, AdamUpdateResult, Backend, SgdUpdateArgs, SgdUpdateResult } from '../backend.js';
 import { Scope } from '../scope.js';
 
@@ -68,8 +68,8 @@ function adamSteps(be: Backend, a: AdamUpdateArgs, s: Scope, made: Scope): AdamU
   const v0 = view2d(be, s, a.v);
   const m = s.t(be.add(s.t(be.affine(m0, a.beta1, 0)), s.t(be.affine(g, 1 - a.beta1, 0))));
   const v = s.t(be.add(s.t(be.affine(v0, a.beta2, 0)), s.t(be.affine(s.t(be.mul(g, g)), 1 - a.beta2, 0))));
-  const bc1 = 1 - Math.pow(a.beta1, a.step);
-  const bc2 = 1 - Math.pow(a.beta2, a.step);
+  const bc1 = 1 - a.beta1 ** a.step;
+  const bc2 = 1 - a.beta2 ** a.step;
   const denom = s.t(be.affine(s.t(be.sqrt(v)), 1 / Math.sqrt(bc2), a.eps));
   const stepDir = s.t(be.div(m, denom));
   const next = s.t(be.sub(p, s.t(be.affine(stepDir, a.lr / bc1, 0))));
