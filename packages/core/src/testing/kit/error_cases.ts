@@ -51,6 +51,13 @@ const BAD_CALLS: BadCall[] = [
     message: 'recurrentForward: h0: expected shape [2, 5], got [2, 4]',
   },
   {
+    name: 'recurrentForward: batch-first x of rank 2',
+    call: (be, t) => be.recurrentForward({ cell: 'rnn_tanh', gruResetAfter: true, batchFirst: true, x: t([3, 4]), weightIh: t([5, 4]), weightHh: t([5, 5]), h0: t([2, 5]), training: false }),
+    code: 'SHAPE_MISMATCH',
+    argument: 'x',
+    message: 'recurrentForward: x: expected shape [B, T, D] (batchFirst, rank 3), got [3, 4]',
+  },
+  {
     name: 'recurrentForward: no steps',
     call: (be, t) => be.recurrentForward({ cell: 'rnn_tanh', gruResetAfter: true, x: t([0, 2, 4]), weightIh: t([5, 4]), weightHh: t([5, 5]), h0: t([2, 5]), training: false }),
     code: 'SHAPE_MISMATCH',
