@@ -46,6 +46,40 @@ export interface SpeedRow {
   check?: { against: string; maxAbsDiff: number };
   failure?: string;
   note?: string;
+  /**
+   * Work one run sent to the device (webgpu rows): compute dispatches and command-buffer
+   * submits (readbacks included), counted over one extra run after the timing, and the
+   * recurrent path of its last fused recurrent call (`sequence`: one dispatch per layer
+   * direction; `step`: one per time step).
+   */
+  work?: DeviceWork;
+}
+
+export interface DeviceWork {
+  dispatches: number;
+  submits: number;
+  recurrentPath?: string;
+}
+
+/** The webgpu backend's counters (`WebgpuBackend.counters()`), found by shape so other backends need nothing. */
+interface CountingBackend {
+  counters(): { dispatches: number; submits: number; lastRecurrent?: { path: string } };
+}
+
+function countsOf(be: Backend): CountingBackend | undefined {
+  const c = be as unknown as Partial<CountingBackend>;
+  return typeof c.counters === 'function' ? (c as CountingBackend) : undefined;
+}
+
+/** Runs `once` and returns the dispatches and submits it made, on a backend that counts them. */
+async function countWork(be: Backend, once: () => Promise<void>): Promise<DeviceWork | undefined> {
+  const c = countsOf(be);
+  if (!c) return undefined;
+  const before = c.counters();
+  await once();
+  const after = c.counters();
+  const path = after.lastRecurrent?.path;
+  return { dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits, ...(path ? { recurrentPath: path } : {}) };
 }
 
 export interface AnchorCheck {
@@ -78,15 +112,18 @@ function deadlineMs(t: TimingOptions): number {
  * { optimizer: sgd })` — forward, MSE loss, BPTT, gradient norm, SGD update on the backend,
  * loss read back. The batch is host data, so each step also uploads x and y, as `fit` does.
  */
-async function timeTraining(model: Model, w: Workload, timing: TimingOptions): Promise<TimingStats> {
+async function timeTraining(model: Model, w: Workload, timing: TimingOptions, be: Backend): Promise<{ stats: TimingStats; work?: DeviceWork }> {
   const objective = supervised(model, 'mse');
   const optimizer = sgd({ lr: LR });
   const { B, T, D, H } = w.shape;
   const batch = { x: { data: w.x, shape: [B, T, D] }, y: { data: w.target, shape: [B, T, H] }, size: B };
   try {
-    return await measure(async () => {
+    const step = async () => {
       await trainStep(objective, batch, { optimizer });
-    }, timing);
+    };
+    const stats = await measure(step, timing);
+    const work = await countWork(be, step);
+    return { stats, ...(work ? { work } : {}) };
   } finally {
     optimizer.dispose();
   }
@@ -173,23 +210,21 @@ export async function backendSpeed(cfg: BenchConfig, be: Backend, label: string,
     // The recurrent layer itself on an uploaded input (Model.forward adds only checks around it).
     const layerParams = new Map([...m.parameters()].map(([k, v]) => [k.replace(/^0\./, ''), v]));
     try {
-      const stats = await withDeadline(
-        measure(async () => {
-          const r = runRecurrent(be, w.spec, layerParams, xt, { training: false });
-          output = await be.read(r.output);
-          for (const t of [r.output, r.hN, r.cN]) if (t) be.dispose(t);
-        }, timing),
-        deadlineMs(timing),
-        `${label} forward`,
-      );
-      rows.push(row(w, p.series, label, 'backend', 'forward', stats));
+      const forward = async () => {
+        const r = runRecurrent(be, w.spec, layerParams, xt, { training: false });
+        output = await be.read(r.output);
+        for (const t of [r.output, r.hN, r.cN]) if (t) be.dispose(t);
+      };
+      const stats = await withDeadline(measure(forward, timing), deadlineMs(timing), `${label} forward`);
+      const work = await countWork(be, forward);
+      rows.push(row(w, p.series, label, 'backend', 'forward', stats, work ? { work } : {}));
     } catch (e) {
       rows.push(row(w, p.series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
     }
     if (p.training) {
       try {
-        const stats = await withDeadline(timeTraining(m, w, timing), deadlineMs(timing), `${label} training step`);
-        rows.push(row(w, p.series, label, 'backend', 'train', stats));
+        const t = await withDeadline(timeTraining(m, w, timing, be), deadlineMs(timing), `${label} training step`);
+        rows.push(row(w, p.series, label, 'backend', 'train', t.stats, t.work ? { work: t.work } : {}));
       } catch (e) {
         rows.push(row(w, p.series, label, 'backend', 'train', undefined, { failure: firstLine(e) }));
       }

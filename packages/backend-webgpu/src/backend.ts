@@ -1,9 +1,10 @@
 /// <reference types="@webgpu/types" />
 import type { BackendDefinition } from '@rnnkit/core';
 import { type BackendDefinitionParts, KernelBackend } from '@rnnkit/core/backend';
-import { type WebgpuBackendTuning, WebgpuContext } from './context.js';
-import { type WebgpuAdapterDescription, acquireDevice } from './device.js';
+import { type WebgpuBackendTuning, WebgpuContext, type WebgpuCounters } from './context.js';
+import { acquireDevice, type WebgpuAdapterDescription } from './device.js';
 import { webgpuKernels } from './kernels/index.js';
+import { planRecurrent, type RecurrentPathOption, type SequencePlan, sequenceCell } from './kernels/recurrent_sequence_impl.js';
 import { webgpuMemory } from './memory.js';
 import type { GpuBufferStats } from './pool.js';
 import type { WebgpuTensor } from './tensor.js';
@@ -26,7 +27,12 @@ export interface WebgpuBackendOptions extends WebgpuBackendTuning {
 
 /** The engine string: the adapter's description, vendor and architecture, and where it came from. */
 function engineOf(a: WebgpuAdapterDescription): string {
-  const parts = [a.description || a.device, [a.vendor, a.architecture].filter(Boolean).join(' '), a.isFallbackAdapter ? 'fallback adapter' : '', `via ${a.source}`];
+  const parts = [
+    a.description || a.device,
+    [a.vendor, a.architecture].filter(Boolean).join(' '),
+    a.isFallbackAdapter ? 'fallback adapter' : '',
+    `via ${a.source}`,
+  ];
   if (!parts[0] && !parts[1]) parts[0] = 'unknown adapter';
   return `webgpu (${parts.filter(Boolean).join('; ')})`;
 }
@@ -90,7 +96,51 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
     const staging = this.context.staging.stats();
     const all = [storage, uniform, staging];
     const total = (k: keyof GpuBufferStats) => all.reduce((s, x) => s + x[k], 0);
-    return { storage, uniform, staging, inUse: total('inUse'), pooled: total('pooled'), allocated: total('allocated'), allocatedBytes: total('allocatedBytes') };
+    return {
+      storage,
+      uniform,
+      staging,
+      inUse: total('inUse'),
+      pooled: total('pooled'),
+      allocated: total('allocated'),
+      allocatedBytes: total('allocatedBytes'),
+    };
+  }
+
+  /** The `recurrentPath` option the backend was created with (`auto` unless forced). */
+  get recurrentPath(): RecurrentPathOption {
+    return this.context.recurrentPath;
+  }
+
+  /**
+   * Which path a fused recurrent call of this shape takes on this device, and why: `sequence`
+   * (one dispatch per layer direction) or `step` (one per time step).
+   */
+  recurrentPlan(pass: 'forward' | 'backward', cell: 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru', gruResetAfter: boolean, B: number, H: number): SequencePlan {
+    const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+    return planRecurrent(
+      this.context.recurrentPath,
+      this.context.sequenceLimits,
+      pass === 'forward' ? 'fwd' : 'bwd',
+      sequenceCell(cell, gruResetAfter),
+      B,
+      H,
+      G,
+    );
+  }
+
+  /**
+   * Work sent to the device since creation or `resetCounters()`: compute dispatches, command
+   * buffers submitted (readbacks included), fused recurrent calls per path, and the last such
+   * call's path, reason and dispatches (the per-call report). A copy.
+   */
+  counters(): WebgpuCounters {
+    const c = this.context.counters;
+    return { dispatches: c.dispatches, submits: c.submits, recurrent: { ...c.recurrent }, lastRecurrent: c.lastRecurrent ? { ...c.lastRecurrent } : undefined };
+  }
+
+  resetCounters(): void {
+    this.context.counters = { dispatches: 0, submits: 0, recurrent: { sequence: 0, step: 0 }, lastRecurrent: undefined };
   }
 
   /** Destroys the buffers parked for reuse (live tensors keep theirs). */

@@ -1,14 +1,42 @@
-import { RnnkitError, formatShape, sizeOf } from '@rnnkit/core';
 import type { Shape } from '@rnnkit/core';
+import { formatShape, RnnkitError, sizeOf } from '@rnnkit/core';
 import { BUFFER_COPY_DST, BUFFER_COPY_SRC, BUFFER_MAP_READ, BUFFER_STORAGE, BUFFER_UNIFORM } from './constants.js';
 import type { AcquiredDevice, WebgpuAdapterDescription } from './device.js';
+import { checkPathOption, type RecurrentPath, type RecurrentPathOption, type SequenceLimits } from './kernels/recurrent_sequence_impl.js';
 import { BufferPool, type GpuBuf } from './pool.js';
-import { PipelineCache, Program, type ProgramContext } from './program.js';
+import { PipelineCache, Program, type ProgramContext, type WorkCounters } from './program.js';
 import { Storage, WebgpuTensor } from './tensor.js';
 
 export interface WebgpuBackendTuning {
   /** Free bytes each pool keeps for reuse (default 256 MiB for storage, 16 MiB for the others). */
   maxPooledBytes?: number;
+  /**
+   * How the fused recurrent kernels run a layer direction: `auto` (default) uses the sequence
+   * kernel (one dispatch for all T steps) where the shape and the device's limits allow and the
+   * per-step path (one dispatch per step) elsewhere; `sequence` uses the sequence kernel wherever
+   * it can run at all, `step` never (both for tests and measurements).
+   */
+  recurrentPath?: RecurrentPathOption;
+}
+
+/** Which path the last fused recurrent calls took, and why (`WebgpuBackend.counters()`). */
+export interface RecurrentCallReport {
+  op: 'recurrentForward' | 'recurrentBackward';
+  path: RecurrentPath;
+  reason: string;
+  T: number;
+  B: number;
+  H: number;
+  /** Dispatches of the call's command buffer (the input GEMMs and copies' kernels included). */
+  dispatches: number;
+}
+
+/** Counters since the backend started (or `resetCounters()`). */
+export interface WebgpuCounters extends WorkCounters {
+  /** Fused recurrent calls per path. */
+  recurrent: { sequence: number; step: number };
+  /** The most recent fused recurrent call, if any. */
+  lastRecurrent: RecurrentCallReport | undefined;
 }
 
 /**
@@ -34,6 +62,11 @@ export class WebgpuContext implements ProgramContext {
   readonly maxBinding: number;
   /** A small storage buffer bound where a kernel's optional input is absent (read-only slots only). */
   readonly dummy: GpuBuf;
+  /** The `recurrentPath` option. */
+  readonly recurrentPath: RecurrentPathOption;
+  /** The limits the sequence kernels' choice reads. */
+  readonly sequenceLimits: SequenceLimits;
+  counters: WebgpuCounters = { dispatches: 0, submits: 0, recurrent: { sequence: 0, step: 0 }, lastRecurrent: undefined };
   destroyed = false;
   lostReason: string | undefined;
   readonly gpuErrors: string[] = [];
@@ -58,6 +91,15 @@ export class WebgpuContext implements ProgramContext {
     this.staging = new BufferPool(device, BUFFER_MAP_READ | BUFFER_COPY_DST, 'staging', Math.min(pooled, 16 * 2 ** 20));
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
     this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
+    this.recurrentPath = checkPathOption(tuning.recurrentPath);
+    const l = device.limits;
+    this.sequenceLimits = {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    };
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.dummy = { buffer: device.createBuffer({ size: 256, usage: BUFFER_STORAGE, label: 'rnnkit-dummy' }), size: 256, id: 0 };
     device.addEventListener('uncapturederror', this.onError);
@@ -78,7 +120,10 @@ export class WebgpuContext implements ProgramContext {
     this.check();
     if (this.gpuErrors.length > 0) {
       const more = this.gpuErrors.length > 1 ? ` (and ${this.gpuErrors.length - 1} more)` : '';
-      throw new RnnkitError('BACKEND_FAILURE', `webgpu: the device reported an error, so results computed since are not trustworthy: ${this.gpuErrors[0]}${more}`);
+      throw new RnnkitError(
+        'BACKEND_FAILURE',
+        `webgpu: the device reported an error, so results computed since are not trustworthy: ${this.gpuErrors[0]}${more}`,
+      );
     }
   }
 
@@ -123,6 +168,12 @@ export class WebgpuContext implements ProgramContext {
 
   releaseBuffer(b: GpuBuf): void {
     if (!this.destroyed) this.storage.release(b);
+  }
+
+  /** Records one fused recurrent call's path (dispatches: the counter's growth over the call). */
+  reportRecurrent(r: RecurrentCallReport): void {
+    this.counters.recurrent[r.path]++;
+    this.counters.lastRecurrent = r;
   }
 
   program(): Program {

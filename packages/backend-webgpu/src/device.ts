@@ -92,7 +92,15 @@ export async function acquireDevice(device?: GPUDevice): Promise<AcquiredDevice>
         (source.startsWith('webgpu') ? '; on Debian, Mesa lavapipe from bookworm-backports provides one (scripts/install-webgpu-deps.sh)' : ''),
     );
   }
-  const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage'] as const;
+  const want = [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxStorageBuffersPerShaderStage',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+  ] as const;
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k];
   let dev: GPUDevice;

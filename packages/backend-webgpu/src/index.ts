@@ -1,7 +1,9 @@
 /// <reference types="@webgpu/types" />
-export { WebgpuBackend, createWebgpuBackend, webgpuBackend } from './backend.js';
+
 export type { WebgpuBackendOptions, WebgpuBufferReport } from './backend.js';
-export type { WebgpuBackendTuning, WebgpuContext } from './context.js';
+export { createWebgpuBackend, WebgpuBackend, webgpuBackend } from './backend.js';
+export type { RecurrentCallReport, WebgpuBackendTuning, WebgpuContext, WebgpuCounters } from './context.js';
 export type { WebgpuAdapterDescription } from './device.js';
+export type { RecurrentPath, RecurrentPathOption, SequencePlan } from './kernels/recurrent_sequence_impl.js';
 export type { GpuBufferStats } from './pool.js';
 export { WebgpuTensor } from './tensor.js';

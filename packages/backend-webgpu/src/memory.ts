@@ -1,11 +1,11 @@
-import type { MemoryKernels } from '@rnnkit/core/backend';
-import { RnnkitError } from '@rnnkit/core';
 import type { Shape } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import type { MemoryKernels } from '@rnnkit/core/backend';
 import { MAP_MODE_READ } from './constants.js';
 import type { WebgpuContext } from './context.js';
+import { WG, WGSL_INDEX } from './kernels/elementwise_impl.js';
 import { grid1d, kernel } from './program.js';
 import { WebgpuTensor } from './tensor.js';
-import { WG, WGSL_INDEX } from './kernels/elementwise_impl.js';
 
 const fillDef = kernel({
   key: 'fill',
@@ -57,6 +57,7 @@ export const webgpuMemory: MemoryKernels<WebgpuTensor, WebgpuContext> = {
     const enc = ctx.device.createCommandEncoder({ label: 'rnnkit-read' });
     enc.copyBufferToBuffer(x.buf.buffer, 0, st.buffer, 0, bytes);
     ctx.device.queue.submit([enc.finish()]);
+    ctx.counters.submits++;
     try {
       await st.buffer.mapAsync(MAP_MODE_READ, 0, bytes);
     } catch (e) {

@@ -39,9 +39,7 @@ function paramsBytes(def: KernelDef): number {
 
 export function wgslSource(def: KernelDef): string {
   const fields = def.params.length ? def.params.map(([n, t]) => `  ${n}: ${t},`).join('\n') : '  _pad: u32,';
-  const bindings = def.buffers
-    .map(([n, access, t], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${n}: array<${t}>;`)
-    .join('\n');
+  const bindings = def.buffers.map(([n, access, t], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${n}: array<${t}>;`).join('\n');
   return `struct Params {\n${fields}\n}\n@group(0) @binding(0) var<uniform> P: Params;\n${bindings}\n${def.code}`;
 }
 
@@ -106,7 +104,10 @@ export class PipelineCache {
     const compiled = this.get(def);
     bg = this.device.createBindGroup({
       layout: compiled.layout,
-      entries: [{ binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: compiled.bytes } }, ...buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } }))],
+      entries: [
+        { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: compiled.bytes } },
+        ...buffers.map((b, i) => ({ binding: i + 1, resource: { buffer: b.buffer } })),
+      ],
     });
     this.groups.set(key, bg);
     return bg;
@@ -151,6 +152,14 @@ export interface ProgramContext {
   /** minUniformBufferOffsetAlignment of the device. */
   uniformAlign: number;
   maxWorkgroups: number;
+  /** Dispatches and command-buffer submits so far (the bench reports them per forward and step). */
+  counters: WorkCounters;
+}
+
+/** What the device was asked to do: compute dispatches and command buffers submitted. */
+export interface WorkCounters {
+  dispatches: number;
+  submits: number;
 }
 
 /**
@@ -252,6 +261,8 @@ export class Program {
     }
     pass?.end();
     device.queue.submit([enc.finish()]);
+    this.ctx.counters.submits++;
+    this.ctx.counters.dispatches += this.cmds.reduce((n, c) => n + (c.kind === 'dispatch' ? 1 : 0), 0);
     // Safe to reuse at once: later writes to it reach the queue after this submit.
     if (ubuf) uniforms.release(ubuf);
     this.cmds.length = 0;

@@ -1,7 +1,7 @@
-import { RnnkitError, createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
+import { createBackend, RnnkitError, registerBackend, unregisterBackend } from '@rnnkit/core';
 import { expectRnnkitError } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WebgpuBackend, createWebgpuBackend, webgpuBackend } from '../src/index.js';
+import { createWebgpuBackend, WebgpuBackend, webgpuBackend } from '../src/index.js';
 import { requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
@@ -36,7 +36,13 @@ describe.skipIf(!be)('webgpu device', () => {
     expect(info.name).toBe('webgpu');
     expect(info.engine).toMatch(/^webgpu \(/);
     expect(info.engine).toContain(be.adapter.description || be.adapter.device || be.adapter.vendor);
-    expect(info.fusedOps).toEqual({ recurrentForward: 'native', recurrentBackward: 'native', squaredErrorGrad: 'composite', sgdUpdate: 'native', adamUpdate: 'native' });
+    expect(info.fusedOps).toEqual({
+      recurrentForward: 'native',
+      recurrentBackward: 'native',
+      squaredErrorGrad: 'composite',
+      sgdUpdate: 'native',
+      adamUpdate: 'native',
+    });
     expect(be.recurrentBatchFirst).toBe(false);
     console.log(`webgpu adapter: ${info.engine}`);
   });
@@ -110,7 +116,13 @@ describe.skipIf(!be)('webgpu device', () => {
   // UNSUPPORTED. Either way naming the op and the argument, before anything is allocated.
   describe('device limits', () => {
     const maxBinding = () => Math.min(be.device.limits.maxStorageBufferBindingSize, be.device.limits.maxBufferSize);
-    const refusedCleanly = async (code: 'LIMIT_EXCEEDED' | 'UNSUPPORTED', make: () => unknown[], call: (ins: never[]) => unknown, argument: string, ...fragments: string[]) => {
+    const refusedCleanly = async (
+      code: 'LIMIT_EXCEEDED' | 'UNSUPPORTED',
+      make: () => unknown[],
+      call: (ins: never[]) => unknown,
+      argument: string,
+      ...fragments: string[]
+    ) => {
       const ins = make();
       const tensors = be.liveTensors();
       const buffers = be.liveGpuBuffers();
@@ -129,31 +141,87 @@ describe.skipIf(!be)('webgpu device', () => {
 
     it('a tensor too big for one storage binding is refused up front', async () => {
       const n = Math.ceil(maxBinding() / 4) + 1;
-      await refusedCleanly('LIMIT_EXCEEDED', () => [], () => be.zeros([n]), 'shape', 'zeros: shape:', tooBig);
-      await refusedCleanly('LIMIT_EXCEEDED', () => [], () => be.fill([n, 1], 2), 'shape', 'fill: shape:', tooBig);
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [],
+        () => be.zeros([n]),
+        'shape',
+        'zeros: shape:',
+        tooBig,
+      );
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [],
+        () => be.fill([n, 1], 2),
+        'shape',
+        'fill: shape:',
+        tooBig,
+      );
     });
 
     it('matmul, gatherRows, scatterAddRows and concat results too big for one binding', async () => {
       const n = Math.ceil(Math.sqrt(maxBinding() / 4)) + 1;
-      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([n, 1]), be.zeros([1, n])], ([a, b]) => be.matmul(a, b), 'b', 'matmul: b:', tooBig);
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [be.zeros([n, 1]), be.zeros([1, n])],
+        ([a, b]) => be.matmul(a, b),
+        'b',
+        'matmul: b:',
+        tooBig,
+      );
       const N = 4096;
       const rows = Math.ceil(maxBinding() / 4 / N) + 1;
-      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.gatherRows(a, new Int32Array(rows)), 'indices', 'gatherRows: indices:', tooBig);
-      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.scatterAddRows(a, new Int32Array(1), rows), 'numRows', 'scatterAddRows: numRows:', tooBig);
-      await refusedCleanly('LIMIT_EXCEEDED', () => [be.zeros([1, N])], ([a]) => be.concatRows(new Array(rows).fill(a)), 'parts', 'concatRows: parts:', tooBig);
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [be.zeros([1, N])],
+        ([a]) => be.gatherRows(a, new Int32Array(rows)),
+        'indices',
+        'gatherRows: indices:',
+        tooBig,
+      );
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [be.zeros([1, N])],
+        ([a]) => be.scatterAddRows(a, new Int32Array(1), rows),
+        'numRows',
+        'scatterAddRows: numRows:',
+        tooBig,
+      );
+      await refusedCleanly(
+        'LIMIT_EXCEEDED',
+        () => [be.zeros([1, N])],
+        ([a]) => be.concatRows(new Array(rows).fill(a)),
+        'parts',
+        'concatRows: parts:',
+        tooBig,
+      );
     });
 
     it("scatterAddRows into more rows than its row table's binding holds (no columns)", async () => {
       const rows = Math.ceil(maxBinding() / 4);
-      await refusedCleanly('UNSUPPORTED', () => [be.zeros([0, 0])], ([a]) => be.scatterAddRows(a, new Int32Array(0), rows), 'numRows', 'scatterAddRows: numRows:', 'largest storage binding');
+      await refusedCleanly(
+        'UNSUPPORTED',
+        () => [be.zeros([0, 0])],
+        ([a]) => be.scatterAddRows(a, new Int32Array(0), rows),
+        'numRows',
+        'scatterAddRows: numRows:',
+        'largest storage binding',
+      );
     });
 
     it('sumRows over more columns than one dispatch has workgroups', async () => {
       const cols = be.maxWorkgroups * 16 + 1;
-      await refusedCleanly('UNSUPPORTED', () => [be.zeros([1, cols])], ([a]) => be.sumRows(a), 'a', 'sumRows: a:', `more than this device allows (${be.maxWorkgroups})`);
+      await refusedCleanly(
+        'UNSUPPORTED',
+        () => [be.zeros([1, cols])],
+        ([a]) => be.sumRows(a),
+        'a',
+        'sumRows: a:',
+        `more than this device allows (${be.maxWorkgroups})`,
+      );
     });
 
-  it('a recurrent layer whose per-step buffers are too big for one binding', async () => {
+    it('a recurrent layer whose per-step buffers are too big for one binding', async () => {
       const H = 1024;
       const T = Math.ceil(maxBinding() / 4 / (4 * H)) + 1; // LSTM gates [T, 1, 4H]
       await refusedCleanly(

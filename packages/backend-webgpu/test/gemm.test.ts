@@ -61,8 +61,18 @@ describe.skipIf(!be)('webgpu tiled GEMM', () => {
   it('K = 0 gives beta · c (or zeros); c defaults beta to 1', async () => {
     const c = randomArray(rng, 6);
     expect(Array.from(await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]))))).toEqual([0, 0, 0, 0, 0, 0]);
-    checkClose(await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]), { c: be.upload(c, [2, 3]), beta: 3 })), Array.from(c, (x) => 3 * x), 1e-6, 'K = 0');
+    checkClose(
+      await be.read(be.matmul(be.zeros([2, 0]), be.zeros([0, 3]), { c: be.upload(c, [2, 3]), beta: 3 })),
+      Array.from(c, (x) => 3 * x),
+      1e-6,
+      'K = 0',
+    );
     const a = randomArray(rng, 4);
-    checkClose(await be.read(be.matmul(be.upload(a, [2, 2]), be.upload(a, [2, 2]), { c: be.upload(a, [2, 2]) })), gemm64(a, a, 2, 2, 2, { tA: false, tB: false, alpha: 1, beta: 1, c: a }), 1e-6, 'c without beta');
+    checkClose(
+      await be.read(be.matmul(be.upload(a, [2, 2]), be.upload(a, [2, 2]), { c: be.upload(a, [2, 2]) })),
+      gemm64(a, a, 2, 2, 2, { tA: false, tB: false, alpha: 1, beta: 1, c: a }),
+      1e-6,
+      'c without beta',
+    );
   });
 });

@@ -1,7 +1,7 @@
-import { Rng } from '@rnnkit/core';
 import type { Tensor } from '@rnnkit/core';
+import { Rng } from '@rnnkit/core';
 import { compositeAdamUpdate, compositeSgdUpdate } from '@rnnkit/core/backend';
-import { ACCUMULATION_TOLERANCE, PRIMITIVE_TOLERANCE, checkClose, randomArray } from '@rnnkit/core/testing';
+import { ACCUMULATION_TOLERANCE, checkClose, PRIMITIVE_TOLERANCE, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
@@ -49,15 +49,48 @@ describe.skipIf(!be)('webgpu kernels past the kit cases', () => {
         const [out] = await run([[a, SHAPE]], ([t]) => op(t));
         checkClose(out, Array.from(a, f), PRIMITIVE_TOLERANCE, name);
       }
-      const [q] = await run([[a, SHAPE], [b, SHAPE]], ([x, y]) => be.div(x, y));
-      checkClose(q, Array.from(a, (x, i) => Math.fround(x / b[i])), PRIMITIVE_TOLERANCE, 'div');
+      const [q] = await run(
+        [
+          [a, SHAPE],
+          [b, SHAPE],
+        ],
+        ([x, y]) => be.div(x, y),
+      );
+      checkClose(
+        q,
+        Array.from(a, (x, i) => Math.fround(x / b[i])),
+        PRIMITIVE_TOLERANCE,
+        'div',
+      );
       const [M, N] = SHAPE;
       const v = randomArray(rng, N);
       const w = randomArray(rng, M);
-      const [r1] = await run([[a, SHAPE], [v, [N]]], ([x, y]) => be.addRowVector(x, y));
-      checkClose(r1, Array.from(a, (x, i) => x + v[i % N]), PRIMITIVE_TOLERANCE, 'addRowVector');
-      const [r2] = await run([[a, SHAPE], [w, [M]]], ([x, y]) => be.mulColumnVector(x, y));
-      checkClose(r2, Array.from(a, (x, i) => x * w[Math.floor(i / N)]), PRIMITIVE_TOLERANCE, 'mulColumnVector');
+      const [r1] = await run(
+        [
+          [a, SHAPE],
+          [v, [N]],
+        ],
+        ([x, y]) => be.addRowVector(x, y),
+      );
+      checkClose(
+        r1,
+        Array.from(a, (x, i) => x + v[i % N]),
+        PRIMITIVE_TOLERANCE,
+        'addRowVector',
+      );
+      const [r2] = await run(
+        [
+          [a, SHAPE],
+          [w, [M]],
+        ],
+        ([x, y]) => be.mulColumnVector(x, y),
+      );
+      checkClose(
+        r2,
+        Array.from(a, (x, i) => x * w[Math.floor(i / N)]),
+        PRIMITIVE_TOLERANCE,
+        'mulColumnVector',
+      );
     });
   });
 
@@ -101,16 +134,36 @@ describe.skipIf(!be)('webgpu kernels past the kit cases', () => {
       const [M, N] = [37, 19];
       const a = randomArray(rng, M * N);
       const b = randomArray(rng, M * 3);
-      const [sc, cc] = await run([[a, [M, N]], [b, [M, 3]]], ([x, y]) => {
-        const s = be.sliceColumns(x, 5, 11);
-        return [s, be.concatColumns([x, y, s])];
-      });
-      checkClose(sc, Array.from({ length: M * 11 }, (_, i) => a[Math.floor(i / 11) * N + 5 + (i % 11)]), 0, 'sliceColumns');
-      const want = Array.from({ length: M }, (_, r) => [...a.subarray(r * N, r * N + N), ...b.subarray(r * 3, r * 3 + 3), ...sc.subarray(r * 11, r * 11 + 11)]).flat();
+      const [sc, cc] = await run(
+        [
+          [a, [M, N]],
+          [b, [M, 3]],
+        ],
+        ([x, y]) => {
+          const s = be.sliceColumns(x, 5, 11);
+          return [s, be.concatColumns([x, y, s])];
+        },
+      );
+      checkClose(
+        sc,
+        Array.from({ length: M * 11 }, (_, i) => a[Math.floor(i / 11) * N + 5 + (i % 11)]),
+        0,
+        'sliceColumns',
+      );
+      const want = Array.from({ length: M }, (_, r) => [
+        ...a.subarray(r * N, r * N + N),
+        ...b.subarray(r * 3, r * 3 + 3),
+        ...sc.subarray(r * 11, r * 11 + 11),
+      ]).flat();
       checkClose(cc, want, 0, 'concatColumns');
       const idx = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % M);
       const [g] = await run([[a, [M, N]]], ([x]) => be.gatherRows(x, idx));
-      checkClose(g, Array.from(idx).flatMap((r) => Array.from(a.subarray(r * N, r * N + N))), 0, 'gatherRows');
+      checkClose(
+        g,
+        Array.from(idx).flatMap((r) => Array.from(a.subarray(r * N, r * N + N))),
+        0,
+        'gatherRows',
+      );
       const src = randomArray(rng, idx.length * N);
       const [s] = await run([[src, [idx.length, N]]], ([x]) => be.scatterAddRows(x, idx, M + 5)); // rows M.. get nothing
       const sums = new Float64Array((M + 5) * N);

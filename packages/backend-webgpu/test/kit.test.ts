@@ -4,10 +4,13 @@ import { createWebgpuBackend } from '../src/index.js';
 import { requireAdapterInCi, startBackend } from './helpers.js';
 
 /**
- * The shared backend test kit (`@rnnkit/core/testing`) on the webgpu backend: memory and every
- * primitive against float64 formulas, the shared bad calls, the 190 conformance cases, fused
- * against composite kernels, the training conformance and the PyTorch replay, and a fault at
- * every kernel call. On lavapipe this is the slow file (a few minutes).
+ * The shared backend test kit (`@rnnkit/core/testing`) on the webgpu backend, once per recurrent
+ * path. With the sequence kernels forced (`recurrentPath: 'sequence'`, what `auto` picks at
+ * the kit's sizes): memory and every primitive against float64 formulas, the shared bad calls,
+ * the 190 conformance cases, fused against composite kernels, the training conformance and the
+ * PyTorch replay, a fault at every kernel call, the reliability part. With the per-step kernels
+ * forced (`recurrentPath: 'step'`): every part the recurrent path can change — conformance,
+ * fused, training — again. On lavapipe this is the slow file (several minutes).
  */
 const probe = await startBackend();
 requireAdapterInCi(probe);
@@ -16,7 +19,26 @@ probe.be?.destroy();
 
 if (engine) {
   console.log(`webgpu kit on ${engine}`);
-  runBackendSuite({ describe, it, afterAll }, { label: 'webgpu', create: () => createWebgpuBackend(), timeout: 600_000 });
+  runBackendSuite(
+    { describe, it, afterAll },
+    { label: 'webgpu [sequence path]', create: () => createWebgpuBackend({ recurrentPath: 'sequence' }), timeout: 600_000 },
+  );
+  const samePath = 'runs no fused recurrent kernel differently on the two paths (it ran above with the sequence path)';
+  runBackendSuite(
+    { describe, it, afterAll },
+    {
+      label: 'webgpu [per-step path]',
+      create: () => createWebgpuBackend({ recurrentPath: 'step' }),
+      timeout: 600_000,
+      omitted: {
+        memory: samePath,
+        primitives: samePath,
+        errors: samePath,
+        faults: 'the same kernel calls fail on both paths (a fault at every call ran above with the sequence path)',
+        reliability: samePath,
+      },
+    },
+  );
 } else {
   describe.skip('webgpu: the backend test kit (no WebGPU adapter)', () => {
     it('skipped', () => {});

@@ -1,5 +1,5 @@
-import { Rng, initParams, recurrentParams } from '@rnnkit/core';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import { compositeOnly, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,15 +1,24 @@
-import { Rng, gateCount, initParams, recurrentParams } from '@rnnkit/core';
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
-import { backpropRecurrent, compositeRecurrentBackward, compositeRecurrentForward, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
+import { gateCount, initParams, Rng, recurrentParams } from '@rnnkit/core';
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
-import { FUSED_TOLERANCE, checkClose, randomArray } from '@rnnkit/core/testing';
+import { backpropRecurrent, compositeRecurrentBackward, compositeRecurrentForward, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
+import { checkClose, FUSED_TOLERANCE, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
 requireAdapterInCi(started);
 const be = started.be!;
-afterAll(() => be?.destroy());
+/** The same device work with each recurrent path forced (the auto choice is `be`). */
+const paths = be
+  ? { step: await createWebgpuBackend({ recurrentPath: 'step' }), sequence: await createWebgpuBackend({ recurrentPath: 'sequence' }) }
+  : undefined;
+afterAll(() => {
+  be?.destroy();
+  paths?.step.destroy();
+  paths?.sequence.destroy();
+});
 
 /** Fused against composite on the same device: the kit's tolerance. */
 const TOL = FUSED_TOLERANCE;
@@ -38,10 +47,19 @@ interface Case {
   c0: boolean;
 }
 
-function makeArgs(v: Variant, c: Case, seed: number): RecurrentForwardArgs {
+function makeArgs(v: Variant, c: Case, seed: number, be: WebgpuBackend = started.be!): RecurrentForwardArgs {
   const rng = new Rng(seed);
   const G = gateCount(v.cell);
-  const up = (shape: number[], scale = 1): Tensor => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1), -scale, scale), shape);
+  const up = (shape: number[], scale = 1): Tensor =>
+    be.upload(
+      randomArray(
+        rng,
+        shape.reduce((a, b) => a * b, 1),
+        -scale,
+        scale,
+      ),
+      shape,
+    );
   const k = 1 / Math.sqrt(c.H);
   return {
     cell: v.cell,
@@ -64,10 +82,10 @@ function makeArgs(v: Variant, c: Case, seed: number): RecurrentForwardArgs {
  * (the dummy binding), gradients from y only or from the final state only, T = B = H = 1, and
  * sizes past a step kernel's workgroup and a GEMM tile.
  */
-async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean; dhN: boolean; dcN: boolean }, seed = 1): Promise<void> {
+async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean; dhN: boolean; dcN: boolean }, be: WebgpuBackend, seed = 1): Promise<void> {
   await noGpuErrors(be, async () => {
     const live = be.liveTensors();
-    const args = makeArgs(v, c, seed);
+    const args = makeArgs(v, c, seed, be);
     // The composite LSTM needs c0; the fused one defaults it to zeros.
     const refArgs = v.cell === 'lstm' && !args.c0 ? { ...args, c0: be.zeros([c.B, c.H]) } : args;
     const f = be.recurrentForward(args);
@@ -81,13 +99,26 @@ async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean
     else expect(f.cN).toBeUndefined();
 
     const rng = new Rng(seed + 100);
-    const up = (shape: number[]) => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);
+    const up = (shape: number[]) =>
+      be.upload(
+        randomArray(
+          rng,
+          shape.reduce((a, b) => a * b, 1),
+        ),
+        shape,
+      );
     const grads = {
       ...(upstream.dy ? { dy: up([c.T, c.B, c.H]) } : {}),
       ...(upstream.dhN ? { dhN: up([c.B, c.H]) } : {}),
       ...(upstream.dcN && v.cell === 'lstm' ? { dcN: up([c.B, c.H]) } : {}),
     };
+    expect(be.counters().lastRecurrent?.path).toBe(
+      be.recurrentPath === 'auto' ? be.recurrentPlan('forward', v.cell, v.resetAfter, c.B, c.H).path : be.recurrentPath,
+    );
     const fb = be.recurrentBackward({ forward: args, saved: f.saved!, ...grads });
+    expect(be.counters().lastRecurrent?.path).toBe(
+      be.recurrentPath === 'auto' ? be.recurrentPlan('backward', v.cell, v.resetAfter, c.B, c.H).path : be.recurrentPath,
+    );
     const rb = compositeRecurrentBackward(be, { forward: refArgs, saved: r.saved!, ...grads });
     expect(fb.dx!.shape).toEqual([c.T, c.B, c.D]);
     checkClose(await read(fb.dx), await read(rb.dx), TOL, 'dx');
@@ -111,29 +142,32 @@ async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean
   });
 }
 
-describe.skipIf(!be)('fused WGSL recurrent kernels match core composite kernels on the same device', () => {
-  const base = { T: 6, B: 5, D: 3, H: 7 };
-  const all = { dy: true, dhN: true, dcN: true };
-  for (const v of VARIANTS) {
-    for (const biases of ['both', 'none'] as const) {
-      for (const lengths of [undefined, [6, 2, 5, 1, 3]]) {
-        for (const c0 of v.cell === 'lstm' ? [true, false] : [false]) {
-          const name = `${v.label}, biases ${biases}, ${lengths ? 'lengths' : 'full length'}${v.cell === 'lstm' ? (c0 ? ', c0' : ', no c0') : ''}`;
-          it(name, () => compareWithComposite(v, { ...base, biases, c0, ...(lengths ? { lengths } : {}) }, all));
+for (const path of ['step', 'sequence'] as const) {
+  describe.skipIf(!be)(`fused WGSL recurrent kernels (${path} path) match core composite kernels on the same device`, () => {
+    const pb = () => paths![path];
+    const base = { T: 6, B: 5, D: 3, H: 7 };
+    const all = { dy: true, dhN: true, dcN: true };
+    for (const v of VARIANTS) {
+      for (const biases of ['both', 'none'] as const) {
+        for (const lengths of [undefined, [6, 2, 5, 1, 3]]) {
+          for (const c0 of v.cell === 'lstm' ? [true, false] : [false]) {
+            const name = `${v.label}, biases ${biases}, ${lengths ? 'lengths' : 'full length'}${v.cell === 'lstm' ? (c0 ? ', c0' : ', no c0') : ''}`;
+            it(name, () => compareWithComposite(v, { ...base, biases, c0, ...(lengths ? { lengths } : {}) }, all, pb()));
+          }
         }
       }
+      for (const biases of ['ih', 'hh'] as const) {
+        it(`${v.label}, only bias_${biases}`, () => compareWithComposite(v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all, pb()));
+      }
+      it(`${v.label}, gradient only from y`, () => compareWithComposite(v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }, pb()));
+      it(`${v.label}, gradient only from the final state`, () =>
+        compareWithComposite(v, { ...base, biases: 'both', c0: true, lengths: [3, 6, 1, 2, 5] }, { dy: false, dhN: true, dcN: true }, pb()));
+      it(`${v.label}, T = 1, B = 1, H = 1`, () => compareWithComposite(v, { T: 1, B: 1, D: 2, H: 1, biases: 'both', c0: true }, all, pb()));
+      it(`${v.label}, wider than a tile (H = 70, B = 11, T·B = 132)`, () =>
+        compareWithComposite(v, { T: 12, B: 11, D: 9, H: 70, biases: 'both', c0: true, lengths: [12, 3, 7, 12, 1, 9, 12, 5, 2, 11, 12] }, all, pb()));
     }
-    for (const biases of ['ih', 'hh'] as const) {
-      it(`${v.label}, only bias_${biases}`, () => compareWithComposite(v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all));
-    }
-    it(`${v.label}, gradient only from y`, () => compareWithComposite(v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }));
-    it(`${v.label}, gradient only from the final state`, () =>
-      compareWithComposite(v, { ...base, biases: 'both', c0: true, lengths: [3, 6, 1, 2, 5] }, { dy: false, dhN: true, dcN: true }));
-    it(`${v.label}, T = 1, B = 1, H = 1`, () => compareWithComposite(v, { T: 1, B: 1, D: 2, H: 1, biases: 'both', c0: true }, all));
-    it(`${v.label}, wider than a tile (H = 70, B = 11, T·B = 132)`, () =>
-      compareWithComposite(v, { T: 12, B: 11, D: 9, H: 70, biases: 'both', c0: true, lengths: [12, 3, 7, 12, 1, 9, 12, 5, 2, 11, 12] }, all));
-  }
-});
+  });
+}
 
 describe.skipIf(!be)('fused recurrent forward', () => {
   it('inference gives the training outputs and keeps nothing', async () => {
@@ -195,7 +229,8 @@ describe.skipIf(!be)('on a device with WebGPU default limits (as browsers give b
       const results: Float32Array[][] = [];
       for (const b of [small, be]) {
         const params = new Map<string, Tensor>();
-        for (const [name, data] of initParams(recurrentParams(spec), 3)) params.set(name, b.upload(data, recurrentParams(spec).find((p) => p.name === name)!.shape));
+        for (const [name, data] of initParams(recurrentParams(spec), 3))
+          params.set(name, b.upload(data, recurrentParams(spec).find((p) => p.name === name)!.shape));
         const x = b.upload(randomArray(new Rng(4), 4 * 2 * 2), [4, 2, 2]);
         const out = runRecurrent(b, spec, params, x, { training: true, lengths: Int32Array.of(4, 2) });
         const g = backpropRecurrent(b, spec, out.cache!, { dOutput: b.fill([4, 2, 6], 0.5) });

@@ -64,6 +64,14 @@ export function rowRemark(e: SpeedGroup['engines'][number]): string {
   if (check) parts.push(`Δ vs ${check.against} ${fmtErr(check.maxAbsDiff)}`);
   const note = e.forward?.note ?? e.train?.note;
   if (note) parts.push(note);
+  // webgpu: what one run sent to the device, so a reader sees why a figure is what it is.
+  for (const r of [e.forward, e.train]) {
+    const w = r?.work;
+    if (w)
+      parts.push(
+        `${r.task === 'forward' ? 'fwd' : 'train'}: ${w.dispatches} dispatches, ${w.submits} submits${w.recurrentPath ? ` (${w.recurrentPath} path)` : ''}`,
+      );
+  }
   return parts.join('; ');
 }
 

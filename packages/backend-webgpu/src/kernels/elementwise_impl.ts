@@ -1,6 +1,6 @@
 import { rowsCols } from '@rnnkit/core/backend';
 import type { WebgpuContext } from '../context.js';
-import { grid1d, kernel, type KernelDef } from '../program.js';
+import { grid1d, type KernelDef, kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
 
 /**

@@ -2,13 +2,15 @@ import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/cor
 import type { WebgpuContext } from '../context.js';
 import type { WebgpuTensor } from '../tensor.js';
 import { encodeGemm } from './gemm_impl.js';
+import { recurrentSizes, type WebgpuRecurrentSaved } from './recurrent_impl.js';
+import { planRecurrent, sequenceCell, sequenceKernel } from './recurrent_sequence_impl.js';
+import { type StepStage, stepKernel } from './recurrent_step_impl.js';
 import { encodeSumRows } from './reduce_impl.js';
-import { type WebgpuRecurrentSaved, recurrentSizes } from './recurrent_impl.js';
-import { stepKernel, type StepStage } from './recurrent_step_impl.js';
 
 /**
- * Fused BPTT of one layer direction, as ONE command buffer. Walking t = T−1 … 0, one dispatch
- * per step (two for reset-before GRU) finishes dh_t = direct + dPre_{t+1} W_hh (the recurrent
+ * Fused BPTT of one layer direction, as ONE command buffer. Walking t = T−1 … 0 — in ONE
+ * dispatch on the sequence path (`recurrent_sequence_impl.ts`: a workgroup per batch group
+ * loops over the steps), else one dispatch per step (two for reset-before GRU) — each step finishes dh_t = direct + dPre_{t+1} W_hh (the recurrent
  * GEMM) and applies the cell's gate backward, writing dPre_t (pre-activation gradients) and the
  * terms of dh_{t−1}, dc_{t−1} that need no GEMM. Then dx, dW_ih, dW_hh and the bias gradients
  * come from single GEMMs / column sums over all T·B rows, as in core's composite kernel.
@@ -67,7 +69,14 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
     }
   };
   const mainBuffers = buffersOfMain();
-  for (let t = T - 1; t >= 0; t--) {
+  const plan = planRecurrent(ctx.recurrentPath, ctx.sequenceLimits, 'bwd', sequenceCell(a.cell, a.gruResetAfter), B, H, G);
+  const before = ctx.counters.dispatches;
+  if (plan.path === 'sequence' && T > 0) {
+    // The kernel binds the main stage's buffers (reset-before GRU's second stage uses a subset).
+    const def = sequenceKernel({ dir: 'bwd', cell: sequenceCell(a.cell, a.gruResetAfter), WJ: plan.WJ, WB: plan.WB, KS: plan.KS });
+    p.dispatch(def, { T, B, H, GH, GS: saved.gateStride, hasBhh: false, hasDy: dy !== undefined }, mainBuffers, [Math.ceil(B / plan.WB)]);
+  }
+  for (let t = T - 1; t >= 0 && plan.path === 'step'; t--) {
     // The GEMM term of dh_t comes from step t+1's dHp; the last step has none.
     p.dispatch(stage(main), { ...common, t, aBase: (t + 1) * B * GH, doGemm: t < T - 1 && K > 0, finalDh: false }, mainBuffers, groups);
     if (resetBefore) {
@@ -79,8 +88,8 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
       );
     }
   }
-  if (T > 0) {
-    // dh0 = direct + dHp_0 W_hh.
+  if (T > 0 && plan.path === 'step') {
+    // dh0 = direct + dHp_0 W_hh (the sequence kernel ends with this itself).
     p.dispatch(stage(main), { ...common, t: 0, aBase: 0, doGemm: K > 0, finalDh: true }, mainBuffers, groups);
   }
   p.copy(direct, 0, dh0.buf, 0, B * H * 4);
@@ -94,21 +103,64 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
     if (K === 0) p.clear(out.buf, M * N * 4);
     else run();
   };
-  if (dx) gemmOrClear(TB, D, GH, () => encodeGemm(p, { M: TB, N: D, K: GH, a: { buf: dPre, ld: GH }, b: { buf: c.wIh.buf, ld: D }, out: { buf: dx.buf, ld: D } }, dummy), dx);
-  gemmOrClear(GH, D, TB, () => encodeGemm(p, { M: GH, N: D, K: TB, a: { buf: dPre, ld: GH }, transA: true, b: { buf: c.x.buf, ld: D }, out: { buf: dWeightIh.buf, ld: D } }, dummy), dWeightIh);
+  if (dx)
+    gemmOrClear(
+      TB,
+      D,
+      GH,
+      () => encodeGemm(p, { M: TB, N: D, K: GH, a: { buf: dPre, ld: GH }, b: { buf: c.wIh.buf, ld: D }, out: { buf: dx.buf, ld: D } }, dummy),
+      dx,
+    );
+  gemmOrClear(
+    GH,
+    D,
+    TB,
+    () => encodeGemm(p, { M: GH, N: D, K: TB, a: { buf: dPre, ld: GH }, transA: true, b: { buf: c.x.buf, ld: D }, out: { buf: dWeightIh.buf, ld: D } }, dummy),
+    dWeightIh,
+  );
   // Recurrent side: dW_hh = dHpᵀ [h_0 … h_{T−1}] (slots 0..T−1 of hAll are the previous states).
   if (!resetBefore) {
-    gemmOrClear(GH, H, TB, () => encodeGemm(p, { M: GH, N: H, K: TB, a: { buf: dHp, ld: GH }, transA: true, b: { buf: saved.hAll, ld: H }, out: { buf: dWeightHh.buf, ld: H } }, dummy), dWeightHh);
+    gemmOrClear(
+      GH,
+      H,
+      TB,
+      () =>
+        encodeGemm(p, { M: GH, N: H, K: TB, a: { buf: dHp, ld: GH }, transA: true, b: { buf: saved.hAll, ld: H }, out: { buf: dWeightHh.buf, ld: H } }, dummy),
+      dWeightHh,
+    );
   } else {
-    gemmOrClear(GH, H, TB, () => {
-      encodeGemm(p, { M: 2 * H, N: H, K: TB, a: { buf: dPre, ld: GH }, transA: true, b: { buf: saved.hAll, ld: H }, out: { buf: dWeightHh.buf, ld: H } }, dummy);
-      // W_hn met r ⊙ h: its gradient pairs dn_pre with the saved r ⊙ h.
-      encodeGemm(p, { M: H, N: H, K: TB, a: { buf: dPre, off: 2 * H, ld: GH }, transA: true, b: { buf: saved.aux!, ld: H }, out: { buf: dWeightHh.buf, off: 2 * H * H, ld: H } }, dummy);
-    }, dWeightHh);
+    gemmOrClear(
+      GH,
+      H,
+      TB,
+      () => {
+        encodeGemm(
+          p,
+          { M: 2 * H, N: H, K: TB, a: { buf: dPre, ld: GH }, transA: true, b: { buf: saved.hAll, ld: H }, out: { buf: dWeightHh.buf, ld: H } },
+          dummy,
+        );
+        // W_hn met r ⊙ h: its gradient pairs dn_pre with the saved r ⊙ h.
+        encodeGemm(
+          p,
+          {
+            M: H,
+            N: H,
+            K: TB,
+            a: { buf: dPre, off: 2 * H, ld: GH },
+            transA: true,
+            b: { buf: saved.aux!, ld: H },
+            out: { buf: dWeightHh.buf, off: 2 * H * H, ld: H },
+          },
+          dummy,
+        );
+      },
+      dWeightHh,
+    );
   }
   if (dBiasIh && GH > 0) encodeSumRows(p, dPre, TB, GH, dBiasIh.buf);
   if (dBiasHh && GH > 0) encodeSumRows(p, dHp, TB, GH, dBiasHh.buf);
   p.submit();
+  ctx.reportRecurrent({ op: 'recurrentBackward', path: plan.path, reason: plan.reason, T, B, H, dispatches: ctx.counters.dispatches - before });
 
   return {
     ...(dx ? { dx } : {}),

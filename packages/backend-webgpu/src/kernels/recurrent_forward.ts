@@ -4,15 +4,20 @@ import type { GpuBuf } from '../pool.js';
 import type { WebgpuTensor } from '../tensor.js';
 import { encodeCopy2d } from './copy2d_impl.js';
 import { encodeGemm } from './gemm_impl.js';
-import { WebgpuRecurrentSaved, recurrentSizes } from './recurrent_impl.js';
-import { stepKernel, type StepStage } from './recurrent_step_impl.js';
+import { recurrentSizes, WebgpuRecurrentSaved } from './recurrent_impl.js';
+import { planRecurrent, sequenceCell, sequenceKernel } from './recurrent_sequence_impl.js';
+import { type StepStage, stepKernel } from './recurrent_step_impl.js';
 
 /**
  * Fused forward of one layer direction over the whole sequence, as ONE command buffer:
- * xp = x W_ihᵀ + b_ih for all T·B rows in one GEMM, W_hh transposed once, then per step one
- * dispatch (two for reset-before GRU) that does the recurrent GEMM and the gate math, writing
- * y_t, the masked state and (for backward) the activated gates. Matches core's composite
- * kernel: steps t ≥ lengths[b] keep b's state and output zeros.
+ * xp = x W_ihᵀ + b_ih for all T·B rows in one GEMM, W_hh transposed once, then the recurrence:
+ * - sequence path (`recurrent_sequence_impl.ts`): ONE dispatch, one workgroup per batch group
+ *   looping over all T steps;
+ * - per-step path: one dispatch per step (two for reset-before GRU);
+ * each doing the recurrent GEMM and the gate math, writing y_t, the masked state and (for
+ * backward) the activated gates. `planRecurrent` picks the path (the `recurrentPath` option).
+ * Both paths save the same buffers, so either backward path can follow either forward path.
+ * Matches core's composite kernel: steps t ≥ lengths[b] keep b's state and output zeros.
  */
 export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<WebgpuTensor>): RecurrentForwardResult<WebgpuTensor> {
   const { T, B, D, H, G, GS, lengths, step, stepGroups: groups } = recurrentSizes(ctx, 'recurrentForward', 'x', a, false);
@@ -66,14 +71,30 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
   }
 
   const bhh = c.bHh?.buf ?? ctx.dummy;
+  const plan = planRecurrent(ctx.recurrentPath, ctx.sequenceLimits, 'fwd', sequenceCell(a.cell, a.gruResetAfter), B, H, G);
+  const before = ctx.counters.dispatches;
+  if (plan.path === 'sequence' && T > 0) {
+    const def = sequenceKernel({ dir: 'fwd', cell: sequenceCell(a.cell, a.gruResetAfter), WJ: plan.WJ, WB: plan.WB, KS: plan.KS });
+    const buffers = lstm
+      ? [xp, wt, bhh, len, hAll, y.buf, gates, cAll!]
+      : resetBefore
+        ? [xp, wt, bhh, len, hAll, y.buf, gates, aux!]
+        : [xp, wt, bhh, len, hAll, y.buf, gates];
+    p.dispatch(def, { T, B, H, GH, GS, hasBhh: c.bHh !== undefined, hasDy: false }, buffers, [Math.ceil(B / plan.WB)]);
+  }
   const common = { B, H, GH, GS, hasBhh: c.bHh !== undefined, hasDy: false, finalDh: false, doGemm: H > 0 };
   const stage = (s: StepStage) => stepKernel({ stage: s, ...step });
-  for (let t = 0; t < T; t++) {
+  for (let t = 0; t < (plan.path === 'step' ? T : 0); t++) {
     const hStep = { ...common, t, K: H, aBase: t * B * H, lda: H };
     switch (a.cell) {
       case 'rnn_tanh':
       case 'rnn_relu':
-        p.dispatch(stage(a.cell === 'rnn_tanh' ? 'fwd_rnn_tanh' : 'fwd_rnn_relu'), { ...hStep, wOff: 0, ldw: GH }, [xp, wt, bhh, len, hAll, y.buf, gates], groups);
+        p.dispatch(
+          stage(a.cell === 'rnn_tanh' ? 'fwd_rnn_tanh' : 'fwd_rnn_relu'),
+          { ...hStep, wOff: 0, ldw: GH },
+          [xp, wt, bhh, len, hAll, y.buf, gates],
+          groups,
+        );
         break;
       case 'lstm':
         p.dispatch(stage('fwd_lstm'), { ...hStep, wOff: 0, ldw: GH }, [xp, wt, bhh, len, hAll, y.buf, gates, cAll!], groups);
@@ -91,6 +112,7 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
   p.copy(hAll, T * B * H * 4, hN.buf, 0, B * H * 4);
   if (cN) p.copy(cAll!, T * B * H * 4, cN.buf, 0, B * H * 4);
   p.submit();
+  ctx.reportRecurrent({ op: 'recurrentForward', path: plan.path, reason: plan.reason, T, B, H, dispatches: ctx.counters.dispatches - before });
 
   const saved = training ? new WebgpuRecurrentSaved(ctx, hAll, gates, GS, cAll, aux) : undefined;
   return { y, hN, ...(cN ? { cN } : {}), ...(saved ? { saved } : {}) };

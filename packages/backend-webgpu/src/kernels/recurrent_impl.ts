@@ -1,12 +1,11 @@
-import type { RecurrentForwardArgs, RecurrentSaved } from '@rnnkit/core/backend';
 import { gateCount } from '@rnnkit/core';
+import type { RecurrentForwardArgs, RecurrentSaved } from '@rnnkit/core/backend';
 import type { WebgpuContext } from '../context.js';
 import type { GpuBuf } from '../pool.js';
 import type { WebgpuTensor } from '../tensor.js';
 import { checkGemmGrid } from './gemm_impl.js';
-import { sumRowsGroups } from './reduce_impl.js';
 import { stepShape } from './recurrent_step_impl.js';
-
+import { sumRowsGroups } from './reduce_impl.js';
 
 /** What the fused backward needs: every state and activated gate, on the device. */
 export class WebgpuRecurrentSaved implements RecurrentSaved {

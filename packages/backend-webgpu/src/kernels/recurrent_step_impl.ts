@@ -1,4 +1,4 @@
-import { kernelFamily, type KernelDef, type ScalarType } from '../program.js';
+import { type KernelDef, kernelFamily, type ScalarType } from '../program.js';
 import { WGSL_MATH } from './elementwise_impl.js';
 
 /**
@@ -43,7 +43,7 @@ export interface StepVariant {
 const TK = 32;
 
 /** Gate columns each thread accumulates. */
-function gemmColumns(stage: StepStage): number {
+export function gemmColumns(stage: StepStage): number {
   switch (stage) {
     case 'fwd_lstm':
       return 4;
@@ -56,60 +56,158 @@ function gemmColumns(stage: StepStage): number {
   }
 }
 
-type Buf = readonly [string, 'read' | 'read_write', ScalarType];
+export type Buf = readonly [string, 'read' | 'read_write', ScalarType];
 
 /** Storage buffers of each stage, in binding order; `A` is the GEMM's left operand. */
-function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: string } {
+export function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: string } {
   const len: Buf = ['len', 'read', 'i32'];
   switch (stage) {
     case 'fwd_rnn_tanh':
     case 'fwd_rnn_relu':
-      return { A: 'hAll', W: 'w', buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32']] };
+      return {
+        A: 'hAll',
+        W: 'w',
+        buffers: [
+          ['xp', 'read', 'f32'],
+          ['w', 'read', 'f32'],
+          ['bhh', 'read', 'f32'],
+          len,
+          ['hAll', 'read_write', 'f32'],
+          ['y', 'read_write', 'f32'],
+          ['gates', 'read_write', 'f32'],
+        ],
+      };
     case 'fwd_lstm':
       return {
         A: 'hAll',
         W: 'w',
-        buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32'], ['cAll', 'read_write', 'f32']],
+        buffers: [
+          ['xp', 'read', 'f32'],
+          ['w', 'read', 'f32'],
+          ['bhh', 'read', 'f32'],
+          len,
+          ['hAll', 'read_write', 'f32'],
+          ['y', 'read_write', 'f32'],
+          ['gates', 'read_write', 'f32'],
+          ['cAll', 'read_write', 'f32'],
+        ],
       };
     case 'fwd_gru':
-      return { A: 'hAll', W: 'w', buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32']] };
+      return {
+        A: 'hAll',
+        W: 'w',
+        buffers: [
+          ['xp', 'read', 'f32'],
+          ['w', 'read', 'f32'],
+          ['bhh', 'read', 'f32'],
+          len,
+          ['hAll', 'read_write', 'f32'],
+          ['y', 'read_write', 'f32'],
+          ['gates', 'read_write', 'f32'],
+        ],
+      };
     case 'fwd_gru_n':
       return {
         A: 'aux',
         W: 'w',
-        buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read_write', 'f32'], ['y', 'read_write', 'f32'], ['gates', 'read_write', 'f32'], ['aux', 'read', 'f32']],
+        buffers: [
+          ['xp', 'read', 'f32'],
+          ['w', 'read', 'f32'],
+          ['bhh', 'read', 'f32'],
+          len,
+          ['hAll', 'read_write', 'f32'],
+          ['y', 'read_write', 'f32'],
+          ['gates', 'read_write', 'f32'],
+          ['aux', 'read', 'f32'],
+        ],
       };
     case 'fwd_gru_rz':
-      return { A: 'hAll', W: 'w', buffers: [['xp', 'read', 'f32'], ['w', 'read', 'f32'], ['bhh', 'read', 'f32'], len, ['hAll', 'read', 'f32'], ['gates', 'read_write', 'f32'], ['aux', 'read_write', 'f32']] };
+      return {
+        A: 'hAll',
+        W: 'w',
+        buffers: [
+          ['xp', 'read', 'f32'],
+          ['w', 'read', 'f32'],
+          ['bhh', 'read', 'f32'],
+          len,
+          ['hAll', 'read', 'f32'],
+          ['gates', 'read_write', 'f32'],
+          ['aux', 'read_write', 'f32'],
+        ],
+      };
     case 'bwd_rnn_tanh':
     case 'bwd_rnn_relu':
-      return { A: 'dPre', W: 'w', buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32']] };
+      return {
+        A: 'dPre',
+        W: 'w',
+        buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32']],
+      };
     case 'bwd_lstm':
       return {
         A: 'dPre',
         W: 'w',
-        buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['cAll', 'read', 'f32'], ['dc', 'read_write', 'f32']],
+        buffers: [
+          ['w', 'read', 'f32'],
+          ['dy', 'read', 'f32'],
+          len,
+          ['gates', 'read', 'f32'],
+          ['direct', 'read_write', 'f32'],
+          ['dPre', 'read_write', 'f32'],
+          ['cAll', 'read', 'f32'],
+          ['dc', 'read_write', 'f32'],
+        ],
       };
     case 'bwd_gru':
       return {
         A: 'dHp',
         W: 'w',
-        buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32'], ['dHp', 'read_write', 'f32']],
+        buffers: [
+          ['w', 'read', 'f32'],
+          ['dy', 'read', 'f32'],
+          len,
+          ['gates', 'read', 'f32'],
+          ['direct', 'read_write', 'f32'],
+          ['dPre', 'read_write', 'f32'],
+          ['hAll', 'read', 'f32'],
+          ['dHp', 'read_write', 'f32'],
+        ],
       };
     case 'bwd_gru_zn':
-      return { A: 'dPre', W: 'w', buffers: [['w', 'read', 'f32'], ['dy', 'read', 'f32'], len, ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32']] };
+      return {
+        A: 'dPre',
+        W: 'w',
+        buffers: [
+          ['w', 'read', 'f32'],
+          ['dy', 'read', 'f32'],
+          len,
+          ['gates', 'read', 'f32'],
+          ['direct', 'read_write', 'f32'],
+          ['dPre', 'read_write', 'f32'],
+          ['hAll', 'read', 'f32'],
+        ],
+      };
     case 'bwd_gru_r':
-      return { A: 'dPre', W: 'w', buffers: [['w', 'read', 'f32'], ['gates', 'read', 'f32'], ['direct', 'read_write', 'f32'], ['dPre', 'read_write', 'f32'], ['hAll', 'read', 'f32']] };
+      return {
+        A: 'dPre',
+        W: 'w',
+        buffers: [
+          ['w', 'read', 'f32'],
+          ['gates', 'read', 'f32'],
+          ['direct', 'read_write', 'f32'],
+          ['dPre', 'read_write', 'f32'],
+          ['hAll', 'read', 'f32'],
+        ],
+      };
   }
 }
 
 /**
  * Epilogue per stage, run by thread (b, j) after the accumulation. In scope: t, b, j, acc,
- * H, B, GH, bj = b·H + j, hi (hAll/cAll index of slot t at (b, j)), ho (slot t + 1), xi
+ * H, B, GH, bj = b·H + j, t (the step), hi (hAll/cAll index of slot t at (b, j)), ho (slot t + 1), xi
  * (xp/dPre/dHp index of gate 0 at step t), gi (the same in gates), yi (y/aux/dy index at step t).
  */
-function epilogue(stage: StepStage): string {
-  const mask = /* wgsl */ `let m = i32(P.t) < len[b];
+export function epilogue(stage: StepStage): string {
+  const mask = /* wgsl */ `let m = i32(t) < len[b];
   let mf = select(0.0, 1.0, m);`;
   const store = /* wgsl */ `let hp = hAll[hi];
   hAll[ho] = select(hp, hn, m);

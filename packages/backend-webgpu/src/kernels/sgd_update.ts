@@ -47,7 +47,15 @@ export function sgdUpdate(ctx: WebgpuContext, a: SgdUpdateArgs<WebgpuTensor>): S
   const p = ctx.program();
   p.dispatch(
     def,
-    { n: param.size, lr: a.lr, momentum: a.momentum, dampening: a.dampening, weightDecay: a.weightDecay, nesterov: a.nesterov, hasVelocity: velocity !== undefined },
+    {
+      n: param.size,
+      lr: a.lr,
+      momentum: a.momentum,
+      dampening: a.dampening,
+      weightDecay: a.weightDecay,
+      nesterov: a.nesterov,
+      hasVelocity: velocity !== undefined,
+    },
     [param.buf, grad.buf, velocity?.buf ?? ctx.dummy, outParam.buf, outVel?.buf ?? p.temp(4)],
     grid1d(param.size, WG, ctx.maxWorkgroups),
   );

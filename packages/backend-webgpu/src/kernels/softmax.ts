@@ -2,7 +2,7 @@ import { rowsCols } from '@rnnkit/core/backend';
 import type { WebgpuContext } from '../context.js';
 import { kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { SOFTMAX_ROW, rowGrid } from './softmax_impl.js';
+import { rowGrid, SOFTMAX_ROW } from './softmax_impl.js';
 
 const def = kernel({
   key: 'softmax',

@@ -2,7 +2,7 @@ import { rowsCols } from '@rnnkit/core/backend';
 import type { WebgpuContext } from '../context.js';
 import { kernel } from '../program.js';
 import type { WebgpuTensor } from '../tensor.js';
-import { SOFTMAX_ROW, rowGrid } from './softmax_impl.js';
+import { rowGrid, SOFTMAX_ROW } from './softmax_impl.js';
 
 /** loss_i = logsumexp(z_i) − z_i[t_i]; grad_i = softmax(z_i) − onehot(t_i); ignored rows give 0. */
 const def = kernel({
@@ -41,7 +41,12 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 });
 
 /** Per-row losses [N] and d(loss_i)/d(logits_i) [N, C]. */
-export function softmaxCrossEntropy(ctx: WebgpuContext, logits: WebgpuTensor, targets: Int32Array, ignoreIndex: number): { loss: WebgpuTensor; grad: WebgpuTensor } {
+export function softmaxCrossEntropy(
+  ctx: WebgpuContext,
+  logits: WebgpuTensor,
+  targets: Int32Array,
+  ignoreIndex: number,
+): { loss: WebgpuTensor; grad: WebgpuTensor } {
   const [N, C] = rowsCols(logits.shape);
   const loss = ctx.alloc([N]);
   const grad = ctx.alloc([N, C]);

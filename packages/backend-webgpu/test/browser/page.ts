@@ -1,13 +1,24 @@
 /**
  * Runs inside headless Chromium (bundled by test/browser.test.ts): the same recurrent layers on
  * the webgpu backend (navigator.gpu) and on backend-cpu, a forward pass and one training step
- * (loss, BPTT, SGD update, forward again), and reports the largest differences.
+ * (loss, BPTT, SGD update, forward again), and reports the largest differences; and
+ * `rnnkitConformance(path)`: the 190 conformance cases and the training conformance on the
+ * webgpu backend with one recurrent path forced.
  */
 import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { initParams, recurrentParams, Rng } from '@rnnkit/core';
 import type { Backend, RecurrentSpec, Tensor } from '@rnnkit/core';
+import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
-import { createWebgpuBackend } from '../../src/index.js';
+import {
+  compareTrainingRuns,
+  conformanceCases,
+  createReferenceBackend,
+  runConformanceCase,
+  runTrainingCase,
+  TRAINING_TOLERANCE,
+  trainingConformanceCases,
+} from '@rnnkit/core/testing';
+import { createWebgpuBackend, type RecurrentPath, type WebgpuBackend } from '../../src/index.js';
 
 export interface BrowserReport {
   engine: string;
@@ -20,8 +31,30 @@ export interface BrowserReport {
 }
 
 const specs: Record<string, RecurrentSpec> = {
-  lstm: { type: 'recurrent', cell: 'lstm', inputSize: 3, hiddenSize: 8, numLayers: 2, bidirectional: true, dropout: 0, batchFirst: true, bias: true, gruResetAfter: true },
-  gru: { type: 'recurrent', cell: 'gru', inputSize: 3, hiddenSize: 6, numLayers: 1, bidirectional: false, dropout: 0, batchFirst: true, bias: true, gruResetAfter: false },
+  lstm: {
+    type: 'recurrent',
+    cell: 'lstm',
+    inputSize: 3,
+    hiddenSize: 8,
+    numLayers: 2,
+    bidirectional: true,
+    dropout: 0,
+    batchFirst: true,
+    bias: true,
+    gruResetAfter: true,
+  },
+  gru: {
+    type: 'recurrent',
+    cell: 'gru',
+    inputSize: 3,
+    hiddenSize: 6,
+    numLayers: 1,
+    bidirectional: false,
+    dropout: 0,
+    batchFirst: true,
+    bias: true,
+    gruResetAfter: false,
+  },
 };
 
 async function trainingStep(be: Backend, spec: RecurrentSpec, x: Float32Array, target: Float32Array, lengths: Int32Array) {
@@ -73,10 +106,10 @@ function maxError(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-async function run(): Promise<BrowserReport | { unavailable: string }> {
-  let gpu;
+async function run(path: RecurrentPath): Promise<BrowserReport | { unavailable: string }> {
+  let gpu: WebgpuBackend;
   try {
-    gpu = await createWebgpuBackend();
+    gpu = await createWebgpuBackend({ recurrentPath: path });
   } catch (e) {
     return { unavailable: e instanceof Error ? e.message : String(e) };
   }
@@ -102,4 +135,47 @@ async function run(): Promise<BrowserReport | { unavailable: string }> {
   return report;
 }
 
+export interface ConformanceReport {
+  path: RecurrentPath;
+  cases: number;
+  trainingCases: number;
+  /** Every case that failed, with its result. */
+  failures: string[];
+  /** Fused recurrent calls per path (shows the forced path ran). */
+  recurrent: { sequence: number; step: number };
+}
+
+/** The 190 conformance cases and the training conformance (against the reference backend) on one path. */
+async function conformance(path: RecurrentPath): Promise<ConformanceReport | { unavailable: string }> {
+  let gpu: WebgpuBackend;
+  try {
+    gpu = await createWebgpuBackend({ recurrentPath: path });
+  } catch (e) {
+    return { unavailable: e instanceof Error ? e.message : String(e) };
+  }
+  const failures: string[] = [];
+  const cases = conformanceCases();
+  for (const c of cases) {
+    const r = await runConformanceCase(gpu, c);
+    if (!r.pass) failures.push(`${c.name}: ${JSON.stringify(r)}`);
+  }
+  const training = trainingConformanceCases();
+  for (const c of training) {
+    const reference = createReferenceBackend();
+    try {
+      const mine = await runTrainingCase(gpu, c);
+      const ref = await runTrainingCase(reference, c);
+      const d = compareTrainingRuns(mine, ref);
+      if (mine.leakedTensors !== 0 || !(d.paramError < TRAINING_TOLERANCE && d.lossError < TRAINING_TOLERANCE))
+        failures.push(`training ${c.name}: ${JSON.stringify(d)}, leaked ${mine.leakedTensors}`);
+    } finally {
+      reference.destroy();
+    }
+  }
+  const recurrent = gpu.counters().recurrent;
+  gpu.destroy();
+  return { path, cases: cases.length, trainingCases: training.length, failures, recurrent };
+}
+
 (globalThis as { rnnkitRun?: typeof run }).rnnkitRun = run;
+(globalThis as { rnnkitConformance?: typeof conformance }).rnnkitConformance = conformance;

@@ -1,0 +1,296 @@
+import type { CellKind } from '@rnnkit/core';
+import { RnnkitError } from '@rnnkit/core';
+import { type KernelDef, kernelFamily, type ScalarType } from '../program.js';
+import { WGSL_MATH } from './elementwise_impl.js';
+import { type Buf, buffersOf, epilogue, gemmColumns, type StepStage } from './recurrent_step_impl.js';
+
+/**
+ * The sequence kernels: a whole layer direction in ONE dispatch. WebGPU has no barrier across
+ * workgroups, so one workgroup owns a group of WB batch rows and loops over all T steps itself,
+ * with a storage + workgroup barrier between steps (the form cuDNN's persistent RNNs take here).
+ * Batch rows never depend on each other, so the workgroups never need to meet.
+ *
+ * Per step, per stage (the same stages as the per-step kernels, `recurrent_step_impl.ts`):
+ *   1. barrier (the previous stage's storage writes are visible to the whole workgroup);
+ *   2. the stage's GEMM operand — the [WB, K] rows of h_{t−1} (forward), r ⊙ h (reset-before
+ *      GRU's second stage) or dPre_{t+1} / dHp_{t+1} (backward) — is staged in workgroup memory
+ *      `As` [WB, KS], KS the largest K of the kernel;
+ *   3. barrier; thread (j0, b) walks units j = j0, j0 + WJ, … < H of row b: accumulates
+ *      acc[g] = Σ_k As[b, k] · W[wOff + k·ldw + g·H + j] in k order 0…K−1 (the per-step kernels'
+ *      order, so both paths round alike) from W in storage, then runs the stage's epilogue —
+ *      the very WGSL the per-step kernels run.
+ * Backward ends with dh_0 = direct + dHp_0 W_hh (the per-step path's `finalDh` dispatch).
+ *
+ * Buffers are the per-step kernels' (at most 8 bindings); the reset-before GRU forward binds the
+ * union of its two stages' buffers, read-write where either writes.
+ */
+
+/** Which sequence kernel: the direction and the cell variant. */
+export type SequenceCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before';
+
+export interface SequenceVariant {
+  dir: 'fwd' | 'bwd';
+  cell: SequenceCell;
+  /** Workgroup: WJ unit lanes × WB batch rows. */
+  WJ: number;
+  WB: number;
+  /** Row stride of the staged operand in workgroup memory: the largest K of the kernel's stages. */
+  KS: number;
+}
+
+export function sequenceCell(cell: CellKind, gruResetAfter: boolean): SequenceCell {
+  return cell === 'gru' && !gruResetAfter ? 'gru_reset_before' : cell;
+}
+
+/** The per-step stages a sequence kernel runs each step, in order. */
+function stagesOf(v: SequenceVariant): StepStage[] {
+  if (v.dir === 'fwd') {
+    switch (v.cell) {
+      case 'gru_reset_before':
+        return ['fwd_gru_rz', 'fwd_gru_n'];
+      default:
+        return [`fwd_${v.cell}` as StepStage];
+    }
+  }
+  switch (v.cell) {
+    case 'gru_reset_before':
+      return ['bwd_gru_zn', 'bwd_gru_r'];
+    default:
+      return [`bwd_${v.cell}` as StepStage];
+  }
+}
+
+/** The kernel's bindings: the union of its stages' (first stage's order, then any others). */
+function bindingsOf(stages: readonly StepStage[]): { buffers: Buf[]; A: string[] } {
+  const buffers: Buf[] = [];
+  const A: string[] = [];
+  for (const s of stages) {
+    const b = buffersOf(s);
+    A.push(b.A);
+    for (const [name, access, type] of b.buffers) {
+      const i = buffers.findIndex(([n]) => n === name);
+      if (i < 0) buffers.push([name, access, type]);
+      else if (access === 'read_write') buffers[i] = [name, 'read_write', type];
+    }
+  }
+  return { buffers, A };
+}
+
+/** The reset-before GRU forward binds its stages' union in this order (8 bindings). */
+const GRU_RB_FWD_ORDER = ['xp', 'w', 'bhh', 'len', 'hAll', 'y', 'gates', 'aux'];
+
+const PARAMS: readonly (readonly [string, ScalarType])[] = [
+  ['T', 'u32'],
+  ['B', 'u32'],
+  ['H', 'u32'],
+  ['GH', 'u32'],
+  ['GS', 'u32'],
+  ['hasBhh', 'u32'],
+  ['hasDy', 'u32'],
+];
+
+/** WGSL expressions of one stage's GEMM: K, operand base/stride, W offset/stride, whether it runs. */
+interface GemmExprs {
+  K: string;
+  aBase: string;
+  lda: string;
+  wOff: string;
+  ldw: string;
+  doGemm: string;
+}
+
+function gemmOf(stage: StepStage): GemmExprs {
+  switch (stage) {
+    case 'fwd_gru_n': // n from W_hn (r ⊙ h): W_hhᵀ columns 2H…3H
+      return { K: 'H', aBase: 't * P.B * H', lda: 'H', wOff: '2u * H', ldw: 'P.GH', doGemm: 'true' };
+    case 'bwd_gru_r': // d(r ⊙ h) = dn_pre W_hn
+      return { K: 'H', aBase: 't * P.B * P.GH + 2u * H', lda: 'P.GH', wOff: '2u * H * H', ldw: 'H', doGemm: 'true' };
+    default:
+      if (stage.startsWith('fwd')) return { K: 'H', aBase: 't * P.B * H', lda: 'H', wOff: '0u', ldw: 'P.GH', doGemm: 'true' };
+      // dh_t's GEMM term is dHp_{t+1} W_hh; the last step has none.
+      return { K: 'KB', aBase: '(t + 1u) * P.B * P.GH', lda: 'P.GH', wOff: '0u', ldw: 'H', doGemm: 't + 1u < P.T' };
+  }
+}
+
+/** One stage of one step: barrier, stage the operand rows, barrier, GEMM + epilogue per unit. */
+function stageCode(stage: StepStage, A: string, body: string, g: GemmExprs = gemmOf(stage)): string {
+  const G = gemmColumns(stage);
+  const accumulate = Array.from({ length: G }, (_, k) => `acc[${k}] += av * w[wi + ${k}u * H];`).join('\n            ');
+  return /* wgsl */ `{
+      let K = ${g.K};
+      let aBase = ${g.aBase};
+      let lda = ${g.lda};
+      let wOff = ${g.wOff};
+      let ldw = ${g.ldw};
+      let doGemm = ${g.doGemm};
+      storageBarrier();
+      workgroupBarrier();
+      if (doGemm) {
+        for (var e = tid; e < WB * K; e += WJ * WB) {
+          let r = e / K;
+          let kk = e % K;
+          let bb = b0 + r;
+          var v = 0.0;
+          if (bb < P.B) { v = ${A}[aBase + bb * lda + kk]; }
+          As[r * KS + kk] = v;
+        }
+      }
+      workgroupBarrier();
+      if (b < P.B) {
+        for (var j = lid.x; j < H; j += WJ) {
+          // Zeroed explicitly: a bare \`var acc\` inside the loop kept the previous value on lavapipe.
+          var acc = array<f32, ${G}>(${Array.from({ length: G }, () => '0.0').join(', ')});
+          if (doGemm) {
+            for (var k = 0u; k < K; k++) {
+              let av = As[lid.y * KS + k];
+              let wi = wOff + k * ldw + j;
+              ${accumulate}
+            }
+          }
+          let bj = b * H + j;
+          let hi = t * P.B * H + bj;
+          let ho = hi + P.B * H;
+          let xi = t * P.B * P.GH + b * P.GH + j;
+          let gi = t * P.B * P.GS + b * P.GS + j;
+          let yi = hi;
+          ${body}
+        }
+      }
+    }`;
+}
+
+export const sequenceKernel = kernelFamily((v: SequenceVariant): KernelDef => {
+  const { dir, WJ, WB, KS } = v;
+  const stages = stagesOf(v);
+  const bind = bindingsOf(stages);
+  let buffers = bind.buffers;
+  if (dir === 'fwd' && v.cell === 'gru_reset_before') {
+    buffers = GRU_RB_FWD_ORDER.map((n) => buffers.find(([m]) => m === n)!);
+  }
+  if (buffers.length > 8) throw new Error(`rnnkit webgpu internal: sequence kernel ${dir} ${v.cell} binds ${buffers.length} buffers`);
+  const fwd = dir === 'fwd';
+  // Backward's main GEMM width: dHp's columns that meet W_hh (2H for reset-before GRU: r and z).
+  const KB = v.cell === 'gru_reset_before' ? '2u * H' : 'P.GH';
+  const steps = stages.map((s, i) => stageCode(s, bind.A[i]!, epilogue(s))).join('\n    ');
+  // dh_0 = direct + dHp_0 W_hh: the main stage's GEMM at t = 0 with step 0's operand.
+  const final = fwd
+    ? ''
+    : (() => {
+        const t0 = /* wgsl */ `{
+    let t = 0u;
+    ${stageCode(stages[0]!, bind.A[0]!, 'direct[bj] = direct[bj] + acc[0];', { K: 'KB', aBase: '0u', lda: 'P.GH', wOff: '0u', ldw: 'H', doGemm: 'true' })}
+  }`;
+        return t0;
+      })();
+  const code = /* wgsl */ `${WGSL_MATH}
+const WJ = ${WJ}u;
+const WB = ${WB}u;
+const KS = ${KS}u;
+var<workgroup> As: array<f32, ${WB * KS}>;
+${fwd ? `fn bh(k: u32) -> f32 {\n  if (P.hasBhh != 0u) { return bhh[k]; }\n  return 0.0;\n}` : ''}
+
+@compute @workgroup_size(${WJ}, ${WB})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let H = P.H;
+  let KB = ${KB};
+  let b0 = wid.x * WB;
+  let b = b0 + lid.y;
+  let tid = lid.y * WJ + lid.x;
+  for (var s = 0u; s < P.T; s++) {
+    let t = ${fwd ? 's' : 'P.T - 1u - s'};
+    ${steps}
+  }
+  ${final}
+}`;
+  return { key: `seq_${dir}_${v.cell}_${WJ}x${WB}_k${KS}`, params: PARAMS, buffers, code };
+});
+
+/** How a recurrent call runs: one dispatch per layer direction, or one (two) per step. */
+export type RecurrentPath = 'sequence' | 'step';
+
+/** The `recurrentPath` create option: `auto` (default) picks per call; the others force a path where it can run. */
+export type RecurrentPathOption = 'auto' | RecurrentPath;
+
+/** The device limits the choice reads. */
+export interface SequenceLimits {
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupSizeY: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+/** The sequence path's units per thread and step beyond which `auto` keeps the per-step path. */
+export const AUTO_MAX_UNITS_PER_THREAD = 4;
+
+export interface SequencePlan {
+  path: RecurrentPath;
+  /** Why this path (for the per-call report). */
+  reason: string;
+  /** The sequence kernel's workgroup shape (path 'sequence'). */
+  WJ: number;
+  WB: number;
+  KS: number;
+}
+
+const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * Picks the path of one recurrent call. The sequence kernel can run when its staged operand
+ * [WB, KS] fits the workgroup memory (maxComputeWorkgroupStorageSize) for some WB ≥ 1 and the
+ * batch groups fit one dispatch; `auto` also wants at most AUTO_MAX_UNITS_PER_THREAD units per
+ * thread and step (for larger H the per-step path spreads a step over many workgroups).
+ * KS: H forward; backward G·H (2H for reset-before GRU), the columns of dHp that meet W_hh.
+ */
+export function planRecurrent(
+  option: RecurrentPathOption,
+  lim: SequenceLimits,
+  dir: 'fwd' | 'bwd',
+  cell: SequenceCell,
+  B: number,
+  H: number,
+  G: number,
+): SequencePlan {
+  const KS = dir === 'fwd' ? H : cell === 'gru_reset_before' ? 2 * H : G * H;
+  const none = { WJ: 0, WB: 0, KS };
+  if (option === 'step') return { path: 'step', reason: 'forced (recurrentPath: step)', ...none };
+  if (H < 1 || B < 1) return { path: 'step', reason: 'empty shape', ...none };
+  const threads = Math.min(256, lim.maxComputeInvocationsPerWorkgroup);
+  let WB = Math.min(4, pow2(B), lim.maxComputeWorkgroupSizeY);
+  while (WB > 1 && WB * KS * 4 > lim.maxComputeWorkgroupStorageSize) WB /= 2;
+  if (WB * KS * 4 > lim.maxComputeWorkgroupStorageSize) {
+    return {
+      path: 'step',
+      reason: `${KS} staged values per batch row exceed maxComputeWorkgroupStorageSize (${lim.maxComputeWorkgroupStorageSize} bytes)`,
+      ...none,
+    };
+  }
+  if (Math.ceil(B / WB) > lim.maxComputeWorkgroupsPerDimension) {
+    return { path: 'step', reason: `B=${B} needs more workgroups than maxComputeWorkgroupsPerDimension`, ...none };
+  }
+  const WJ = Math.max(1, Math.min(Math.floor(threads / WB), pow2(H), lim.maxComputeWorkgroupSizeX));
+  const perThread = Math.ceil(H / WJ);
+  if (option === 'auto' && perThread > AUTO_MAX_UNITS_PER_THREAD) {
+    return {
+      path: 'step',
+      reason: `H=${H} is ${perThread} units per thread and step on ${WJ}×${WB} threads (auto keeps ≤ ${AUTO_MAX_UNITS_PER_THREAD})`,
+      ...none,
+    };
+  }
+  return {
+    path: 'sequence',
+    reason: option === 'sequence' ? 'forced (recurrentPath: sequence)' : `fits (${WJ}×${WB} threads, ${perThread} unit(s) per thread and step)`,
+    WJ,
+    WB,
+    KS,
+  };
+}
+
+/** Refuses a bad `recurrentPath` option. */
+export function checkPathOption(v: unknown): RecurrentPathOption {
+  if (v === undefined) return 'auto';
+  if (v === 'auto' || v === 'sequence' || v === 'step') return v;
+  throw new RnnkitError('INVALID_ARGUMENT', `createWebgpuBackend: recurrentPath: expected 'auto', 'sequence' or 'step', got ${JSON.stringify(v)}`, {
+    argument: 'recurrentPath',
+  });
+}
