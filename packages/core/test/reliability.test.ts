@@ -494,3 +494,30 @@ describe('#14.4, task APIs: a fault at any backend call leaves nothing behind', 
     }
   });
 });
+
+describe("the kit's reliability part counts the engine's own resources too", () => {
+  it('a backend whose engine keeps a resource per zeros() call fails the case, naming the leak', async () => {
+    const { reliabilityCases } = await import('../src/testing/index.js');
+    let kept = 0;
+    const leaky = defineBackend({
+      name: 'leaky',
+      context: {},
+      memory: {
+        ...referenceMemory,
+        zeros: (ctx, shape) => {
+          kept++; // an engine resource that dispose never gives back
+          return referenceMemory.zeros(ctx, shape);
+        },
+      },
+      kernels: referenceKernels,
+      info: () => ({ engine: 'leaky' }),
+    });
+    const cases = reliabilityCases({ resources: () => kept });
+    const oversized = cases.find((c) => c.name.startsWith('oversized requests'))!;
+    await expect(oversized.run(leaky)).rejects.toThrow(/0 tensors and 1 engine resources leaked/);
+    // Without the counter the same case passes: the tensors themselves were all disposed.
+    await reliabilityCases()
+      .find((c) => c.name.startsWith('oversized requests'))!
+      .run(leaky);
+  });
+});

@@ -76,11 +76,30 @@ function dataWithNaNBatch(): { poisoned: TrainData; clean: TrainData; after: Tra
   return { poisoned: concat(concat(first, bad), last), clean: concat(first, last), after: last };
 }
 
-/** Live tensors of `be` must come back to `baseline` once `models` and `optimizers` are disposed. */
-function disposeAll(be: Backend, baseline: number, models: Model[], optimizers: Optimizer[], label: string): void {
+/** What the cases count: live tensors, and the engine's own resources when the backend reports them. */
+interface Counter {
+  resources?(be: Backend): number;
+}
+
+/** A snapshot of what `be` holds; `leaked()` says what is held beyond it ('' when nothing). */
+function holdings(be: Backend, c: Counter): { leaked(): string } {
+  const tensors = be.liveTensors();
+  const resources = c.resources?.(be);
+  return {
+    leaked() {
+      const t = be.liveTensors() - tensors;
+      const r = resources === undefined ? 0 : c.resources!(be) - resources;
+      return t === 0 && r === 0 ? '' : `${t} tensors${resources === undefined ? '' : ` and ${r} engine resources`} leaked`;
+    },
+  };
+}
+
+/** Live tensors (and engine resources) of `be` must come back to `baseline` once `models` and `optimizers` are disposed. */
+function disposeAll(baseline: { leaked(): string }, models: Model[], optimizers: Optimizer[], label: string): void {
   for (const o of optimizers) o.dispose();
   for (const m of models) m.dispose();
-  check(be.liveTensors() === baseline, `${label}: ${be.liveTensors() - baseline} tensors leaked`);
+  const l = baseline.leaked();
+  check(l === '', `${label}: ${l}`);
 }
 
 /**
@@ -88,18 +107,20 @@ function disposeAll(be: Backend, baseline: number, models: Model[], optimizers: 
  * before allocation, the non-finite training guard, all-or-nothing public calls under a fault at
  * every backend call, dispose in any order, and one training call per model at a time.
  */
-export function reliabilityCases(): KitCase[] {
+export function reliabilityCases(counter: Counter = {}): KitCase[] {
   return [
     {
       name: 'oversized requests are LIMIT_EXCEEDED before anything is allocated, and the backend stays usable',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         await expectRnnkitError(() => be.zeros([2 ** 20, 2 ** 20, 2 ** 10]), 'LIMIT_EXCEEDED', 'zeros: shape:');
         await expectRnnkitError(() => be.fill([2 ** 25, 2 ** 25], 1), 'LIMIT_EXCEEDED', 'fill: shape:');
         const a = be.upload(Float32Array.from([1, 2]), [1, 2]);
         try {
+          const withA = holdings(be, counter);
           await expectRnnkitError(() => be.scatterAddRows(a, Int32Array.from([0]), 2 ** 50), 'LIMIT_EXCEEDED', 'scatterAddRows: numRows:');
-          check(be.liveTensors() === baseline + 1, `${be.liveTensors() - baseline - 1} tensors leaked by refused requests`);
+          const l = withA.leaked();
+          check(l === '', `refused requests: ${l}`);
           const z = be.zeros([3]);
           const v = await be.read(z);
           be.dispose(z);
@@ -107,13 +128,14 @@ export function reliabilityCases(): KitCase[] {
         } finally {
           be.dispose(a);
         }
-        check(be.liveTensors() === baseline, `${be.liveTensors() - baseline} tensors leaked`);
+        const l = baseline.leaked();
+        check(l === '', l);
       },
     },
     {
       name: 'a non-finite loss stops fit before its step (TRAINING_DIVERGED): parameters and optimizer state as before it',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const { poisoned, clean, after } = dataWithNaNBatch();
         const a = sequential(small(), { seed: 3 }).to(be);
         const oa = adam({ lr: 0.01 });
@@ -139,13 +161,13 @@ export function reliabilityCases(): KitCase[] {
         const ob = adam({ lr: 0.01 });
         await fit(b, clean, { loss: 'mse', optimizer: ob, batchSize: 4, shuffle: false });
         sameBits(await a.stateDict(), await b.stateDict(), 'resumed run against the run without the NaN batch');
-        disposeAll(be, baseline, [a, b], [oa, ob], 'TRAINING_DIVERGED');
+        disposeAll(baseline, [a, b], [oa, ob], 'TRAINING_DIVERGED');
       },
     },
     {
       name: "nonFinite: 'skip' leaves out exactly the non-finite steps; 'allow' applies them",
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const { poisoned, clean } = dataWithNaNBatch();
         const a = sequential(small(), { seed: 5 }).to(be);
         const oa = adam({ lr: 0.01 });
@@ -163,13 +185,13 @@ export function reliabilityCases(): KitCase[] {
         const oc = adam({ lr: 0.01 });
         await fit(c, poisoned, { loss: 'mse', optimizer: oc, batchSize: 4, shuffle: false, nonFinite: 'allow' });
         check(!allFinite(await c.stateDict()), "nonFinite: 'allow' applied the NaN step (the parameters are NaN)");
-        disposeAll(be, baseline, [a, b, c], [oa, ob, oc], 'nonFinite');
+        disposeAll(baseline, [a, b, c], [oa, ob, oc], 'nonFinite');
       },
     },
     {
       name: 'a ReLU RNN at lr = 10 stops with TRAINING_DIVERGED and keeps finite weights; earlyStopping restores the best epoch',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const d = regressionData(16, 6, 3, 11, 3);
         const layers = () => [rnn({ inputSize: 3, hiddenSize: 8, nonlinearity: 'relu' }), lastStep(), linear({ outFeatures: 1 })];
         const a = sequential(layers(), { seed: 2 }).to(be);
@@ -199,13 +221,13 @@ export function reliabilityCases(): KitCase[] {
           `the run diverged: losses ${h.epochs.map((e) => e.loss)}`,
         );
         sameBits(await b.stateDict(), snapshots[h.bestEpoch!], 'restoreBest after NaN epochs');
-        disposeAll(be, baseline, [a, b], [oa, ob], 'ReLU at lr = 10');
+        disposeAll(baseline, [a, b], [oa, ob], 'ReLU at lr = 10');
       },
     },
     {
       name: 'a fault at every backend call of to, forward, trainStep and loadStateDict leaks nothing and changes nothing',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const d = regressionData(4, 3, 2, 9);
         const batch = { x: d.x, y: d.y, size: 4 };
         const host = await sequential([gru({ inputSize: 2, hiddenSize: 3 }), lastStep(), linear({ outFeatures: 1 })], { seed: 4 }).stateDict();
@@ -217,7 +239,7 @@ export function reliabilityCases(): KitCase[] {
         const afterOne = await ref.stateDict();
         await trainStep(supervised(ref, 'mse'), batch, { optimizer: oref });
         const afterTwo = await ref.stateDict();
-        disposeAll(be, baseline, [ref], [oref], 'clean run');
+        disposeAll(baseline, [ref], [oref], 'clean run');
         let tried = 0;
         for (let k = 1; ; k++) {
           const counter = { left: k };
@@ -254,7 +276,8 @@ export function reliabilityCases(): KitCase[] {
           }
           o.dispose();
           m.dispose();
-          check(be.liveTensors() === baseline, `fault at call ${k}: ${be.liveTensors() - baseline} tensors leaked`);
+          const l = baseline.leaked();
+          check(l === '', `fault at call ${k}: ${l}`);
           if (!failed) break;
           tried++;
         }
@@ -264,7 +287,7 @@ export function reliabilityCases(): KitCase[] {
     {
       name: 'disposed models say DISPOSED, any dispose order leaks nothing, and a disposed or foreign h0 leaks nothing',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const d = regressionData(4, 3, 2, 1);
         for (const modelFirst of [true, false]) {
           const m = sequential(small(), { seed: 1 }).to(be);
@@ -277,10 +300,8 @@ export function reliabilityCases(): KitCase[] {
             o.dispose();
             m.dispose();
           }
-          check(
-            be.liveTensors() === baseline,
-            `${modelFirst ? 'model, then optimizer' : 'optimizer, then model'}: ${be.liveTensors() - baseline} tensors leaked`,
-          );
+          const l = baseline.leaked();
+          check(l === '', `${modelFirst ? 'model, then optimizer' : 'optimizer, then model'}: ${l}`);
           await expectRnnkitError(() => m.forward(d.x), 'DISPOSED', 'disposed');
           await expectRnnkitError(() => m.predict(d.x), 'DISPOSED', 'disposed');
           await expectRnnkitError(() => m.to(be), 'DISPOSED', 'disposed');
@@ -289,19 +310,21 @@ export function reliabilityCases(): KitCase[] {
           m.dispose(); // a second dispose does nothing
         }
         const m = sequential(small(), { seed: 1 }).to(be);
-        const live = be.liveTensors();
         const h0 = be.zeros([1, 4, 4]);
         be.dispose(h0);
+        const live = holdings(be, counter);
         await expectRnnkitError(() => m.forward(d.x, { h0, c0: { data: new Float32Array(16), shape: [1, 4, 4] } }), 'DISPOSED');
-        check(be.liveTensors() === live, `a disposed h0: ${be.liveTensors() - live} tensors leaked`);
+        const l = live.leaked();
+        check(l === '', `a disposed h0: ${l}`);
         m.dispose();
-        check(be.liveTensors() === baseline, `${be.liveTensors() - baseline} tensors leaked`);
+        const end = baseline.leaked();
+        check(end === '', end);
       },
     },
     {
       name: 'a second training call on a model is BUSY while the first runs, and the first is unaffected',
       async run(be) {
-        const baseline = be.liveTensors();
+        const baseline = holdings(be, counter);
         const d = regressionData(8, 3, 2, 2);
         const m = sequential(small(), { seed: 8 }).to(be);
         const o = sgd({ lr: 0.1 });
@@ -316,7 +339,7 @@ export function reliabilityCases(): KitCase[] {
         await fit(ref, d, { loss: 'mse', optimizer: oref, batchSize: 4, epochs: 2 });
         sameBits(await m.stateDict(), await ref.stateDict(), 'the first call against an undisturbed run');
         await fit(m, d, { loss: 'mse', optimizer: o, batchSize: 4 }); // free again
-        disposeAll(be, baseline, [m, ref], [o, oref], 'BUSY');
+        disposeAll(baseline, [m, ref], [o, oref], 'BUSY');
       },
     },
   ];

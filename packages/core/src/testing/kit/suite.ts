@@ -1,14 +1,14 @@
 import type { Backend } from '../../backend/backend.js';
 import { CELL_VARIANTS, conformanceCases, runConformanceCase } from '../conformance.js';
 import { createReferenceBackend } from '../reference_backend/index.js';
-import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, torchTrainingRuns, trainingConformanceCases } from '../training_conformance.js';
+import { compareTrainingRuns, runTrainingCase, TRAINING_TOLERANCE, torchTrainingRuns, trainingConformanceCases } from '../training_conformance.js';
 import { errorCases } from './error_cases.js';
 import { check } from './expect.js';
 import { faultSweep } from './fault_injection.js';
-import { replayTorchRun } from './torch_replay.js';
 import { fusedCases } from './fused_cases.js';
-import { reliabilityCases } from './reliability_cases.js';
 import { type KitCase, memoryCases, primitiveCases } from './primitive_cases.js';
+import { reliabilityCases } from './reliability_cases.js';
+import { replayTorchRun } from './torch_replay.js';
 
 /** The test functions the kit registers with (vitest's, or any framework's of the same shape). */
 export interface TestApi {
@@ -31,6 +31,12 @@ export interface BackendSuiteOptions {
   omitted?: Partial<Record<SuitePart, string>>;
   /** Per-test timeout in ms for the slow parts (conformance, training, faults) on slow engines. */
   timeout?: number;
+  /**
+   * The engine's own resources in use (GPU buffers handed out, tfjs tensors), when they can
+   * differ from `liveTensors()`: the reliability part checks that every failed call and every
+   * dispose order brings this back too, not only the tensor count.
+   */
+  resources?(be: Backend): number;
 }
 
 /**
@@ -122,5 +128,10 @@ export function runBackendSuite(t: TestApi, o: BackendSuiteOptions): void {
       o.timeout,
     );
   }
-  if (parts.has('reliability')) register('reliability (limits, non-finite guard, all-or-nothing calls, lifecycles)', reliabilityCases(), o.timeout);
+  if (parts.has('reliability'))
+    register(
+      'reliability (limits, non-finite guard, all-or-nothing calls, lifecycles)',
+      reliabilityCases(o.resources ? { resources: o.resources } : {}),
+      o.timeout,
+    );
 }
