@@ -1,6 +1,14 @@
 import { createCpuBackend } from '@rnnkit/backend-cpu';
 import type { Backend } from '@rnnkit/core';
-import { compareTrainingRuns, compositeOnly, replayTorchRun, runTrainingCase, TRAINING_TOLERANCE, torchTrainingRuns, trainingConformanceCases } from '@rnnkit/core/testing';
+import {
+  compareTrainingRuns,
+  compositeOnly,
+  replayTorchRun,
+  runTrainingCase,
+  TRAINING_TOLERANCE,
+  torchTrainingRuns,
+  trainingConformanceCases,
+} from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 
 /**

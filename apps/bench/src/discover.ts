@@ -92,7 +92,11 @@ export interface DiscoverOptions {
 export function backendLabel(s: BackendStatus): string {
   if (!s.engine || s.engine === s.name || s.name.startsWith(`${s.engine}`)) return s.name;
   let e = s.engine.startsWith(`${s.name} `) ? s.engine.slice(s.name.length + 1) : s.engine;
-  e = e.replace(/^\(/, '').split(/[:;,)]/)[0].trim().slice(0, 24);
+  e = e
+    .replace(/^\(/, '')
+    .split(/[:;,)]/)[0]
+    .trim()
+    .slice(0, 24);
   return e ? `${s.name} (${e})` : s.name;
 }
 
@@ -165,7 +169,13 @@ export async function discoverTools(): Promise<Tools> {
     tools.ort = ort.module;
     statuses.push({ name: 'onnxruntime-node', package: 'onnxruntime-node', version: ort.version, available: true });
   } else {
-    statuses.push({ name: 'onnxruntime-node', package: 'onnxruntime-node', ...(ort.version ? { version: ort.version } : {}), available: false, reason: ort.reason });
+    statuses.push({
+      name: 'onnxruntime-node',
+      package: 'onnxruntime-node',
+      ...(ort.version ? { version: ort.version } : {}),
+      available: false,
+      reason: ort.reason,
+    });
   }
   return tools;
 }

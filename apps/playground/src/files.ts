@@ -2,10 +2,10 @@
 import type { Model } from '@rnnkit/core';
 import { loadModel, loadModelBundle, parseSafetensors, SPEC_METADATA_KEY, saveModel, saveModelBundle } from '@rnnkit/core';
 import { exportOnnx } from '@rnnkit/onnx-export';
+import { readOnnxFile } from './onnx_file.js';
 import type { DownloadKind, FileOut } from './shared.js';
 import type { LoadedModels, PlaygroundMeta, TaskRuntime } from './tasks.js';
 import { META_KEY } from './tasks.js';
-import { readOnnxFile } from './onnx_file.js';
 
 function stem(task: TaskRuntime, role: string): string {
   const c = task.config;

@@ -14,7 +14,9 @@ import type { LoadedModels, PlaygroundMeta } from './tasks.js';
 const CELLS: Record<RecurrentSpec['cell'], CellName> = { rnn_tanh: 'rnn', rnn_relu: 'rnn', lstm: 'lstm', gru: 'gru' };
 
 function refuse(name: string, what: string): never {
-  throw new Error(`load: ${name} is ${what}; the page opens ONNX forecasters ([batch, window, 1] → [batch, 1], batch-first, no final activation), such as its own forecast download or a PyTorch LSTM + Linear on the last step`);
+  throw new Error(
+    `load: ${name} is ${what}; the page opens ONNX forecasters ([batch, window, 1] → [batch, 1], batch-first, no final activation), such as its own forecast download or a PyTorch LSTM + Linear on the last step`,
+  );
 }
 
 /** The imported model and the playground metadata that makes it the forecast task's model. */
@@ -27,9 +29,17 @@ export function readOnnxFile(file: { name: string; bytes: Uint8Array }): { model
   if (!rec || layers[0] !== rec) refuse(file.name, `a model that starts with ${layers[0].type}`);
   if (rec.inputSize !== 1) refuse(file.name, `a model with ${rec.inputSize} input features`);
   if (!rec.batchFirst) refuse(file.name, 'a time-major model');
-  if (!layers.some((l) => l.type === 'select' && l.steps === 'last') || last.type !== 'linear' || last.outFeatures !== 1) refuse(file.name, `a model whose output is not one value per window (layers: ${layers.map((l) => l.type).join(' → ')})`);
+  if (!layers.some((l) => l.type === 'select' && l.steps === 'last') || last.type !== 'linear' || last.outFeatures !== 1)
+    refuse(file.name, `a model whose output is not one value per window (layers: ${layers.map((l) => l.type).join(' → ')})`);
   const activation = imported.outputs.find((o) => o.role === 'output')?.activation;
   if (activation) refuse(file.name, `a model with a final ${activation}`);
-  const config: TrainConfig = { task: 'forecast', cell: CELLS[rec.cell], backend: 'cpu', ...DEFAULTS.forecast, hiddenSize: rec.hiddenSize, numLayers: rec.numLayers };
+  const config: TrainConfig = {
+    task: 'forecast',
+    cell: CELLS[rec.cell],
+    backend: 'cpu',
+    ...DEFAULTS.forecast,
+    hiddenSize: rec.hiddenSize,
+    numLayers: rec.numLayers,
+  };
   return { models: new Map([['model', model]]), meta: { app: 'rnnkit-playground', version: 1, config, role: 'model' } };
 }

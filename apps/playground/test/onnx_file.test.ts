@@ -54,7 +54,9 @@ describe('opening .onnx files', () => {
   });
 
   it('a model of another shape is refused saying what the page needs', () => {
-    expect(() => readModelFiles([{ name: 'tagger.onnx', bytes: fixture('torch_gru_tagger') }])).toThrow(/tagger\.onnx is a model that starts with embedding; the page opens ONNX forecasters/);
+    expect(() => readModelFiles([{ name: 'tagger.onnx', bytes: fixture('torch_gru_tagger') }])).toThrow(
+      /tagger\.onnx is a model that starts with embedding; the page opens ONNX forecasters/,
+    );
     expect(() => readModelFiles([{ name: 'bad.onnx', bytes: new Uint8Array([1, 2, 3]) }])).toThrow(/INVALID|expected an ONNX ModelProto/);
   });
 });

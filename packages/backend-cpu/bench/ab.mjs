@@ -63,7 +63,18 @@ const median = (xs) => {
 
 /** apps/bench's workload: one batch-first unidirectional layer, seeded weights, input, target. */
 function workload(core, cell, [D, H, T, B]) {
-  const spec = { type: 'recurrent', cell, inputSize: D, hiddenSize: H, numLayers: 1, bidirectional: false, dropout: 0, batchFirst: true, bias: true, gruResetAfter: true };
+  const spec = {
+    type: 'recurrent',
+    cell,
+    inputSize: D,
+    hiddenSize: H,
+    numLayers: 1,
+    bidirectional: false,
+    dropout: 0,
+    batchFirst: true,
+    bias: true,
+    gruResetAfter: true,
+  };
   const modelSpec = { format: 'rnnkit.model', version: 1, seed: SEED, layers: [spec] };
   const params = core.initParams(core.modelParams(modelSpec), SEED);
   const rng = new core.Rng(SEED ^ 0x9e3779b9);
@@ -126,10 +137,12 @@ console.log(`new: ${B.dir} (${B.info.engine}, threads ${B.info.threads})`);
 if (A.info.engine !== B.info.engine) throw new Error('the two builds run different engines');
 
 const points = [];
-for (const task of TASKS) for (const cell of CELLS) for (const shape of SHAPES) {
-  const label = `${task} ${cell} ${shape.join(',')}`;
-  if (new RegExp(filter).test(label)) points.push({ label, task, cell, shape, pairs: [], rounds: [] });
-}
+for (const task of TASKS)
+  for (const cell of CELLS)
+    for (const shape of SHAPES) {
+      const label = `${task} ${cell} ${shape.join(',')}`;
+      if (new RegExp(filter).test(label)) points.push({ label, task, cell, shape, pairs: [], rounds: [] });
+    }
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 // Everything prepared once (models on each backend, inputs uploaded) and warmed up: 2 runs and 100 ms each.
@@ -181,7 +194,9 @@ console.log(`\n${ROUNDS} rounds, ${elapsed()} in all; engine ${A.info.engine}`);
 console.log('| point (D,H,T,B) | pairs | old ms | new ms | new/old wall | new/old CPU time | per-round range (wall) |');
 console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const r of rows) {
-  console.log(`| ${r.label} | ${r.pairs} | ${r.oldMs.toFixed(2)} | ${r.newMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${pct(r.ratio)}) | ${r.cpuRatio.toFixed(3)} (${pct(r.cpuRatio)}) | ${r.minRound.toFixed(3)}–${r.maxRound.toFixed(3)} |`);
+  console.log(
+    `| ${r.label} | ${r.pairs} | ${r.oldMs.toFixed(2)} | ${r.newMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${pct(r.ratio)}) | ${r.cpuRatio.toFixed(3)} (${pct(r.cpuRatio)}) | ${r.minRound.toFixed(3)}–${r.maxRound.toFixed(3)} |`,
+  );
 }
 if (process.env.JSON) writeFileSync(process.env.JSON, JSON.stringify({ rounds: ROUNDS, blockMs: BLOCK_MS, engine: A.info.engine, rows }, null, 2));
 A.be.destroy();

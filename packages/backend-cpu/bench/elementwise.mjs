@@ -14,7 +14,7 @@ const OPS = {
   sumSquares: (be, a) => be.sumSquares(a),
 };
 console.log('n'.padStart(8), ...Object.keys(OPS).map((o) => `${o} js/simd µs`.padStart(22)));
-for (const n of (process.env.SIZES ?? "1024,2048,4096,8192,16384,65536,524288").split(",").map(Number)) {
+for (const n of (process.env.SIZES ?? '1024,2048,4096,8192,16384,65536,524288').split(',').map(Number)) {
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
   const cells = [];
   for (const op of Object.values(OPS)) {
@@ -22,7 +22,10 @@ for (const n of (process.env.SIZES ?? "1024,2048,4096,8192,16384,65536,524288").
     const ins = new Map([js, simd].map((be) => [be, [be.upload(data, [n]), be.upload(data, [n])]]));
     const reps = Math.max(20, Math.min(2000, (2e7 / n) | 0));
     for (let r = 0; r < reps; r++) {
-      for (const [name, be] of [['js', js], ['simd', simd]]) {
+      for (const [name, be] of [
+        ['js', js],
+        ['simd', simd],
+      ]) {
         const [a, b] = ins.get(be);
         const t0 = performance.now();
         be.dispose(op(be, a, b));

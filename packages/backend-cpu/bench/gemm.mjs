@@ -28,7 +28,9 @@ const stats = (xs) => {
 const gf = (flops, ms) => (flops / ms / 1e6).toFixed(1);
 
 const builds = [false, ...(wasmSupport().relaxedSimd ? [true] : [])];
-console.log(`Node ${process.version}; relaxed SIMD ${wasmSupport().relaxedSimd ? 'on' : 'off (Node 20: --experimental-wasm-relaxed-simd)'}; ${ROUNDS} rounds\n`);
+console.log(
+  `Node ${process.version}; relaxed SIMD ${wasmSupport().relaxedSimd ? 'on' : 'off (Node 20: --experimental-wasm-relaxed-simd)'}; ${ROUNDS} rounds\n`,
+);
 for (const fma of builds) {
   const w = await loadWasmKernels({ fma });
   const { k, arena: A } = w;
@@ -70,7 +72,9 @@ for (const fma of builds) {
   SHAPES.forEach(([label, M, N, K, , steps], i) => {
     const s = stats(times[i]);
     const f = 2 * M * N * K * Math.max(1, steps);
-    console.log(`  ${label}: best ${s.best.toFixed(3)} ms = ${gf(f, s.best)} GFLOPS (${((f / s.best) / (96 * 2_000_000 / p.best) * 100).toFixed(0)}% of ceiling), median ${gf(f, s.median)}`);
+    console.log(
+      `  ${label}: best ${s.best.toFixed(3)} ms = ${gf(f, s.best)} GFLOPS (${((f / s.best / ((96 * 2_000_000) / p.best)) * 100).toFixed(0)}% of ceiling), median ${gf(f, s.median)}`,
+    );
   });
 }
 

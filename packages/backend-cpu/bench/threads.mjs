@@ -7,7 +7,7 @@
 // interleaved. Shapes: 512³, the input projection of the largest standard shape, and the
 // per-step recurrent GEMMs of B = 32 and B = 64 (what splitting a step across threads buys
 // before its barrier). `node bench/threads.mjs`; ROUNDS=… to change the repeats.
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 
@@ -30,7 +30,23 @@ if (!isMainThread) {
   const asc = (await import('assemblyscript/asc')).default;
   const files = {};
   const { error } = await asc.main(
-    [new URL('../assembly/index.ts', import.meta.url).pathname, '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd,threads', '--importMemory', '--sharedMemory', '--initialMemory', '16', '--maximumMemory', '32768', '--outFile', 'k.wasm'],
+    [
+      new URL('../assembly/index.ts', import.meta.url).pathname,
+      '-O3',
+      '--noAssert',
+      '--runtime',
+      'stub',
+      '--enable',
+      'simd,threads',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory',
+      '16',
+      '--maximumMemory',
+      '32768',
+      '--outFile',
+      'k.wasm',
+    ],
     { stdout: { write: () => true }, stderr: { write: () => true }, writeFile: (n, c) => (files[n] = c) },
   );
   if (error) throw error;
@@ -56,7 +72,12 @@ if (!isMainThread) {
     const s = [...xs].sort((p, q) => p - q);
     return { best: s[0], median: s[s.length >> 1] };
   };
-  for (const [M, N, K, transB] of [[512, 512, 512, 0], [4096, 2048, 256, 1], [32, 512, 128, 1], [64, 2048, 512, 1]]) {
+  for (const [M, N, K, transB] of [
+    [512, 512, 512, 0],
+    [4096, 2048, 256, 1],
+    [32, 512, 128, 1],
+    [64, 2048, 512, 1],
+  ]) {
     const a = alloc(M * K * 4);
     const b = alloc(N * K * 4);
     const o = alloc(M * N * 4);

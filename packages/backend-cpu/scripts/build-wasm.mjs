@@ -6,7 +6,7 @@
 // is not committed; `build`, `typecheck` and `test` run this first. Skips the work when the
 // generated file is newer than every source. `--force` rebuilds; `--out DIR` also writes the
 // .wasm files and their text form there (for reading the code).
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +18,9 @@ const force = args.includes('--force');
 const outIdx = args.indexOf('--out');
 const outDir = outIdx >= 0 ? args[outIdx + 1] : undefined;
 
-const sources = readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => join(srcDir, f));
+const sources = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => join(srcDir, f));
 const newest = Math.max(...[...sources, fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs));
 if (!force && !outDir && existsSync(target) && statSync(target).mtimeMs >= newest) process.exit(0);
 
@@ -41,10 +43,13 @@ async function compile(features, flags) {
     join(srcDir, 'index.ts'),
     '-O3',
     '--noAssert',
-    '--runtime', 'stub',
-    '--enable', features.join(','),
+    '--runtime',
+    'stub',
+    '--enable',
+    features.join(','),
     ...flags,
-    '--outFile', 'out.wasm',
+    '--outFile',
+    'out.wasm',
     ...(outDir ? ['--textFile', 'out.wat'] : []),
   ];
   const { error } = await asc.main(argv, {
@@ -84,4 +89,6 @@ export const SHARED_MAX_PAGES = ${SHARED_MAX_PAGES};
 mkdirSync(dirname(target), { recursive: true });
 const old = existsSync(target) ? readFileSync(target, 'utf8') : '';
 writeFileSync(target, text); // rewritten even when equal, so its mtime says it is current
-console.log(`build-wasm: ${old === text ? 'unchanged' : 'wrote'} ${target.slice(root.length + 1)} (${VARIANTS.map((v) => `${v.name} ${built[v.name].wasm.length} B`).join(', ')})`);
+console.log(
+  `build-wasm: ${old === text ? 'unchanged' : 'wrote'} ${target.slice(root.length + 1)} (${VARIANTS.map((v) => `${v.name} ${built[v.name].wasm.length} B`).join(', ')})`,
+);

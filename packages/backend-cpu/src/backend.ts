@@ -5,8 +5,8 @@ import { KernelBackend } from '@rnnkit/core/backend';
 import { cpuKernels } from './kernels/index.js';
 import { cpuMemory } from './memory.js';
 import type { CpuContext, CpuTensor } from './tensor.js';
-import { loadWasmKernels, wasmSupport } from './wasm/load.js';
 import type { WasmKernels } from './wasm/load.js';
+import { loadWasmKernels, wasmSupport } from './wasm/load.js';
 import { availableCores } from './wasm/threads.js';
 
 /** The most threads `threads: 'auto'` starts: the GEMMs split by rows, and the per-step ones are small. */
@@ -106,15 +106,23 @@ export interface CpuBackendOptions {
 export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
   const t = options.threads;
   if (t !== undefined && t !== 'auto' && !(Number.isInteger(t) && t >= 1)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `createCpuBackend: threads: expected an integer ≥ 1 or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`, { argument: 'threads' });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `createCpuBackend: threads: expected an integer ≥ 1 or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`,
+      { argument: 'threads' },
+    );
   }
   if (options.simd === false) return new CpuBackend();
   const threads = t === 'auto' ? Math.min(AUTO_MAX_THREADS, await availableCores()) : t;
   const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}), ...(threads ? { threads } : {}) });
   if (!wasm && options.simd === true) {
-    throw new RnnkitError('UNSUPPORTED', `createCpuBackend: simd: true needs WebAssembly SIMD128, which this runtime lacks (${JSON.stringify(wasmSupport())}); leave simd unset to fall back to the TypeScript kernels`, {
-      argument: 'simd',
-    });
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `createCpuBackend: simd: true needs WebAssembly SIMD128, which this runtime lacks (${JSON.stringify(wasmSupport())}); leave simd unset to fall back to the TypeScript kernels`,
+      {
+        argument: 'simd',
+      },
+    );
   }
   return new CpuBackend(wasm ? { wasm } : {});
 }

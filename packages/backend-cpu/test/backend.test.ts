@@ -45,7 +45,10 @@ describe('CpuBackend', () => {
 
   it('reshape and sliceRows share the buffer; the view outlives its source', () => {
     const be = new CpuBackend();
-    const x = be.upload(Float32Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+    const x = be.upload(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+    );
     const y = be.reshape(x, [4, 3]);
     const z = be.sliceRows(x, 1, 2);
     expect(y.data).toBe(x.data);

@@ -1,5 +1,5 @@
-import { Rng, gateCount } from '@rnnkit/core';
 import type { CellKind, Tensor } from '@rnnkit/core';
+import { gateCount, Rng } from '@rnnkit/core';
 import { randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { CpuBackend } from '../src/index.js';
@@ -48,7 +48,17 @@ describe('batch-first fused kernels', () => {
           const dy = be.upload(batchFirst ? transposeRows(dyTM, T, B, H) : dyTM, batchFirst ? [B, T, H] : [T, B, H]);
           const g = be.recurrentBackward({ forward: args, saved: f.saved!, dy });
           const read = (t: Tensor | undefined) => be.readSync(t!);
-          const out = { y: read(f.y), yShape: f.y.shape, hN: read(f.hN), dx: read(g.dx), dxShape: g.dx!.shape, dh0: read(g.dh0), dWih: read(g.dWeightIh), dWhh: read(g.dWeightHh), dB: read(g.dBiasIh) };
+          const out = {
+            y: read(f.y),
+            yShape: f.y.shape,
+            hN: read(f.hN),
+            dx: read(g.dx),
+            dxShape: g.dx!.shape,
+            dh0: read(g.dh0),
+            dWih: read(g.dWeightIh),
+            dWhh: read(g.dWeightHh),
+            dB: read(g.dBiasIh),
+          };
           f.saved!.dispose();
           return out;
         };

@@ -1,8 +1,8 @@
 import { Rng } from '@rnnkit/core';
 import { randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from '../src/index.js';
 import type { CpuTensor } from '../src/index.js';
+import { CpuBackend } from '../src/index.js';
 import { WASM_ELEMENTWISE_MIN } from '../src/wasm/elementwise.js';
 import { ENGINES } from './engines.js';
 

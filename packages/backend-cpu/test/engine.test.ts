@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@rnnkit/core';
 import { expectRnnkitError, randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { AUTO_MAX_THREADS, CpuBackend, CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
+import { AUTO_MAX_THREADS, CpuBackend, type CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
 
 describe('engine choice', () => {
   it('probes the runtime: Node 20 has SIMD128; relaxed SIMD only behind a V8 flag', () => {
@@ -33,8 +33,14 @@ describe('engine choice', () => {
   it('gives each backend its own kernel memory', async () => {
     const a = await createCpuBackend();
     const b = await createCpuBackend();
-    const x = a.upload(Float32Array.from({ length: 64 * 64 }, (_, i) => i % 7), [64, 64]);
-    const y = b.upload(Float32Array.from({ length: 64 * 64 }, (_, i) => i % 5), [64, 64]);
+    const x = a.upload(
+      Float32Array.from({ length: 64 * 64 }, (_, i) => i % 7),
+      [64, 64],
+    );
+    const y = b.upload(
+      Float32Array.from({ length: 64 * 64 }, (_, i) => i % 5),
+      [64, 64],
+    );
     const ax = a.readSync(a.matmul(x, x));
     b.matmul(y, y);
     expect(a.readSync(a.matmul(x, x))).toEqual(ax);
@@ -77,7 +83,10 @@ describe('worker threads (threads: 2)', () => {
     expect(two.info().threads).toBe(2);
     const rng = new Rng(21);
     // 300 · 260 · 270 multiply-adds: past PARALLEL_MIN_WORK, split by rows; 8 · 2100 · 300 split by columns.
-    for (const [M, N, K] of [[300, 260, 270], [8, 2100, 300]]) {
+    for (const [M, N, K] of [
+      [300, 260, 270],
+      [8, 2100, 300],
+    ]) {
       const a = randomArray(rng, M * K);
       const b = randomArray(rng, K * N);
       const r1 = one.readSync(one.matmul(one.upload(a, [M, K]), one.upload(b, [K, N])));
@@ -92,9 +101,20 @@ describe('worker threads (threads: 2)', () => {
     const one = await createCpuBackend({ threads: 1 });
     const two = await createCpuBackend({ threads: 2 });
     // B = 64, 4H = 512, H = 128: each step's GEMM (4.2M multiply-adds) is split.
-    const T = 3, B = 64, D = 40, H = 128, G = 4;
+    const T = 3,
+      B = 64,
+      D = 40,
+      H = 128,
+      G = 4;
     const rng = new Rng(22);
-    const data = { x: randomArray(rng, T * B * D), h0: randomArray(rng, B * H), wih: randomArray(rng, G * H * D, -0.1, 0.1), whh: randomArray(rng, G * H * H, -0.1, 0.1), b: randomArray(rng, G * H), dy: randomArray(rng, T * B * H) };
+    const data = {
+      x: randomArray(rng, T * B * D),
+      h0: randomArray(rng, B * H),
+      wih: randomArray(rng, G * H * D, -0.1, 0.1),
+      whh: randomArray(rng, G * H * H, -0.1, 0.1),
+      b: randomArray(rng, G * H),
+      dy: randomArray(rng, T * B * H),
+    };
     const run = (be: CpuBackend) => {
       const args = {
         cell: 'lstm' as const,
@@ -120,10 +140,25 @@ describe('worker threads (threads: 2)', () => {
     const be = await createCpuBackend();
     const other = await createCpuBackend();
     const js = new CpuBackend();
-    const T = 5, B = 3, D = 6, H = 8;
-    for (const [cell, G, resetAfter, lengths] of [['lstm', 4, true, undefined], ['gru', 3, true, Int32Array.from([5, 2, 4])], ['gru', 3, false, undefined], ['rnn_tanh', 1, true, Int32Array.from([1, 5, 3])]] as const) {
+    const T = 5,
+      B = 3,
+      D = 6,
+      H = 8;
+    for (const [cell, G, resetAfter, lengths] of [
+      ['lstm', 4, true, undefined],
+      ['gru', 3, true, Int32Array.from([5, 2, 4])],
+      ['gru', 3, false, undefined],
+      ['rnn_tanh', 1, true, Int32Array.from([1, 5, 3])],
+    ] as const) {
       const rng = new Rng(31);
-      const data = { x: randomArray(rng, T * B * D), h0: randomArray(rng, B * H), wih: randomArray(rng, G * H * D, -0.3, 0.3), whh: randomArray(rng, G * H * H, -0.3, 0.3), b: randomArray(rng, G * H), dy: randomArray(rng, T * B * H) };
+      const data = {
+        x: randomArray(rng, T * B * D),
+        h0: randomArray(rng, B * H),
+        wih: randomArray(rng, G * H * D, -0.3, 0.3),
+        whh: randomArray(rng, G * H * H, -0.3, 0.3),
+        b: randomArray(rng, G * H),
+        dy: randomArray(rng, T * B * H),
+      };
       const args = (k: CpuBackend) => ({
         cell,
         gruResetAfter: resetAfter,

@@ -1,5 +1,5 @@
-import { CpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
 import type { CpuEngine } from '../src/index.js';
+import { CpuBackend, createCpuBackend, wasmSupport } from '../src/index.js';
 
 /**
  * Every engine this runtime can run: the TypeScript kernels, the plain SIMD128 build and, where

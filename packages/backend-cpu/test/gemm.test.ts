@@ -59,7 +59,9 @@ describe('gemm_impl', () => {
 
   it('multiplies strided views and accumulates into an output view', () => {
     // A = columns [2, 2+K) of a [M, 10] buffer; B = rows of a [K, 12] buffer at column 3; out = columns [1, 1+N) of [M, 9].
-    const M = 6, N = 5, K = 7;
+    const M = 6,
+      N = 5,
+      K = 7;
     const abuf = randomArray(rng, M * 10);
     const bbuf = randomArray(rng, K * 12);
     const obuf = randomArray(rng, M * 9);
@@ -121,7 +123,9 @@ for (const { engine, fma } of ENGINES.filter((e) => e.engine !== 'cpu-js').map((
     }
 
     it('multiplies strided views and accumulates into an output view', () => {
-      const M = 6, N = 37, K = 7;
+      const M = 6,
+        N = 37,
+        K = 7;
       const abuf = randomArray(rng, M * 10);
       const bbuf = randomArray(rng, K * 45);
       const obuf = randomArray(rng, M * 41);
@@ -145,7 +149,10 @@ for (const { engine, create } of ENGINES) {
     const be = await create();
     const up = (shape: [number, number]) => be.upload(randomArray(rng, shape[0] * shape[1]), shape);
     // 5·6·9 stays in JS on every engine; 24·33·17 is past WASM_GEMM_MIN_WORK.
-    for (const [M, N, K] of [[5, 6, 9], [24, 33, 17]]) {
+    for (const [M, N, K] of [
+      [5, 6, 9],
+      [24, 33, 17],
+    ]) {
       for (const transposeA of [false, true]) {
         for (const transposeB of [false, true]) {
           it(`${M}x${N}x${K}: alpha · op(a) · op(b) + beta · c, transposeA=${transposeA} transposeB=${transposeB}`, () => {

@@ -1,7 +1,7 @@
-import { Rng, gateCount } from '@rnnkit/core';
 import type { CellKind, Tensor } from '@rnnkit/core';
+import { gateCount, Rng } from '@rnnkit/core';
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
-import { FUSED_TOLERANCE, checkClose, compositeOnly, randomArray } from '@rnnkit/core/testing';
+import { checkClose, compositeOnly, FUSED_TOLERANCE, randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { CpuBackend } from '../src/index.js';
 import { ENGINES } from './engines.js';
@@ -39,7 +39,16 @@ interface Case {
 function makeArgs(be: CpuBackend, v: Variant, c: Case, seed: number): RecurrentForwardArgs {
   const rng = new Rng(seed);
   const G = gateCount(v.cell);
-  const up = (shape: number[], scale = 1): Tensor => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1), -scale, scale), shape);
+  const up = (shape: number[], scale = 1): Tensor =>
+    be.upload(
+      randomArray(
+        rng,
+        shape.reduce((a, b) => a * b, 1),
+        -scale,
+        scale,
+      ),
+      shape,
+    );
   const k = 1 / Math.sqrt(c.H);
   return {
     cell: v.cell,
@@ -74,7 +83,14 @@ function compareWithComposite(be: CpuBackend, v: Variant, c: Case, upstream: { d
   else expect(f.cN).toBeUndefined();
 
   const rng = new Rng(seed + 100);
-  const up = (shape: number[]) => be.upload(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);
+  const up = (shape: number[]) =>
+    be.upload(
+      randomArray(
+        rng,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      shape,
+    );
   const grads = {
     ...(upstream.dy ? { dy: up([c.T, c.B, c.H]) } : {}),
     ...(upstream.dhN ? { dhN: up([c.B, c.H]) } : {}),
@@ -109,9 +125,11 @@ for (const { engine, create } of ENGINES) {
         }
       }
       for (const biases of ['ih', 'hh'] as const) {
-        it(`${v.label}, only bias_${biases}`, async () => compareWithComposite(await create(), v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all));
+        it(`${v.label}, only bias_${biases}`, async () =>
+          compareWithComposite(await create(), v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all));
       }
-      it(`${v.label}, gradient only from y`, async () => compareWithComposite(await create(), v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }));
+      it(`${v.label}, gradient only from y`, async () =>
+        compareWithComposite(await create(), v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }));
       it(`${v.label}, gradient only from the final state`, async () =>
         compareWithComposite(await create(), v, { ...base, biases: 'both', c0: true, lengths: [3, 6, 1, 2, 5] }, { dy: false, dhN: true, dcN: true }));
       it(`${v.label}, T = 1, B = 1`, async () => compareWithComposite(await create(), v, { T: 1, B: 1, D: 2, H: 3, biases: 'both', c0: true }, all));

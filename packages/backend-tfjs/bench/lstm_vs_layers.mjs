@@ -1,15 +1,27 @@
 // Times an LSTM forward (and forward+backward) on this backend against tfjs-layers' own LSTM
 // (`predict`) on the same tfjs engine. Not a test: run `pnpm build` then
 // `node bench/lstm_vs_layers.mjs [wasm|cpu] [D] [H] [T] [B]`.
-import { createTfjsBackend, toKerasWeights } from '../dist/index.js';
+
 import { initParams, recurrentParams } from '@rnnkit/core';
-import { runRecurrent, backpropRecurrent, disposeRecurrentCache } from '@rnnkit/core/backend';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { createTfjsBackend, toKerasWeights } from '../dist/index.js';
 
 const [engine = 'wasm', D = 32, H = 128, T = 128, B = 32] = process.argv.slice(2).map((v, i) => (i ? Number(v) : v));
 const be = await createTfjsBackend({ engine });
 const tf = be.tf;
-const spec = { type: 'recurrent', cell: 'lstm', gruResetAfter: true, inputSize: D, hiddenSize: H, numLayers: 1, bidirectional: false, dropout: 0, batchFirst: true, bias: true };
+const spec = {
+  type: 'recurrent',
+  cell: 'lstm',
+  gruResetAfter: true,
+  inputSize: D,
+  hiddenSize: H,
+  numLayers: 1,
+  bidirectional: false,
+  dropout: 0,
+  batchFirst: true,
+  bias: true,
+};
 const host = initParams(recurrentParams(spec), 1);
 const params = new Map([...host].map(([k, v]) => [k, be.upload(v, recurrentParams(spec).find((p) => p.name === k).shape)]));
 const xData = Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(i));
@@ -43,9 +55,21 @@ await time(`rnnkit fused lstm forward+backward (${be.info().engine})`, async () 
 
 // tfjs-layers' LSTM with the same weights.
 be.activate();
-const kw = toKerasWeights({ weightIh: host.get('weight_ih_l0'), weightHh: host.get('weight_hh_l0'), biasIh: host.get('bias_ih_l0'), biasHh: host.get('bias_hh_l0') }, { cell: 'lstm', inputSize: D, hiddenSize: H });
+const kw = toKerasWeights(
+  { weightIh: host.get('weight_ih_l0'), weightHh: host.get('weight_hh_l0'), biasIh: host.get('bias_ih_l0'), biasHh: host.get('bias_hh_l0') },
+  { cell: 'lstm', inputSize: D, hiddenSize: H },
+);
 const model = tfl.sequential({
-  layers: [tfl.layers.lstm({ units: H, recurrentActivation: 'sigmoid', returnSequences: true, inputShape: [T, D], kernelInitializer: 'zeros', recurrentInitializer: 'zeros' })],
+  layers: [
+    tfl.layers.lstm({
+      units: H,
+      recurrentActivation: 'sigmoid',
+      returnSequences: true,
+      inputShape: [T, D],
+      kernelInitializer: 'zeros',
+      recurrentInitializer: 'zeros',
+    }),
+  ],
 });
 model.layers[0].setWeights([tf.tensor(kw.kernel, kw.kernelShape), tf.tensor(kw.recurrentKernel, kw.recurrentKernelShape), tf.tensor(kw.bias, kw.biasShape)]);
 const xt = tf.tensor3d(xData, [B, T, D]);

@@ -1,14 +1,14 @@
 import type { BackendDefinition, BackendInfo } from '@rnnkit/core';
-import { KernelBackend } from '@rnnkit/core/backend';
 import type { BackendDefinitionParts } from '@rnnkit/core/backend';
-import { activate, createContext } from './context.js';
+import { KernelBackend } from '@rnnkit/core/backend';
 import type { TfjsContext } from './context.js';
-import { ENGINE_LABELS, startEngine } from './engine.js';
+import { activate, createContext } from './context.js';
 import type { EngineOptions, TfjsEngineKind } from './engine.js';
+import { ENGINE_LABELS, startEngine } from './engine.js';
 import { tfjsKernels } from './kernels/index.js';
 import { tfjsMemory } from './memory.js';
-import { release } from './tensor.js';
 import type { TfjsTensor } from './tensor.js';
+import { release } from './tensor.js';
 import type { Tf } from './tf.js';
 
 export interface TfjsBackendInfo extends BackendInfo {

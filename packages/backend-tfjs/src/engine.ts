@@ -108,11 +108,9 @@ async function startOne(tf: Tf, kind: TfjsEngineKind, opts: EngineOptions): Prom
  */
 export async function startEngine(opts: EngineOptions = {}): Promise<StartedEngine> {
   if (opts.engine !== undefined && !(opts.engine in TF_BACKEND_NAMES)) {
-    throw new RnnkitError(
-      'INVALID_ARGUMENT',
-      `options.engine: expected one of "node", "wasm", "cpu", got ${JSON.stringify(opts.engine)}`,
-      { argument: 'options.engine' },
-    );
+    throw new RnnkitError('INVALID_ARGUMENT', `options.engine: expected one of "node", "wasm", "cpu", got ${JSON.stringify(opts.engine)}`, {
+      argument: 'options.engine',
+    });
   }
   const order: TfjsEngineKind[] = opts.engine ? [opts.engine] : ['node', 'wasm', 'cpu'];
   const tf = await loadTf();

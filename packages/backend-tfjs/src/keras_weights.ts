@@ -1,5 +1,5 @@
-import { RnnkitError, gateCount } from '@rnnkit/core';
 import type { CellKind } from '@rnnkit/core';
+import { gateCount, RnnkitError } from '@rnnkit/core';
 
 /**
  * Weight conversion between rnnkit (PyTorch `state_dict` layout) and Keras / tfjs-layers, on
@@ -46,7 +46,11 @@ function gatePermutation(cell: CellKind): number[] {
 function checkLength(argument: string, a: Float32Array | undefined, n: number, what: string): void {
   if (a === undefined) return;
   if (!(a instanceof Float32Array) || a.length !== n) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected a Float32Array of ${n} values (${what}), got ${a instanceof Float32Array ? `${a.length} values` : typeof a}`, { argument });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `${argument}: expected a Float32Array of ${n} values (${what}), got ${a instanceof Float32Array ? `${a.length} values` : typeof a}`,
+      { argument },
+    );
   }
 }
 
@@ -155,7 +159,9 @@ export function kerasLayerArgs(o: KerasConversionOptions & { bias?: boolean }): 
       return { layer: 'lstm', args: { units: o.hiddenSize, activation: 'tanh', recurrentActivation: 'sigmoid', useBias } };
     case 'gru':
       if (o.gruResetAfter ?? true) {
-        throw new RnnkitError('UNSUPPORTED', 'gruResetAfter: expected false for a tfjs-layers GRU (tfjs-layers 4.22 only has reset_after=False), got true', { argument: 'gruResetAfter' });
+        throw new RnnkitError('UNSUPPORTED', 'gruResetAfter: expected false for a tfjs-layers GRU (tfjs-layers 4.22 only has reset_after=False), got true', {
+          argument: 'gruResetAfter',
+        });
       }
       return { layer: 'gru', args: { units: o.hiddenSize, activation: 'tanh', recurrentActivation: 'sigmoid', useBias, resetAfter: false } };
   }

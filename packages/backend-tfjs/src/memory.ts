@@ -1,7 +1,7 @@
 import type { MemoryKernels } from '@rnnkit/core/backend';
 import type { TfjsContext } from './context.js';
-import { release, runOne, tfOf } from './tensor.js';
 import type { TfjsTensor } from './tensor.js';
+import { release, runOne, tfOf } from './tensor.js';
 
 /** How tfjs tensors are made, read and released; every one owns its own tf.Tensor. */
 export const tfjsMemory: MemoryKernels<TfjsTensor, TfjsContext> = {

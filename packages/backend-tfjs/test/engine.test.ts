@@ -1,4 +1,4 @@
-import { RnnkitError, createBackend, registerBackend, unregisterBackend } from '@rnnkit/core';
+import { createBackend, RnnkitError, registerBackend, unregisterBackend } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import * as pkg from '../src/index.js';
 
@@ -74,7 +74,10 @@ describe('engines', () => {
       const be = await createBackend('tfjs', { options: { engine: 'cpu' } });
       expect(be.info()).toMatchObject({ name: 'tfjs', engine: 'tfjs-cpu' });
       be.destroy();
-      await expect(createBackend('tfjs', { options: { engine: 'webgl' } })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('options.engine') });
+      await expect(createBackend('tfjs', { options: { engine: 'webgl' } })).rejects.toMatchObject({
+        code: 'BACKEND_UNAVAILABLE',
+        message: expect.stringContaining('options.engine'),
+      });
     } finally {
       unregisterBackend('tfjs');
     }

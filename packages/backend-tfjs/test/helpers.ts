@@ -1,8 +1,8 @@
-import { Rng } from '@rnnkit/core';
 import type { Backend, Tensor } from '@rnnkit/core';
+import { Rng } from '@rnnkit/core';
 import { randomArray } from '@rnnkit/core/testing';
-import { createTfjsBackend } from '../src/index.js';
 import type { TfjsBackend, TfjsEngineKind } from '../src/index.js';
+import { createTfjsBackend } from '../src/index.js';
 
 /** The engines that start on these machines (tfjs-node's native library is not installable here). */
 export const ENGINES: TfjsEngineKind[] = ['wasm', 'cpu'];

@@ -1,10 +1,10 @@
+import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { initParams, recurrentParams } from '@rnnkit/core';
 import { runRecurrent } from '@rnnkit/core/backend';
-import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { fromKerasWeights, kerasLayerArgs, toKerasWeights } from '../src/index.js';
-import { ENGINES, backendFor, maxAbsDiff, rand, tfTensors } from './helpers.js';
+import { backendFor, ENGINES, maxAbsDiff, rand, tfTensors } from './helpers.js';
 
 /**
  * Outside oracle: tfjs-layers' own SimpleRNN, LSTM and GRU (reset_after=False) run weights
@@ -20,7 +20,8 @@ const cases: Case[] = [];
 for (const cell of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'] as CellKind[])
   for (const bias of [true, false])
     for (const initialState of [false, true]) for (const lengths of [false, true]) cases.push({ cell, bias, initialState, lengths });
-const name = (c: Case) => `${c.cell === 'gru' ? 'gru (reset-before)' : c.cell}${c.bias ? '' : ' no bias'}${c.initialState ? ' h0' : ''}${c.lengths ? ' masked' : ''}`;
+const name = (c: Case) =>
+  `${c.cell === 'gru' ? 'gru (reset-before)' : c.cell}${c.bias ? '' : ' no bias'}${c.initialState ? ' h0' : ''}${c.lengths ? ' masked' : ''}`;
 
 describe.each(ENGINES)('tfjs-layers oracle on tfjs-%s', (engine) => {
   it.each(cases.map((c) => [name(c), c] as const))('%s', async (_n, c) => {
@@ -68,7 +69,11 @@ describe.each(ENGINES)('tfjs-layers oracle on tfjs-%s', (engine) => {
     // tfjs-layers with converted weights.
     const conv = { cell: c.cell, inputSize: D, hiddenSize: H, gruResetAfter: false };
     const kw = toKerasWeights(
-      { weightIh: host.get('weight_ih_l0')!, weightHh: host.get('weight_hh_l0')!, ...(c.bias ? { biasIh: host.get('bias_ih_l0')!, biasHh: host.get('bias_hh_l0')! } : {}) },
+      {
+        weightIh: host.get('weight_ih_l0')!,
+        weightHh: host.get('weight_hh_l0')!,
+        ...(c.bias ? { biasIh: host.get('bias_ih_l0')!, biasHh: host.get('bias_hh_l0')! } : {}),
+      },
       conv,
     );
     const { layer, args } = kerasLayerArgs({ ...conv, bias: c.bias });
@@ -79,10 +84,19 @@ describe.each(ENGINES)('tfjs-layers oracle on tfjs-%s', (engine) => {
       const init = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros', biasInitializer: 'zeros' } as const;
       const rnn = tfl.layers[layer]({ ...args, ...init, returnSequences: true, returnState: true });
       rnn.apply(tf.zeros([B, T, D])); // builds the layer (a manual build() would be repeated by apply)
-      rnn.setWeights([tf.tensor(kw.kernel, kw.kernelShape), tf.tensor(kw.recurrentKernel, kw.recurrentKernelShape), ...(kw.bias ? [tf.tensor(kw.bias, kw.biasShape)] : [])]);
+      rnn.setWeights([
+        tf.tensor(kw.kernel, kw.kernelShape),
+        tf.tensor(kw.recurrentKernel, kw.recurrentKernelShape),
+        ...(kw.bias ? [tf.tensor(kw.bias, kw.biasShape)] : []),
+      ]);
       const kwargs: Record<string, unknown> = {};
       if (c.initialState) kwargs.initialState = [tf.tensor2d(h0Data, [B, H]), ...(lstm ? [tf.tensor2d(c0Data, [B, H])] : [])];
-      if (lengths) kwargs.mask = tf.tensor2d(Array.from({ length: B * T }, (_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0)), [B, T], 'bool');
+      if (lengths)
+        kwargs.mask = tf.tensor2d(
+          Array.from({ length: B * T }, (_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0)),
+          [B, T],
+          'bool',
+        );
       const outs = rnn.apply(tf.tensor3d(xData, [B, T, D]), kwargs) as import('@tensorflow/tfjs-core').Tensor[];
       const res = outs.map((o) => o.dataSync().slice());
       rnn.dispose();
@@ -139,7 +153,12 @@ describe('Keras weight conversion', () => {
     } else {
       expect(k.biasShape).toEqual([G * H]);
       // One Keras bias: b_ih + b_hh comes back as bias_ih with bias_hh = 0.
-      expect(maxAbsDiff(back.biasIh!, w.biasIh.map((v, i) => v + w.biasHh[i]))).toBe(0);
+      expect(
+        maxAbsDiff(
+          back.biasIh!,
+          w.biasIh.map((v, i) => v + w.biasHh[i]),
+        ),
+      ).toBe(0);
       expect(Array.from(back.biasHh!)).toEqual(new Array(G * H).fill(0));
     }
     if (cell === 'gru') {

@@ -1,11 +1,11 @@
+import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { gateCount, initParams, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
-import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import { createTfjsBackend } from '../src/index.js';
 import type { TfjsBackend } from '../src/index.js';
+import { createTfjsBackend } from '../src/index.js';
 import type { Tf } from '../src/tf.js';
-import { ENGINES, backendFor, rand, tfTensors } from './helpers.js';
+import { backendFor, ENGINES, rand, tfTensors } from './helpers.js';
 
 const spec = (cell: CellKind, gruResetAfter = true): RecurrentSpec => ({
   type: 'recurrent',
@@ -83,9 +83,20 @@ describe.each(ENGINES)('memory on tfjs-%s', (engine) => {
     });
     const tf0 = real.memory().numTensors;
     const [T, B, D, H] = [6, 2, 3, 4];
-    for (const [cell, gruResetAfter] of [['rnn_tanh', true], ['lstm', true], ['gru', true], ['gru', false]] as const) {
+    for (const [cell, gruResetAfter] of [
+      ['rnn_tanh', true],
+      ['lstm', true],
+      ['gru', true],
+      ['gru', false],
+    ] as const) {
       const G = gateCount(cell);
-      const held = [be.upload(rand(T * B * D, 1), [T, B, D]), be.upload(rand(G * H * D, 2), [G * H, D]), be.upload(rand(G * H * H, 3), [G * H, H]), be.zeros([B, H]), be.upload(rand(T * B * H, 4), [T, B, H])];
+      const held = [
+        be.upload(rand(T * B * D, 1), [T, B, D]),
+        be.upload(rand(G * H * D, 2), [G * H, D]),
+        be.upload(rand(G * H * H, 3), [G * H, H]),
+        be.zeros([B, H]),
+        be.upload(rand(T * B * H, 4), [T, B, H]),
+      ];
       const [x, weightIh, weightHh, h0, dy] = held;
       const args = { cell, gruResetAfter, x, weightIh, weightHh, h0, ...(cell === 'lstm' ? { c0: h0 } : {}), lengths: Int32Array.from([6, 3]), training: true };
       const live = be.liveTensors();

@@ -1,10 +1,10 @@
-import { gateCount } from '@rnnkit/core';
 import type { CellKind, Tensor } from '@rnnkit/core';
-import { compositeRecurrentBackward, compositeRecurrentForward } from '@rnnkit/core/backend';
+import { gateCount } from '@rnnkit/core';
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
+import { compositeRecurrentBackward, compositeRecurrentForward } from '@rnnkit/core/backend';
 import { describe, expect, it } from 'vitest';
 import type { TfjsBackend } from '../src/index.js';
-import { ENGINES, backendFor, maxAbsDiff, rand, readAll, tfTensors } from './helpers.js';
+import { backendFor, ENGINES, maxAbsDiff, rand, readAll, tfTensors } from './helpers.js';
 
 interface Variant {
   cell: CellKind;
@@ -27,13 +27,17 @@ for (const [cell, gruResetAfter] of [
   variants.push({ cell, gruResetAfter, bias: 'ih', lengths: true, h0: true });
   variants.push({ cell, gruResetAfter, bias: 'hh', lengths: false, h0: true });
 }
-const label = (v: Variant) => `${v.cell}${v.cell === 'gru' ? (v.gruResetAfter ? ' reset-after' : ' reset-before') : ''} bias=${v.bias}${v.lengths ? ' lengths' : ''}${v.h0 ? ' h0' : ''}`;
+const label = (v: Variant) =>
+  `${v.cell}${v.cell === 'gru' ? (v.gruResetAfter ? ' reset-after' : ' reset-before') : ''} bias=${v.bias}${v.lengths ? ' lengths' : ''}${v.h0 ? ' h0' : ''}`;
 
 /** Uploads one layer-direction's inputs; `held` collects every handle for disposal. */
 function makeArgs(be: TfjsBackend, v: Variant, T: number, B: number, D: number, H: number, seed: number, held: Tensor[]): RecurrentForwardArgs {
   const G = gateCount(v.cell);
   const up = (n: number, shape: number[], s: number, scale = 1) => {
-    const t = be.upload(rand(n, seed * 31 + s).map((x) => x * scale), shape);
+    const t = be.upload(
+      rand(n, seed * 31 + s).map((x) => x * scale),
+      shape,
+    );
     held.push(t);
     return t;
   };
@@ -100,8 +104,7 @@ describe.each(ENGINES)('fused recurrent kernels on tfjs-%s with one bias of the 
       // Padded steps output exactly zero.
       const y = a.y;
       for (let t = 0; t < T; t++)
-        for (let bb = 0; bb < B; bb++)
-          if (t >= args.lengths![bb]) for (let j = 0; j < H; j++) expect(Math.abs(y[(t * B + bb) * H + j])).toBe(0);
+        for (let bb = 0; bb < B; bb++) if (t >= args.lengths![bb]) for (let j = 0; j < H; j++) expect(Math.abs(y[(t * B + bb) * H + j])).toBe(0);
     }
     for (const t of [...Object.values(pick(fused, gF)), ...Object.values(pick(comp, gC)), ...held]) if (t) be.dispose(t);
     expect(be.liveTensors()).toBe(live0);

@@ -1,7 +1,7 @@
 import type { Tensor } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import type { TfjsTensor } from '../src/index.js';
-import { ENGINES, backendFor, maxAbsDiff, rand, tfTensors } from './helpers.js';
+import { backendFor, ENGINES, maxAbsDiff, rand, tfTensors } from './helpers.js';
 
 /**
  * What is particular to tfjs tensors and to the tfjs paths the kit's generic cases don't single
@@ -52,7 +52,10 @@ describe.each(ENGINES)('tfjs tensors and paths on tfjs-%s', (engine) => {
   it("rnnkit's own tfjs ops (row slices, column blocks, row gathers), empty results included", async () => {
     const be = await backendFor(engine);
     const tf0 = tfTensors(be);
-    const a = be.upload(Float32Array.from({ length: 12 }, (_, i) => i), [4, 3]);
+    const a = be.upload(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [4, 3],
+    );
     const got = async (t: Tensor, shape: number[]) => {
       expect(t.shape).toEqual(shape);
       const v = Array.from(await be.read(t));

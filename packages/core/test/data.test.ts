@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  RnnkitError, Vocabulary, ZScore, batchCount, charVocabulary, createSequences, iterateBatches, padSequences, padTokens,
-  shuffledIndices, sliceRows, takeRows, trainValidationSplit, wordVocabulary,
+  batchCount,
+  charVocabulary,
+  createSequences,
+  iterateBatches,
+  padSequences,
+  padTokens,
+  RnnkitError,
+  shuffledIndices,
+  sliceRows,
+  takeRows,
+  trainValidationSplit,
+  Vocabulary,
+  wordVocabulary,
+  ZScore,
 } from '../src/index.js';
 
 function thrown(f: () => unknown): RnnkitError {
@@ -31,7 +43,13 @@ describe('createSequences', () => {
   });
 
   it('multivariate: x [N, window, D], y flat [N, horizon*D] steps outer, or [N, horizon, D]', () => {
-    const rows = [[0, 10], [1, 11], [2, 12], [3, 13], [4, 14]];
+    const rows = [
+      [0, 10],
+      [1, 11],
+      [2, 12],
+      [3, 13],
+      [4, 14],
+    ];
     const flat = createSequences(rows, { window: 2, horizon: 2 });
     expect(flat.x.shape).toEqual([2, 2, 2]);
     expect(Array.from(flat.x.data)).toEqual([0, 10, 1, 11, 1, 11, 2, 12]);
@@ -66,7 +84,18 @@ describe('createSequences', () => {
     expect(e.code).toBe('SHAPE_MISMATCH');
     expect(e.argument).toBe('data[1]');
     expect(e.message).toMatch(/expected 2 features .* got "1 features"|expected 2 features/);
-    expect(thrown(() => createSequences([[1, 2], [3, 4], [5, 6]], { window: 1, targets: [2] })).argument).toBe('targets[0]');
+    expect(
+      thrown(() =>
+        createSequences(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          { window: 1, targets: [2] },
+        ),
+      ).argument,
+    ).toBe('targets[0]');
     expect(thrown(() => createSequences([1, 2, 3], { window: 1, targetLayout: 'grid' as never })).argument).toBe('targetLayout');
     const t = thrown(() => createSequences({ data: new Float32Array(5), shape: [3, 2] }, 1));
     expect(t.code).toBe('SHAPE_MISMATCH');
@@ -138,7 +167,13 @@ describe('rows, shuffling and batching', () => {
 
 describe('padding', () => {
   it('pads float sequences after their lengths, batch-first or time-major', () => {
-    const p = padSequences([[[1, 2], [3, 4]], [[5, 6]]]);
+    const p = padSequences([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [[5, 6]],
+    ]);
     expect(p.x.shape).toEqual([2, 2, 2]);
     expect(Array.from(p.x.data)).toEqual([1, 2, 3, 4, 5, 6, 0, 0]);
     expect(Array.from(p.lengths)).toEqual([2, 1]);
@@ -218,11 +253,17 @@ describe('z-score normalization', () => {
   });
 
   it('per feature on rows and tensors; flat [N, horizon*D] targets and a single feature', () => {
-    const rows = [[0, 100], [2, 300]];
+    const rows = [
+      [0, 100],
+      [2, 300],
+    ];
     const z = ZScore.fit(rows);
     expect(Array.from(z.mean)).toEqual([1, 200]);
     expect(Array.from(z.std)).toEqual([1, 100]);
-    expect(z.transform(rows)).toEqual([[-1, -1], [1, 1]]);
+    expect(z.transform(rows)).toEqual([
+      [-1, -1],
+      [1, 1],
+    ]);
     const flat = { data: Float32Array.from([1, 1, -1, -1]), shape: [1, 4] };
     expect(Array.from(z.inverse(flat).data)).toEqual([2, 300, 0, 100]);
     expect(Array.from(z.inverse({ data: Float32Array.from([1, 2]), shape: [2, 1] }, { features: 1 }).data)).toEqual([300, 400]);
@@ -232,7 +273,10 @@ describe('z-score normalization', () => {
   });
 
   it('constant features get std 1; JSON round trip; non-finite rejected', () => {
-    const z = ZScore.fit([[5, 1], [5, 2]]);
+    const z = ZScore.fit([
+      [5, 1],
+      [5, 2],
+    ]);
     expect(z.std[0]).toBe(1);
     expect(ZScore.fromJSON(JSON.parse(JSON.stringify(z))).transform([[6, 1.5]])).toEqual([[1, 0]]);
     expect(thrown(() => ZScore.fit([1, Number.POSITIVE_INFINITY])).code).toBe('NON_FINITE');

@@ -96,7 +96,7 @@ const EXPECTED: Record<string, string[]> = {
     'trainValidationSplit',
     'unregisterBackend',
     'validateModelSpec',
-    'wordVocabulary'
+    'wordVocabulary',
   ],
   '@rnnkit/core/backend': [
     'BACKEND_SPEC_VERSION',
@@ -130,7 +130,7 @@ const EXPECTED: Record<string, string[]> = {
     'shapeError',
     'sizeOf',
     'stepMasks',
-    'timeToBatchMajor'
+    'timeToBatchMajor',
   ],
   '@rnnkit/core/testing': [
     'ACCUMULATION_TOLERANCE',
@@ -179,8 +179,8 @@ const EXPECTED: Record<string, string[]> = {
     'torchFixturesDir',
     'torchTrainingRuns',
     'trainingConformanceCases',
-    'variantSpec'
-  ]
+    'variantSpec',
+  ],
 };
 
 describe('export lists', () => {

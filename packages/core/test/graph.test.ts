@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Model, RnnkitError, gru, initParams, lastStep, linear, lstm, embedding, modelParams, recurrentParams, rnn, sequential, validateModelSpec,
+  embedding,
+  gru,
+  initParams,
+  lastStep,
+  linear,
+  lstm,
+  Model,
   type ModelSpec,
+  modelParams,
+  RnnkitError,
+  recurrentParams,
+  rnn,
+  sequential,
+  validateModelSpec,
 } from '../src/index.js';
 
 const codeOf = (f: () => unknown) => {
@@ -25,17 +37,33 @@ describe('model graph', () => {
   it('names parameters as torch.nn.Sequential + nn.LSTM state_dict', () => {
     const m = sequential([lstm({ inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true }), linear({ outFeatures: 1 })]);
     expect(m.parameterInfo().map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
-      '0.weight_ih_l0:12x2', '0.weight_hh_l0:12x3', '0.bias_ih_l0:12', '0.bias_hh_l0:12',
-      '0.weight_ih_l0_reverse:12x2', '0.weight_hh_l0_reverse:12x3', '0.bias_ih_l0_reverse:12', '0.bias_hh_l0_reverse:12',
-      '0.weight_ih_l1:12x6', '0.weight_hh_l1:12x3', '0.bias_ih_l1:12', '0.bias_hh_l1:12',
-      '0.weight_ih_l1_reverse:12x6', '0.weight_hh_l1_reverse:12x3', '0.bias_ih_l1_reverse:12', '0.bias_hh_l1_reverse:12',
-      '1.weight:1x6', '1.bias:1',
+      '0.weight_ih_l0:12x2',
+      '0.weight_hh_l0:12x3',
+      '0.bias_ih_l0:12',
+      '0.bias_hh_l0:12',
+      '0.weight_ih_l0_reverse:12x2',
+      '0.weight_hh_l0_reverse:12x3',
+      '0.bias_ih_l0_reverse:12',
+      '0.bias_hh_l0_reverse:12',
+      '0.weight_ih_l1:12x6',
+      '0.weight_hh_l1:12x3',
+      '0.bias_ih_l1:12',
+      '0.bias_hh_l1:12',
+      '0.weight_ih_l1_reverse:12x6',
+      '0.weight_hh_l1_reverse:12x3',
+      '0.bias_ih_l1_reverse:12',
+      '0.bias_hh_l1_reverse:12',
+      '1.weight:1x6',
+      '1.bias:1',
     ]);
   });
 
   it('gate counts: GRU 3H, RNN H, no biases when bias=false', () => {
     const g = sequential([gru({ inputSize: 2, hiddenSize: 5, bias: false })]).spec.layers[0];
-    expect(recurrentParams(g as never).map((p) => p.shape)).toEqual([[15, 2], [15, 5]]);
+    expect(recurrentParams(g as never).map((p) => p.shape)).toEqual([
+      [15, 2],
+      [15, 5],
+    ]);
     const r = sequential([rnn({ inputSize: 2, hiddenSize: 5, nonlinearity: 'relu' })]).spec.layers[0];
     expect(r).toMatchObject({ cell: 'rnn_relu' });
   });

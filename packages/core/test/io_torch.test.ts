@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadModel, parseSafetensors, type LayerSpec, type ModelSpec, type RecurrentSpec } from '../src/index.js';
+import { type LayerSpec, loadModel, type ModelSpec, parseSafetensors, type RecurrentSpec } from '../src/index.js';
 import { referenceRecurrent64 } from '../src/testing/reference.js';
 
 /**
@@ -34,7 +34,9 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe('PyTorch state_dicts saved as safetensors', () => {
   it('covers RNN, LSTM, GRU (bare, 2-layer bidirectional), F64, Sequential names and module prefixes', () => {
-    expect(names).toEqual(expect.arrayContaining(['rnn_tanh_l2_bi', 'lstm_l2_bi', 'gru_l2_bi', 'rnn_tanh_l2_bi_f64', 'lstm_sequential_head', 'gru_module_prefixes']));
+    expect(names).toEqual(
+      expect.arrayContaining(['rnn_tanh_l2_bi', 'lstm_l2_bi', 'gru_l2_bi', 'rnn_tanh_l2_bi_f64', 'lstm_sequential_head', 'gru_module_prefixes']),
+    );
   });
 
   for (const name of names) {
@@ -86,7 +88,7 @@ describe('PyTorch state_dicts saved as safetensors', () => {
     });
   }
 
-  it('the F64 file holds exactly the F32 file\'s values', async () => {
+  it("the F64 file holds exactly the F32 file's values", async () => {
     const a = load('rnn_tanh_l2_bi');
     const spec = { format: 'rnnkit.model', version: 1, layers: a.layers, seed: 0 } as ModelSpec;
     const f32 = await loadModel(spec, new Uint8Array(readFileSync(new URL('rnn_tanh_l2_bi.safetensors', dir)))).stateDict();

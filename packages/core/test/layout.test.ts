@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchToTimeMajor, checkRecurrentInputs, lastStepRows, reverseWithinLengths, RnnkitError, timeToBatchMajor, variantSpecForTest } from './helpers.js';
+import { batchToTimeMajor, checkRecurrentInputs, lastStepRows, RnnkitError, reverseWithinLengths, timeToBatchMajor, variantSpecForTest } from './helpers.js';
 
 describe('layout permutations', () => {
   it('batch-first ↔ time-major are inverse permutations', () => {
@@ -31,16 +31,26 @@ describe('recurrent input checks', () => {
     throw new Error('expected a throw');
   };
   it('names the argument, the expected and the actual value', () => {
-    expect(err(() => checkRecurrentInputs(spec, [2, 5, 4], {})).message).toBe('x: expected 3 features (inputSize) in the last axis of [batch, seq, features], got shape [2, 5, 4]');
+    expect(err(() => checkRecurrentInputs(spec, [2, 5, 4], {})).message).toBe(
+      'x: expected 3 features (inputSize) in the last axis of [batch, seq, features], got shape [2, 5, 4]',
+    );
     expect(err(() => checkRecurrentInputs(spec, [2, 0, 3], {})).code).toBe('SHAPE_MISMATCH');
     expect(err(() => checkRecurrentInputs(spec, [2, 5], {})).code).toBe('SHAPE_MISMATCH');
-    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5] })).message).toBe('lengths: expected 2 entries (one per sequence in the batch), got "1 entries"');
-    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 6] })).message).toBe('lengths[1]: expected an integer in 1..5 (the sequence length), got 6');
+    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5] })).message).toBe(
+      'lengths: expected 2 entries (one per sequence in the batch), got "1 entries"',
+    );
+    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 6] })).message).toBe(
+      'lengths[1]: expected an integer in 1..5 (the sequence length), got 6',
+    );
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 0] })).code).toBe('INVALID_LENGTHS');
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 2.5] })).code).toBe('INVALID_LENGTHS');
-    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { h0Shape: [1, 3, 4] })).message).toBe('h0: expected shape [1, 2, 4] [numLayers*numDirections, batch, hidden], got [1, 3, 4]');
+    expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { h0Shape: [1, 3, 4] })).message).toBe(
+      'h0: expected shape [1, 2, 4] [numLayers*numDirections, batch, hidden], got [1, 3, 4]',
+    );
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { c0Shape: [1, 2, 4] })).code).toBe('INVALID_ARGUMENT');
-    expect(err(() => checkRecurrentInputs(spec, [1, 200, 3], { maxSequenceLength: 100 })).message).toBe('x: expected sequence length ≤ 100 (maxSequenceLength), got 200');
+    expect(err(() => checkRecurrentInputs(spec, [1, 200, 3], { maxSequenceLength: 100 })).message).toBe(
+      'x: expected sequence length ≤ 100 (maxSequenceLength), got 200',
+    );
   });
   it('drops lengths that all equal T (no masking needed)', () => {
     expect(checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 5] }).lengths).toBeUndefined();

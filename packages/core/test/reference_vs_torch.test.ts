@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTorchFixtures, referenceRecurrent64, torchFixtureSpec, type TorchFixture } from '../src/testing/index.js';
+import { loadTorchFixtures, referenceRecurrent64, type TorchFixture, torchFixtureSpec } from '../src/testing/index.js';
 
 const fixtures = loadTorchFixtures();
 

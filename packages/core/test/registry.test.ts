@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_SPEC_VERSION } from '../src/backend/index.js';
-import { createBackend, registerBackend, registeredBackends, RnnkitError, unregisterBackend, type Backend, type BackendDefinition } from '../src/index.js';
+import { type Backend, type BackendDefinition, createBackend, RnnkitError, registerBackend, registeredBackends, unregisterBackend } from '../src/index.js';
 
 /** A stand-in backend: the registry calls create(), checks the interface version and passes it through. */
 const fake = (name: string) => ({ name, specificationVersion: BACKEND_SPEC_VERSION }) as unknown as Backend;

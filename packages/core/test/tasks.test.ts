@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { HostTensor } from '../src/index.js';
 import {
-  RnnkitError,
-  Rng,
-  Seq2Seq,
   adam,
   fit,
   generateTokens,
@@ -11,12 +9,14 @@ import {
   manyToOne,
   oneToMany,
   predictClasses,
+  Rng,
+  RnnkitError,
+  Seq2Seq,
   tagSequences,
 } from '../src/index.js';
-import type { HostTensor } from '../src/index.js';
+import { pickToken } from '../src/tasks/generate.js';
 import { createReferenceBackend } from '../src/testing/index.js';
 
-import { pickToken } from '../src/tasks/generate.js';
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -40,14 +40,16 @@ describe('task builders', () => {
       }
       throw new Error('expected a throw');
     };
-    expect(err(() => manyToOne({ cell: 'lstm', hiddenSize: 4, outputSize: 2 })).message).toBe('options: expected exactly one of inputSize (float inputs) or vocabSize (token inputs), got neither');
+    expect(err(() => manyToOne({ cell: 'lstm', hiddenSize: 4, outputSize: 2 })).message).toBe(
+      'options: expected exactly one of inputSize (float inputs) or vocabSize (token inputs), got neither',
+    );
     expect(err(() => manyToOne({ cell: 'cnn' as 'lstm', inputSize: 1, hiddenSize: 4, outputSize: 2 })).code).toBe('UNKNOWN_CELL');
     expect(err(() => oneToMany({ cell: 'gru', inputSize: 2, hiddenSize: 4, outputSize: 3 })).argument).toBe('outputSize');
   });
 });
 
 describe('many-to-one and many-to-many', () => {
-  it('classifies from each sequence\'s own last step and tags every valid step', async () => {
+  it("classifies from each sequence's own last step and tags every valid step", async () => {
     const be = createReferenceBackend();
     const r = new Rng(1);
     const N = 64;
@@ -88,7 +90,11 @@ describe('one-to-many generation', () => {
     const T = 8;
     const ids = Int32Array.from({ length: N * T }, (_, i) => ((i % T) + Math.floor(i / T)) % 5);
     const next = Int32Array.from(ids, (v) => (v + 1) % 5);
-    await fit(lm, { x: { ids, shape: [N, T] }, y: { ids: next, shape: [N, T] } }, { loss: 'crossEntropy', optimizer: adam({ lr: 0.05 }), epochs: 30, batchSize: 8 });
+    await fit(
+      lm,
+      { x: { ids, shape: [N, T] }, y: { ids: next, shape: [N, T] } },
+      { loss: 'crossEntropy', optimizer: adam({ lr: 0.05 }), epochs: 30, batchSize: 8 },
+    );
     expect(await generateTokens(lm, { prompt: [2, 3], maxLength: 6 })).toEqual([4, 0, 1, 2, 3, 4]);
     expect(await generateTokens(lm, { prompt: [2, 3], maxLength: 6, strategy: 'sample', topK: 1, seed: 9 })).toEqual([4, 0, 1, 2, 3, 4]);
     expect(await generateTokens(lm, { prompt: [0], maxLength: 10, stopToken: 3 })).toEqual([1, 2, 3]);
@@ -155,7 +161,7 @@ describe('sequence to sequence', () => {
     return { x: { ids: src, shape: [N, S] as [number, number] }, y: { ids: tgt, shape: [N, U] }, lengths, yLengths, answers };
   }
 
-  it('encoder gradients flow through the decoder\'s initial state (finite differences)', async () => {
+  it("encoder gradients flow through the decoder's initial state (finite differences)", async () => {
     const be = createReferenceBackend();
     const s2s = Seq2Seq.create({ cell: 'lstm', srcVocab: 6, tgtVocab: 8, embeddingDim: 3, hiddenSize: 4, bos: BOS, eos: EOS, seed: 1 }).to(be);
     const d = data(3, 2);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Backend, Optimizer, Tensor } from '../src/index.js';
 import {
-  RnnkitError,
   adam,
   adamw,
   clipGradients,
@@ -13,11 +13,11 @@ import {
   linear,
   lstm,
   mse,
+  RnnkitError,
   sequential,
   sgd,
   stepDecay,
 } from '../src/index.js';
-import type { Backend, Optimizer, Tensor } from '../src/index.js';
 import { createReferenceBackend, refTensor } from '../src/testing/index.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/training/torch_training.json', import.meta.url), 'utf8'));
@@ -53,7 +53,8 @@ function makeOptimizer(o: Record<string, unknown>, schedule?: Record<string, num
       ? stepDecay({ stepSize: schedule.step_size as number, gamma: schedule.gamma as number })
       : cosineWithWarmup({ warmupSteps: schedule.warmup as number, totalSteps: schedule.total as number, minFactor: schedule.min_factor as number });
   const base = { lr: o.lr as number, ...(o.weight_decay !== undefined ? { weightDecay: o.weight_decay as number } : {}), ...(sch ? { schedule: sch } : {}) };
-  if (o.kind === 'sgd') return sgd({ ...base, momentum: (o.momentum as number) ?? 0, dampening: (o.dampening as number) ?? 0, nesterov: (o.nesterov as boolean) ?? false });
+  if (o.kind === 'sgd')
+    return sgd({ ...base, momentum: (o.momentum as number) ?? 0, dampening: (o.dampening as number) ?? 0, nesterov: (o.nesterov as boolean) ?? false });
   const extra = { ...(o.betas ? { betas: o.betas as [number, number] } : {}), ...(o.eps !== undefined ? { eps: o.eps as number } : {}) };
   return o.kind === 'adam' ? adam({ ...base, ...extra }) : adamw({ ...base, ...extra });
 }
@@ -64,7 +65,12 @@ describe('optimizers match torch.optim step by step', () => {
     it(c.name, async () => {
       const be = createReferenceBackend();
       const model = sequential([linear({ inFeatures: 3, outFeatures: 2 })]).to(be);
-      model.loadStateDict(new Map([['0.weight', f32(F.weight0)], ['0.bias', f32(F.bias0)]]));
+      model.loadStateDict(
+        new Map([
+          ['0.weight', f32(F.weight0)],
+          ['0.bias', f32(F.bias0)],
+        ]),
+      );
       const opt = makeOptimizer(c.optimizer, c.schedule);
       const live = be.liveTensors();
       for (let s = 0; s < F.grads.length; s++) {
@@ -72,7 +78,10 @@ describe('optimizers match torch.optim step by step', () => {
           ['0.weight', be.upload(f32(F.grads[s].weight), [2, 3])],
           ['0.bias', be.upload(f32(F.grads[s].bias), [2])],
         ]);
-        const { norm } = await clipGradients(be, [grads], { ...(c.clip?.max_norm ? { maxNorm: c.clip.max_norm } : {}), ...(c.clip?.clip_value ? { clipValue: c.clip.clip_value } : {}) });
+        const { norm } = await clipGradients(be, [grads], {
+          ...(c.clip?.max_norm ? { maxNorm: c.clip.max_norm } : {}),
+          ...(c.clip?.clip_value ? { clipValue: c.clip.clip_value } : {}),
+        });
         if (c.steps[s].norm !== undefined) expect(Math.abs(norm - c.steps[s].norm)).toBeLessThan(1e-5);
         opt.step({ model, grads });
         for (const t of grads.values()) be.dispose(t);
@@ -98,7 +107,7 @@ describe('optimizers match torch.optim step by step', () => {
     const g = be.zeros([3, 2]);
     const e = err(() => opt.step({ model, grads: new Map([['0.weight', g]]) }));
     expect(e.code).toBe('SHAPE_MISMATCH');
-    expect(e.message).toBe('groups[0].grads.0.weight: expected shape [2, 3] (the parameter\'s), got [3, 2]');
+    expect(e.message).toBe("groups[0].grads.0.weight: expected shape [2, 3] (the parameter's), got [3, 2]");
     expect(err(() => opt.step({ model, grads: new Map([['nope', g]]) })).code).toBe('INVALID_ARGUMENT');
     expect(await model.stateDict()).toEqual(before);
     expect(opt.stepCount).toBe(0);
@@ -123,7 +132,10 @@ describe('losses', () => {
   const be = createReferenceBackend();
   it('mse masks padded steps out of the sum and the count', async () => {
     // output [B=2, T=3, F=2], lengths [3, 1]: 4 valid rows, 8 elements.
-    const out = be.upload(Float32Array.from({ length: 12 }, (_, i) => i / 4), [2, 3, 2]);
+    const out = be.upload(
+      Float32Array.from({ length: 12 }, (_, i) => i / 4),
+      [2, 3, 2],
+    );
     const y = Float32Array.from({ length: 12 }, (_, i) => (i % 3) - 1);
     const r = mse().compute(be, out, { data: y, shape: [2, 3, 2] }, { lengths: Int32Array.from([3, 1]) });
     const o = await be.read(out);
@@ -136,7 +148,12 @@ describe('losses', () => {
     expect(r.weight).toBe(8);
     expect(r.grad.shape).toEqual([2, 3, 2]);
     // Time-major: the same mask follows the layout.
-    const tm = mse().compute(be, be.upload(new Float32Array(12), [3, 2, 2]), { data: new Float32Array(12).fill(1), shape: [3, 2, 2] }, { lengths: Int32Array.from([3, 1]), batchFirst: false });
+    const tm = mse().compute(
+      be,
+      be.upload(new Float32Array(12), [3, 2, 2]),
+      { data: new Float32Array(12).fill(1), shape: [3, 2, 2] },
+      { lengths: Int32Array.from([3, 1]), batchFirst: false },
+    );
     expect(tm.weight).toBe(8);
     expect([...(await be.read(tm.grad))].map((v) => (v === 0 ? 0 : 1))).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0]);
   });
@@ -215,10 +232,9 @@ describe('whole training steps match PyTorch', () => {
     it(c.name, async () => {
       const { fit } = await import('../src/index.js');
       const be: Backend = createReferenceBackend();
-      const model =
-        c.name.startsWith('lstm')
-          ? sequential([embedding({ numEmbeddings: 6, embeddingDim: 3 }), lstm({ hiddenSize: 4 }), linear({ outFeatures: 5 })])
-          : sequential([gru({ inputSize: 2, hiddenSize: 3, numLayers: 2 }), lastStep(), linear({ outFeatures: 2 })]);
+      const model = c.name.startsWith('lstm')
+        ? sequential([embedding({ numEmbeddings: 6, embeddingDim: 3 }), lstm({ hiddenSize: 4 }), linear({ outFeatures: 5 })])
+        : sequential([gru({ inputSize: 2, hiddenSize: 3, numLayers: 2 }), lastStep(), linear({ outFeatures: 2 })]);
       model.loadStateDict(new Map(Object.entries(c.init as Record<string, number[]>).map(([k, v]) => [k, f32(v)])));
       model.to(be);
       const opt = makeOptimizer(c.optimizer);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { fit } from '../src/index.js';
-import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, scaledError, torchTrainingRuns, trainingConformanceCases } from '../src/testing/index.js';
-import { createReferenceBackend, refTensor, replayTorchRun } from '../src/testing/index.js';
+import {
+  compareTrainingRuns,
+  createReferenceBackend,
+  refTensor,
+  replayTorchRun,
+  runTrainingCase,
+  scaledError,
+  TRAINING_TOLERANCE,
+  torchTrainingRuns,
+  trainingConformanceCases,
+} from '../src/testing/index.js';
 
 /** The reference backend with fused optimizer updates written as single loops, as a backend would. */
 function fusedReference() {
@@ -79,4 +88,3 @@ describe('training conformance cases', () => {
     }
   });
 });
-

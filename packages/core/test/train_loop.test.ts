@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { EpochLog, GradientGroup, HostTensor, Model, Optimizer, StepLog } from '../src/index.js';
 import {
-  RnnkitError,
-  Rng,
   adam,
   crossEntropy,
   embedding,
@@ -13,12 +12,13 @@ import {
   linear,
   lstm,
   mse,
+  Rng,
+  RnnkitError,
   rnn,
   sequential,
   sgd,
   stream,
 } from '../src/index.js';
-import type { EpochLog, GradientGroup, HostTensor, Model, Optimizer, StepLog } from '../src/index.js';
 import { createReferenceBackend } from '../src/testing/index.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -163,7 +163,10 @@ describe('truncated BPTT', () => {
     const mask = new Float32Array(out.length);
     for (let b = 0; b < 3; b++) for (let t = 3; t < 6; t++) mask[b * 6 + t] = 1;
     const yy = steps(y, 0, 6);
-    const d = be.upload(Float32Array.from(out, (v, i) => (mask[i] * 2 * (v - yy.data[i])) / 9), [3, 6, 1]);
+    const d = be.upload(
+      Float32Array.from(out, (v, i) => (mask[i] * 2 * (v - yy.data[i])) / 9),
+      [3, 6, 1],
+    );
     const gf = pf.backward({ dOutput: d });
     expect(maxDiff(opt.seen[1].get('0.weight_hh_l0')!, await be.read(gf.params.get('0.weight_hh_l0')!))).toBeGreaterThan(1e-4);
     gf.dispose();
@@ -179,7 +182,11 @@ describe('truncated BPTT', () => {
     const x = randn(B * T, 9);
     const yv = new Float32Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 2; t < T; t++) yv[b * T + t] = x[b * T + t - 2]; // y_t = x_{t−2}
-    const h = await fitTruncated(model, { x: { data: x, shape: [B, T, 1] }, y: { data: yv, shape: [B, T, 1] } }, { k: 10, loss: 'mse', optimizer: adam({ lr: 0.02 }), epochs: 12, maxNorm: 1 });
+    const h = await fitTruncated(
+      model,
+      { x: { data: x, shape: [B, T, 1] }, y: { data: yv, shape: [B, T, 1] } },
+      { k: 10, loss: 'mse', optimizer: adam({ lr: 0.02 }), epochs: 12, maxNorm: 1 },
+    );
     const first = h.epochs[0].loss;
     const last = h.epochs[h.epochs.length - 1].loss;
     expect(h.steps).toBe(12 * 20);
@@ -328,7 +335,13 @@ describe('fit', () => {
 
     // A callback can stop training.
     const m2 = classifier(6).to(be);
-    const h2 = await fit(m2, train, { loss: 'crossEntropy', optimizer: sgd({ lr: 0.1 }), epochs: 5, batchSize: 8, callbacks: { onStepEnd: (s, c) => (s.step === 3 ? c.stop() : undefined) } });
+    const h2 = await fit(m2, train, {
+      loss: 'crossEntropy',
+      optimizer: sgd({ lr: 0.1 }),
+      epochs: 5,
+      batchSize: 8,
+      callbacks: { onStepEnd: (s, c) => (s.step === 3 ? c.stop() : undefined) },
+    });
     expect(h2.steps).toBe(3);
     expect(h2.epochs.length).toBe(1);
   });
@@ -339,18 +352,32 @@ describe('fit', () => {
     const before = await model.stateDict();
     const d = classificationData(8, 1);
     const opt = sgd({ lr: 0.1 });
-    expect((await aerr(() => fit(model, d, { optimizer: opt }))).message).toBe('loss: expected "mse", "crossEntropy" or a Loss object when training a Model, got undefined');
-    expect((await aerr(() => fit(model, { ...d, y: { ids: [1, 0], shape: [2] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe('data.y: expected 8 samples (as x has) in the first axis, got shape [2]');
+    expect((await aerr(() => fit(model, d, { optimizer: opt }))).message).toBe(
+      'loss: expected "mse", "crossEntropy" or a Loss object when training a Model, got undefined',
+    );
+    expect((await aerr(() => fit(model, { ...d, y: { ids: [1, 0], shape: [2] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe(
+      'data.y: expected 8 samples (as x has) in the first axis, got shape [2]',
+    );
     expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, batchSize: 0 }))).argument).toBe('batchSize');
     expect((await aerr(() => fit(model, { ...d, lengths: [1, 2] }, { loss: 'crossEntropy', optimizer: opt }))).code).toBe('INVALID_LENGTHS');
-    expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, earlyStopping: { patience: 1, monitor: 'valLoss' } }))).argument).toBe('earlyStopping.monitor');
-    expect((await aerr(() => fit(model, d, { loss: 'mse', optimizer: opt }))).message).toBe('data.y: expected float targets {data, shape: [8, 2]} for the mse loss, got class ids');
+    expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, earlyStopping: { patience: 1, monitor: 'valLoss' } }))).argument).toBe(
+      'earlyStopping.monitor',
+    );
+    expect((await aerr(() => fit(model, d, { loss: 'mse', optimizer: opt }))).message).toBe(
+      'data.y: expected float targets {data, shape: [8, 2]} for the mse loss, got class ids',
+    );
     // A bad id in the last sample fails before the first step, not half way through the epoch.
     const bad = Int32Array.from(d.y.ids);
     bad[7] = 5;
-    expect((await aerr(() => fit(model, { ...d, y: { ids: bad, shape: [8] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe('data.y.ids[7]: expected a class id in 0..1 or the ignore index -100, got 5');
-    expect((await aerr(() => fit(model, { ...d, y: { ids: new Int32Array(48), shape: [8, 6] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe('data.y: expected shape [8] (the model\'s output is per sequence with 2 features), got [8, 6]');
-    expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, validation: { ...d, y: { ids: bad, shape: [8] } } }))).argument).toBe('validation.y.ids[7]');
+    expect((await aerr(() => fit(model, { ...d, y: { ids: bad, shape: [8] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe(
+      'data.y.ids[7]: expected a class id in 0..1 or the ignore index -100, got 5',
+    );
+    expect((await aerr(() => fit(model, { ...d, y: { ids: new Int32Array(48), shape: [8, 6] } }, { loss: 'crossEntropy', optimizer: opt }))).message).toBe(
+      "data.y: expected shape [8] (the model's output is per sequence with 2 features), got [8, 6]",
+    );
+    expect((await aerr(() => fit(model, d, { loss: 'crossEntropy', optimizer: opt, validation: { ...d, y: { ids: bad, shape: [8] } } }))).argument).toBe(
+      'validation.y.ids[7]',
+    );
     expect((await aerr(() => fit(model, d, { loss: crossEntropy(), optimizer: opt, maxNorm: -1 }))).argument).toBe('maxNorm');
     expect(await model.stateDict()).toEqual(before);
     expect(opt.stepCount).toBe(0);
@@ -365,8 +392,11 @@ describe('fit', () => {
     const x = randn(N * T, 12);
     const tags = Int32Array.from(x, (v) => (v > 0 ? 1 : 0));
     const lengths = Int32Array.from({ length: N }, (_, i) => 1 + (i % T));
-    const h = await fit(model, { x: { data: x, shape: [N, T, 1] }, y: { ids: tags, shape: [N, T] }, lengths }, { loss: 'crossEntropy', optimizer: adam({ lr: 0.05 }), epochs: 15, batchSize: 8, metrics: ['accuracy'] });
+    const h = await fit(
+      model,
+      { x: { data: x, shape: [N, T, 1] }, y: { ids: tags, shape: [N, T] }, lengths },
+      { loss: 'crossEntropy', optimizer: adam({ lr: 0.05 }), epochs: 15, batchSize: 8, metrics: ['accuracy'] },
+    );
     expect(h.epochs[14].metrics.accuracy).toBeGreaterThan(0.95);
   });
 });
-

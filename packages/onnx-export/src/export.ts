@@ -1,12 +1,12 @@
 import type { LayerSpec, Model, ModelSpec } from '@rnnkit/core';
 import { hasCellState, numDirections } from '@rnnkit/core';
 import { GraphBuilder } from './graph_builder.js';
-import type { ExportOptions, ResolvedOptions } from './options.js';
-import { resolveOptions } from './options.js';
-import type { Flow, ExportContext } from './ops/flow.js';
+import type { ExportContext, Flow } from './ops/flow.js';
 import { withLayout } from './ops/flow.js';
 import { emitEmbedding, emitLinear, emitSelect } from './ops/heads.js';
 import { emitRecurrent } from './ops/recurrent.js';
+import type { ExportOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
 import type { Dim, ModelProto } from './proto.js';
 import { DataType, encodeModel } from './proto.js';
 import type { StateDict } from './supported.js';
@@ -84,7 +84,12 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
     docs.push(dims ? `input: float ${layoutText}, ${D}]` : `input: float [..., ${D}]`);
   }
   if (opts.lengths) {
-    ctx.lengths = g.input(ONNX_NAMES.lengths, DataType.INT32, [BATCH_DIM], 'int32 [batch]: valid steps of each sequence, 1..sequence; later steps are padding (ONNX sequence_lens)');
+    ctx.lengths = g.input(
+      ONNX_NAMES.lengths,
+      DataType.INT32,
+      [BATCH_DIM],
+      'int32 [batch]: valid steps of each sequence, 1..sequence; later steps are padding (ONNX sequence_lens)',
+    );
     docs.push('lengths: int32 [batch], each in 1..sequence');
   }
   let h0: string | undefined;
@@ -92,7 +97,12 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
   if (opts.initialState && firstRec?.type === 'recurrent') {
     const rows = firstRec.numLayers * numDirections(firstRec);
     const dims = [rows, BATCH_DIM, firstRec.hiddenSize];
-    h0 = g.input(ONNX_NAMES.h0, DataType.FLOAT, dims, `initial hidden state of the first recurrent layer, [${rows}, batch, ${firstRec.hiddenSize}] = [numLayers*dirs, batch, hidden]`);
+    h0 = g.input(
+      ONNX_NAMES.h0,
+      DataType.FLOAT,
+      dims,
+      `initial hidden state of the first recurrent layer, [${rows}, batch, ${firstRec.hiddenSize}] = [numLayers*dirs, batch, hidden]`,
+    );
     docs.push(`h0: float [${rows}, batch, ${firstRec.hiddenSize}]`);
     if (hasCellState(firstRec.cell)) {
       c0 = g.input(ONNX_NAMES.c0, DataType.FLOAT, dims, `initial cell state of the first LSTM layer, [${rows}, batch, ${firstRec.hiddenSize}]`);
@@ -112,7 +122,10 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
         const suffix = recIndex === 0 ? '' : `_l${i}`;
         const hN = g.claim(`${ONNX_NAMES.hN}${suffix}`);
         const cN = hasCellState(layer.cell) ? g.claim(`${ONNX_NAMES.cN}${suffix}`) : undefined;
-        const r = emitRecurrent(ctx, layer, i, (n) => param(`${i}.${n}`), flow!, recIndex === 0 ? { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) } : {}, { hN, ...(cN ? { cN } : {}) });
+        const r = emitRecurrent(ctx, layer, i, (n) => param(`${i}.${n}`), flow!, recIndex === 0 ? { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) } : {}, {
+          hN,
+          ...(cN ? { cN } : {}),
+        });
         const rows = layer.numLayers * numDirections(layer);
         const what = `of rnnkit layers[${i}] (${layer.cell}), [${rows}, batch, ${layer.hiddenSize}] = [numLayers*dirs, batch, hidden], each sequence's state at its own last valid step`;
         stateOutputs.push({ name: hN, rows, H: layer.hiddenSize, doc: `final hidden state ${what}` });
@@ -135,7 +148,12 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
   g.node('Identity', [out.name], [g.claim(ONNX_NAMES.output)]);
   const outDims: Dim[] | undefined = out.kind === 'vec' ? [BATCH_DIM, out.features] : firstRec || ids ? [d0, d1, out.features] : undefined;
   const outDoc = out.kind === 'vec' ? `float [batch, ${out.features}]` : outDims ? `float ${layoutText}, ${out.features}]` : `float [..., ${out.features}]`;
-  g.output(ONNX_NAMES.output, DataType.FLOAT, outDims, `model output, ${outDoc}${ctx.lengths && out.kind === 'seq' ? '; recurrent outputs are zero past each length' : ''}`);
+  g.output(
+    ONNX_NAMES.output,
+    DataType.FLOAT,
+    outDims,
+    `model output, ${outDoc}${ctx.lengths && out.kind === 'seq' ? '; recurrent outputs are zero past each length' : ''}`,
+  );
   docs.push(`output: ${outDoc}`);
   for (const s of stateOutputs) {
     g.output(s.name, DataType.FLOAT, [s.rows, BATCH_DIM, s.H], s.doc);
@@ -151,7 +169,9 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
     producerVersion: VERSION,
     domain: 'dev.rnnkit',
     modelVersion: spec.version,
-    docString: opts.docString ?? `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,
+    docString:
+      opts.docString ??
+      `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,
     graph: g.build(opts.graphName, docs.join('\n')),
     metadataProps: [
       { key: METADATA_KEYS.spec, value: JSON.stringify(spec) },

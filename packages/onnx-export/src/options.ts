@@ -54,7 +54,8 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
     throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object, got ${describe(options)}`, { argument: 'options' });
   }
   for (const k of Object.keys(options)) {
-    if (!KNOWN.has(k)) throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected one of ${[...KNOWN].join(', ')}, got an unknown option`, { argument: `options.${k}` });
+    if (!KNOWN.has(k))
+      throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected one of ${[...KNOWN].join(', ')}, got an unknown option`, { argument: `options.${k}` });
   }
   const opset = options.opset ?? DEFAULT_OPSET;
   if (typeof opset !== 'number' || !Number.isInteger(opset)) {

@@ -1,5 +1,5 @@
-import onnxProto from 'onnx-proto';
 import { RnnkitError } from '@rnnkit/core';
+import onnxProto from 'onnx-proto';
 
 /**
  * The ONNX protobuf schema, as compiled by protobufjs in the `onnx-proto` package (ONNX 1.10
@@ -109,12 +109,18 @@ export type DecodedModelProto = import('onnx-proto').onnx.ModelProto;
  */
 export function readModelProto(bytes: Uint8Array, argument = 'bytes'): DecodedModelProto {
   if (!(bytes instanceof Uint8Array)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Uint8Array (e.g. from readFile), got ${bytes === null ? 'null' : typeof bytes}`, { argument });
+    throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected a Uint8Array (e.g. from readFile), got ${bytes === null ? 'null' : typeof bytes}`, {
+      argument,
+    });
   }
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new RnnkitError('INVALID_FILE', `${argument}: expected an ONNX ModelProto, got bytes that do not decode (${why.slice(0, 200)}): the file is truncated, corrupt or not ONNX`, { argument, cause: e });
+    throw new RnnkitError(
+      'INVALID_FILE',
+      `${argument}: expected an ONNX ModelProto, got bytes that do not decode (${why.slice(0, 200)}): the file is truncated, corrupt or not ONNX`,
+      { argument, cause: e },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { ModelSpec, RecurrentSpec } from '@rnnkit/core';
-import { RnnkitError, formatShape, modelParams, sizeOf, validateModelSpec } from '@rnnkit/core';
+import { formatShape, modelParams, RnnkitError, sizeOf, validateModelSpec } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { ResolvedOptions } from './options.js';
 
@@ -23,7 +23,8 @@ export function checkExportable(spec: ModelSpec, opts: ResolvedOptions): Recurre
   if (spec === null || typeof spec !== 'object') {
     throw new RnnkitError('INVALID_SPEC', `spec: expected a model spec object, got ${describe(spec)}`, { argument: 'spec' });
   }
-  if (spec.format === 'rnnkit.model' && spec.version !== 1) unsupported('spec.version', `model format version ${describe(spec.version)} (this exporter reads version 1)`);
+  if (spec.format === 'rnnkit.model' && spec.version !== 1)
+    unsupported('spec.version', `model format version ${describe(spec.version)} (this exporter reads version 1)`);
   if (Array.isArray(spec.layers)) {
     spec.layers.forEach((l, i) => {
       const type = (l as { type?: unknown } | null)?.type;
@@ -40,8 +41,16 @@ export function checkExportable(spec: ModelSpec, opts: ResolvedOptions): Recurre
     }
   });
   if (recurrent.length === 0) {
-    if (opts.lengths) throw new RnnkitError('INVALID_ARGUMENT', 'options.lengths: expected a model with a recurrent layer (lengths feed its sequence_lens), got a model without one', { argument: 'options.lengths' });
-    if (opts.initialState) throw new RnnkitError('INVALID_ARGUMENT', 'options.initialState: expected a model with a recurrent layer, got a model without one', { argument: 'options.initialState' });
+    if (opts.lengths)
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        'options.lengths: expected a model with a recurrent layer (lengths feed its sequence_lens), got a model without one',
+        { argument: 'options.lengths' },
+      );
+    if (opts.initialState)
+      throw new RnnkitError('INVALID_ARGUMENT', 'options.initialState: expected a model with a recurrent layer, got a model without one', {
+        argument: 'options.initialState',
+      });
   }
   return recurrent;
 }
@@ -55,20 +64,31 @@ export type StateDict = ReadonlyMap<string, Float32Array> | Readonly<Record<stri
  */
 export function checkStateDict(spec: ModelSpec, state: StateDict): Map<string, Float32Array> {
   if (state === null || typeof state !== 'object') {
-    throw new RnnkitError('INVALID_ARGUMENT', `stateDict: expected a Map or object of Float32Array by parameter name, got ${describe(state)}`, { argument: 'stateDict' });
+    throw new RnnkitError('INVALID_ARGUMENT', `stateDict: expected a Map or object of Float32Array by parameter name, got ${describe(state)}`, {
+      argument: 'stateDict',
+    });
   }
   const entries = state instanceof Map ? new Map(state) : new Map(Object.entries(state as Record<string, Float32Array>));
   const infos = modelParams(spec);
   for (const p of infos) {
     const v = entries.get(p.name);
-    if (v === undefined) throw new RnnkitError('INVALID_ARGUMENT', `stateDict: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `stateDict.${p.name}` });
+    if (v === undefined)
+      throw new RnnkitError('INVALID_ARGUMENT', `stateDict: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, {
+        argument: `stateDict.${p.name}`,
+      });
     if (!(v instanceof Float32Array) || v.length !== sizeOf(p.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `stateDict.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`, { argument: `stateDict.${p.name}` });
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `stateDict.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`,
+        { argument: `stateDict.${p.name}` },
+      );
     }
   }
   for (const k of entries.keys()) {
     if (!infos.some((p) => p.name === k)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `stateDict: unexpected parameter "${k}" (expected one of ${infos.map((p) => p.name).join(', ')})`, { argument: `stateDict.${k}` });
+      throw new RnnkitError('INVALID_ARGUMENT', `stateDict: unexpected parameter "${k}" (expected one of ${infos.map((p) => p.name).join(', ')})`, {
+        argument: `stateDict.${k}`,
+      });
     }
   }
   return entries;

@@ -1,10 +1,10 @@
 import type { ModelSpec } from '@rnnkit/core';
-import { Model, hostTensor } from '@rnnkit/core';
+import { hostTensor, Model } from '@rnnkit/core';
 import { caseData, conformanceCases, referenceRecurrent64 } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportOnnxFromState } from '../src/index.js';
 import type { Feed } from './helpers.js';
-import { DiffLog, ORT_TOLERANCE, compareAll, maxAbsDiff, runOrt, runRnnkit } from './helpers.js';
+import { compareAll, DiffLog, maxAbsDiff, ORT_TOLERANCE, runOrt, runRnnkit } from './helpers.js';
 
 /**
  * Every shared conformance case (5 cell variants incl. both GRU forms × 1/3 layers × uni/bi ×

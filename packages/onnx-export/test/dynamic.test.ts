@@ -1,7 +1,7 @@
 import { hostTensor, lastStep, linear, lstm, sequential } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../src/index.js';
-import { ORT_TOLERANCE, compareAll, draws, runOrt, runRnnkit } from './helpers.js';
+import { compareAll, draws, ORT_TOLERANCE, runOrt, runRnnkit } from './helpers.js';
 
 describe('dynamic axes', () => {
   it('one export runs at two batch sizes and sequence lengths', async () => {

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '@rnnkit/core';
-import { RnnkitError, gru, linear, lstm, modelParams, sequential, sizeOf } from '@rnnkit/core';
+import { gru, linear, lstm, modelParams, RnnkitError, sequential, sizeOf } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, exportOnnxFromState } from '../src/index.js';
 

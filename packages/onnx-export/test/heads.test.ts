@@ -3,7 +3,7 @@ import { allSteps, embedding, gru, hasCellState, hostTensor, lastStep, linear, l
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../src/index.js';
 import type { Feed } from './helpers.js';
-import { DiffLog, ORT_TOLERANCE, compareAll, draws, runOrt, runRnnkit } from './helpers.js';
+import { compareAll, DiffLog, draws, ORT_TOLERANCE, runOrt, runRnnkit } from './helpers.js';
 
 /**
  * Whole models: embeddings, heads on the last valid step or on every step, stacks of
@@ -20,15 +20,46 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { name: 'lstm bi L2 → lastStep → linear', layers: (batchFirst) => [lstm({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, batchFirst }), lastStep(), linear({ outFeatures: 4 })] },
+  {
+    name: 'lstm bi L2 → lastStep → linear',
+    layers: (batchFirst) => [lstm({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, batchFirst }), lastStep(), linear({ outFeatures: 4 })],
+  },
   { name: 'gru → per-step linear', layers: (batchFirst) => [gru({ inputSize: 3, hiddenSize: 4, batchFirst }), linear({ outFeatures: 2 })] },
-  { name: 'gru(resetAfter=false) bi → allSteps → linear', layers: (batchFirst) => [gru({ inputSize: 3, hiddenSize: 4, bidirectional: true, resetAfter: false, batchFirst }), allSteps(), linear({ outFeatures: 3 })] },
-  { name: 'rnn_relu L3 → lastStep → linear(no bias)', layers: (batchFirst) => [rnn({ inputSize: 3, hiddenSize: 4, numLayers: 3, nonlinearity: 'relu', batchFirst }), lastStep(), linear({ outFeatures: 2, bias: false })] },
-  { name: 'embedding → lstm → lastStep → linear', vocab: 11, layers: (batchFirst) => [embedding({ numEmbeddings: 11, embeddingDim: 5 }), lstm({ hiddenSize: 6, batchFirst }), lastStep(), linear({ outFeatures: 3 })] },
-  { name: 'embedding → gru bi L2 → per-step linear (tagging)', vocab: 9, layers: (batchFirst) => [embedding({ numEmbeddings: 9, embeddingDim: 4 }), gru({ hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst }), linear({ outFeatures: 5 })] },
+  {
+    name: 'gru(resetAfter=false) bi → allSteps → linear',
+    layers: (batchFirst) => [gru({ inputSize: 3, hiddenSize: 4, bidirectional: true, resetAfter: false, batchFirst }), allSteps(), linear({ outFeatures: 3 })],
+  },
+  {
+    name: 'rnn_relu L3 → lastStep → linear(no bias)',
+    layers: (batchFirst) => [
+      rnn({ inputSize: 3, hiddenSize: 4, numLayers: 3, nonlinearity: 'relu', batchFirst }),
+      lastStep(),
+      linear({ outFeatures: 2, bias: false }),
+    ],
+  },
+  {
+    name: 'embedding → lstm → lastStep → linear',
+    vocab: 11,
+    layers: (batchFirst) => [embedding({ numEmbeddings: 11, embeddingDim: 5 }), lstm({ hiddenSize: 6, batchFirst }), lastStep(), linear({ outFeatures: 3 })],
+  },
+  {
+    name: 'embedding → gru bi L2 → per-step linear (tagging)',
+    vocab: 9,
+    layers: (batchFirst) => [
+      embedding({ numEmbeddings: 9, embeddingDim: 4 }),
+      gru({ hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst }),
+      linear({ outFeatures: 5 }),
+    ],
+  },
   {
     name: 'lstm → linear → rnn_tanh bi → lastStep → linear (two recurrent layers)',
-    layers: (batchFirst) => [lstm({ inputSize: 3, hiddenSize: 4, batchFirst }), linear({ outFeatures: 5 }), rnn({ hiddenSize: 3, bidirectional: true, batchFirst }), lastStep(), linear({ outFeatures: 2 })],
+    layers: (batchFirst) => [
+      lstm({ inputSize: 3, hiddenSize: 4, batchFirst }),
+      linear({ outFeatures: 5 }),
+      rnn({ hiddenSize: 3, bidirectional: true, batchFirst }),
+      lastStep(),
+      linear({ outFeatures: 2 }),
+    ],
   },
 ];
 

@@ -37,7 +37,10 @@ export async function runRnnkit(model: Model, input: HostTensor | TokenInput, op
   }
 }
 
-export type Feed = { float: Float32Array; shape: readonly number[] } | { int32: Int32Array; shape: readonly number[] } | { int64: BigInt64Array; shape: readonly number[] };
+export type Feed =
+  | { float: Float32Array; shape: readonly number[] }
+  | { int32: Int32Array; shape: readonly number[] }
+  | { int64: BigInt64Array; shape: readonly number[] };
 
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>();
 
@@ -83,7 +86,7 @@ export function compareAll(rk: RnnkitResult, ox: Record<string, HostTensor>, rec
 /** Seeded normal-ish draws (sum of uniforms), so inputs are the same on every run. */
 export function draws(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return Float32Array.from({ length: n }, () => scale * (u() + u() + u() - 1.5) * 2);
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { LayerDraft } from '@rnnkit/core';
 import { gru, lastStep, linear, lstm, rnn, sequential } from '@rnnkit/core';
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, VERSION, decodeModel, exportOnnx, irVersionFor } from '../src/index.js';
 import type { onnx } from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPSET, decodeModel, exportOnnx, irVersionFor, MAX_OPSET, MIN_OPSET, VERSION } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const text = new TextDecoder();
@@ -38,7 +38,8 @@ describe('the ONNX model message', () => {
 
   it('declares symbolic batch and sequence axes', async () => {
     const m = await exportOf([gru({ inputSize: 3, hiddenSize: 4, batchFirst: false })], { lengths: true, initialState: true });
-    const dims = (name: string, list = graphOf(m).input) => list.find((v) => v.name === name)!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const dims = (name: string, list = graphOf(m).input) =>
+      list.find((v) => v.name === name)!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(dims('input')).toEqual(['sequence', 'batch', 3]);
     expect(dims('lengths')).toEqual(['batch']);
     expect(dims('h0')).toEqual([1, 'batch', 4]);

@@ -1,6 +1,6 @@
 import type { AttributeProto } from '@rnnkit/onnx-export';
-import type { GraphNode } from './graph.js';
 import { clip, invalidNode } from './errors.js';
+import type { GraphNode } from './graph.js';
 import { int64ToNumber } from './int64.js';
 
 /** AttributeProto.AttributeType codes. */

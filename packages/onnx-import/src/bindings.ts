@@ -54,7 +54,11 @@ function boundAxis(ctx: WalkContext, a: Axis, where: string, argument: string): 
       return 'one';
     case 'Dir':
       if (a.size === 1) return 'one';
-      throw new RnnkitError('UNSUPPORTED', `${where}: keeps the directions of a bidirectional output on their own axis; rnnkit's output has them side by side in the features (Transpose + Reshape to [.., 2*hidden])`, { argument });
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `${where}: keeps the directions of a bidirectional output on their own axis; rnnkit's output has them side by side in the features (Transpose + Reshape to [.., 2*hidden])`,
+        { argument },
+      );
   }
 }
 
@@ -67,7 +71,12 @@ export function bindOutputs(ctx: WalkContext): ImportedOutput[] {
     const argument = `graph.output[${i}]`;
     const v = ctx.values.get(name) as Value;
     if (v.kind === 'flow') {
-      if (!ctx.build.isTip(v.at)) throw new RnnkitError('UNSUPPORTED', `${where}: is an intermediate value (after ${v.at.stage} of ${ctx.build.layers.length} layers); an rnnkit model outputs its last layer's result`, { argument });
+      if (!ctx.build.isTip(v.at))
+        throw new RnnkitError(
+          'UNSUPPORTED',
+          `${where}: is an intermediate value (after ${v.at.stage} of ${ctx.build.layers.length} layers); an rnnkit model outputs its last layer's result`,
+          { argument },
+        );
       if (v.dirPart !== undefined) throw new RnnkitError('UNSUPPORTED', `${where}: is one direction's half of a bidirectional output`, { argument });
       const axes = v.axes.map((a) => boundAxis(ctx, a, where, argument));
       if (out.some((x) => x.role === 'output')) throw new RnnkitError('UNSUPPORTED', `${where}: is a second copy of the model output`, { argument });
@@ -79,7 +88,11 @@ export function bindOutputs(ctx: WalkContext): ImportedOutput[] {
       out.push({ name, role: v.which === 'h' ? 'hN' : 'cN', layer: v.layer, rows: v.rows, axes });
       return;
     }
-    throw new RnnkitError('UNSUPPORTED', `${where}: is a ${v.kind === 'const' || v.kind === 'zeros' ? 'constant' : `${v.kind} value`}${'axes' in v ? ` with axes ${describeAxes(v.axes)}` : ''}, not the model's output or a final state`, { argument });
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `${where}: is a ${v.kind === 'const' || v.kind === 'zeros' ? 'constant' : `${v.kind} value`}${'axes' in v ? ` with axes ${describeAxes(v.axes)}` : ''}, not the model's output or a final state`,
+      { argument },
+    );
   });
   return out;
 }
@@ -93,7 +106,11 @@ export function bindInputs(ctx: WalkContext, roles: Map<string, InputRole>): Imp
     const v = ctx.values.get(name);
     const rows = first.numLayers * (first.bidirectional ? 2 : 1);
     if (v?.kind === 'initState' && v.rows[1] !== rows) {
-      throw new RnnkitError('UNSUPPORTED', `graph.input "${clip(name)}": declares ${v.rows[1]} rows of initial state, but the recurrent layer it starts has ${rows} (layers×directions); rnnkit takes exactly those`, { argument: `graph.input.${name}` });
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `graph.input "${clip(name)}": declares ${v.rows[1]} rows of initial state, but the recurrent layer it starts has ${rows} (layers×directions); rnnkit takes exactly those`,
+        { argument: `graph.input.${name}` },
+      );
     }
   }
   const seq = (): BoundAxis[] => (b?.batch === 'S0' ? ['batch', 'time'] : ['time', 'batch']);

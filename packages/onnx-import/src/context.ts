@@ -1,6 +1,6 @@
 import { Attributes } from './attributes.js';
-import type { GraphNode, IndexedGraph } from './graph.js';
 import { invalidNode, unsupported } from './errors.js';
+import type { GraphNode, IndexedGraph } from './graph.js';
 import type { ElementBudget, ImportLimits } from './limits.js';
 import type { ModelBuild } from './model_build.js';
 import type { ConstTensor } from './tensors.js';
@@ -42,7 +42,12 @@ export class WalkContext {
   /** A constant input; anything computed from the data path is UNSUPPORTED here. */
   constInput(node: GraphNode, slot: number, what: string): ConstTensor {
     const v = this.required(node, slot, what);
-    if (v.kind !== 'const') unsupported(node.ref, what, `expected a constant (an initializer or a value computed from constants), got a value computed from the model's inputs (${v.kind})`);
+    if (v.kind !== 'const')
+      unsupported(
+        node.ref,
+        what,
+        `expected a constant (an initializer or a value computed from constants), got a value computed from the model's inputs (${v.kind})`,
+      );
     return v.t;
   }
 

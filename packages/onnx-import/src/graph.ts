@@ -1,5 +1,5 @@
-import type { DecodedModelProto, NodeProto, TensorProto, ValueInfoProto } from '@rnnkit/onnx-export';
 import { RnnkitError } from '@rnnkit/core';
+import type { DecodedModelProto, NodeProto, TensorProto, ValueInfoProto } from '@rnnkit/onnx-export';
 import type { NodeRef } from './errors.js';
 import { clip, invalidFile } from './errors.js';
 import { int64ToNumber } from './int64.js';
@@ -47,7 +47,11 @@ function defaultOpset(model: DecodedModelProto): number {
   if (entries.length > 1) invalidFile('opset_import', `expected one opset for the default ONNX domain, got ${entries.length}`);
   const v = int64ToNumber(entries[0].version);
   if (!Number.isSafeInteger(v) || v < MIN_IMPORT_OPSET || v > MAX_IMPORT_OPSET) {
-    throw new RnnkitError('UNSUPPORTED', `opset_import: expected a default-domain opset in ${MIN_IMPORT_OPSET}..${MAX_IMPORT_OPSET} (where ONNX defines RNN, LSTM and GRU), got ${Number.isFinite(v) ? v : 'none'}`, { argument: 'opset_import' });
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `opset_import: expected a default-domain opset in ${MIN_IMPORT_OPSET}..${MAX_IMPORT_OPSET} (where ONNX defines RNN, LSTM and GRU), got ${Number.isFinite(v) ? v : 'none'}`,
+      { argument: 'opset_import' },
+    );
   }
   return v;
 }
@@ -60,7 +64,10 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
   const opset = defaultOpset(model);
   const protos = g.node ?? [];
   if (protos.length > limits.maxNodes) invalidFile('graph.node', `expected at most ${limits.maxNodes} nodes (limits.maxNodes), got ${protos.length}`);
-  if ((g.sparseInitializer?.length ?? 0) > 0) throw new RnnkitError('UNSUPPORTED', 'graph.sparse_initializer: sparse initializers are not read by this importer', { argument: 'graph.sparse_initializer' });
+  if ((g.sparseInitializer?.length ?? 0) > 0)
+    throw new RnnkitError('UNSUPPORTED', 'graph.sparse_initializer: sparse initializers are not read by this importer', {
+      argument: 'graph.sparse_initializer',
+    });
 
   const defined = new Set<string>();
   // protobufjs decodes invalid UTF-8 to U+FFFD, so two different corrupt names could read as one.
@@ -106,7 +113,8 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
     n.inputs.forEach((name, slot) => {
       if (name === '') return;
       checkName(name, `${n.ref.path}.input[${slot}]`);
-      if (!defined.has(name)) invalidFile(`${n.ref.path}.input[${slot}]`, `${n.ref.label} reads "${clip(name)}", which no node, initializer or graph input defines`);
+      if (!defined.has(name))
+        invalidFile(`${n.ref.path}.input[${slot}]`, `${n.ref.label} reads "${clip(name)}", which no node, initializer or graph input defines`);
       let list = consumers.get(name);
       if (!list) consumers.set(name, (list = []));
       list.push({ node: n, slot });
@@ -114,7 +122,8 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
   }
   const outputs = [...(g.output ?? [])];
   outputs.forEach((o, i) => {
-    if (!o.name || !defined.has(o.name)) invalidFile(`graph.output[${i}]`, `graph output "${clip(o.name ?? '')}" is not defined by any node, initializer or input`);
+    if (!o.name || !defined.has(o.name))
+      invalidFile(`graph.output[${i}]`, `graph output "${clip(o.name ?? '')}" is not defined by any node, initializer or input`);
   });
 
   // Kahn's algorithm: a node is ready once every value it reads exists.

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '@rnnkit/core';
-import { Model, RnnkitError, isRnnkitError, validateModelSpec } from '@rnnkit/core';
+import { isRnnkitError, Model, RnnkitError, validateModelSpec } from '@rnnkit/core';
 import { readModelProto } from '@rnnkit/onnx-export';
 import type { ImportedInput, ImportedOutput } from './bindings.js';
 import { bindInputs, bindOutputs } from './bindings.js';
@@ -10,7 +10,7 @@ import { inputValues } from './input_roles.js';
 import type { ImportLimits } from './limits.js';
 import { ElementBudget, resolveLimits } from './limits.js';
 import { ModelBuild } from './model_build.js';
-import { SPEC_METADATA_KEY, restoreTrainingFields, stackingHint } from './rnnkit_metadata.js';
+import { restoreTrainingFields, SPEC_METADATA_KEY, stackingHint } from './rnnkit_metadata.js';
 import { walkGraph } from './walk.js';
 
 export interface ImportOptions {
@@ -38,9 +38,13 @@ const KNOWN_OPTIONS = new Set(['limits']);
 
 function checkOptions(options: ImportOptions | undefined): ImportLimits {
   if (options === undefined) return resolveLimits(undefined, 'options.limits');
-  if (options === null || typeof options !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object, got ${describe(options)}`, { argument: 'options' });
+  if (options === null || typeof options !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected an object, got ${describe(options)}`, { argument: 'options' });
   for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(k)) throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected one of ${[...KNOWN_OPTIONS].join(', ')}, got an unknown option`, { argument: `options.${k}` });
+    if (!KNOWN_OPTIONS.has(k))
+      throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected one of ${[...KNOWN_OPTIONS].join(', ')}, got an unknown option`, {
+        argument: `options.${k}`,
+      });
   }
   return resolveLimits(options.limits, 'options.limits');
 }
@@ -67,7 +71,11 @@ function importChecked(bytes: Uint8Array, options: ImportOptions | undefined): I
     for (const [name, data] of l.params) {
       const bad = data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) {
-        throw new RnnkitError('NON_FINITE', `${l.node.label}: weight ${i}.${name} holds ${data[bad]} at index ${bad}; a model with non-finite weights computes nothing useful (and runtimes disagree on what it computes)`, { argument: `${l.node.path}` });
+        throw new RnnkitError(
+          'NON_FINITE',
+          `${l.node.label}: weight ${i}.${name} holds ${data[bad]} at index ${bad}; a model with non-finite weights computes nothing useful (and runtimes disagree on what it computes)`,
+          { argument: `${l.node.path}` },
+        );
       }
       stateDict.set(`${i}.${name}`, data);
     }

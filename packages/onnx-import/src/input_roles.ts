@@ -1,5 +1,5 @@
-import type { ValueInfoProto } from '@rnnkit/onnx-export';
 import { RnnkitError } from '@rnnkit/core';
+import type { ValueInfoProto } from '@rnnkit/onnx-export';
 import { clip } from './errors.js';
 import type { IndexedGraph } from './graph.js';
 import { int64ToNumber } from './int64.js';
@@ -67,22 +67,29 @@ export function inputValues(graph: IndexedGraph): { values: Map<string, Value>; 
     const role = findRole(graph, name);
     if (!role) {
       if (!graph.consumers.has(name)) continue; // unused: nothing to feed it from rnnkit
-      throw new RnnkitError('UNSUPPORTED', `${where}: reaches no recurrent node, embedding or linear layer, so it has no meaning in an rnnkit model`, { argument: `graph.input.${name}` });
+      throw new RnnkitError('UNSUPPORTED', `${where}: reaches no recurrent node, embedding or linear layer, so it has no meaning in an rnnkit model`, {
+        argument: `graph.input.${name}`,
+      });
     }
     for (const [other, r] of roles) {
-      if (r === role) throw new RnnkitError('UNSUPPORTED', `${where}: is a second ${role} input (after "${clip(other)}"); rnnkit models take one of each`, { argument: `graph.input.${name}` });
+      if (r === role)
+        throw new RnnkitError('UNSUPPORTED', `${where}: is a second ${role} input (after "${clip(other)}"); rnnkit models take one of each`, {
+          argument: `graph.input.${name}`,
+        });
     }
     roles.set(name, role);
     const dims = declaredDims(info);
     const elem = elemTypeOf(info);
     const rank = dims?.length;
     const mustBe = (want: number, what: string) => {
-      if (rank !== undefined && rank !== want) throw new RnnkitError('UNSUPPORTED', `${where}: expected ${what} (rank ${want}), got rank ${rank}`, { argument: `graph.input.${name}` });
+      if (rank !== undefined && rank !== want)
+        throw new RnnkitError('UNSUPPORTED', `${where}: expected ${what} (rank ${want}), got rank ${rank}`, { argument: `graph.input.${name}` });
     };
     switch (role) {
       case 'x': {
         mustBe(3, 'a float sequence [batch, time, features] or [time, batch, features]');
-        if (elem !== undefined && elem !== ElemType.FLOAT) throw new RnnkitError('UNSUPPORTED', `${where}: expected float32 data, got data type ${elem}`, { argument: `graph.input.${name}` });
+        if (elem !== undefined && elem !== ElemType.FLOAT)
+          throw new RnnkitError('UNSUPPORTED', `${where}: expected float32 data, got data type ${elem}`, { argument: `graph.input.${name}` });
         const D = dims?.[2];
         values.set(name, { kind: 'flow', axes: [{ label: 'S0' }, { label: 'S1' }, { label: 'F', ...(D !== undefined ? { size: D } : {}) }], at });
         break;
@@ -101,7 +108,12 @@ export function inputValues(graph: IndexedGraph): { values: Map<string, Value>; 
         // Undeclared extents stay unknown; the recurrent node that reads the state checks them (and names itself).
         const rows = dims?.[0];
         const H = dims?.[2];
-        values.set(name, { kind: 'initState', input: name, rows: [0, rows ?? Number.NaN], axes: [{ label: 'Rows', ...(rows !== undefined ? { size: rows } : {}) }, { label: 'B' }, { label: 'F', ...(H !== undefined ? { size: H } : {}) }] });
+        values.set(name, {
+          kind: 'initState',
+          input: name,
+          rows: [0, rows ?? Number.NaN],
+          axes: [{ label: 'Rows', ...(rows !== undefined ? { size: rows } : {}) }, { label: 'B' }, { label: 'F', ...(H !== undefined ? { size: H } : {}) }],
+        });
         break;
       }
     }

@@ -36,7 +36,9 @@ export function resolveLimits(given: Partial<ImportLimits> | undefined, argument
   const out = { ...DEFAULT_IMPORT_LIMITS };
   for (const [k, v] of Object.entries(given)) {
     if (!(k in DEFAULT_IMPORT_LIMITS)) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.${k}: expected one of ${Object.keys(DEFAULT_IMPORT_LIMITS).join(', ')}, got an unknown limit`, { argument: `${argument}.${k}` });
+      throw new RnnkitError('INVALID_ARGUMENT', `${argument}.${k}: expected one of ${Object.keys(DEFAULT_IMPORT_LIMITS).join(', ')}, got an unknown limit`, {
+        argument: `${argument}.${k}`,
+      });
     }
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
       throw new RnnkitError('INVALID_ARGUMENT', `${argument}.${k}: expected a positive integer, got ${describe(v)}`, { argument: `${argument}.${k}` });
@@ -54,10 +56,18 @@ export class ElementBudget {
   /** Call before allocating `count` elements for `what`; throws INVALID_FILE when over a limit. */
   take(count: number, what: string, argument: string): void {
     if (!(count <= this.limits.maxTensorElements)) {
-      throw new RnnkitError('INVALID_FILE', `${argument}: ${what} has ${count} elements, more than the limit of ${this.limits.maxTensorElements} (limits.maxTensorElements)`, { argument });
+      throw new RnnkitError(
+        'INVALID_FILE',
+        `${argument}: ${what} has ${count} elements, more than the limit of ${this.limits.maxTensorElements} (limits.maxTensorElements)`,
+        { argument },
+      );
     }
     if (!(this.used + count <= this.limits.maxTotalElements)) {
-      throw new RnnkitError('INVALID_FILE', `${argument}: ${what} brings the import to ${this.used + count} elements, more than the limit of ${this.limits.maxTotalElements} (limits.maxTotalElements)`, { argument });
+      throw new RnnkitError(
+        'INVALID_FILE',
+        `${argument}: ${what} brings the import to ${this.used + count} elements, more than the limit of ${this.limits.maxTotalElements} (limits.maxTotalElements)`,
+        { argument },
+      );
     }
     this.used += count;
   }

@@ -57,7 +57,11 @@ export class ModelBuild {
   /** Fails unless `at` is the newest stage: the model is a chain, not a tree. */
   requireTip(at: Stage, node: NodeRef, what: string): void {
     if (at.stage !== this.layers.length) {
-      unsupported(node, what, `reads the model's data after layer ${at.stage} while ${this.layers.length} layers are built: the graph branches, which an rnnkit model (a chain of layers) cannot express`);
+      unsupported(
+        node,
+        what,
+        `reads the model's data after layer ${at.stage} while ${this.layers.length} layers are built: the graph branches, which an rnnkit model (a chain of layers) cannot express`,
+      );
     }
     if (at.version !== this.version) {
       unsupported(node, what, `reads the output of a stacked recurrent layer that a later node extends, so the value no longer exists in the rnnkit model`);

@@ -1,9 +1,9 @@
-import type { WalkContext } from './context.js';
 import { allZero, broadcastDims, concatConst, elementwiseConst, sliceIndices, takeConst, transposeConst } from './const_math.js';
+import type { WalkContext } from './context.js';
 import { invalidNode, unsupported } from './errors.js';
 import type { GraphNode } from './graph.js';
 import type { ConstTensor } from './tensors.js';
-import { ElemType, checkDims, numel, readTensor } from './tensors.js';
+import { checkDims, ElemType, numel, readTensor } from './tensors.js';
 import type { Sym, Value } from './values.js';
 import { normAxis } from './values.js';
 
@@ -69,9 +69,14 @@ function castKind(ctx: WalkContext, node: GraphNode): 'float' | 'int' {
  */
 function allocCheck(ctx: WalkContext, node: GraphNode, dims: readonly number[], what: string, fromElements: number): void {
   const n = numel(dims);
-  if (!Number.isSafeInteger(n)) invalidNode(node.ref, what, `expected a tensor of at most ${ctx.limits.maxTensorElements} elements, got shape [${dims.join(', ')}]`);
+  if (!Number.isSafeInteger(n))
+    invalidNode(node.ref, what, `expected a tensor of at most ${ctx.limits.maxTensorElements} elements, got shape [${dims.join(', ')}]`);
   if (n > fromElements && n > ctx.limits.maxGeneratedElements) {
-    invalidNode(node.ref, what, `would generate ${n} elements from inputs of ${fromElements}, more than the limit of ${ctx.limits.maxGeneratedElements} (limits.maxGeneratedElements)`);
+    invalidNode(
+      node.ref,
+      what,
+      `would generate ${n} elements from inputs of ${fromElements}, more than the limit of ${ctx.limits.maxGeneratedElements} (limits.maxGeneratedElements)`,
+    );
   }
   ctx.budget.take(n, `${node.ref.label}'s ${what}`, node.ref.path);
 }
@@ -100,7 +105,11 @@ export function sliceArgs(ctx: WalkContext, node: GraphNode, rank: number): { ax
     axes = a.ints('axes');
   }
   if (ends.length !== starts.length || (axes && axes.length !== starts.length) || (steps && steps.length !== starts.length)) {
-    invalidNode(node.ref, 'starts', `expected starts, ends, axes and steps of one length, got ${starts.length}, ${ends.length}, ${axes?.length ?? '-'}, ${steps?.length ?? '-'}`);
+    invalidNode(
+      node.ref,
+      'starts',
+      `expected starts, ends, axes and steps of one length, got ${starts.length}, ${ends.length}, ${axes?.length ?? '-'}, ${steps?.length ?? '-'}`,
+    );
   }
   return starts.map((start, i) => {
     const axis = normAxis(axes ? axes[i] : i, rank);
@@ -126,7 +135,13 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       if (isConst(v)) {
         const t = v.t;
         if (kind === t.dtype) return v;
-        return { kind: 'const', t: kind === 'float' ? { dtype: 'float', dims: t.dims, data: Float32Array.from(t.data) } : { dtype: 'int', dims: t.dims, data: Float64Array.from(t.data, Math.trunc) } };
+        return {
+          kind: 'const',
+          t:
+            kind === 'float'
+              ? { dtype: 'float', dims: t.dims, data: Float32Array.from(t.data) }
+              : { dtype: 'int', dims: t.dims, data: Float64Array.from(t.data, Math.trunc) },
+        };
       }
       if (v?.kind === 'dims' && kind === 'int') return v;
       return undefined;
@@ -162,10 +177,20 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       });
       if (isConst(data)) {
         if (data.t.dtype === 'float' && idxV.t.dims.length > 0) return undefined; // an embedding lookup with constant ids: leave to the heads
-        allocCheck(ctx, node, [...data.t.dims.slice(0, axis), ...idxV.t.dims, ...data.t.dims.slice(axis + 1)], 'output', data.t.data.length + idxV.t.data.length);
+        allocCheck(
+          ctx,
+          node,
+          [...data.t.dims.slice(0, axis), ...idxV.t.dims, ...data.t.dims.slice(axis + 1)],
+          'output',
+          data.t.data.length + idxV.t.data.length,
+        );
         return { kind: 'const', t: takeConst(data.t, axis, idx, idxV.t.dims) };
       }
-      if (syms && idxV.t.dims.length <= 1) return fromSyms(idxV.t.dims.length === 0, idx.map((k) => syms.items[k]));
+      if (syms && idxV.t.dims.length <= 1)
+        return fromSyms(
+          idxV.t.dims.length === 0,
+          idx.map((k) => syms.items[k]),
+        );
       return undefined;
     }
     case 'Unsqueeze':
@@ -186,7 +211,8 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
         const rank = dims.length + axes.length;
         if (rank > ctx.limits.maxRank) invalidNode(node.ref, 'axes', `expected a result of rank ≤ ${ctx.limits.maxRank}, got ${rank}`);
         const put = new Set(axes.map((x) => normAxis(x, rank)));
-        if (put.has(undefined) || put.size !== axes.length) invalidNode(node.ref, 'axes', `expected distinct axes within rank ${rank}, got [${axes.join(', ')}]`);
+        if (put.has(undefined) || put.size !== axes.length)
+          invalidNode(node.ref, 'axes', `expected distinct axes within rank ${rank}, got [${axes.join(', ')}]`);
         const rest = [...dims];
         out = Array.from({ length: rank }, (_, i) => (put.has(i) ? 1 : rest.shift()!));
       }
@@ -203,16 +229,30 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
         if (axis === undefined) invalidNode(node.ref, 'attribute axis', `expected an axis within rank ${rank}, got ${a.int('axis', 0)}`);
         parts.forEach((p, i) => {
           if (p.dtype !== parts[0].dtype || p.dims.length !== rank || p.dims.some((d, k) => k !== axis && d !== parts[0].dims[k])) {
-            invalidNode(node.ref, `input[${i}]`, `expected shapes that agree except on axis ${axis}, got [${p.dims.join(', ')}] and [${parts[0].dims.join(', ')}]`);
+            invalidNode(
+              node.ref,
+              `input[${i}]`,
+              `expected shapes that agree except on axis ${axis}, got [${p.dims.join(', ')}] and [${parts[0].dims.join(', ')}]`,
+            );
           }
         });
         const dims = [...parts[0].dims];
         dims[axis] = parts.reduce((s, p) => s + p.dims[axis], 0);
-        allocCheck(ctx, node, dims, 'output', parts.reduce((s, p) => s + p.data.length, 0));
+        allocCheck(
+          ctx,
+          node,
+          dims,
+          'output',
+          parts.reduce((s, p) => s + p.data.length, 0),
+        );
         return { kind: 'const', t: concatConst(parts, axis) };
       }
       const syms = ins.map(symsOf);
-      if (syms.every((s) => s && !s.scalar) && ins.some((v) => v!.kind === 'dims')) return fromSyms(false, syms.flatMap((s) => s!.items));
+      if (syms.every((s) => s && !s.scalar) && ins.some((v) => v!.kind === 'dims'))
+        return fromSyms(
+          false,
+          syms.flatMap((s) => s!.items),
+        );
       return undefined;
     }
     case 'Transpose': {
@@ -220,7 +260,8 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       if (!isConst(v)) return undefined;
       const rank = v.t.dims.length;
       const perm = a.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-      if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank))) invalidNode(node.ref, 'attribute perm', `expected a permutation of 0..${rank - 1}, got [${perm.join(', ')}]`);
+      if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank)))
+        invalidNode(node.ref, 'attribute perm', `expected a permutation of 0..${rank - 1}, got [${perm.join(', ')}]`);
       ctx.budget.take(v.t.data.length, `${node.ref.label}'s output`, node.ref.path);
       return { kind: 'const', t: transposeConst(v.t, perm) };
     }
@@ -245,7 +286,8 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       });
       const known = numel(dims);
       if (infer >= 0) {
-        if (known === 0 || v.t.data.length % known !== 0) invalidNode(node.ref, 'shape', `cannot infer -1: ${v.t.data.length} elements do not split into [${target.join(', ')}]`);
+        if (known === 0 || v.t.data.length % known !== 0)
+          invalidNode(node.ref, 'shape', `cannot infer -1: ${v.t.data.length} elements do not split into [${target.join(', ')}]`);
         dims[infer] = v.t.data.length / known;
       }
       if (numel(dims) !== v.t.data.length) invalidNode(node.ref, 'shape', `expected a shape of ${v.t.data.length} elements, got [${dims.join(', ')}]`);
@@ -271,10 +313,14 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       const value = constTensorAttr(ctx, node, 'value') ?? { dtype: 'float' as const, dims: [1], data: new Float32Array(1) };
       if (value.data.length !== 1) invalidNode(node.ref, 'attribute value', `expected a one-element tensor, got ${value.data.length} elements`);
       if (value.dtype === 'float' && value.data[0] === 0 && shape.items.length <= ctx.limits.maxRank) return { kind: 'zeros', shape: shape.items };
-      if (!shape.items.every((s): s is number => typeof s === 'number')) unsupported(node.ref, 'attribute value', `expected a zero fill for a shape with dynamic extents, got ${value.data[0]}`);
+      if (!shape.items.every((s): s is number => typeof s === 'number'))
+        unsupported(node.ref, 'attribute value', `expected a zero fill for a shape with dynamic extents, got ${value.data[0]}`);
       const dims = checkDims(shape.items, ctx.limits, `${node.ref.path}.input`);
       allocCheck(ctx, node, dims, 'output', shape.items.length);
-      const out: ConstTensor = value.dtype === 'float' ? { dtype: 'float', dims, data: new Float32Array(numel(dims)).fill(value.data[0]) } : { dtype: 'int', dims, data: new Float64Array(numel(dims)).fill(value.data[0]) };
+      const out: ConstTensor =
+        value.dtype === 'float'
+          ? { dtype: 'float', dims, data: new Float32Array(numel(dims)).fill(value.data[0]) }
+          : { dtype: 'int', dims, data: new Float64Array(numel(dims)).fill(value.data[0]) };
       return { kind: 'const', t: out };
     }
     case 'Expand': {
@@ -286,7 +332,8 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       const dims = broadcastDims(v.t.dims, checkDims(shape.items, ctx.limits, `${node.ref.path}.shape`));
       if (!dims) invalidNode(node.ref, 'shape', `expected a shape that [${v.t.dims.join(', ')}] broadcasts to, got [${shape.items.join(', ')}]`);
       allocCheck(ctx, node, dims, 'output', v.t.data.length + shape.items.length);
-      const zero: ConstTensor = v.t.dtype === 'float' ? { dtype: 'float', dims: [], data: new Float32Array(1) } : { dtype: 'int', dims: [], data: new Float64Array(1) };
+      const zero: ConstTensor =
+        v.t.dtype === 'float' ? { dtype: 'float', dims: [], data: new Float32Array(1) } : { dtype: 'int', dims: [], data: new Float64Array(1) };
       return { kind: 'const', t: elementwiseConst(v.t, zero, dims, (x) => x) };
     }
     case 'Add':
@@ -299,7 +346,14 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       const dims = broadcastDims(x.t.dims, y.t.dims);
       if (!dims) invalidNode(node.ref, 'input[1]', `expected shapes that broadcast, got [${x.t.dims.join(', ')}] and [${y.t.dims.join(', ')}]`);
       allocCheck(ctx, node, dims, 'output', x.t.data.length + y.t.data.length);
-      const f = node.op === 'Add' ? (p: number, q: number) => p + q : node.op === 'Sub' ? (p: number, q: number) => p - q : node.op === 'Mul' ? (p: number, q: number) => p * q : (p: number, q: number) => p / q;
+      const f =
+        node.op === 'Add'
+          ? (p: number, q: number) => p + q
+          : node.op === 'Sub'
+            ? (p: number, q: number) => p - q
+            : node.op === 'Mul'
+              ? (p: number, q: number) => p * q
+              : (p: number, q: number) => p / q;
       const out = elementwiseConst(x.t, y.t, dims, f);
       if (out.dtype === 'float') for (let i = 0; i < out.data.length; i++) out.data[i] = Math.fround(out.data[i]);
       return { kind: 'const', t: out };
@@ -308,7 +362,10 @@ export function foldConstants(ctx: WalkContext, node: GraphNode): Value | undefi
       const v = ins[0];
       if (!isConst(v)) return undefined;
       ctx.budget.take(v.t.data.length, `${node.ref.label}'s output`, node.ref.path);
-      const t = v.t.dtype === 'float' ? { dtype: 'float' as const, dims: v.t.dims, data: v.t.data.map((q) => -q) } : { dtype: 'int' as const, dims: v.t.dims, data: v.t.data.map((q) => -q) };
+      const t =
+        v.t.dtype === 'float'
+          ? { dtype: 'float' as const, dims: v.t.dims, data: v.t.data.map((q) => -q) }
+          : { dtype: 'int' as const, dims: v.t.dims, data: v.t.data.map((q) => -q) };
       return { kind: 'const', t };
     }
     default:

@@ -1,5 +1,5 @@
-import type { WalkContext } from './context.js';
 import { transposeConst } from './const_math.js';
+import type { WalkContext } from './context.js';
 import { unsupported } from './errors.js';
 import type { GraphNode } from './graph.js';
 import type { ConstTensor } from './tensors.js';
@@ -15,7 +15,12 @@ import { describeAxes, normAxis } from './values.js';
 type Flow = Extract<Value, { kind: 'flow' }>;
 
 function requirePlainFlow(ctx: WalkContext, node: GraphNode, v: Flow, what: string): void {
-  if (v.activation) unsupported(node.ref, what, `reads the output of a ${v.activation} activation; rnnkit has no activation layer, so an activation is only supported as the model's last operation`);
+  if (v.activation)
+    unsupported(
+      node.ref,
+      what,
+      `reads the output of a ${v.activation} activation; rnnkit has no activation layer, so an activation is only supported as the model's last operation`,
+    );
   if (v.dirPart !== undefined) unsupported(node.ref, what, `reads one direction's half of a bidirectional output; rnnkit layers read both directions`);
   ctx.build.requireTip(v.at, node.ref, what);
 }
@@ -24,10 +29,19 @@ function requirePlainFlow(ctx: WalkContext, node: GraphNode, v: Flow, what: stri
 export function selectLastStep(ctx: WalkContext, node: GraphNode, v: Flow, axis: number, keepAxis: boolean): Value {
   requirePlainFlow(ctx, node, v, 'input');
   if (ctx.build.lengthsInput !== undefined) {
-    unsupported(node.ref, 'indices', `takes step T−1 of every sequence, which is padding for sequences shorter than T (the recurrent nodes read sequence_lens "${ctx.build.lengthsInput}"); rnnkit's lastStep takes each sequence's own last step (GatherND at lengths − 1)`);
+    unsupported(
+      node.ref,
+      'indices',
+      `takes step T−1 of every sequence, which is padding for sequences shorter than T (the recurrent nodes read sequence_lens "${ctx.build.lengthsInput}"); rnnkit's lastStep takes each sequence's own last step (GatherND at lengths − 1)`,
+    );
   }
   const prev = ctx.build.lastLayer();
-  if (prev?.spec.type !== 'recurrent') unsupported(node.ref, 'input', 'selects the last step of a value that is not a recurrent layer’s output; rnnkit selects steps right after a recurrent layer');
+  if (prev?.spec.type !== 'recurrent')
+    unsupported(
+      node.ref,
+      'input',
+      'selects the last step of a value that is not a recurrent layer’s output; rnnkit selects steps right after a recurrent layer',
+    );
   const at = ctx.build.append({ spec: { type: 'select', steps: 'last' }, params: new Map(), node: node.ref });
   const axes = keepAxis ? v.axes.map((a, i): Axis => (i === axis ? { label: 'One', size: 1 } : a)) : v.axes.filter((_, i) => i !== axis);
   return { kind: 'flow', axes, at, lastStep: true };
@@ -40,11 +54,25 @@ function gatherNd(ctx: WalkContext, node: GraphNode): Value {
   if (data.kind !== 'flow') unsupported(node.ref, 'data', `expected the model's data path, got a ${data.kind}`);
   const b = ctx.build.binding;
   const ok =
-    idx.kind === 'lengths' && idx.offset === -1 && idx.axes.length === 2 && idx.axes[1].label === 'One' &&
-    ctx.attrs(node).int('batch_dims', 0) === 1 && b !== undefined && data.axes.length === 3 && data.axes[0].label === b.batch && data.axes[1].label === b.time && idx.input === ctx.build.lengthsInput;
-  if (!ok) unsupported(node.ref, 'indices', 'expected GatherND(output [batch, time, F], Unsqueeze(lengths − 1) [batch, 1], batch_dims=1), the last valid step of each sequence; got another form');
+    idx.kind === 'lengths' &&
+    idx.offset === -1 &&
+    idx.axes.length === 2 &&
+    idx.axes[1].label === 'One' &&
+    ctx.attrs(node).int('batch_dims', 0) === 1 &&
+    b !== undefined &&
+    data.axes.length === 3 &&
+    data.axes[0].label === b.batch &&
+    data.axes[1].label === b.time &&
+    idx.input === ctx.build.lengthsInput;
+  if (!ok)
+    unsupported(
+      node.ref,
+      'indices',
+      'expected GatherND(output [batch, time, F], Unsqueeze(lengths − 1) [batch, 1], batch_dims=1), the last valid step of each sequence; got another form',
+    );
   requirePlainFlow(ctx, node, data, 'data');
-  if (ctx.build.lastLayer()?.spec.type !== 'recurrent') unsupported(node.ref, 'data', 'selects the last step of a value that is not a recurrent layer’s output');
+  if (ctx.build.lastLayer()?.spec.type !== 'recurrent')
+    unsupported(node.ref, 'data', 'selects the last step of a value that is not a recurrent layer’s output');
   const at = ctx.build.append({ spec: { type: 'select', steps: 'last' }, params: new Map(), node: node.ref });
   return { kind: 'flow', axes: [data.axes[0], data.axes[2]], at, lastStep: true };
 }
@@ -58,9 +86,20 @@ function stateAsLastStep(ctx: WalkContext, node: GraphNode, v: Extract<Value, { 
   const layer = ctx.build.layers[v.layer];
   const spec = layer.spec;
   const rowsLeft = v.axes.filter((a) => a.label === 'Rows');
-  const ok = spec.type === 'recurrent' && v.which === 'h' && !spec.bidirectional && v.rows[1] - v.rows[0] === 1 && v.rows[0] === spec.numLayers - 1 && v.layer === ctx.build.layers.length - 1 && rowsLeft.every((a) => a.size === 1);
+  const ok =
+    spec.type === 'recurrent' &&
+    v.which === 'h' &&
+    !spec.bidirectional &&
+    v.rows[1] - v.rows[0] === 1 &&
+    v.rows[0] === spec.numLayers - 1 &&
+    v.layer === ctx.build.layers.length - 1 &&
+    rowsLeft.every((a) => a.size === 1);
   if (!ok) {
-    unsupported(node.ref, what, `reads a final ${v.which === 'h' ? 'hidden' : 'cell'} state (rows ${v.rows[0]}..${v.rows[1] - 1} of rnnkit layer ${v.layer}) as data; rnnkit can only use the top layer's forward final hidden state, which equals lastStep of its output`);
+    unsupported(
+      node.ref,
+      what,
+      `reads a final ${v.which === 'h' ? 'hidden' : 'cell'} state (rows ${v.rows[0]}..${v.rows[1] - 1} of rnnkit layer ${v.layer}) as data; rnnkit can only use the top layer's forward final hidden state, which equals lastStep of its output`,
+    );
   }
   const at = ctx.build.append({ spec: { type: 'select', steps: 'last' }, params: new Map(), node: node.ref });
   return { kind: 'flow', axes: v.axes.map((a): Axis => (a.label === 'Rows' ? { label: 'One', size: 1 } : a)), at, lastStep: true };
@@ -103,7 +142,8 @@ function matmul(ctx: WalkContext, node: GraphNode, absorbed: Set<GraphNode>): Va
   const w = ctx.constInput(node, 1, 'input[1] (weight)');
   const fAxis = featureAxis(node, x, 'input[0]');
   const F = x.axes[fAxis].size ?? w.dims[0];
-  if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[0] !== F) unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${F}, out], got shape [${w.dims.join(', ')}]`);
+  if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[0] !== F)
+    unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${F}, out], got shape [${w.dims.join(', ')}]`);
   const O = w.dims[1];
   const weightOI = transposeConst(w, [1, 0]).data as Float32Array;
   // A bias Add that only this MatMul feeds.
@@ -126,7 +166,10 @@ function matmul(ctx: WalkContext, node: GraphNode, absorbed: Set<GraphNode>): Va
 /** Gemm(x [B, F], W, C): alpha = beta = 1, transA = 0; W is [O, F] with transB = 1, else [F, O]. */
 function gemm(ctx: WalkContext, node: GraphNode): Value {
   const a = ctx.attrs(node);
-  for (const [k, want] of [['alpha', 1], ['beta', 1]] as const) {
+  for (const [k, want] of [
+    ['alpha', 1],
+    ['beta', 1],
+  ] as const) {
     const v = a.float(k);
     if (v !== undefined && v !== want) unsupported(node.ref, `attribute ${k}`, `expected ${want} (a plain linear layer), got ${v}`);
   }
@@ -137,7 +180,8 @@ function gemm(ctx: WalkContext, node: GraphNode): Value {
   const w = ctx.constInput(node, 1, 'input[1] (weight)');
   const transB = a.int('transB', 0) === 1;
   const F = x.axes[fAxis].size ?? w.dims[transB ? 1 : 0];
-  if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[transB ? 1 : 0] !== F) unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${transB ? `out, ${F}` : `${F}, out`}], got shape [${w.dims.join(', ')}]`);
+  if (w.dtype !== 'float' || w.dims.length !== 2 || w.dims[transB ? 1 : 0] !== F)
+    unsupported(node.ref, 'input[1] (weight)', `expected a float weight [${transB ? `out, ${F}` : `${F}, out`}], got shape [${w.dims.join(', ')}]`);
   const O = w.dims[transB ? 0 : 1];
   const weightOI = (transB ? w.data.slice() : transposeConst(w, [1, 0]).data) as Float32Array;
   const c = node.inputs[2] ? ctx.constInput(node, 2, 'input[2] (bias)') : undefined;
@@ -148,10 +192,15 @@ function gemm(ctx: WalkContext, node: GraphNode): Value {
 function embedding(ctx: WalkContext, node: GraphNode, ids: Extract<Value, { kind: 'ids' }>): Value {
   const table = ctx.constInput(node, 0, 'input[0] (table)');
   if (ctx.attrs(node).int('axis', 0) !== 0) unsupported(node.ref, 'attribute axis', 'expected 0 (rows of the embedding table)');
-  if (table.dtype !== 'float' || table.dims.length !== 2) unsupported(node.ref, 'input[0] (table)', `expected a float table [vocabulary, dim], got shape [${table.dims.join(', ')}]`);
+  if (table.dtype !== 'float' || table.dims.length !== 2)
+    unsupported(node.ref, 'input[0] (table)', `expected a float table [vocabulary, dim], got shape [${table.dims.join(', ')}]`);
   if (ctx.build.layers.length !== 0) unsupported(node.ref, 'input[1]', 'looks up token ids after other layers; rnnkit embeddings come first');
   const [V, E] = table.dims;
-  const at = ctx.build.append({ spec: { type: 'embedding', numEmbeddings: V, embeddingDim: E }, params: new Map([['weight', table.data.slice() as Float32Array]]), node: node.ref });
+  const at = ctx.build.append({
+    spec: { type: 'embedding', numEmbeddings: V, embeddingDim: E },
+    params: new Map([['weight', table.data.slice() as Float32Array]]),
+    node: node.ref,
+  });
   return { kind: 'flow', axes: [...ids.axes, { label: 'F', size: E }], at };
 }
 
@@ -168,11 +217,16 @@ function activation(ctx: WalkContext, node: GraphNode): Value {
     const axisAttr = ctx.attrs(node).int('axis', ctx.opset >= 13 ? -1 : 1);
     const axis = normAxis(axisAttr, rank);
     // Before opset 13 Softmax flattens [axis..] into one row, which equals the last axis only for axis = rank − 1.
-    if (axis !== rank - 1 || v.axes[axis].label !== 'F') unsupported(node.ref, 'attribute axis', `expected the feature axis (${rank - 1}), got ${axisAttr} on axes ${describeAxes(v.axes)}`);
+    if (axis !== rank - 1 || v.axes[axis].label !== 'F')
+      unsupported(node.ref, 'attribute axis', `expected the feature axis (${rank - 1}), got ${axisAttr} on axes ${describeAxes(v.axes)}`);
   }
   const readers = ctx.graph.consumers.get(node.outputs[0]) ?? [];
   if (readers.some((r) => r.node.op !== 'Identity')) {
-    unsupported(node.ref, 'output', `is read by ${readers[0].node.ref.label}; rnnkit has no ${node.op} layer, so ${node.op} is only supported as the model's last operation (applied outside the model: ImportedOnnx.outputs[…].activation)`);
+    unsupported(
+      node.ref,
+      'output',
+      `is read by ${readers[0].node.ref.label}; rnnkit has no ${node.op} layer, so ${node.op} is only supported as the model's last operation (applied outside the model: ImportedOnnx.outputs[…].activation)`,
+    );
   }
   return { ...v, activation: kind };
 }
@@ -201,7 +255,11 @@ export function applyHead(ctx: WalkContext, node: GraphNode, absorbed: Set<Graph
       const x = ctx.input(node, 0);
       const y = ctx.input(node, 1);
       if (x?.kind === 'flow' || y?.kind === 'flow') {
-        unsupported(node.ref, 'input', 'adds to the data path outside a MatMul + Add linear layer (a bias whose MatMul has other readers, or a residual connection), which rnnkit cannot express');
+        unsupported(
+          node.ref,
+          'input',
+          'adds to the data path outside a MatMul + Add linear layer (a bias whose MatMul has other readers, or a residual connection), which rnnkit cannot express',
+        );
       }
       return undefined;
     }
@@ -209,4 +267,3 @@ export function applyHead(ctx: WalkContext, node: GraphNode, absorbed: Set<Graph
       return undefined;
   }
 }
-

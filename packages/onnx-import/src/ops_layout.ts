@@ -1,9 +1,9 @@
-import type { WalkContext } from './context.js';
 import { sliceIndices } from './const_math.js';
+import type { WalkContext } from './context.js';
 import { invalidNode, unsupported } from './errors.js';
 import type { GraphNode } from './graph.js';
-import { selectLastStep } from './ops_heads.js';
 import { axesOf, sliceArgs, symsOf } from './ops_const.js';
+import { selectLastStep } from './ops_heads.js';
 import type { Axis, Sym, Value } from './values.js';
 import { describeAxes, normAxis } from './values.js';
 
@@ -34,23 +34,39 @@ function transpose(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
   if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank))) {
     invalidNode(node.ref, 'attribute perm', `expected a permutation of 0..${rank - 1} for an input of rank ${rank}, got [${perm.join(', ')}]`);
   }
-  return withAxes(v, perm.map((p) => v.axes[p]));
+  return withAxes(
+    v,
+    perm.map((p) => v.axes[p]),
+  );
 }
 
 function squeeze(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
   const axes = axesOf(ctx, node, 1);
   if (!axes) {
-    if (v.axes.some((a) => a.size === undefined)) unsupported(node.ref, 'axes', `expected explicit axes: without them Squeeze would also drop a batch or time axis of extent 1 at run time, on an input of axes ${describeAxes(v.axes)}`);
+    if (v.axes.some((a) => a.size === undefined))
+      unsupported(
+        node.ref,
+        'axes',
+        `expected explicit axes: without them Squeeze would also drop a batch or time axis of extent 1 at run time, on an input of axes ${describeAxes(v.axes)}`,
+      );
   }
   const drop = new Set((axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((x) => normAxis(x, v.axes.length)));
   if (drop.has(undefined)) invalidNode(node.ref, 'axes', `expected axes within rank ${v.axes.length}, got [${axes!.join(', ')}]`);
   for (const k of drop) {
     const ax = v.axes[k!];
-    if (ax.size !== 1) unsupported(node.ref, 'axes', `squeezes axis ${k} (${ax.label}${ax.size !== undefined ? ` of extent ${ax.size}` : ', a dynamic extent'}) of an input with axes ${describeAxes(v.axes)}; only axes of extent 1 can be squeezed`);
+    if (ax.size !== 1)
+      unsupported(
+        node.ref,
+        'axes',
+        `squeezes axis ${k} (${ax.label}${ax.size !== undefined ? ` of extent ${ax.size}` : ', a dynamic extent'}) of an input with axes ${describeAxes(v.axes)}; only axes of extent 1 can be squeezed`,
+      );
     if (ax.label === 'F') unsupported(node.ref, 'axes', 'squeezes the feature axis, which rnnkit layers always keep');
   }
   // A flow keeps its dirPart: squeezing the extent-1 Dir axis left by Split/Slice keeps the half it picked.
-  return withAxes(v, v.axes.filter((_, i) => !drop.has(i)));
+  return withAxes(
+    v,
+    v.axes.filter((_, i) => !drop.has(i)),
+  );
 }
 
 function unsqueeze(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
@@ -61,7 +77,10 @@ function unsqueeze(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
   const put = new Set(axes.map((x) => normAxis(x, rank)));
   if (put.has(undefined) || put.size !== axes.length) invalidNode(node.ref, 'axes', `expected distinct axes within rank ${rank}, got [${axes.join(', ')}]`);
   const rest = [...v.axes];
-  return withAxes(v, Array.from({ length: rank }, (_, i) => (put.has(i) ? { label: 'One' as const, size: 1 } : rest.shift()!)));
+  return withAxes(
+    v,
+    Array.from({ length: rank }, (_, i) => (put.has(i) ? { label: 'One' as const, size: 1 } : rest.shift()!)),
+  );
 }
 
 /**
@@ -119,7 +138,12 @@ function reshape(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
     return undefined;
   };
   const out = match(0, 0);
-  if (!out) unsupported(node.ref, 'shape', `reshapes axes ${describeAxes(v.axes)} to [${shape.items.join(', ')}], which is not a regrouping rnnkit can express (it can merge the directions into the features, keep axes, and add or drop extent-1 axes)`);
+  if (!out)
+    unsupported(
+      node.ref,
+      'shape',
+      `reshapes axes ${describeAxes(v.axes)} to [${shape.items.join(', ')}], which is not a regrouping rnnkit can express (it can merge the directions into the features, keep axes, and add or drop extent-1 axes)`,
+    );
   return withAxes(v, out);
 }
 
@@ -129,7 +153,8 @@ function pick(ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, ind
   const without = v.axes.filter((_, i) => i !== axis);
   const what = node.op === 'Gather' ? 'indices' : 'starts';
   if (ax.size !== undefined) {
-    for (const i of indices) if (!(i >= 0 && i < ax.size)) invalidNode(node.ref, what, `expected an index within axis ${ax.label} of extent ${ax.size}, got ${i}`);
+    for (const i of indices)
+      if (!(i >= 0 && i < ax.size)) invalidNode(node.ref, what, `expected an index within axis ${ax.label} of extent ${ax.size}, got ${i}`);
   }
   switch (ax.label) {
     case 'One':
@@ -149,7 +174,12 @@ function pick(ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, ind
     case 'Rows': {
       if (v.kind !== 'state' && v.kind !== 'initState') break;
       const sorted = indices.every((i, k) => k === 0 || i === indices[k - 1] + 1);
-      if (!sorted || indices.length === 0) unsupported(node.ref, what, `selects rows [${indices.join(', ')}] of a state tensor; only a contiguous range of layers×directions maps to rnnkit's states`);
+      if (!sorted || indices.length === 0)
+        unsupported(
+          node.ref,
+          what,
+          `selects rows [${indices.join(', ')}] of a state tensor; only a contiguous range of layers×directions maps to rnnkit's states`,
+        );
       const rows: [number, number] = [v.rows[0] + indices[0], v.rows[0] + indices[indices.length - 1] + 1];
       const axes = keep || indices.length > 1 ? v.axes.map((a, i) => (i === axis ? { label: 'Rows' as const, size: indices.length } : a)) : without;
       return { ...v, rows, axes };
@@ -157,7 +187,11 @@ function pick(ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, ind
     default:
       break;
   }
-  unsupported(node.ref, what, `selects [${indices.slice(0, 4).join(', ')}${indices.length > 4 ? ', …' : ''}] on axis ${axis} (${ax.label}) of a ${v.kind} with axes ${describeAxes(v.axes)}, which rnnkit cannot express`);
+  unsupported(
+    node.ref,
+    what,
+    `selects [${indices.slice(0, 4).join(', ')}${indices.length > 4 ? ', …' : ''}] on axis ${axis} (${ax.label}) of a ${v.kind} with axes ${describeAxes(v.axes)}, which rnnkit cannot express`,
+  );
 }
 
 /** True when an axis is the time axis of the data path. */
@@ -174,7 +208,8 @@ function gather(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
   const ax = v.axes[axis];
   const raw = Array.from(idx.data);
   if (v.kind === 'flow' && isTime(ctx, ax)) {
-    if (raw.length !== 1 || raw[0] !== -1) unsupported(node.ref, 'indices', `takes steps [${raw.slice(0, 4).join(', ')}] of the time axis; rnnkit selects only the last step (index -1)`);
+    if (raw.length !== 1 || raw[0] !== -1)
+      unsupported(node.ref, 'indices', `takes steps [${raw.slice(0, 4).join(', ')}] of the time axis; rnnkit selects only the last step (index -1)`);
     return selectLastStep(ctx, node, v, axis, idx.dims.length === 1);
   }
   const extent = ax.size;
@@ -189,7 +224,12 @@ function slice(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
     const ax = cur.axes[s.axis];
     if (cur.kind === 'flow' && isTime(ctx, ax)) {
       const toEnd = s.step === 1 && s.start === -1 && s.end >= 2 ** 31 - 1;
-      if (!toEnd) unsupported(node.ref, 'starts', `slices steps ${s.start}..${s.end} (step ${s.step}) of the time axis; rnnkit selects only the last step (starts -1, ends past the end)`);
+      if (!toEnd)
+        unsupported(
+          node.ref,
+          'starts',
+          `slices steps ${s.start}..${s.end} (step ${s.step}) of the time axis; rnnkit selects only the last step (starts -1, ends past the end)`,
+        );
       out = selectLastStep(ctx, node, cur, s.axis, true);
       continue;
     }
@@ -213,8 +253,22 @@ function concat(ctx: WalkContext, node: GraphNode, parts: AxesValue[]): Value {
   // Directions side by side: [.., H] forward ++ [.., H] reverse of one bidirectional output.
   if (first.kind === 'flow' && ax.label === 'F') {
     const flows = parts as Extract<Value, { kind: 'flow' }>[];
-    const ok = flows.length === 2 && flows.every((f, k) => f.kind === 'flow' && f.dirPart === k && f.at.stage === first.at.stage && f.at.version === first.at.version && describeAxes(f.axes) === describeAxes(first.axes));
-    if (!ok) unsupported(node.ref, 'input', 'concatenates features that are not the forward and reverse halves, in that order, of one bidirectional output; rnnkit cannot express that');
+    const ok =
+      flows.length === 2 &&
+      flows.every(
+        (f, k) =>
+          f.kind === 'flow' &&
+          f.dirPart === k &&
+          f.at.stage === first.at.stage &&
+          f.at.version === first.at.version &&
+          describeAxes(f.axes) === describeAxes(first.axes),
+      );
+    if (!ok)
+      unsupported(
+        node.ref,
+        'input',
+        'concatenates features that are not the forward and reverse halves, in that order, of one bidirectional output; rnnkit cannot express that',
+      );
     const axes = first.axes.map((a, i) => (i === axis ? { label: 'F' as const, size: a.size! * 2 } : a));
     const { dirPart: _drop, ...rest } = first;
     return { ...rest, axes };
@@ -223,7 +277,13 @@ function concat(ctx: WalkContext, node: GraphNode, parts: AxesValue[]): Value {
     const states = parts as Extract<Value, { kind: 'state' }>[];
     for (let k = 1; k < states.length; k++) {
       const s = states[k];
-      if (s.kind !== 'state' || s.layer !== first.layer || s.which !== first.which || s.rows[0] !== states[k - 1].rows[1] || describeAxes(s.axes.filter((_, i) => i !== axis)) !== describeAxes(first.axes.filter((_, i) => i !== axis))) {
+      if (
+        s.kind !== 'state' ||
+        s.layer !== first.layer ||
+        s.which !== first.which ||
+        s.rows[0] !== states[k - 1].rows[1] ||
+        describeAxes(s.axes.filter((_, i) => i !== axis)) !== describeAxes(first.axes.filter((_, i) => i !== axis))
+      ) {
         unsupported(node.ref, `input[${k}]`, 'concatenates state rows that are not consecutive rows of one rnnkit layer’s final states');
       }
     }
@@ -239,7 +299,9 @@ function split(ctx: WalkContext, node: GraphNode, v: AxesValue): Value[] {
   if (axis === undefined) invalidNode(node.ref, 'attribute axis', `expected an axis within rank ${v.axes.length}, got ${a.int('axis', 0)}`);
   const extent = v.axes[axis].size;
   if (extent === undefined) unsupported(node.ref, 'attribute axis', `splits the dynamic axis ${v.axes[axis].label}`);
-  const sizes = (ctx.opset >= 13 ? (node.inputs[1] ? ctx.intsInput(node, 1, 'split') : undefined) : a.ints('split')) ?? Array.from({ length: node.outputs.length }, () => extent / node.outputs.length);
+  const sizes =
+    (ctx.opset >= 13 ? (node.inputs[1] ? ctx.intsInput(node, 1, 'split') : undefined) : a.ints('split')) ??
+    Array.from({ length: node.outputs.length }, () => extent / node.outputs.length);
   if (sizes.length !== node.outputs.length || sizes.reduce((s, x) => s + x, 0) !== extent || sizes.some((x) => !Number.isInteger(x) || x < 0)) {
     invalidNode(node.ref, 'split', `expected ${node.outputs.length} sizes summing to ${extent}, got [${sizes.join(', ')}]`);
   }
@@ -260,7 +322,8 @@ function zerosOp(ctx: WalkContext, node: GraphNode, z: Extract<Value, { kind: 'z
       return z;
     case 'Transpose': {
       const perm = ctx.attrs(node).ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-      if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank))) invalidNode(node.ref, 'attribute perm', `expected a permutation of 0..${rank - 1}, got [${perm.join(', ')}]`);
+      if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank)))
+        invalidNode(node.ref, 'attribute perm', `expected a permutation of 0..${rank - 1}, got [${perm.join(', ')}]`);
       return { kind: 'zeros', shape: perm.map((p) => z.shape[p]) };
     }
     case 'Slice': {
@@ -332,7 +395,12 @@ export function applyLayout(ctx: WalkContext, node: GraphNode): Value | Value[] 
     case 'Cast': {
       const to = ctx.attrs(node).int('to');
       const intLike = v.kind === 'ids';
-      if (intLike ? to !== 6 && to !== 7 : to !== 1) unsupported(node.ref, 'attribute to', `casts ${intLike ? 'token ids' : 'float data'} to data type ${to}, which changes values rnnkit keeps as ${intLike ? 'integers' : 'float32'}`);
+      if (intLike ? to !== 6 && to !== 7 : to !== 1)
+        unsupported(
+          node.ref,
+          'attribute to',
+          `casts ${intLike ? 'token ids' : 'float data'} to data type ${to}, which changes values rnnkit keeps as ${intLike ? 'integers' : 'float32'}`,
+        );
       return v;
     }
     case 'Transpose':

@@ -1,7 +1,7 @@
 import type { CellKind, RecurrentSpec } from '@rnnkit/core';
 import { directionParamNames, gateCount } from '@rnnkit/core';
-import type { WalkContext } from './context.js';
 import { allZero } from './const_math.js';
+import type { WalkContext } from './context.js';
 import { invalidNode, unsupported } from './errors.js';
 import { toTorchGateOrder } from './gates.js';
 import type { GraphNode } from './graph.js';
@@ -43,7 +43,12 @@ function cellOf(ctx: WalkContext, node: GraphNode, dirs: number): CellKind {
   const def = DEFAULT_ACTIVATIONS[node.op];
   if (acts) {
     const ok = (acts.length === def.length || acts.length === def.length * dirs) && acts.every((x, i) => x === def[i % def.length]);
-    if (!ok) unsupported(node.ref, 'attribute activations', `expected the defaults [${def.join(', ')}] per direction, got [${acts.join(', ')}]; rnnkit computes the default activations only`);
+    if (!ok)
+      unsupported(
+        node.ref,
+        'attribute activations',
+        `expected the defaults [${def.join(', ')}] per direction, got [${acts.join(', ')}]; rnnkit computes the default activations only`,
+      );
   }
   return node.op === 'LSTM' ? 'lstm' : 'gru';
 }
@@ -60,11 +65,14 @@ function floatConst(ctx: WalkContext, node: GraphNode, slot: number, what: strin
 function convert(ctx: WalkContext, node: GraphNode, inputSize: number, batchFirst: boolean): Converted {
   const a = ctx.attrs(node);
   const direction = a.string('direction') ?? 'forward';
-  if (direction === 'reverse') unsupported(node.ref, 'attribute direction', 'is "reverse": rnnkit has forward and bidirectional layers but no reverse-only one');
-  if (direction !== 'forward' && direction !== 'bidirectional') invalidNode(node.ref, 'attribute direction', `expected forward, reverse or bidirectional, got "${direction}"`);
+  if (direction === 'reverse')
+    unsupported(node.ref, 'attribute direction', 'is "reverse": rnnkit has forward and bidirectional layers but no reverse-only one');
+  if (direction !== 'forward' && direction !== 'bidirectional')
+    invalidNode(node.ref, 'attribute direction', `expected forward, reverse or bidirectional, got "${direction}"`);
   const dirs = direction === 'bidirectional' ? 2 : 1;
   if (a.float('clip') !== undefined) unsupported(node.ref, 'attribute clip', 'clips the cell input; rnnkit does not');
-  if (node.op === 'LSTM' && a.int('input_forget', 0) !== 0) unsupported(node.ref, 'attribute input_forget', 'couples the input and forget gates; rnnkit does not');
+  if (node.op === 'LSTM' && a.int('input_forget', 0) !== 0)
+    unsupported(node.ref, 'attribute input_forget', 'couples the input and forget gates; rnnkit does not');
   const cell = cellOf(ctx, node, dirs);
   const G = gateCount(cell);
   const W = ctx.constInput(node, 1, 'input W');
@@ -72,7 +80,8 @@ function convert(ctx: WalkContext, node: GraphNode, inputSize: number, batchFirs
     invalidNode(node.ref, 'input W', `expected float [${dirs}, ${G}*hidden, ${inputSize}], got ${W.dtype} [${W.dims.join(', ')}]`);
   }
   const H = a.int('hidden_size') ?? W.dims[1] / G;
-  if (!(H >= 1) || W.dims[1] !== G * H) invalidNode(node.ref, 'attribute hidden_size', `expected ${W.dims[1] / G} (W has ${W.dims[1]} rows for ${G} gates), got ${H}`);
+  if (!(H >= 1) || W.dims[1] !== G * H)
+    invalidNode(node.ref, 'attribute hidden_size', `expected ${W.dims[1] / G} (W has ${W.dims[1]} rows for ${G} gates), got ${H}`);
   if (W.dims[2] !== inputSize) invalidNode(node.ref, 'input W', `expected ${inputSize} input features (the input's feature axis), got [${W.dims.join(', ')}]`);
   const R = floatConst(ctx, node, 2, 'input R', [dirs, G * H, H]);
   const B = node.inputs[3] ? floatConst(ctx, node, 3, 'input B', [dirs, 2 * G * H]) : undefined;
@@ -89,7 +98,12 @@ function convert(ctx: WalkContext, node: GraphNode, inputSize: number, batchFirs
   const weights = Array.from({ length: dirs }, (_, d) => ({
     ih: toTorchGateOrder(cell, H, inputSize, W.data as Float32Array, d * G * H * inputSize),
     hh: toTorchGateOrder(cell, H, H, R.data as Float32Array, d * G * H * H),
-    ...(B ? { bih: toTorchGateOrder(cell, H, 1, B.data as Float32Array, d * 2 * G * H), bhh: toTorchGateOrder(cell, H, 1, B.data as Float32Array, d * 2 * G * H + G * H) } : {}),
+    ...(B
+      ? {
+          bih: toTorchGateOrder(cell, H, 1, B.data as Float32Array, d * 2 * G * H),
+          bhh: toTorchGateOrder(cell, H, 1, B.data as Float32Array, d * 2 * G * H + G * H),
+        }
+      : {}),
   }));
   return {
     spec: { type: 'recurrent', cell, inputSize, hiddenSize: H, bidirectional: dirs === 2, dropout: 0, batchFirst, bias: B !== undefined, gruResetAfter },
@@ -106,7 +120,8 @@ function initialState(ctx: WalkContext, node: GraphNode, slot: number, what: str
   if (!v) return { kind: 'zeros' };
   if (v.kind === 'zeros') {
     const s = v.shape;
-    if (s.length !== 3 || (typeof s[0] === 'number' && s[0] !== dirs) || (typeof s[2] === 'number' && s[2] !== H)) invalidNode(node.ref, what, `expected zeros of shape [${dirs}, batch, ${H}], got [${s.join(', ')}]`);
+    if (s.length !== 3 || (typeof s[0] === 'number' && s[0] !== dirs) || (typeof s[2] === 'number' && s[2] !== H))
+      invalidNode(node.ref, what, `expected zeros of shape [${dirs}, batch, ${H}], got [${s.join(', ')}]`);
     return { kind: 'zeros' };
   }
   if (v.kind === 'const') {
@@ -114,10 +129,20 @@ function initialState(ctx: WalkContext, node: GraphNode, slot: number, what: str
     unsupported(node.ref, what, 'is a constant non-zero initial state; rnnkit models start from zeros or from h0/c0 given at each call (feed it as an input)');
   }
   if (v.kind === 'initState') {
-    const ok = v.axes.length === 3 && v.axes[0].label === 'Rows' && v.axes[1].label === 'B' && v.axes[2].label === 'F' && v.rows[1] - v.rows[0] === dirs && (v.axes[2].size ?? H) === H;
+    const ok =
+      v.axes.length === 3 &&
+      v.axes[0].label === 'Rows' &&
+      v.axes[1].label === 'B' &&
+      v.axes[2].label === 'F' &&
+      v.rows[1] - v.rows[0] === dirs &&
+      (v.axes[2].size ?? H) === H;
     if (!ok) {
       const rows = Number.isNaN(v.rows[1]) ? 'an undeclared number of' : v.rows[1] - v.rows[0];
-      unsupported(node.ref, what, `expected ${dirs} rows [directions, batch, ${H}] of a graph input declared as [layers×directions, batch, hidden] with fixed layers×directions and hidden, got axes ${describeAxes(v.axes)} with ${rows} rows`);
+      unsupported(
+        node.ref,
+        what,
+        `expected ${dirs} rows [directions, batch, ${H}] of a graph input declared as [layers×directions, batch, hidden] with fixed layers×directions and hidden, got axes ${describeAxes(v.axes)} with ${rows} rows`,
+      );
     }
     return { kind: 'input', input: v.input, rows: v.rows };
   }
@@ -129,7 +154,13 @@ function continues(ctx: WalkContext, prevIndex: number, c: Converted, h: InitSta
   const prev = ctx.build.layers[prevIndex];
   if (prev?.spec.type !== 'recurrent' || !prev.recurrent) return false;
   const p = prev.spec;
-  const same = p.cell === c.spec.cell && p.hiddenSize === c.spec.hiddenSize && p.bidirectional === c.spec.bidirectional && p.bias === c.spec.bias && p.gruResetAfter === c.spec.gruResetAfter && c.spec.inputSize === p.hiddenSize * c.dirs;
+  const same =
+    p.cell === c.spec.cell &&
+    p.hiddenSize === c.spec.hiddenSize &&
+    p.bidirectional === c.spec.bidirectional &&
+    p.bias === c.spec.bias &&
+    p.gruResetAfter === c.spec.gruResetAfter &&
+    c.spec.inputSize === p.hiddenSize * c.dirs;
   if (!same) return false;
   // An rnnkit export says how its layers stack; other files stack whatever fits.
   const hint = ctx.build.stackHint?.[ctx.build.layers.slice(0, prevIndex).filter((l) => l.spec.type === 'recurrent').length];
@@ -139,7 +170,8 @@ function continues(ctx: WalkContext, prevIndex: number, c: Converted, h: InitSta
   if (prev.recurrent.stateNames.some((s) => outs.has(s.h) || outs.has(s.c))) return false;
   const k = p.numLayers;
   if (prev.recurrent.init === 'zeros') return h.kind === 'zeros' && cInit.kind === 'zeros';
-  const rowsOk = (s: InitState, input: string | undefined) => s.kind === 'input' && s.input === input && s.rows[0] === k * c.dirs && s.rows[1] === (k + 1) * c.dirs;
+  const rowsOk = (s: InitState, input: string | undefined) =>
+    s.kind === 'input' && s.input === input && s.rows[0] === k * c.dirs && s.rows[1] === (k + 1) * c.dirs;
   return rowsOk(h, ctx.build.h0Input) && (p.cell !== 'lstm' || rowsOk(cInit, ctx.build.c0Input));
 }
 
@@ -153,7 +185,11 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   const layout = ctx.opset >= 14 ? ctx.attrs(node).int('layout', 0) : 0;
   if (layout !== 0 && layout !== 1) invalidNode(node.ref, 'attribute layout', `expected 0 or 1, got ${layout}`);
   if (x.axes.length !== 3 || x.axes[2].label !== 'F' || !isSeqLabel(x.axes[0].label) || !isSeqLabel(x.axes[1].label) || x.axes[0].label === x.axes[1].label) {
-    unsupported(node.ref, 'input X', `expected ${layout === 0 ? '[time, batch, features]' : '[batch, time, features]'} made from the model input's axes, got axes ${describeAxes(x.axes)}`);
+    unsupported(
+      node.ref,
+      'input X',
+      `expected ${layout === 0 ? '[time, batch, features]' : '[batch, time, features]'} made from the model input's axes, got axes ${describeAxes(x.axes)}`,
+    );
   }
   const [timeL, batchL] = layout === 0 ? [x.axes[0].label, x.axes[1].label] : [x.axes[1].label, x.axes[0].label];
   if (!b.binding) b.binding = { time: timeL as 'S0' | 'S1', batch: batchL as 'S0' | 'S1' };
@@ -164,10 +200,14 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   const c = convert(ctx, node, inputSize, batchFirst);
   const H = c.spec.hiddenSize;
   if (layout === 1) {
-    for (const [slot, what] of [[5, 'input initial_h'], [6, 'input initial_c']] as const) {
+    for (const [slot, what] of [
+      [5, 'input initial_h'],
+      [6, 'input initial_c'],
+    ] as const) {
       if (slot === 6 && node.op !== 'LSTM') continue;
       const s = ctx.input(node, slot);
-      if (s && s.kind !== 'zeros' && !(s.kind === 'const' && s.t.dtype === 'float' && allZero(s.t))) unsupported(node.ref, what, 'is an initial state in layout 1 ([batch, directions, hidden]); only zeros are supported with layout 1');
+      if (s && s.kind !== 'zeros' && !(s.kind === 'const' && s.t.dtype === 'float' && allZero(s.t)))
+        unsupported(node.ref, what, 'is an initial state in layout 1 ([batch, directions, hidden]); only zeros are supported with layout 1');
     }
   }
   const h = layout === 1 ? ({ kind: 'zeros' } as InitState) : initialState(ctx, node, 5, 'input initial_h', c.dirs, H);
@@ -176,8 +216,10 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   // sequence_lens: the lengths graph input, shared by every recurrent node, or nothing.
   const lens = ctx.input(node, 4);
   if (lens) {
-    if (lens.kind !== 'lengths' || lens.offset !== 0 || lens.axes.length !== 1) unsupported(node.ref, 'input sequence_lens', `expected a graph input of per-sequence lengths [batch], got a ${lens.kind}`);
-    if (b.lengthsInput !== undefined && b.lengthsInput !== lens.input) unsupported(node.ref, 'input sequence_lens', `reads "${lens.input}" while an earlier node reads "${b.lengthsInput}"; rnnkit takes one lengths input`);
+    if (lens.kind !== 'lengths' || lens.offset !== 0 || lens.axes.length !== 1)
+      unsupported(node.ref, 'input sequence_lens', `expected a graph input of per-sequence lengths [batch], got a ${lens.kind}`);
+    if (b.lengthsInput !== undefined && b.lengthsInput !== lens.input)
+      unsupported(node.ref, 'input sequence_lens', `reads "${lens.input}" while an earlier node reads "${b.lengthsInput}"; rnnkit takes one lengths input`);
     b.lengthsInput = lens.input;
     b.nodesWithLengths.push(node.ref);
   } else {
@@ -185,7 +227,11 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   }
   if (b.nodesWithLengths.length > 0 && b.nodesWithoutLengths.length > 0) {
     const without = b.nodesWithoutLengths[0];
-    unsupported(without, 'input sequence_lens', `is omitted while ${b.nodesWithLengths[0].label} reads sequence lengths; rnnkit applies lengths to every recurrent layer`);
+    unsupported(
+      without,
+      'input sequence_lens',
+      `is omitted while ${b.nodesWithLengths[0].label} reads sequence lengths; rnnkit applies lengths to every recurrent layer`,
+    );
   }
 
   const prevIndex = b.layers.length - 1;
@@ -204,7 +250,12 @@ export function applyRecurrent(ctx: WalkContext, node: GraphNode): Value[] {
   } else {
     const usesInput = h.kind === 'input' || cInit.kind === 'input';
     if (usesInput) {
-      if (b.firstRecurrentIndex() !== -1) unsupported(node.ref, 'input initial_h', 'feeds an initial state to a recurrent layer after the first; rnnkit takes h0/c0 for the first recurrent layer only');
+      if (b.firstRecurrentIndex() !== -1)
+        unsupported(
+          node.ref,
+          'input initial_h',
+          'feeds an initial state to a recurrent layer after the first; rnnkit takes h0/c0 for the first recurrent layer only',
+        );
       const rowsOk = (s: InitState) => s.kind === 'zeros' || (s.rows[0] === 0 && s.rows[1] === c.dirs);
       if (!rowsOk(h) || !rowsOk(cInit) || h.kind !== 'input' || (node.op === 'LSTM' && cInit.kind !== 'input')) {
         unsupported(node.ref, 'input initial_h', 'expected initial_h (and initial_c for LSTM) from the first rows of graph inputs, both given');

@@ -38,7 +38,11 @@ export function restoreTrainingFields(spec: ModelSpec, metadataText: string | un
   if (!sameLayers(spec.layers, layers)) return spec;
   const dropoutOk = layers.every((l) => l.type !== 'recurrent' || (typeof l.dropout === 'number' && l.dropout >= 0 && l.dropout < 1));
   if (!dropoutOk) return spec;
-  return { ...spec, seed: m.seed as number, layers: spec.layers.map((l, i) => (l.type === 'recurrent' ? { ...l, dropout: (layers[i] as typeof l).dropout } : l)) };
+  return {
+    ...spec,
+    seed: m.seed as number,
+    layers: spec.layers.map((l, i) => (l.type === 'recurrent' ? { ...l, dropout: (layers[i] as typeof l).dropout } : l)),
+  };
 }
 
 /**
@@ -52,7 +56,9 @@ export function stackingHint(metadataText: string | undefined): number[] | undef
   try {
     const meta = JSON.parse(metadataText) as { layers?: unknown };
     if (!Array.isArray(meta?.layers)) return undefined;
-    const counts = meta.layers.filter((l): l is { type: 'recurrent'; numLayers: number } => l !== null && typeof l === 'object' && (l as { type?: unknown }).type === 'recurrent').map((l) => l.numLayers);
+    const counts = meta.layers
+      .filter((l): l is { type: 'recurrent'; numLayers: number } => l !== null && typeof l === 'object' && (l as { type?: unknown }).type === 'recurrent')
+      .map((l) => l.numLayers);
     return counts.every((n) => Number.isSafeInteger(n) && n >= 1) ? counts : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 import type { HostTensor, Model, RecurrentSpec, Tensor } from '@rnnkit/core';
 import { RnnkitError } from '@rnnkit/core';
-import { describeValue as describe } from './errors.js';
 import type { BoundAxis, ImportedOutput } from './bindings.js';
+import { describeValue as describe } from './errors.js';
 import type { ImportedOnnx } from './import.js';
 import type { OutputActivation } from './values.js';
 
@@ -38,7 +38,11 @@ function rearrange(t: HostTensor, from: BoundAxis[], to: BoundAxis[], name: stri
   const src = from.map((a, i) => ({ a, n: t.shape[i] })).filter((x) => !(x.n === 1 && !to.includes(x.a)));
   const perm = to.filter((a) => a !== 'one').map((a) => src.findIndex((x) => x.a === a));
   if (perm.some((p) => p < 0) || perm.length !== src.length) {
-    throw new RnnkitError('INVALID_ARGUMENT', `outputs.${name}: expected axes [${to.join(', ')}] to rearrange rnnkit's [${from.join(', ')}], got no such rearrangement`, { argument: `outputs.${name}` });
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `outputs.${name}: expected axes [${to.join(', ')}] to rearrange rnnkit's [${from.join(', ')}], got no such rearrangement`,
+      { argument: `outputs.${name}` },
+    );
   }
   const dims = src.map((x) => x.n);
   const strides = dims.map((_, i) => dims.slice(i + 1).reduce((s, d) => s * d, 1));
@@ -87,7 +91,10 @@ export function toOnnxOutputs(imported: ImportedOnnx, results: RnnkitResults): R
     }
     const s = results.states.find((x) => x.layer === o.layer);
     const t = s && (o.role === 'hN' ? s.hN : s.cN);
-    if (!t) throw new RnnkitError('INVALID_ARGUMENT', `results.states: expected layer ${o.layer}'s final ${o.role} state for output "${o.name}", got none`, { argument: 'results.states' });
+    if (!t)
+      throw new RnnkitError('INVALID_ARGUMENT', `results.states: expected layer ${o.layer}'s final ${o.role} state for output "${o.name}", got none`, {
+        argument: 'results.states',
+      });
     out[o.name] = rearrange(rowsOf(t, o.rows!), ['rows', 'batch', 'feature'], o.axes, o.name);
   }
   return out;
@@ -95,10 +102,14 @@ export function toOnnxOutputs(imported: ImportedOnnx, results: RnnkitResults): R
 
 /** Turns ONNX feeds into rnnkit's forward arguments (the bindings say which feed is which). */
 function forwardArgs(imported: ImportedOnnx, feeds: Readonly<Record<string, OnnxFeed>>) {
-  if (feeds === null || typeof feeds !== 'object') throw new RnnkitError('INVALID_ARGUMENT', `feeds: expected an object of ONNX input name → { data, shape }, got ${describe(feeds)}`, { argument: 'feeds' });
+  if (feeds === null || typeof feeds !== 'object')
+    throw new RnnkitError('INVALID_ARGUMENT', `feeds: expected an object of ONNX input name → { data, shape }, got ${describe(feeds)}`, { argument: 'feeds' });
   const get = (name: string) => {
     const f = feeds[name];
-    if (!f || typeof f !== 'object' || !f.data || !Array.isArray(f.shape)) throw new RnnkitError('INVALID_ARGUMENT', `feeds.${name}: expected { data, shape } for ONNX input "${name}", got ${describe(f)}`, { argument: `feeds.${name}` });
+    if (!f || typeof f !== 'object' || !f.data || !Array.isArray(f.shape))
+      throw new RnnkitError('INVALID_ARGUMENT', `feeds.${name}: expected { data, shape } for ONNX input "${name}", got ${describe(f)}`, {
+        argument: `feeds.${name}`,
+      });
     return f;
   };
   const numbers = (d: OnnxFeed['data']) => Array.from(d as ArrayLike<number | bigint>, (v) => Number(v));

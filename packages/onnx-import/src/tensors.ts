@@ -1,7 +1,7 @@
 import { RnnkitError } from '@rnnkit/core';
 import type { TensorProto } from '@rnnkit/onnx-export';
-import { clip, invalidFile, unsupported } from './errors.js';
 import type { NodeRef } from './errors.js';
+import { clip, invalidFile, unsupported } from './errors.js';
 import { int64ToNumber } from './int64.js';
 import type { ElementBudget, ImportLimits } from './limits.js';
 
@@ -12,9 +12,7 @@ export const ElemType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11, BOOL: 9 } as
  * A constant tensor read from the file: float values as float32, integer values as JS numbers
  * (int64 magnitudes past 2^53 are rounded; they only occur as "to the end" sentinels).
  */
-export type ConstTensor =
-  | { dtype: 'float'; dims: number[]; data: Float32Array }
-  | { dtype: 'int'; dims: number[]; data: Float64Array };
+export type ConstTensor = { dtype: 'float'; dims: number[]; data: Float32Array } | { dtype: 'int'; dims: number[]; data: Float64Array };
 
 export function numel(dims: readonly number[]): number {
   let n = 1;
@@ -53,7 +51,10 @@ export function readTensor(t: TensorProto, limits: ImportLimits, budget: Element
   const dataType = t.dataType ?? 0;
   const fromRaw = (bytesPer: number, kind: string) => {
     if (raw!.length !== count * bytesPer) {
-      invalidFile(`${argument}.raw_data`, `${where}: expected ${count} ${kind} values (${count * bytesPer} bytes) for dims [${dims.join(', ')}], got ${raw!.length} bytes`);
+      invalidFile(
+        `${argument}.raw_data`,
+        `${where}: expected ${count} ${kind} values (${count * bytesPer} bytes) for dims [${dims.join(', ')}], got ${raw!.length} bytes`,
+      );
     }
     budget.take(count, where, argument);
     return new DataView(raw!.buffer, raw!.byteOffset, raw!.byteLength);

@@ -1,6 +1,6 @@
 import { RnnkitError } from '@rnnkit/core';
-import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '@rnnkit/onnx-export';
+import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/index.js';
 import { loadFixtures } from './fixtures.js';
 import type { GraphSpec } from './onnx_builder.js';
@@ -91,7 +91,9 @@ describe('bad input', () => {
     g.nodes.push(node('Expand', ['one', 'huge'], ['big'], undefined, 'expand_ones'), node('Add', ['out', 'big'], ['y']));
     const e = errorOf(() => importOnnx(buildOnnx({ ...g, outputs: ['y'] })));
     expect(e.code).toBe('INVALID_FILE');
-    expect(e.message).toMatch(/node "expand_ones" \(Expand\), output: would generate 10000000000 elements from inputs of 3, more than the limit of 4194304 \(limits\.maxGeneratedElements\)/);
+    expect(e.message).toMatch(
+      /node "expand_ones" \(Expand\), output: would generate 10000000000 elements from inputs of 3, more than the limit of 4194304 \(limits\.maxGeneratedElements\)/,
+    );
   });
 
   it('an attribute without its type', () => {
@@ -112,7 +114,10 @@ describe('bad input', () => {
   });
 
   it('value names that are not valid UTF-8 (they could decode to the same text)', () => {
-    const bytes = buildOnnx({ ...rnnGraph(), nodes: [node('RNN', ['X', 'W', 'R'], ['Y\u00e9'], { hidden_size: H }, 'rec'), node('Squeeze', ['Y\u00e9', 'ax1'], ['out'], undefined, 'sq')] });
+    const bytes = buildOnnx({
+      ...rnnGraph(),
+      nodes: [node('RNN', ['X', 'W', 'R'], ['Y\u00e9'], { hidden_size: H }, 'rec'), node('Squeeze', ['Y\u00e9', 'ax1'], ['out'], undefined, 'sq')],
+    });
     // é is C3 A9 in UTF-8; C3 followed by another C3 is invalid.
     const bad = bytes.slice();
     for (let i = 0; i + 1 < bad.length; i++) if (bad[i] === 0xc3 && bad[i + 1] === 0xa9) bad[i + 1] = 0xc3;

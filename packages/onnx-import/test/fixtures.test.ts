@@ -1,12 +1,12 @@
 import type { HostTensor, Model, RecurrentSpec, TrainData } from '@rnnkit/core';
 import { adam, evaluate, fit } from '@rnnkit/core';
+import { startBackendVariants } from '@rnnkit/core/testing';
 import { exportOnnx } from '@rnnkit/onnx-export';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ImportedOnnx, OnnxFeed, RnnkitResults } from '../src/index.js';
 import { importOnnx, runImported, toOnnxOutputs } from '../src/index.js';
-import { startBackendVariants } from '@rnnkit/core/testing';
 import { loadFixtures } from './fixtures.js';
-import { ORT_TOLERANCE, draws, maxAbsDiff, maxDiffAll, runOrt } from './helpers.js';
+import { draws, maxAbsDiff, maxDiffAll, ORT_TOLERANCE, runOrt } from './helpers.js';
 
 /**
  * Every exporter fixture on every backend: the imported model computes what onnxruntime
@@ -63,7 +63,10 @@ function trainingData(imported: ImportedOnnx, feeds: Record<string, OnnxFeed>, l
   const perSequence = layers.some((l) => l.type === 'select');
   const O = last.type === 'linear' ? last.outFeatures : last.type === 'recurrent' ? last.hiddenSize * (last.bidirectional ? 2 : 1) : rec.hiddenSize;
   const first = layers[0];
-  const x: TrainData['x'] = first.type === 'embedding' ? { ids: Int32Array.from({ length: N * T }, (_, i) => (i * 7 + 3) % first.numEmbeddings), shape: [N, T] } : { data: draws(N * T * rec.inputSize, 11), shape: [N, T, rec.inputSize] };
+  const x: TrainData['x'] =
+    first.type === 'embedding'
+      ? { ids: Int32Array.from({ length: N * T }, (_, i) => (i * 7 + 3) % first.numEmbeddings), shape: [N, T] }
+      : { data: draws(N * T * rec.inputSize, 11), shape: [N, T, rec.inputSize] };
   const lengths = hasRole(imported, 'lengths') ? Int32Array.from({ length: N }, (_, i) => T - (i % 3)) : undefined;
   const rows = perSequence ? N : N * T;
   const y: TrainData['y'] =
@@ -85,40 +88,45 @@ describe.each(fixtures)('$name', (f) => {
   });
 
   for (const s of backends) {
-    it.skipIf(!s.backend)(`${s.label}: matches onnxruntime, re-exports, fine-tunes and re-exports again${s.backend ? '' : ` (skipped: ${s.why})`}`, async () => {
-      const backend = s.backend!;
-      const imported = importOnnx(f.bytes);
-      const model: Model = imported.model.to(backend);
+    it.skipIf(!s.backend)(
+      `${s.label}: matches onnxruntime, re-exports, fine-tunes and re-exports again${s.backend ? '' : ` (skipped: ${s.why})`}`,
+      async () => {
+        const backend = s.backend!;
+        const imported = importOnnx(f.bytes);
+        const model: Model = imported.model.to(backend);
 
-      // 1. The imported model computes the file's outputs.
-      const ours = await runImported(imported, model, f.feeds);
-      const dFile = maxDiffAll(ours, fileOutputs);
-      const dTorch = f.expected ? maxDiffAll(ours, f.expected) : undefined;
-      expect(dFile).toBeLessThanOrEqual(ORT_TOLERANCE);
-      if (dTorch !== undefined) expect(dTorch).toBeLessThanOrEqual(ORT_TOLERANCE);
+        // 1. The imported model computes the file's outputs.
+        const ours = await runImported(imported, model, f.feeds);
+        const dFile = maxDiffAll(ours, fileOutputs);
+        const dTorch = f.expected ? maxDiffAll(ours, f.expected) : undefined;
+        expect(dFile).toBeLessThanOrEqual(ORT_TOLERANCE);
+        if (dTorch !== undefined) expect(dTorch).toBeLessThanOrEqual(ORT_TOLERANCE);
 
-      // 2. Exported again, it runs in onnxruntime with the file's outputs.
-      const opts = { lengths: hasRole(imported, 'lengths'), initialState: hasRole(imported, 'h0') };
-      const reexported = await exportOnnx(model, opts);
-      const again = toOnnxOutputs(imported, exportResults(imported, await runOrt(reexported, exportFeeds(imported, f.feeds))));
-      const dRe = maxDiffAll(again, fileOutputs);
-      expect(dRe).toBeLessThanOrEqual(ORT_TOLERANCE);
+        // 2. Exported again, it runs in onnxruntime with the file's outputs.
+        const opts = { lengths: hasRole(imported, 'lengths'), initialState: hasRole(imported, 'h0') };
+        const reexported = await exportOnnx(model, opts);
+        const again = toOnnxOutputs(imported, exportResults(imported, await runOrt(reexported, exportFeeds(imported, f.feeds))));
+        const dRe = maxDiffAll(again, fileOutputs);
+        expect(dRe).toBeLessThanOrEqual(ORT_TOLERANCE);
 
-      // 3. A few batches of fit lower the loss.
-      const data = trainingData(imported, f.feeds, f.train.loss);
-      const before = (await evaluate(model, data, { loss: f.train.loss })).loss;
-      await fit(model, data, { loss: f.train.loss, optimizer: adam({ lr: 0.02 }), epochs: 4, batchSize: 3, seed: 1 });
-      const after = (await evaluate(model, data, { loss: f.train.loss })).loss;
-      expect(after).toBeLessThan(before);
+        // 3. A few batches of fit lower the loss.
+        const data = trainingData(imported, f.feeds, f.train.loss);
+        const before = (await evaluate(model, data, { loss: f.train.loss })).loss;
+        await fit(model, data, { loss: f.train.loss, optimizer: adam({ lr: 0.02 }), epochs: 4, batchSize: 3, seed: 1 });
+        const after = (await evaluate(model, data, { loss: f.train.loss })).loss;
+        expect(after).toBeLessThan(before);
 
-      // 4. The fine-tuned model exports and runs in onnxruntime with rnnkit's own outputs.
-      const tuned = await runImported(imported, model, f.feeds);
-      expect(maxAbsDiff(Object.values(tuned)[0], Object.values(ours)[0])).toBeGreaterThan(0);
-      const tunedExport = await exportOnnx(model, opts);
-      const tunedOrt = toOnnxOutputs(imported, exportResults(imported, await runOrt(tunedExport, exportFeeds(imported, f.feeds))));
-      const dTuned = maxDiffAll(tuned, tunedOrt);
-      expect(dTuned).toBeLessThanOrEqual(ORT_TOLERANCE);
-      report.push(`${f.name} on ${s.label}: vs onnxruntime ${dFile.toExponential(2)}${dTorch !== undefined ? `, vs PyTorch ${dTorch.toExponential(2)}` : ''}, re-export ${dRe.toExponential(2)}, loss ${before.toFixed(4)} → ${after.toFixed(4)}, fine-tuned re-export ${dTuned.toExponential(2)}`);
-    });
+        // 4. The fine-tuned model exports and runs in onnxruntime with rnnkit's own outputs.
+        const tuned = await runImported(imported, model, f.feeds);
+        expect(maxAbsDiff(Object.values(tuned)[0], Object.values(ours)[0])).toBeGreaterThan(0);
+        const tunedExport = await exportOnnx(model, opts);
+        const tunedOrt = toOnnxOutputs(imported, exportResults(imported, await runOrt(tunedExport, exportFeeds(imported, f.feeds))));
+        const dTuned = maxDiffAll(tuned, tunedOrt);
+        expect(dTuned).toBeLessThanOrEqual(ORT_TOLERANCE);
+        report.push(
+          `${f.name} on ${s.label}: vs onnxruntime ${dFile.toExponential(2)}${dTorch !== undefined ? `, vs PyTorch ${dTorch.toExponential(2)}` : ''}, re-export ${dRe.toExponential(2)}, loss ${before.toFixed(4)} → ${after.toFixed(4)}, fine-tuned re-export ${dTuned.toExponential(2)}`,
+        );
+      },
+    );
   }
 });

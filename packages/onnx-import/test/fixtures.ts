@@ -23,7 +23,9 @@ function read(file: string): Buffer {
   try {
     return readFileSync(join(DIR, file));
   } catch (e) {
-    throw new Error(`fixture file ${file} is missing from ${DIR}; regenerate with /usr/bin/python3 packages/onnx-import/scripts/make_fixtures.py (${(e as Error).message})`);
+    throw new Error(
+      `fixture file ${file} is missing from ${DIR}; regenerate with /usr/bin/python3 packages/onnx-import/scripts/make_fixtures.py (${(e as Error).message})`,
+    );
   }
 }
 
@@ -58,7 +60,9 @@ export function loadFixtures(): Fixture[] {
       opset: doc.opset,
       bytes: new Uint8Array(read(`${name}.onnx`)),
       feeds: Object.fromEntries(Object.entries(doc.inputs).map(([k, v]) => [k, feed(v)])),
-      ...(doc.expected ? { expected: Object.fromEntries(Object.entries(doc.expected).map(([k, v]) => [k, { data: Float32Array.from(v.data), shape: v.shape }])) } : {}),
+      ...(doc.expected
+        ? { expected: Object.fromEntries(Object.entries(doc.expected).map(([k, v]) => [k, { data: Float32Array.from(v.data), shape: v.shape }])) }
+        : {}),
       train: doc.train,
     };
   });

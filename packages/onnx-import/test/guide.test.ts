@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { importOnnx, runImported } from '../src/index.js';
-import { ORT_TOLERANCE, maxDiffAll, runOrt } from './helpers.js';
+import { maxDiffAll, ORT_TOLERANCE, runOrt } from './helpers.js';
 
 /**
  * Runs the TypeScript block of docs/guides/onnx.md and the root README's "## ONNX import"

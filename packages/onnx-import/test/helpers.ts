@@ -9,7 +9,10 @@ import type { OnnxFeed } from '../src/index.js';
 export const ORT_TOLERANCE = 1e-5;
 
 /** Runs ONNX bytes in onnxruntime-node (CPU) and returns every output as float32 host data. */
-export async function runOrt(bytes: Uint8Array, feeds: Record<string, OnnxFeed & { type?: 'float32' | 'int32' | 'int64' }>): Promise<Record<string, HostTensor>> {
+export async function runOrt(
+  bytes: Uint8Array,
+  feeds: Record<string, OnnxFeed & { type?: 'float32' | 'int32' | 'int64' }>,
+): Promise<Record<string, HostTensor>> {
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 }); // errors only: test graphs leave initializers unused
   const t: Record<string, ort.Tensor> = {};
   for (const [k, f] of Object.entries(feeds)) {
@@ -47,7 +50,7 @@ export function maxDiffAll(ours: Record<string, HostTensor>, theirs: Record<stri
 /** Seeded draws in (-3, 3), so inputs are the same on every run. */
 export function draws(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return Float32Array.from({ length: n }, () => scale * (u() + u() + u() - 1.5) * 2);
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ImportedOnnx } from '../src/index.js';
 import { importOnnx, runImported } from '../src/index.js';
 import { loadFixtures } from './fixtures.js';
-import { ORT_TOLERANCE, maxScaledDiffAll, runOrt } from './helpers.js';
+import { maxScaledDiffAll, ORT_TOLERANCE, runOrt } from './helpers.js';
 
 /**
  * Valid files mutated at random (bytes overwritten, huge varints written, slices cut out or

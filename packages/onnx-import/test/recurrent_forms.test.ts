@@ -2,7 +2,7 @@ import { createCpuBackend } from '@rnnkit/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import type { OnnxFeed } from '../src/index.js';
 import { importOnnx, runImported } from '../src/index.js';
-import { ORT_TOLERANCE, draws, maxDiffAll, runOrt } from './helpers.js';
+import { draws, maxDiffAll, ORT_TOLERANCE, runOrt } from './helpers.js';
 import type { GraphSpec, NodeSpec } from './onnx_builder.js';
 import { buildOnnx, node, weights } from './onnx_builder.js';
 
@@ -116,13 +116,19 @@ function forms(): Form[] {
     }
   }
   // Layout 1 (opset 14+): zero initial states only.
-  for (const cell of CELLS) for (const dirs of [1, 2] as const) out.push({ cell, dirs, opset: 14 + ((out.length + dirs) % 9), lengths: dirs === 2, init: 'omitted', bias: true, layout: 1 });
+  for (const cell of CELLS)
+    for (const dirs of [1, 2] as const)
+      out.push({ cell, dirs, opset: 14 + ((out.length + dirs) % 9), lengths: dirs === 2, init: 'omitted', bias: true, layout: 1 });
   return out;
 }
 
 describe('recurrent node forms against onnxruntime', async () => {
   const backend = await createCpuBackend();
-  it.each(forms().map((f) => [`${f.cell} dirs=${f.dirs} opset ${f.opset} layout ${f.layout}${f.lengths ? ' lengths' : ''} init=${f.init}${f.bias ? '' : ' no-B'}`, f] as const))('%s', async (_, f) => {
+  it.each(
+    forms().map(
+      (f) => [`${f.cell} dirs=${f.dirs} opset ${f.opset} layout ${f.layout}${f.lengths ? ' lengths' : ''} init=${f.init}${f.bias ? '' : ' no-B'}`, f] as const,
+    ),
+  )('%s', async (_, f) => {
     const bytes = buildOnnx(graphFor(f));
     const imported = importOnnx(bytes);
     const rec = imported.spec.layers[0];
@@ -133,10 +139,15 @@ describe('recurrent node forms against onnxruntime', async () => {
     if (f.layout === 0) theirs = await runOrt(bytes, feeds);
     else {
       // onnxruntime runs only layout 0: the same weights in layout 0, inputs and outputs transposed.
-      const twin = buildOnnx({ ...graphFor({ ...f, layout: 0, opset: f.opset }), outputs: ['out_bf'], nodes: [...graphFor({ ...f, layout: 0 }).nodes, node('Transpose', ['out'], ['out_bf'], { perm: [1, 0, 2] })] });
+      const twin = buildOnnx({
+        ...graphFor({ ...f, layout: 0, opset: f.opset }),
+        outputs: ['out_bf'],
+        nodes: [...graphFor({ ...f, layout: 0 }).nodes, node('Transpose', ['out'], ['out_bf'], { perm: [1, 0, 2] })],
+      });
       const x = feeds.X;
       const tm = new Float32Array(x.data.length);
-      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) tm[(t * B + b) * D + d] = (x.data as Float32Array)[(b * T + t) * D + d];
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) tm[(t * B + b) * D + d] = (x.data as Float32Array)[(b * T + t) * D + d];
       const r = await runOrt(twin, { ...feeds, X: { data: tm, shape: [T, B, D] } });
       theirs = { out: r.out_bf };
     }

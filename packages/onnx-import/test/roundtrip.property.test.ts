@@ -41,7 +41,15 @@ describe('importOnnx(exportOnnx(m)) for random models', () => {
         if (s.tokens !== undefined) layers.push(embedding({ numEmbeddings: s.tokens, embeddingDim: s.inputSize }));
         else if (s.linearFirst !== undefined) layers.push(linear({ inFeatures: s.inputSize, outFeatures: s.linearFirst }));
         s.recurrent.forEach((r, i) => {
-          const o = { hiddenSize: r.hiddenSize, numLayers: r.numLayers, bidirectional: r.bidirectional, bias: r.bias, dropout: r.numLayers > 1 ? r.dropout : 0, batchFirst: s.batchFirst, ...(i === 0 && layers.length === 0 ? { inputSize: s.inputSize } : {}) };
+          const o = {
+            hiddenSize: r.hiddenSize,
+            numLayers: r.numLayers,
+            bidirectional: r.bidirectional,
+            bias: r.bias,
+            dropout: r.numLayers > 1 ? r.dropout : 0,
+            batchFirst: s.batchFirst,
+            ...(i === 0 && layers.length === 0 ? { inputSize: s.inputSize } : {}),
+          };
           if (r.cell === 'lstm') layers.push(lstm(o));
           else if (r.cell === 'gru' || r.cell === 'gru_reset_before') layers.push(gru({ ...o, resetAfter: r.cell === 'gru' }));
           else layers.push(rnn({ ...o, nonlinearity: r.cell === 'rnn_relu' ? 'relu' : 'tanh' }));

@@ -3,7 +3,7 @@ import type { HostTensor } from '@rnnkit/core';
 import { expect, it } from 'vitest';
 import { importOnnx, runImported } from '../src/index.js';
 import { loadFixtures } from './fixtures.js';
-import { ORT_TOLERANCE, maxAbsDiff, runOrt } from './helpers.js';
+import { maxAbsDiff, ORT_TOLERANCE, runOrt } from './helpers.js';
 
 /**
  * The PyTorch streaming LSTM (h0/c0 in, h_n/c_n out): fed chunk by chunk with each chunk's final
@@ -27,7 +27,11 @@ it('chunks with carried state equal the whole sequence in onnxruntime', async ()
   let h0 = f.feeds.h0;
   let c0 = f.feeds.c0;
   const ys: HostTensor[] = [];
-  for (const [from, to] of [[0, 2], [2, 3], [3, T]]) {
+  for (const [from, to] of [
+    [0, 2],
+    [2, 3],
+    [3, T],
+  ]) {
     const r = await runImported(imported, model, { x: chunk(from, to), h0, c0 });
     ys.push(r.y);
     h0 = r.h_n;

@@ -1,8 +1,8 @@
+import { createCpuBackend } from '@rnnkit/backend-cpu';
+import { gru, lstm, type Model, RnnkitError, rnn, sequential } from '@rnnkit/core';
+import { FORWARD_TOLERANCE, referenceRecurrent64, scaledError } from '@rnnkit/core/testing';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RnnkitError, sequential, gru, lstm, rnn, type Model } from '@rnnkit/core';
-import { referenceRecurrent64, scaledError, FORWARD_TOLERANCE } from '@rnnkit/core/testing';
-import { createCpuBackend } from '@rnnkit/backend-cpu';
 
 /**
  * Property-based checks of the public API: random shapes, lengths, states and values. Every
@@ -19,7 +19,10 @@ const models: Model[] = [
 ];
 
 const smallInt = fc.integer({ min: -2, max: 7 });
-const value = fc.oneof({ weight: 20, arbitrary: fc.float({ min: -3, max: 3, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity) });
+const value = fc.oneof(
+  { weight: 20, arbitrary: fc.float({ min: -3, max: 3, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity) },
+);
 /** Mostly valid calls ([B, T, D] with fitting lengths and states), each part sometimes broken. */
 const call = fc
   .record({
@@ -39,8 +42,17 @@ const call = fc
     const spec = models[c.model].spec.layers[0] as { batchFirst: boolean; numLayers: number; bidirectional: boolean };
     const shape = c.badShape ? c.badShape.map((d) => Math.max(0, d)) : spec.batchFirst ? [c.B, c.T, D] : [c.T, c.B, D];
     const lengths =
-      c.lengthsKind === 'valid' ? c.lengthFractions.slice(0, c.B).map((f) => 1 + Math.floor(f * (c.T - 0.001))) : c.lengthsKind === 'random' ? c.randomLengths : undefined;
-    const h0Shape = c.h0Kind === 'valid' ? [spec.numLayers * (spec.bidirectional ? 2 : 1), c.B, H] : c.h0Kind === 'random' ? c.randomH0Shape.map((d) => Math.max(0, d)) : undefined;
+      c.lengthsKind === 'valid'
+        ? c.lengthFractions.slice(0, c.B).map((f) => 1 + Math.floor(f * (c.T - 0.001)))
+        : c.lengthsKind === 'random'
+          ? c.randomLengths
+          : undefined;
+    const h0Shape =
+      c.h0Kind === 'valid'
+        ? [spec.numLayers * (spec.bidirectional ? 2 : 1), c.B, H]
+        : c.h0Kind === 'random'
+          ? c.randomH0Shape.map((d) => Math.max(0, d))
+          : undefined;
     return { model: c.model, shape, lengths, h0Shape, values: c.values, checkFinite: c.checkFinite };
   });
 

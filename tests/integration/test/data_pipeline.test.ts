@@ -1,9 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import {
-  ZScore, charVocabulary, createSequences, embedding, gru, iterateBatches, lastStep, linear, lstm, padSequences, padTokens, sequential,
-  trainValidationSplit,
-} from '@rnnkit/core';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
+import {
+  charVocabulary,
+  createSequences,
+  embedding,
+  gru,
+  iterateBatches,
+  lastStep,
+  linear,
+  lstm,
+  padSequences,
+  padTokens,
+  sequential,
+  trainValidationSplit,
+  ZScore,
+} from '@rnnkit/core';
+import { describe, expect, it } from 'vitest';
 
 /** The data helpers feed real models on backend-cpu with the shapes and lengths the models expect. */
 const be = await createCpuBackend();
@@ -33,7 +44,18 @@ describe('data helpers into models (backend-cpu)', () => {
   });
 
   it('padded float sequences with lengths give each sequence its own unpadded result', async () => {
-    const seqs = [[[1, 0], [0.5, 0.2], [0.1, -1]], [[0.3, 0.3]], [[-1, 2], [0, 1]]];
+    const seqs = [
+      [
+        [1, 0],
+        [0.5, 0.2],
+        [0.1, -1],
+      ],
+      [[0.3, 0.3]],
+      [
+        [-1, 2],
+        [0, 1],
+      ],
+    ];
     const model = sequential([gru({ inputSize: 2, hiddenSize: 4, bidirectional: true }), lastStep(), linear({ outFeatures: 1 })], { seed: 2 }).to(be);
     const { x, lengths } = padSequences(seqs);
     const batched = await model.predict(x, { lengths });
@@ -47,8 +69,13 @@ describe('data helpers into models (backend-cpu)', () => {
   it('a character vocabulary and padTokens feed an embedding model', async () => {
     const vocab = charVocabulary('the quick brown fox');
     const texts = ['the fox', 'quick', 'brown ox'];
-    const { ids, shape, lengths } = padTokens(texts.map((t) => vocab.encode(t)), { padId: vocab.padId });
-    const model = sequential([embedding({ numEmbeddings: vocab.size, embeddingDim: 4 }), lstm({ hiddenSize: 6 }), lastStep(), linear({ outFeatures: 2 })], { seed: 3 }).to(be);
+    const { ids, shape, lengths } = padTokens(
+      texts.map((t) => vocab.encode(t)),
+      { padId: vocab.padId },
+    );
+    const model = sequential([embedding({ numEmbeddings: vocab.size, embeddingDim: 4 }), lstm({ hiddenSize: 6 }), lastStep(), linear({ outFeatures: 2 })], {
+      seed: 3,
+    }).to(be);
     const batched = await model.predict({ ids, shape }, { lengths });
     for (let i = 0; i < texts.length; i++) {
       const one = vocab.encode(texts[i]);

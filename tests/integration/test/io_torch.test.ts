@@ -4,12 +4,27 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import {
-  RnnkitError, gru, lastStep, linear, loadModel, loadModelBundle, loadWeights, lstm, rnn, saveModel, saveModelBundle, saveWeights, sequential,
-  type LayerSpec, type Model, type ModelSpec, type RecurrentSpec,
-} from '@rnnkit/core';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
+import {
+  gru,
+  type LayerSpec,
+  lastStep,
+  linear,
+  loadModel,
+  loadModelBundle,
+  loadWeights,
+  lstm,
+  type Model,
+  type ModelSpec,
+  type RecurrentSpec,
+  RnnkitError,
+  rnn,
+  saveModel,
+  saveModelBundle,
+  saveWeights,
+  sequential,
+} from '@rnnkit/core';
+import { describe, expect, it } from 'vitest';
 
 /**
  * Serialization end to end on backend-cpu: PyTorch state_dicts saved as safetensors (committed
@@ -89,7 +104,8 @@ describe('PyTorch safetensors fixtures on backend-cpu', () => {
 });
 
 describe('save and load on backend-cpu', () => {
-  const build = () => sequential([gru({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })], { seed: 11 }).to(be);
+  const build = () =>
+    sequential([gru({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })], { seed: 11 }).to(be);
   const x = { data: Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i)), shape: [2, 4, 3] };
 
   it('a model on the backend saves and reloads bit for bit: same parameters, same predictions', async () => {
@@ -108,12 +124,16 @@ describe('save and load on backend-cpu', () => {
   it('a bad file leaves a model on the backend as it was (parameters and live tensors)', async () => {
     const m = build();
     const before = await m.predict(x);
-    const weights = await saveWeights(sequential([gru({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })], { seed: 12 }));
+    const weights = await saveWeights(
+      sequential([gru({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })], { seed: 12 }),
+    );
     const live = (be as unknown as { liveTensors?: () => number }).liveTensors?.();
     for (const bad of [weights.subarray(0, weights.length - 4), weights.subarray(0, 100), new Uint8Array(3)]) {
       expect(() => loadWeights(m, bad)).toThrow(RnnkitError);
     }
-    const wrong = await saveWeights(sequential([gru({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })]));
+    const wrong = await saveWeights(
+      sequential([gru({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })]),
+    );
     expect(() => loadWeights(m, wrong)).toThrow(/expected shape \[15, 3\]/);
     if (live !== undefined) expect((be as unknown as { liveTensors: () => number }).liveTensors()).toBe(live);
     expect(bits((await m.predict(x)).data)).toEqual(bits(before.data));
@@ -150,7 +170,9 @@ describe.skipIf(!hasTorch)('files rnnkit writes load into PyTorch (needs /usr/bi
       try {
         writeFileSync(join(dir, 'w.safetensors'), await saveWeights(model));
         writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ layers: model.spec.layers, x: { shape: x.shape, data: Array.from(x.data) }, lengths }));
-        const out = JSON.parse(execFileSync('/usr/bin/python3', [script, '--load-check', join(dir, 'w.safetensors'), join(dir, 'cfg.json')], { encoding: 'utf8', timeout: 120_000 }));
+        const out = JSON.parse(
+          execFileSync('/usr/bin/python3', [script, '--load-check', join(dir, 'w.safetensors'), join(dir, 'cfg.json')], { encoding: 'utf8', timeout: 120_000 }),
+        );
         expect(out.format).toBe('pt');
         expect(maxAbs(mine.output, out.output.data)).toBeLessThan(1e-5);
         expect(maxAbs(mine.hN, out.h_n.data)).toBeLessThan(1e-5);

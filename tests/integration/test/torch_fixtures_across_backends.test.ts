@@ -1,7 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '@rnnkit/core';
-import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, loadTorchFixtures, runTorchFixture } from '@rnnkit/core/testing';
-import { startBackendVariants as startBackends } from '@rnnkit/core/testing';
+import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, loadTorchFixtures, runTorchFixture, startBackendVariants as startBackends } from '@rnnkit/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * PyTorch as the outside oracle on every backend: each committed fixture (torch.nn.RNN/LSTM/GRU

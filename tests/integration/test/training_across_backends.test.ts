@@ -1,8 +1,14 @@
-import { describe, expect, it, afterAll } from 'vitest';
-import type { Backend } from '@rnnkit/core';
-import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, trainingConformanceCases, type TrainingRun } from '@rnnkit/core/testing';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { startBackendVariants as startBackends } from '@rnnkit/core/testing';
+import type { Backend } from '@rnnkit/core';
+import {
+  compareTrainingRuns,
+  runTrainingCase,
+  startBackendVariants as startBackends,
+  TRAINING_TOLERANCE,
+  type TrainingRun,
+  trainingConformanceCases,
+} from '@rnnkit/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * Issue 3's "done when": a few optimizer steps from the same seed give the same parameters on

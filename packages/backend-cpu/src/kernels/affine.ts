@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { WASM_ELEMENTWISE_MIN, affineWasm } from '../wasm/elementwise.js';
+import { affineWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
 
 /**
  * a · s + t, elementwise, in double rounded once. Keeps a's shape. Large tensors run on the SIMD

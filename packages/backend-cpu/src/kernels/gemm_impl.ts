@@ -124,16 +124,31 @@ export function gemmNN(
         const a3 = a2 + lda;
         let k = k0;
         for (; k < k4; k += 4) {
-          const x0 = alpha * a[a0 + k], x1 = alpha * a[a0 + k + 1], x2 = alpha * a[a0 + k + 2], x3 = alpha * a[a0 + k + 3];
-          const y0 = alpha * a[a1 + k], y1 = alpha * a[a1 + k + 1], y2 = alpha * a[a1 + k + 2], y3 = alpha * a[a1 + k + 3];
-          const z0 = alpha * a[a2 + k], z1 = alpha * a[a2 + k + 1], z2 = alpha * a[a2 + k + 2], z3 = alpha * a[a2 + k + 3];
-          const w0 = alpha * a[a3 + k], w1 = alpha * a[a3 + k + 1], w2 = alpha * a[a3 + k + 2], w3 = alpha * a[a3 + k + 3];
+          const x0 = alpha * a[a0 + k],
+            x1 = alpha * a[a0 + k + 1],
+            x2 = alpha * a[a0 + k + 2],
+            x3 = alpha * a[a0 + k + 3];
+          const y0 = alpha * a[a1 + k],
+            y1 = alpha * a[a1 + k + 1],
+            y2 = alpha * a[a1 + k + 2],
+            y3 = alpha * a[a1 + k + 3];
+          const z0 = alpha * a[a2 + k],
+            z1 = alpha * a[a2 + k + 1],
+            z2 = alpha * a[a2 + k + 2],
+            z3 = alpha * a[a2 + k + 3];
+          const w0 = alpha * a[a3 + k],
+            w1 = alpha * a[a3 + k + 1],
+            w2 = alpha * a[a3 + k + 2],
+            w3 = alpha * a[a3 + k + 3];
           const b0 = bOff + k * ldb;
           const b1 = b0 + ldb;
           const b2 = b1 + ldb;
           const b3 = b2 + ldb;
           for (let j = j0; j < j1; j++) {
-            const p = b[b0 + j], q = b[b1 + j], r = b[b2 + j], s = b[b3 + j];
+            const p = b[b0 + j],
+              q = b[b1 + j],
+              r = b[b2 + j],
+              s = b[b3 + j];
             out[o0 + j] += x0 * p + x1 * q + x2 * r + x3 * s;
             out[o1 + j] += y0 * p + y1 * q + y2 * r + y3 * s;
             out[o2 + j] += z0 * p + z1 * q + z2 * r + z3 * s;
@@ -141,7 +156,10 @@ export function gemmNN(
           }
         }
         for (; k < k1; k++) {
-          const x = alpha * a[a0 + k], y = alpha * a[a1 + k], z = alpha * a[a2 + k], w = alpha * a[a3 + k];
+          const x = alpha * a[a0 + k],
+            y = alpha * a[a1 + k],
+            z = alpha * a[a2 + k],
+            w = alpha * a[a3 + k];
           const bk = bOff + k * ldb;
           for (let j = j0; j < j1; j++) {
             const p = b[bk + j];
@@ -157,7 +175,10 @@ export function gemmNN(
         const ai = aOff + i * lda;
         let k = k0;
         for (; k < k4; k += 4) {
-          const x0 = alpha * a[ai + k], x1 = alpha * a[ai + k + 1], x2 = alpha * a[ai + k + 2], x3 = alpha * a[ai + k + 3];
+          const x0 = alpha * a[ai + k],
+            x1 = alpha * a[ai + k + 1],
+            x2 = alpha * a[ai + k + 2],
+            x3 = alpha * a[ai + k + 3];
           const b0 = bOff + k * ldb;
           const b1 = b0 + ldb;
           const b2 = b1 + ldb;

@@ -1,6 +1,6 @@
 import type { MatmulOptions } from '@rnnkit/core/backend';
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { WASM_GEMM_MIN_WORK, gemmWasm } from '../wasm/gemm.js';
+import { gemmWasm, WASM_GEMM_MIN_WORK } from '../wasm/gemm.js';
 import { gemm } from './gemm_impl.js';
 
 /**

@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { WASM_ELEMENTWISE_MIN, binaryWasm } from '../wasm/elementwise.js';
+import { binaryWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
 
 /**
  * a · b, elementwise; a and b view as the same [rows, cols]. Keeps a's shape. Large tensors run

@@ -2,8 +2,8 @@ import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/cor
 import { type CpuContext, CpuTensor } from '../tensor.js';
 import { recurrentBackwardWasm } from '../wasm/recurrent_backward.js';
 import { gemm, gemmNN } from './gemm_impl.js';
-import { resolveBackward, transposeRows } from './recurrent_impl.js';
 import type { CpuRecurrentSaved, ResolvedRecurrent } from './recurrent_impl.js';
+import { resolveBackward, transposeRows } from './recurrent_impl.js';
 
 /** dx ([T, B, D] or batch-first; absent with `inputGrad: false`), dh0, dc0 and the weight gradients. */
 export type RecurrentBackwardOutput = RecurrentBackwardResult<CpuTensor>;

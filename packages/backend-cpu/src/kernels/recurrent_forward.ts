@@ -2,8 +2,8 @@ import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core/
 import { type CpuContext, CpuTensor } from '../tensor.js';
 import { recurrentForwardWasm } from '../wasm/recurrent_forward.js';
 import { gemm, gemmNN, transpose } from './gemm_impl.js';
-import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
 import type { ResolvedRecurrent } from './recurrent_impl.js';
+import { CpuRecurrentSaved, resolveRecurrent, transposeRows } from './recurrent_impl.js';
 
 /** y [T, B, H] ([B, T, H] batch-first), hN and cN [B, H], and what backward needs when training. */
 export type RecurrentForwardOutput = RecurrentForwardResult<CpuTensor> & { saved?: CpuRecurrentSaved };

@@ -1,5 +1,5 @@
-import { gateCount } from '@rnnkit/core';
 import type { CellKind } from '@rnnkit/core';
+import { gateCount } from '@rnnkit/core';
 import type { RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentSaved } from '@rnnkit/core/backend';
 import type { CpuTensor } from '../tensor.js';
 

@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { WASM_ELEMENTWISE_MIN, squaredErrorGradWasm } from '../wasm/elementwise.js';
+import { squaredErrorGradWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
 
 /**
  * The MSE loss's pass in one: Σ (o − t)² → [1] (in double) and grad = (o − t) · gradScale, each

@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { WASM_ELEMENTWISE_MIN, sumSquaresWasm } from '../wasm/elementwise.js';
+import { sumSquaresWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
 
 /**
  * Σ a² over all elements → [1] (gradient norms), accumulated in double. Large tensors run on the

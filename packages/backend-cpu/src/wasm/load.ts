@@ -1,6 +1,6 @@
-import { RELAXED_SIMD_SHARED_WASM_BASE64, RELAXED_SIMD_WASM_BASE64, SHARED_MAX_PAGES, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
 import { WasmArena } from './arena.js';
-import { ThreadPool, parallelKernels } from './threads.js';
+import { RELAXED_SIMD_SHARED_WASM_BASE64, RELAXED_SIMD_WASM_BASE64, SHARED_MAX_PAGES, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
+import { parallelKernels, ThreadPool } from './threads.js';
 
 /**
  * Loading the WebAssembly SIMD kernels (built from assembly/ by scripts/build-wasm.mjs and
@@ -16,17 +16,86 @@ export interface KernelExports {
   hasFma(): number;
   gemmWorkBytes(): number;
   packedBytes(K: number, N: number, wide: boolean): number;
-  gemm(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean, work: number): void;
+  gemm(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    transA: boolean,
+    b: number,
+    ldb: number,
+    transB: boolean,
+    c: number,
+    ldc: number,
+    accumulate: boolean,
+    work: number,
+  ): void;
   packB(K: number, N: number, b: number, ldb: number, transB: boolean, dst: number, wide: boolean): void;
-  gemmPacked(M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, bp: number, wide: boolean, c: number, ldc: number, accumulate: boolean, work: number): void;
+  gemmPacked(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    transA: boolean,
+    bp: number,
+    wide: boolean,
+    c: number,
+    ldc: number,
+    accumulate: boolean,
+    work: number,
+  ): void;
   addRowVector(rows: number, cols: number, x: number, bias: number): void;
   rnnStep(B: number, H: number, relu: boolean, xp: number, hp: number, hPrev: number, hNew: number, y: number, lengths: number, t: number): void;
-  lstmStep(B: number, H: number, xp: number, hp: number, cPrev: number, cNew: number, hPrev: number, hNew: number, gates: number, tanhC: number, y: number, lengths: number, t: number): void;
-  gruResetAfterStep(B: number, H: number, xp: number, hp: number, bhn: number, hPrev: number, hNew: number, gates: number, aux: number, y: number, lengths: number, t: number): void;
+  lstmStep(
+    B: number,
+    H: number,
+    xp: number,
+    hp: number,
+    cPrev: number,
+    cNew: number,
+    hPrev: number,
+    hNew: number,
+    gates: number,
+    tanhC: number,
+    y: number,
+    lengths: number,
+    t: number,
+  ): void;
+  gruResetAfterStep(
+    B: number,
+    H: number,
+    xp: number,
+    hp: number,
+    bhn: number,
+    hPrev: number,
+    hNew: number,
+    gates: number,
+    aux: number,
+    y: number,
+    lengths: number,
+    t: number,
+  ): void;
   gruResetGates(B: number, H: number, xp: number, hp: number, hPrev: number, gates: number, aux: number, lengths: number, t: number): void;
   gruResetBeforeState(B: number, H: number, xp: number, q: number, hPrev: number, hNew: number, gates: number, y: number, lengths: number, t: number): void;
   rnnStepBack(B: number, H: number, relu: boolean, dXp: number, dy: number, dh: number, dhPrev: number, hNew: number, lengths: number, t: number): void;
-  lstmStepBack(B: number, H: number, dXp: number, dy: number, dh: number, dhPrev: number, dc: number, gates: number, tanhC: number, cPrev: number, lengths: number, t: number): void;
+  lstmStepBack(
+    B: number,
+    H: number,
+    dXp: number,
+    dy: number,
+    dh: number,
+    dhPrev: number,
+    dc: number,
+    gates: number,
+    tanhC: number,
+    cPrev: number,
+    lengths: number,
+    t: number,
+  ): void;
   gruStepBackUpdate(B: number, H: number, dXp: number, dy: number, dh: number, dhPrev: number, gates: number, hPrev: number, lengths: number, t: number): void;
   gruResetAfterStepBack(B: number, H: number, dXp: number, dHp: number, gates: number, aux: number, lengths: number, t: number): void;
   gruResetBeforeStepBack(B: number, H: number, dXp: number, dRh: number, gates: number, hPrev: number, dhPrev: number, lengths: number, t: number): void;
@@ -63,9 +132,14 @@ export interface WasmSupport {
 }
 
 // () -> v128 { f32x4.add(f32x4.splat(0), f32x4.splat(0)) }
-const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 21, 1, 19, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 228, 1, 11];
+const SIMD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 21, 1, 19, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 228, 1, 11,
+];
 // () -> v128 { f32x4.relaxed_madd(splat 0, splat 0, splat 0) }
-const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11];
+const RELAXED_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19,
+  253, 133, 2, 11,
+];
 
 let support: WasmSupport | undefined;
 

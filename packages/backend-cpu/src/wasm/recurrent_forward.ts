@@ -1,8 +1,8 @@
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
 import type { RecurrentForwardOutput } from '../kernels/recurrent_forward.js';
-import { CpuTensor } from '../tensor.js';
 import type { ResidentBuffers } from '../kernels/recurrent_impl.js';
 import { CpuRecurrentSaved, resolveRecurrent } from '../kernels/recurrent_impl.js';
+import { CpuTensor } from '../tensor.js';
 import type { WasmArena } from './arena.js';
 import { putTimeMajor, takeBatchFirst } from './layout.js';
 import type { WasmKernels } from './load.js';

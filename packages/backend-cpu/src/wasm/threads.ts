@@ -104,7 +104,24 @@ export class ThreadPool {
    * C (+)= alpha · op(A) · op(B), split over the threads. `packed` ≥ 0 means B is packed
    * (gemmPacked; 1 = the wide layout) and `b` is the packed address.
    */
-  run(k: KernelExports, packed: number, M: number, N: number, K: number, alpha: number, a: number, lda: number, transA: boolean, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean, work: number): void {
+  run(
+    k: KernelExports,
+    packed: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    transA: boolean,
+    b: number,
+    ldb: number,
+    transB: boolean,
+    c: number,
+    ldc: number,
+    accumulate: boolean,
+    work: number,
+  ): void {
     const slots = this.live();
     const n = slots.length + 1;
     const call = (m: number, nn: number, aa: number, bb: number, cc: number, w: number, slot?: Slot): void => {
@@ -175,7 +192,10 @@ export class ThreadPool {
       }
       if (s[18] === 1) failed = true;
     }
-    if (failed) throw new RnnkitError('BACKEND_FAILURE', 'cpu backend: a GEMM worker thread failed (a WebAssembly trap); this result is incomplete', { argument: 'backend' });
+    if (failed)
+      throw new RnnkitError('BACKEND_FAILURE', 'cpu backend: a GEMM worker thread failed (a WebAssembly trap); this result is incomplete', {
+        argument: 'backend',
+      });
   }
 
   /** Stops the workers. */

@@ -1,7 +1,7 @@
 import type { AdamUpdateArgs, AdamUpdateResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { run, tfOf, wrap } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { run, tfOf, wrap } from '../tensor.js';
 
 /**
  * One torch.optim.Adam / AdamW step for one parameter in a single tf.tidy (same operation order
@@ -11,8 +11,8 @@ import type { TfjsTensor } from '../tensor.js';
  */
 export function adamUpdate(ctx: TfjsContext, a: AdamUpdateArgs<TfjsTensor>): AdamUpdateResult<TfjsTensor> {
   const { lr, beta1, beta2, eps, weightDecay } = a;
-  const bc1 = 1 - Math.pow(beta1, a.step);
-  const bc2 = 1 - Math.pow(beta2, a.step);
+  const bc1 = 1 - beta1 ** a.step;
+  const bc2 = 1 - beta2 ** a.step;
   const tf = ctx.tf;
   const out = run(ctx, () => {
     let p = tfOf(a.param);

@@ -1,7 +1,7 @@
 import { rowsCols } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { runOne, tfOf } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { runOne, tfOf } from '../tensor.js';
 import { as } from './elementwise_impl.js';
 
 /** Joins the parts' 2-D views along `axis` (0: rows, 1: columns); core has checked the other extent agrees. */

@@ -1,6 +1,6 @@
 import type { TfjsContext } from '../context.js';
-import { runOne, tfOf } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { runOne, tfOf } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 
 /** Binary elementwise kernels (and the activation backwards, f(y, dy)): b, of a's 2-D view, is taken in a's shape, and the result keeps a's shape. */

@@ -45,7 +45,8 @@ export function columnBlocks(ctx: TfjsContext, x: TfTensor, k: number): TfTensor
 
 /** out[i] = x[indices[i]] for x viewed as [rows, ...]; indices already checked. */
 export function gather(ctx: TfjsContext, x: TfTensor, indices: Int32Array): TfTensor {
-  if (own(ctx) && indices.length > 0 && x.size > 0) return ctx.tf.engine().runKernel(GATHER_ROWS, { x }, { indices: indices as unknown as number[] }) as TfTensor;
+  if (own(ctx) && indices.length > 0 && x.size > 0)
+    return ctx.tf.engine().runKernel(GATHER_ROWS, { x }, { indices: indices as unknown as number[] }) as TfTensor;
   return ctx.tf.gather(x, ctx.tf.tensor1d(indices, 'int32'), 0);
 }
 

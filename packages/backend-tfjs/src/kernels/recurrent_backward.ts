@@ -1,11 +1,11 @@
 import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { run, tfOf, wrap } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { run, tfOf, wrap } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnSums, matMul, rows, steps } from './layout_impl.js';
-import { stepMaskTensors } from './recurrent_impl.js';
 import type { TfjsRecurrentSaved } from './recurrent_impl.js';
+import { stepMaskTensors } from './recurrent_impl.js';
 
 /**
  * BPTT through `recurrentForward`, the adjoint of core's composite kernel. The steps run
@@ -141,7 +141,10 @@ export function recurrentBackward(ctx: TfjsContext, args: RecurrentBackwardArgs<
     if (resetBefore) {
       // W_hn multiplies r ⊙ h: its gradient pairs the n-gate gradients with those products.
       const dQAll = tf.concat(dQ, 0);
-      const rhAll = tf.concat(st.steps.map((s) => s.aux!), 0);
+      const rhAll = tf.concat(
+        st.steps.map((s) => s.aux!),
+        0,
+      );
       dWeightHh = tf.concat([dWeightHh, matMul(ctx, dQAll, rhAll, true, false)], 0);
       if (dBiasHh) dBiasHh = tf.concat([dBiasHh, columnSums(ctx, dQAll)], 0);
     }

@@ -1,11 +1,11 @@
 import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { run, wrap } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { run, wrap } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnBlocks, matMul, rows, steps } from './layout_impl.js';
-import { TfjsRecurrentSaved, recurrentProblem, stepMaskTensors } from './recurrent_impl.js';
 import type { SavedStep, SavedTensors } from './recurrent_impl.js';
+import { recurrentProblem, stepMaskTensors, TfjsRecurrentSaved } from './recurrent_impl.js';
 
 /**
  * A whole layer-direction forward in time, written for tfjs: one matMul projects every step's

@@ -1,10 +1,10 @@
-import { gateCount } from '@rnnkit/core';
 import type { CellKind } from '@rnnkit/core';
-import { stepMasks } from '@rnnkit/core/backend';
+import { gateCount } from '@rnnkit/core';
 import type { RecurrentForwardArgs, RecurrentSaved } from '@rnnkit/core/backend';
+import { stepMasks } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { tfOf } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { tfOf } from '../tensor.js';
 import type { Tf, TfTensor } from '../tf.js';
 
 /** Sizes and tf.Tensors of a recurrent call (core has checked every shape against x and weightHh). */
@@ -60,7 +60,15 @@ export function stepMaskTensors(tf: Tf, lengths: Int32Array, T: number, withPass
   const masks = stepMasks(lengths, T);
   const keep = masks.map((k) => tf.tensor2d(k, [B, 1]));
   if (!withPass) return { keep };
-  return { keep, pass: masks.map((k) => tf.tensor2d(k.map((v) => 1 - v), [B, 1])) };
+  return {
+    keep,
+    pass: masks.map((k) =>
+      tf.tensor2d(
+        k.map((v) => 1 - v),
+        [B, 1],
+      ),
+    ),
+  };
 }
 
 /** What one forward step keeps for backward. */

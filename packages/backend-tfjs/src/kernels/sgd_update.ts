@@ -1,7 +1,7 @@
 import type { SgdUpdateArgs, SgdUpdateResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { run, tfOf, wrap } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { run, tfOf, wrap } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 
 /**

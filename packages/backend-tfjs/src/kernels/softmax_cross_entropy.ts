@@ -1,7 +1,7 @@
 import { rowsCols } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
-import { run, tfOf, wrap } from '../tensor.js';
 import type { TfjsTensor } from '../tensor.js';
+import { run, tfOf, wrap } from '../tensor.js';
 
 /**
  * Row-wise softmax cross-entropy of logits viewed as [N, C] against class ids (N): per-row

@@ -1,8 +1,8 @@
 import type { Tf } from '../tf.js';
+import type { HostEngine } from './host_impl.js';
 import { gatherRowsKernel } from './rnnkit_gather_rows.js';
 import { sliceColumnsKernel } from './rnnkit_slice_columns.js';
 import { sliceRowsKernel } from './rnnkit_slice_rows.js';
-import type { HostEngine } from './host_impl.js';
 
 /**
  * Registers rnnkit's data-movement kernels for a tfjs engine, once per process (tfjs's kernel

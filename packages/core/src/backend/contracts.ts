@@ -1,7 +1,7 @@
 import { gateCount, isCellKind } from '../cells.js';
-import { RnnkitError, describe } from '../errors.js';
-import { formatShape, rowsCols, sizeOf } from '../tensor.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
+import { formatShape, rowsCols, sizeOf } from '../tensor.js';
 import type { AdamUpdateArgs, RecurrentBackwardArgs, RecurrentForwardArgs, SgdUpdateArgs } from './backend.js';
 import type { MatmulOptions } from './kernel_table.js';
 
@@ -194,7 +194,9 @@ export function checkRecurrentForward(op: string, a: RecurrentForwardArgs, prefi
     }
     for (let b = 0; b < B; b++) {
       if (L[b] < 0 || L[b] > T) {
-        throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths[${b}]: expected an integer in [0, ${T}], got ${L[b]}`, { argument: `${prefix}lengths[${b}]` });
+        throw new RnnkitError('INVALID_LENGTHS', `${op}: ${prefix}lengths[${b}]: expected an integer in [0, ${T}], got ${L[b]}`, {
+          argument: `${prefix}lengths[${b}]`,
+        });
       }
     }
   }

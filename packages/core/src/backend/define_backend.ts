@@ -1,6 +1,6 @@
-import { RnnkitError, describe } from '../errors.js';
-import { formatShape, rowsCols, sizeOf } from '../tensor.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
+import { formatShape, rowsCols, sizeOf } from '../tensor.js';
 import type {
   AdamUpdateArgs,
   AdamUpdateResult,
@@ -20,8 +20,8 @@ import { compositeAdamUpdate, compositeSgdUpdate } from './composite/optimizer_u
 import { compositeRecurrentBackward } from './composite/recurrent_backward.js';
 import { CompositeSaved, compositeRecurrentForward } from './composite/recurrent_forward.js';
 import { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
-import * as contract from './contracts.js';
 import type { RecurrentDims } from './contracts.js';
+import * as contract from './contracts.js';
 import type { BackendDefinitionParts, KernelTable, MatmulOptions, MemoryKernels } from './kernel_table.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from './kernel_table.js';
 
@@ -138,7 +138,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   /** Counts a tensor a kernel returned. */
   private adopt(t: T): T {
     if ((t as Marked)[OWNER] === this) {
-      throw new RnnkitError('BACKEND_FAILURE', `${this.name} backend: a kernel returned a tensor it was given; kernels must return new tensors`, { argument: 'result' });
+      throw new RnnkitError('BACKEND_FAILURE', `${this.name} backend: a kernel returned a tensor it was given; kernels must return new tensors`, {
+        argument: 'result',
+      });
     }
     (t as Marked)[OWNER] = this;
     this.live++;
@@ -177,7 +179,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const s = contract.checkShapeArgument('upload', 'shape', shape);
     if (!(data instanceof Float32Array)) contract.invalidArgument('upload', 'data', 'a Float32Array', data);
     if (data.length !== sizeOf(s)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `upload: data: expected ${sizeOf(s)} values for shape ${formatShape(s)}, got ${data.length}`, { argument: 'data' });
+      throw new RnnkitError('SHAPE_MISMATCH', `upload: data: expected ${sizeOf(s)} values for shape ${formatShape(s)}, got ${data.length}`, {
+        argument: 'data',
+      });
     }
     this.room('upload', 'shape', sizeOf(s), () => formatShape(s));
     return this.adopt(this.memory.upload(this.context, data, s));
@@ -429,9 +433,13 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
       };
     }
     if (dims.batchFirst) {
-      throw new RnnkitError('UNSUPPORTED', `recurrentForward: batchFirst: the ${this.name} backend's recurrent kernels are time-major only (recurrentBatchFirst is false)`, {
-        argument: 'batchFirst',
-      });
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `recurrentForward: batchFirst: the ${this.name} backend's recurrent kernels are time-major only (recurrentBatchFirst is false)`,
+        {
+          argument: 'batchFirst',
+        },
+      );
     }
     return compositeRecurrentForward(this, a) as RecurrentForwardResult<T>;
   }
@@ -453,7 +461,14 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (saved instanceof NativeSaved && saved.owner === this) {
       if (saved.disposed) throw new RnnkitError('DISPOSED', `${op}: saved: it was disposed`, { argument: 'saved' });
       contract.checkRecurrentBackward(a, saved.dims);
-      const r = this.kernels.recurrentBackward!(this.context, { forward: a.forward, saved: saved.inner, inputGrad: a.inputGrad, dy: a.dy, dhN: a.dhN, dcN: a.dcN });
+      const r = this.kernels.recurrentBackward!(this.context, {
+        forward: a.forward,
+        saved: saved.inner,
+        inputGrad: a.inputGrad,
+        dy: a.dy,
+        dhN: a.dhN,
+        dcN: a.dcN,
+      });
       const out: RecurrentBackwardResult<T> = {
         dh0: this.adopt(r.dh0),
         dWeightIh: this.adopt(r.dWeightIh),

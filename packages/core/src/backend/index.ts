@@ -5,21 +5,22 @@
  * docs/adding-a-backend.md). Also here: the composite kernels themselves, `Scope`, the layout
  * helpers and the layer-level recurrent driver that backend tests use.
  */
-export * from './backend.js';
-export * from './kernel_table.js';
-export { defineBackend, KernelBackend } from './define_backend.js';
-export { shapeError, invalidArgument } from './contracts.js';
-export type { RecurrentDims } from './contracts.js';
-export { Scope } from './scope.js';
-export { compositeRecurrentForward, CompositeSaved, stepMasks } from './composite/recurrent_forward.js';
-export { compositeRecurrentBackward } from './composite/recurrent_backward.js';
-export { compositeSgdUpdate, compositeAdamUpdate } from './composite/optimizer_updates.js';
-export { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
-export { batchToTimeMajor, timeToBatchMajor, reverseWithinLengths, lastStepRows } from '../model/layout.js';
-export { runRecurrent, backpropRecurrent, disposeRecurrentCache } from '../model/recurrent_layer.js';
-export type { RecurrentRunOptions, RecurrentCache, RecurrentRunResult, RecurrentGradients } from '../model/recurrent_layer.js';
-export { rowsCols, sizeOf, formatShape, shapeEquals } from '../tensor.js';
+
 export { describe as describeValue } from '../errors.js';
 export { limitExceeded } from '../limits.js';
-export { KNOWN_BACKENDS, knownVariant } from './known_backends.js';
+export { batchToTimeMajor, lastStepRows, reverseWithinLengths, timeToBatchMajor } from '../model/layout.js';
+export type { RecurrentCache, RecurrentGradients, RecurrentRunOptions, RecurrentRunResult } from '../model/recurrent_layer.js';
+export { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../model/recurrent_layer.js';
+export { formatShape, rowsCols, shapeEquals, sizeOf } from '../tensor.js';
+export * from './backend.js';
+export { compositeAdamUpdate, compositeSgdUpdate } from './composite/optimizer_updates.js';
+export { compositeRecurrentBackward } from './composite/recurrent_backward.js';
+export { CompositeSaved, compositeRecurrentForward, stepMasks } from './composite/recurrent_forward.js';
+export { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
+export type { RecurrentDims } from './contracts.js';
+export { invalidArgument, shapeError } from './contracts.js';
+export { defineBackend, KernelBackend } from './define_backend.js';
+export * from './kernel_table.js';
 export type { KnownBackend, KnownBackendVariant } from './known_backends.js';
+export { KNOWN_BACKENDS, knownVariant } from './known_backends.js';
+export { Scope } from './scope.js';

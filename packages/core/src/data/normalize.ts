@@ -1,4 +1,4 @@
-import { RnnkitError, fail } from '../errors.js';
+import { fail, RnnkitError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
 
@@ -54,7 +54,9 @@ function flatten(data: NumericData, argument: string): Flat {
     fail('INVALID_ARGUMENT', argument, 'number[], number[][], a Float32Array/Float64Array or a HostTensor', data);
   }
   if (t.data.length !== sizeOf(t.shape)) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${t.data.length} values but shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`, { argument });
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${t.data.length} values but shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`, {
+      argument,
+    });
   }
   const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
   return { values: t.data, width, rebuild: (o) => ({ data: Float32Array.from(o), shape: [...t.shape] }) };
@@ -143,7 +145,8 @@ export class ZScore {
     else cols = typeof options.features === 'number' ? [options.features] : [...options.features];
     if (cols.length === 0) fail('INVALID_ARGUMENT', 'features', 'at least one feature index', cols);
     cols.forEach((c, i) => {
-      if (!Number.isInteger(c) || c < 0 || c >= D) fail('INVALID_ARGUMENT', typeof options.features === 'number' ? 'features' : `features[${i}]`, `a feature index in 0..${D - 1}`, c);
+      if (!Number.isInteger(c) || c < 0 || c >= D)
+        fail('INVALID_ARGUMENT', typeof options.features === 'number' ? 'features' : `features[${i}]`, `a feature index in 0..${D - 1}`, c);
     });
     const f = flatten(data, argument);
     if (f.width % cols.length !== 0 || (f.width === 0 && f.values.length > 0)) {

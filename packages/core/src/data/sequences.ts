@@ -1,4 +1,4 @@
-import { RnnkitError, describe, fail } from '../errors.js';
+import { describe, fail, RnnkitError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import type { Series } from './series.js';
 import { positiveInteger, readSeries } from './series.js';

@@ -1,4 +1,4 @@
-import { RnnkitError, describe, fail } from '../errors.js';
+import { describe, fail, RnnkitError } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
 
@@ -25,10 +25,13 @@ export function readSeries(data: Series, argument = 'data'): SeriesMatrix {
   }
   if (!Array.isArray(data)) {
     const t = data as HostTensor;
-    if (!(t.data instanceof Float32Array) || !Array.isArray(t.shape)) fail('INVALID_ARGUMENT', argument, 'number[], number[][], a Float32Array or a HostTensor [L] / [L, D]', data);
+    if (!(t.data instanceof Float32Array) || !Array.isArray(t.shape))
+      fail('INVALID_ARGUMENT', argument, 'number[], number[][], a Float32Array or a HostTensor [L] / [L, D]', data);
     if (t.shape.length < 1 || t.shape.length > 2) fail('SHAPE_MISMATCH', `${argument}.shape`, '[length] or [length, features]', formatShape(t.shape));
     if (t.data.length !== sizeOf(t.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${t.data.length} values but shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`, { argument });
+      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: data has ${t.data.length} values but shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`, {
+        argument,
+      });
     }
     const features = t.shape.length === 2 ? t.shape[1] : 1;
     if (features < 1) fail('SHAPE_MISMATCH', `${argument}.shape`, 'at least one feature', formatShape(t.shape));

@@ -1,7 +1,7 @@
-import { RnnkitError, fail } from '../errors.js';
+import { fail, RnnkitError } from '../errors.js';
+import { shuffledIndices } from './batches.js';
 import type { RowRecord, RowSource } from './rows.js';
 import { recordRowCount, rowCount, takeRecordRows, takeRows } from './rows.js';
-import { shuffledIndices } from './batches.js';
 
 export interface SplitOptions {
   /** Share of rows for validation, in (0, 1) (default 0.2). Rounded to the nearest row, at least one on each side. */
@@ -40,7 +40,8 @@ function isRecord(v: unknown): v is RowRecord {
  * `{ x, y, lengths }`) cut consistently.
  */
 export function trainValidationSplit<T extends Splittable>(data: T, options: SplitOptions = {}): Split<T> {
-  if (options === null || typeof options !== 'object') fail('INVALID_ARGUMENT', 'options', '{ validationFraction?, validationSize?, shuffle?, seed?, overlap? }', options);
+  if (options === null || typeof options !== 'object')
+    fail('INVALID_ARGUMENT', 'options', '{ validationFraction?, validationSize?, shuffle?, seed?, overlap? }', options);
   const n = isRecord(data) ? recordRowCount(data, 'data') : rowCount(data as RowSource, 'data');
   if (n < 2) fail('INVALID_ARGUMENT', 'data', 'at least 2 rows (one for each side)', `${n} rows`);
   let nVal: number;
@@ -59,7 +60,9 @@ export function trainValidationSplit<T extends Splittable>(data: T, options: Spl
   const overlap = options.overlap ?? 0;
   if (!Number.isInteger(overlap) || overlap < 0) fail('INVALID_ARGUMENT', 'overlap', 'a non-negative integer', overlap);
   if (overlap > 0 && shuffle) {
-    throw new RnnkitError('INVALID_ARGUMENT', 'overlap: expected 0 with shuffle: true (overlap is context for an ordered series), got ' + overlap, { argument: 'overlap' });
+    throw new RnnkitError('INVALID_ARGUMENT', 'overlap: expected 0 with shuffle: true (overlap is context for an ordered series), got ' + overlap, {
+      argument: 'overlap',
+    });
   }
   const nTrain = n - nVal;
   if (overlap > nTrain) fail('INVALID_ARGUMENT', 'overlap', `at most ${nTrain} (the training rows)`, overlap);

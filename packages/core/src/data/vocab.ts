@@ -1,4 +1,4 @@
-import { RnnkitError, describe, fail } from '../errors.js';
+import { describe, fail, RnnkitError } from '../errors.js';
 
 export type VocabularyLevel = 'char' | 'word';
 
@@ -65,7 +65,8 @@ export class Vocabulary {
   /** Builds a vocabulary from a corpus (one text or several). */
   static fromText(level: VocabularyLevel, text: string | readonly string[], options: VocabularyOptions = {}): Vocabulary {
     if (level !== 'char' && level !== 'word') fail('INVALID_ARGUMENT', 'level', '"char" or "word"', level);
-    if (options === null || typeof options !== 'object') fail('INVALID_ARGUMENT', 'options', '{ pad?, unk?, specials?, minCount?, maxSize?, lowercase? }', options);
+    if (options === null || typeof options !== 'object')
+      fail('INVALID_ARGUMENT', 'options', '{ pad?, unk?, specials?, minCount?, maxSize?, lowercase? }', options);
     const texts = typeof text === 'string' ? [text] : text;
     if (!Array.isArray(texts)) fail('INVALID_ARGUMENT', 'text', 'a string or an array of strings', text);
     texts.forEach((t, i) => {
@@ -90,7 +91,8 @@ export class Vocabulary {
     }
     const lowercase = options.lowercase ?? false;
     if (typeof lowercase !== 'boolean') fail('INVALID_ARGUMENT', 'lowercase', 'a boolean', lowercase);
-    if (lowercase && level === 'char') fail('INVALID_ARGUMENT', 'lowercase', 'false for a character vocabulary (it would map text it cannot decode back)', lowercase);
+    if (lowercase && level === 'char')
+      fail('INVALID_ARGUMENT', 'lowercase', 'false for a character vocabulary (it would map text it cannot decode back)', lowercase);
 
     const counts = new Map<string, number>();
     for (const t of texts) for (const tok of tokenize(level, t, lowercase)) counts.set(tok, (counts.get(tok) ?? 0) + 1);
@@ -109,7 +111,10 @@ export class Vocabulary {
     try {
       v = typeof json === 'string' ? (JSON.parse(json) as VocabularyJSON) : json;
     } catch (e) {
-      throw new RnnkitError('INVALID_ARGUMENT', `json: expected vocabulary JSON text, got a parse error (${(e as Error).message})`, { argument: 'json', cause: e });
+      throw new RnnkitError('INVALID_ARGUMENT', `json: expected vocabulary JSON text, got a parse error (${(e as Error).message})`, {
+        argument: 'json',
+        cause: e,
+      });
     }
     if (v === null || typeof v !== 'object' || v.format !== 'rnnkit.vocabulary' || v.version !== 1) {
       fail('INVALID_ARGUMENT', 'json', '{ format: "rnnkit.vocabulary", version: 1, … }', v);
@@ -121,7 +126,8 @@ export class Vocabulary {
       const t = v[k];
       if (t !== null && !v.tokens.includes(t)) fail('INVALID_ARGUMENT', `json.${k}`, 'null or one of json.tokens', t);
     }
-    if (!Array.isArray(v.specials) || v.specials.some((t) => !v.tokens.includes(t))) fail('INVALID_ARGUMENT', 'json.specials', 'tokens of json.tokens', v.specials);
+    if (!Array.isArray(v.specials) || v.specials.some((t) => !v.tokens.includes(t)))
+      fail('INVALID_ARGUMENT', 'json.specials', 'tokens of json.tokens', v.specials);
     if (typeof v.lowercase !== 'boolean') fail('INVALID_ARGUMENT', 'json.lowercase', 'a boolean', v.lowercase);
     return new Vocabulary(v);
   }
@@ -180,7 +186,8 @@ export class Vocabulary {
     const out: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!Number.isInteger(id) || id < 0 || id >= this.tokens.length) fail('INVALID_ARGUMENT', `ids[${i}]`, `an integer id in 0..${this.tokens.length - 1}`, id);
+      if (!Number.isInteger(id) || id < 0 || id >= this.tokens.length)
+        fail('INVALID_ARGUMENT', `ids[${i}]`, `an integer id in 0..${this.tokens.length - 1}`, id);
       if (options.stopAt !== undefined && id === options.stopAt) break;
       if (id === this.padId && !options.keepPadding) continue;
       out.push(this.tokens[id]);

@@ -1,2 +1,2 @@
-export * from './safetensors.js';
 export * from './model_io.js';
+export * from './safetensors.js';

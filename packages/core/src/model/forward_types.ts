@@ -61,4 +61,3 @@ export function isTensor(x: unknown): x is Tensor {
 export function isHost(x: unknown): x is HostTensor {
   return typeof x === 'object' && x !== null && !isTensor(x) && 'shape' in x && (x as HostTensor).data instanceof Float32Array;
 }
-

@@ -1,7 +1,7 @@
 import type { Backend, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
 import { Scope } from '../backend/scope.js';
-import { RnnkitError } from '../errors.js';
 import { hasCellState } from '../cells.js';
+import { RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import { directionParamNames } from '../params/names.js';
@@ -78,9 +78,7 @@ export function runRecurrent(
   const made = new Scope(be); // results, released only if the call fails
   try {
     // Work time-major as [T, B, F], unless the kernel takes batch-first x itself.
-    let layerIn: Tensor = spec.batchFirst && !direct
-      ? hold(be.reshape(s.t(swapBatchTime(be, x, B, T, batchToTimeMajor)), [T, B, D]))
-      : x;
+    let layerIn: Tensor = spec.batchFirst && !direct ? hold(be.reshape(s.t(swapBatchTime(be, x, B, T, batchToTimeMajor)), [T, B, D])) : x;
     const zeros = s.t(be.zeros([B, H]));
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
@@ -229,7 +227,8 @@ export function backpropRecurrent(
           if (g.dx) be.dispose(g.dx); // a backend that computed it anyway
           continue;
         }
-        if (!g.dx) throw new RnnkitError('BACKEND_FAILURE', `recurrentBackward: the ${be.name} backend returned no dx, which the layer below needs`, { argument: 'dx' });
+        if (!g.dx)
+          throw new RnnkitError('BACKEND_FAILURE', `recurrentBackward: the ${be.name} backend returned no dx, which the layer below needs`, { argument: 'dx' });
         const inF = g.dx.shape[2];
         let dx = s.t(be.reshape(s.t(g.dx), [T * B, inF]));
         if (dc.reversePerm) dx = s.t(be.gatherRows(dx, dc.reversePerm));
@@ -281,10 +280,5 @@ function swapBatchTime(be: Backend, x: Tensor, B: number, T: number, perm: (B: n
  * time-major in between), on a backend that says `recurrentBatchFirst`.
  */
 function kernelBatchFirst(be: Backend, spec: RecurrentSpec): boolean {
-  return (
-    spec.batchFirst &&
-    spec.numLayers === 1 &&
-    numDirections(spec) === 1 &&
-    be.recurrentBatchFirst
-  );
+  return spec.batchFirst && spec.numLayers === 1 && numDirections(spec) === 1 && be.recurrentBatchFirst;
 }

@@ -1,5 +1,5 @@
-import { RnnkitError, describe, fail } from '../errors.js';
 import { hasCellState } from '../cells.js';
+import { describe, fail, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import type { Shape } from '../tensor.js';
@@ -32,24 +32,39 @@ export function checkRecurrentInputs(
   const [d0, d1, D] = xShape;
   const [B, T] = spec.batchFirst ? [d0, d1] : [d1, d0];
   if (D !== spec.inputSize) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected ${spec.inputSize} features (inputSize) in the last axis of ${layout}, got shape ${formatShape(xShape)}`, { argument });
+    throw new RnnkitError(
+      'SHAPE_MISMATCH',
+      `${argument}: expected ${spec.inputSize} features (inputSize) in the last axis of ${layout}, got shape ${formatShape(xShape)}`,
+      { argument },
+    );
   }
   if (B < 1) throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected batch size ≥ 1 in ${layout}, got shape ${formatShape(xShape)}`, { argument });
-  if (T < 1) throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected sequence length ≥ 1 (an empty sequence has no output), got shape ${formatShape(xShape)}`, { argument });
+  if (T < 1)
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected sequence length ≥ 1 (an empty sequence has no output), got shape ${formatShape(xShape)}`, {
+      argument,
+    });
   const maxT = opts.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH;
   if (T > maxT) {
     throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected sequence length ≤ ${maxT} (maxSequenceLength), got ${T}`, { argument });
   }
   const stateShape = [spec.numLayers * numDirections(spec), B, spec.hiddenSize];
   if (opts.h0Shape && !shapeEquals(opts.h0Shape, stateShape)) {
-    throw new RnnkitError('STATE_SHAPE_MISMATCH', `h0: expected shape ${formatShape(stateShape)} [numLayers*numDirections, batch, hidden], got ${formatShape(opts.h0Shape)}`, { argument: 'h0' });
+    throw new RnnkitError(
+      'STATE_SHAPE_MISMATCH',
+      `h0: expected shape ${formatShape(stateShape)} [numLayers*numDirections, batch, hidden], got ${formatShape(opts.h0Shape)}`,
+      { argument: 'h0' },
+    );
   }
   if (opts.c0Shape) {
     if (!hasCellState(spec.cell)) {
       throw new RnnkitError('INVALID_ARGUMENT', `c0: only LSTM layers have a cell state, got c0 for cell ${describe(spec.cell)}`, { argument: 'c0' });
     }
     if (!shapeEquals(opts.c0Shape, stateShape)) {
-      throw new RnnkitError('STATE_SHAPE_MISMATCH', `c0: expected shape ${formatShape(stateShape)} [numLayers*numDirections, batch, hidden], got ${formatShape(opts.c0Shape)}`, { argument: 'c0' });
+      throw new RnnkitError(
+        'STATE_SHAPE_MISMATCH',
+        `c0: expected shape ${formatShape(stateShape)} [numLayers*numDirections, batch, hidden], got ${formatShape(opts.c0Shape)}`,
+        { argument: 'c0' },
+      );
     }
   }
   let lengths: Int32Array | undefined;

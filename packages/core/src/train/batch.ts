@@ -1,8 +1,8 @@
-import { RnnkitError, describe } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { TokenInput } from '../model/model.js';
 import type { HostTensor } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
-import { Rng } from '../util/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** Integer ids with a shape: class ids `[N]` (one per sequence) or `[N, T]` (one per step). */
 export interface IdTensor {
@@ -51,13 +51,21 @@ function isHostTensor(t: unknown): t is HostTensor {
 function checkTensorLike(t: unknown, argument: string): number {
   if (isHostTensor(t)) {
     if (t.shape.length < 1 || t.data.length !== sizeOf(t.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected data of ${sizeOf(t.shape)} values for shape ${formatShape(t.shape)}, got ${t.data.length}`, { argument });
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `${argument}: expected data of ${sizeOf(t.shape)} values for shape ${formatShape(t.shape)}, got ${t.data.length}`,
+        { argument },
+      );
     }
     return t.shape[0];
   }
   if (isIdTensor(t)) {
     if (!Array.isArray(t.shape) || t.shape.length < 1 || t.ids.length !== sizeOf(t.shape)) {
-      throw new RnnkitError('SHAPE_MISMATCH', `${argument}: expected ${Array.isArray(t.shape) ? sizeOf(t.shape) : '?'} ids for shape ${describe(t.shape)}, got ${t.ids.length}`, { argument });
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `${argument}: expected ${Array.isArray(t.shape) ? sizeOf(t.shape) : '?'} ids for shape ${describe(t.shape)}, got ${t.ids.length}`,
+        { argument },
+      );
     }
     return t.shape[0];
   }
@@ -73,7 +81,9 @@ function checkLengths(l: ArrayLike<number> | undefined, N: number, T: number | u
   for (let i = 0; i < N; i++) {
     const v = l[i];
     if (!Number.isInteger(v) || v < 1 || (T !== undefined && v > T)) {
-      throw new RnnkitError('INVALID_LENGTHS', `${argument}[${i}]: expected an integer in 1..${T ?? '∞'}, got ${describe(v)}`, { argument: `${argument}[${i}]` });
+      throw new RnnkitError('INVALID_LENGTHS', `${argument}[${i}]: expected an integer in 1..${T ?? '∞'}, got ${describe(v)}`, {
+        argument: `${argument}[${i}]`,
+      });
     }
     out[i] = v;
   }
@@ -95,9 +105,12 @@ export function checkTrainData(dIn: TrainData, argument = 'data'): number {
   const d = withIdTargets(dIn);
   const N = checkTensorLike(d.x, `${argument}.x`);
   const Ny = checkTensorLike(d.y, `${argument}.y`);
-  if (N < 1) throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected at least one sample, got shape ${formatShape(d.x.shape)}`, { argument: `${argument}.x` });
+  if (N < 1)
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}.x: expected at least one sample, got shape ${formatShape(d.x.shape)}`, { argument: `${argument}.x` });
   if (Ny !== N) {
-    throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected ${N} samples (as x has) in the first axis, got shape ${formatShape(d.y.shape)}`, { argument: `${argument}.y` });
+    throw new RnnkitError('SHAPE_MISMATCH', `${argument}.y: expected ${N} samples (as x has) in the first axis, got shape ${formatShape(d.y.shape)}`, {
+      argument: `${argument}.y`,
+    });
   }
   checkLengths(d.lengths, N, d.x.shape[1], `${argument}.lengths`);
   checkLengths(d.yLengths, N, d.y.shape.length > 1 ? d.y.shape[1] : undefined, `${argument}.yLengths`);

@@ -1,10 +1,10 @@
-export type { IdTensor, Targets, TrainData, TrainBatch } from './batch.js';
+export type { IdTensor, Targets, TrainBatch, TrainData } from './batch.js';
+export * from './clip.js';
+export * from './fit.js';
 export * from './losses.js';
 export * from './metrics.js';
-export * from './schedules.js';
-export * from './optimizers.js';
-export * from './clip.js';
 export * from './objective.js';
-export * from './fit.js';
-export * from './tbptt.js';
+export * from './optimizers.js';
+export * from './schedules.js';
 export * from './streaming.js';
+export * from './tbptt.js';

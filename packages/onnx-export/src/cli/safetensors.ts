@@ -43,7 +43,8 @@ export function readF32Safetensors(bytes: Uint8Array, argument: string): F32Safe
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0)) bad(at, 'expected data_offsets [begin, end]');
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const [begin, end] = offs as [number, number];
-    if (end - begin !== count * 4 || dataStart + end > bytes.length) bad(at, `data_offsets [${begin}, ${end}] do not hold ${count} float32 values inside the file`);
+    if (end - begin !== count * 4 || dataStart + end > bytes.length)
+      bad(at, `data_offsets [${begin}, ${end}] do not hold ${count} float32 values inside the file`);
     const data = new Float32Array(count);
     const src = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, count * 4);
     for (let i = 0; i < count; i++) data[i] = src.getFloat32(i * 4, true);

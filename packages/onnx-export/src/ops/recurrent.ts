@@ -1,7 +1,7 @@
 import type { RecurrentSpec } from '@rnnkit/core';
 import { directionParamNames, gateCount, numDirections } from '@rnnkit/core';
-import { intAttr, intsAttr, stringAttr, stringsAttr } from '../proto.js';
 import type { AttributeProto } from '../proto.js';
+import { intAttr, intsAttr, stringAttr, stringsAttr } from '../proto.js';
 import type { ExportContext, Flow } from './flow.js';
 import { withLayout } from './flow.js';
 import { reorderGates } from './gates.js';
@@ -90,7 +90,13 @@ export function emitRecurrent(
     const yh = L === 1 ? names.hN : g.name(`${tag}_k${k}_Y_h`);
     const yc = lstm ? (L === 1 ? names.cN! : g.name(`${tag}_k${k}_Y_c`)) : undefined;
     const inputs = [x, w, r, b, ctx.lengths ?? '', stateSlice(init.h0, 'h0'), ...(lstm ? [stateSlice(init.c0, 'c0')] : [])];
-    g.node(OP_TYPE[spec.cell], inputs, [y, yh, ...(yc ? [yc] : [])], attrs, `rnnkit layers[${layerIndex}] (${spec.cell}${spec.cell === 'gru' ? `, resetAfter=${spec.gruResetAfter}` : ''}), stacked layer ${k + 1} of ${L}`);
+    g.node(
+      OP_TYPE[spec.cell],
+      inputs,
+      [y, yh, ...(yc ? [yc] : [])],
+      attrs,
+      `rnnkit layers[${layerIndex}] (${spec.cell}${spec.cell === 'gru' ? `, resetAfter=${spec.gruResetAfter}` : ''}), stacked layer ${k + 1} of ${L}`,
+    );
     hParts.push(yh);
     if (yc) cParts.push(yc);
 
@@ -98,7 +104,11 @@ export function emitRecurrent(
     x =
       dirs === 1
         ? g.op('Squeeze', [y, g.int64([1], [1])], `${tag}_k${k}_out`)
-        : g.op('Reshape', [g.op('Transpose', [y], `${tag}_k${k}_Y_tbdh`, [intsAttr('perm', [0, 2, 1, 3])]), g.int64([3], [0, 0, dirs * H])], `${tag}_k${k}_out`);
+        : g.op(
+            'Reshape',
+            [g.op('Transpose', [y], `${tag}_k${k}_Y_tbdh`, [intsAttr('perm', [0, 2, 1, 3])]), g.int64([3], [0, 0, dirs * H])],
+            `${tag}_k${k}_out`,
+          );
   }
   if (L > 1) {
     g.node('Concat', hParts, [names.hN], [intAttr('axis', 0)]);

@@ -13,7 +13,9 @@ import { CompositeSaved } from './recurrent_forward.js';
 export function compositeRecurrentBackward(be: Backend, args: RecurrentBackwardArgs): RecurrentBackwardResult {
   const a = args.forward;
   if (a.batchFirst) {
-    throw new RnnkitError('UNSUPPORTED', 'forward.batchFirst: the composite recurrent kernels are time-major only (core re-lays the input out for them)', { argument: 'forward.batchFirst' });
+    throw new RnnkitError('UNSUPPORTED', 'forward.batchFirst: the composite recurrent kernels are time-major only (core re-lays the input out for them)', {
+      argument: 'forward.batchFirst',
+    });
   }
   if (!(args.saved instanceof CompositeSaved)) {
     throw new RnnkitError('INVALID_ARGUMENT', 'saved: expected the value returned by the composite recurrent forward', { argument: 'saved' });

@@ -48,7 +48,9 @@ export function stepMasks(lengths: Int32Array, T: number): Float32Array[] {
  */
 export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs): RecurrentForwardResult {
   if (a.batchFirst) {
-    throw new RnnkitError('UNSUPPORTED', 'batchFirst: the composite recurrent kernels are time-major only (core re-lays the input out for them)', { argument: 'batchFirst' });
+    throw new RnnkitError('UNSUPPORTED', 'batchFirst: the composite recurrent kernels are time-major only (core re-lays the input out for them)', {
+      argument: 'batchFirst',
+    });
   }
   const [T, B, D] = a.x.shape;
   const G = gateCount(a.cell);

@@ -17,7 +17,8 @@ export function compositeOnly(be: Backend): Backend {
         case 'recurrentBackward':
           return (args: Parameters<Backend['recurrentBackward']>[0]) => compositeRecurrentBackward(proxy, args);
         case 'squaredErrorGrad':
-          return (o: Parameters<Backend['squaredErrorGrad']>[0], t: Parameters<Backend['squaredErrorGrad']>[1], s: number) => compositeSquaredErrorGrad(proxy, o, t, s);
+          return (o: Parameters<Backend['squaredErrorGrad']>[0], t: Parameters<Backend['squaredErrorGrad']>[1], s: number) =>
+            compositeSquaredErrorGrad(proxy, o, t, s);
         case 'sgdUpdate':
           return (args: Parameters<Backend['sgdUpdate']>[0]) => compositeSgdUpdate(proxy, args);
         case 'adamUpdate':

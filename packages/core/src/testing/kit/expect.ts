@@ -1,5 +1,5 @@
-import { isRnnkitError } from '../../errors.js';
 import type { RnnkitErrorCode } from '../../errors.js';
+import { isRnnkitError } from '../../errors.js';
 import { maxElementError } from '../numeric.js';
 
 /** A failed kit check. Plain Error: the kit has no test-framework dependency. */
@@ -18,7 +18,10 @@ export function checkClose(actual: ArrayLike<number>, expected: ArrayLike<number
 }
 
 export function checkShape(actual: readonly number[], expected: readonly number[], label: string): void {
-  check(actual.length === expected.length && actual.every((d, i) => d === expected[i]), `${label}: shape [${actual.join(', ')}], expected [${expected.join(', ')}]`);
+  check(
+    actual.length === expected.length && actual.every((d, i) => d === expected[i]),
+    `${label}: shape [${actual.join(', ')}], expected [${expected.join(', ')}]`,
+  );
 }
 
 /**

@@ -52,7 +52,15 @@ export function fusedCases(): KitCase[] {
               const r = runRecurrent(be, spec, params, x, { h0, ...(c0 ? { c0 } : {}), lengths, training: true });
               const g = backpropRecurrent(be, spec, r.cache!, { dOutput });
               disposeRecurrentCache(r.cache!);
-              const named: [string, Tensor | undefined][] = [['output', r.output], ['hN', r.hN], ['cN', r.cN], ['dx', g.dx], ['dh0', g.dh0], ['dc0', g.dc0], ...g.grads];
+              const named: [string, Tensor | undefined][] = [
+                ['output', r.output],
+                ['hN', r.hN],
+                ['cN', r.cN],
+                ['dx', g.dx],
+                ['dh0', g.dh0],
+                ['dc0', g.dc0],
+                ...g.grads,
+              ];
               const out: Record<string, Float32Array> = {};
               for (const [k, t] of named) {
                 if (!t) continue;
@@ -64,7 +72,10 @@ export function fusedCases(): KitCase[] {
             for (const t of held) base.dispose(t);
             check(base.liveTensors() === before - held.length, `${base.liveTensors() - before + held.length} tensors leaked`);
             const [fused, composite] = outputs;
-            check(Object.keys(fused).sort().join() === Object.keys(composite).sort().join(), `results differ in what they hold: ${Object.keys(fused)} vs ${Object.keys(composite)}`);
+            check(
+              Object.keys(fused).sort().join() === Object.keys(composite).sort().join(),
+              `results differ in what they hold: ${Object.keys(fused)} vs ${Object.keys(composite)}`,
+            );
             for (const k of Object.keys(composite)) {
               const e = scaledError(fused[k], composite[k]);
               check(e <= FUSED_TOLERANCE, `${k}: fused vs composite error ${e} > ${FUSED_TOLERANCE}`);

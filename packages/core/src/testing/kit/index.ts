@@ -1,17 +1,18 @@
-export { runBackendSuite, SUITE_PARTS } from './suite.js';
-export type { BackendSuiteOptions, SuitePart, TestApi } from './suite.js';
-export { expectRnnkitError, check, checkClose, KitAssertionError } from './expect.js';
 export { compositeOnly } from './composite_only.js';
-export { replayTorchRun } from './torch_replay.js';
-export type { TorchReplay } from './torch_replay.js';
-export { startBackendVariants } from './start_variants.js';
-export type { StartedVariant } from './start_variants.js';
-export { faultSweep } from './fault_injection.js';
-export { reliabilityCases } from './reliability_cases.js';
-export { primitiveCases, memoryCases, PRIMITIVE_TOLERANCE, ACCUMULATION_TOLERANCE } from './primitive_cases.js';
-export type { KitCase } from './primitive_cases.js';
 export { errorCases } from './error_cases.js';
-export { fusedCases, FUSED_TOLERANCE } from './fused_cases.js';
+export { check, checkClose, expectRnnkitError, KitAssertionError } from './expect.js';
+export { faultSweep } from './fault_injection.js';
+export { FUSED_TOLERANCE, fusedCases } from './fused_cases.js';
+export type { KitCase } from './primitive_cases.js';
+export { ACCUMULATION_TOLERANCE, memoryCases, PRIMITIVE_TOLERANCE, primitiveCases } from './primitive_cases.js';
+export { reliabilityCases } from './reliability_cases.js';
+export type { StartedVariant } from './start_variants.js';
+export { startBackendVariants } from './start_variants.js';
+export type { BackendSuiteOptions, SuitePart, TestApi } from './suite.js';
+export { runBackendSuite, SUITE_PARTS } from './suite.js';
+export type { TorchReplay } from './torch_replay.js';
+export { replayTorchRun } from './torch_replay.js';
+
 import { FUSED_OPS } from '../../backend/backend.js';
 import { MEMORY_KERNELS, PRIMITIVE_KERNELS } from '../../backend/kernel_table.js';
 /** Every name a backend's memory functions and kernel table may hold. */

@@ -21,7 +21,9 @@ export const PRIMITIVE_TOLERANCE = 1e-6;
 export const ACCUMULATION_TOLERANCE = 1e-5;
 
 type Op = (be: Backend, ins: Tensor[]) => Tensor | { readonly [k: string]: Tensor | undefined } | object;
-type Ref = (ins: Float32Array[]) => { values: ArrayLike<number>; shape: readonly number[] } | Record<string, { values: ArrayLike<number>; shape: readonly number[] }>;
+type Ref = (
+  ins: Float32Array[],
+) => { values: ArrayLike<number>; shape: readonly number[] } | Record<string, { values: ArrayLike<number>; shape: readonly number[] }>;
 
 interface InputSpec {
   shape: number[];
@@ -63,7 +65,13 @@ function opCase(name: string, inputs: InputSpec[], op: Op, ref: Ref, tol = PRIMI
 const map1 = (f: (v: number) => number) => (ins: Float32Array[]) => Array.from(ins[0], f);
 const zip2 = (f: (x: number, y: number) => number) => (ins: Float32Array[]) => Array.from(ins[0], (v, i) => f(v, ins[1][i]));
 
-function gemmRef(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], o: { ta?: boolean; tb?: boolean; alpha?: number; beta?: number; c?: Float32Array }) {
+function gemmRef(
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  o: { ta?: boolean; tb?: boolean; alpha?: number; beta?: number; c?: Float32Array },
+) {
   const [M, K] = o.ta ? [aShape[1], aShape[0]] : [aShape[0], aShape[1]];
   const N = o.tb ? bShape[0] : bShape[1];
   const out = new Float64Array(M * N);
@@ -118,90 +126,245 @@ export function primitiveCases(): KitCase[] {
     // The second operand has the 2-D view of the first ([T, B, H] pairs with [T·B, H]).
     const [rows, cols] = rowsCols(shape);
     for (const [op, f, r] of binary) {
-      cases.push(opCase(`${op} ${JSON.stringify(shape)} with [${rows}, ${cols}]`, [{ shape }, { shape: [rows, cols], lo: 0.5, hi: 2 }], f, (ins) => ({ values: zip2(r)(ins), shape })));
+      cases.push(
+        opCase(`${op} ${JSON.stringify(shape)} with [${rows}, ${cols}]`, [{ shape }, { shape: [rows, cols], lo: 0.5, hi: 2 }], f, (ins) => ({
+          values: zip2(r)(ins),
+          shape,
+        })),
+      );
     }
     const n = sizeOf(shape);
     const sumOf = (x: Float32Array, g: (v: number) => number) => x.reduce((s, v) => s + g(v), 0);
-    cases.push(opCase(`sum ${JSON.stringify(shape)}`, [{ shape }], (be, [a]) => be.sum(a), ([a]) => ({ values: [sumOf(a, (v) => v)], shape: [1] }), ACCUMULATION_TOLERANCE));
-    cases.push(opCase(`sumSquares ${JSON.stringify(shape)}`, [{ shape }], (be, [a]) => be.sumSquares(a), ([a]) => ({ values: [sumOf(a, (v) => v * v)], shape: [1] }), ACCUMULATION_TOLERANCE));
     cases.push(
-      opCase(`sumRows ${JSON.stringify(shape)}`, [{ shape }], (be, [a]) => be.sumRows(a), ([a]) => {
-        const out = new Float64Array(cols);
-        for (let i = 0; i < n; i++) out[i % cols] += a[i];
-        return { values: out, shape: [cols] };
-      }, ACCUMULATION_TOLERANCE),
+      opCase(
+        `sum ${JSON.stringify(shape)}`,
+        [{ shape }],
+        (be, [a]) => be.sum(a),
+        ([a]) => ({ values: [sumOf(a, (v) => v)], shape: [1] }),
+        ACCUMULATION_TOLERANCE,
+      ),
     );
     cases.push(
-      opCase(`squaredErrorGrad ${JSON.stringify(shape)}`, [{ shape }, { shape }], (be, [o, t]) => be.squaredErrorGrad(o, t, 0.125), ([o, t]) => {
-        const d = Float32Array.from(o, (v, i) => v - t[i]); // as sub rounds it
-        return { sumSquares: { values: [d.reduce((s, v) => s + v * v, 0)], shape: [1] }, grad: { values: Array.from(d, (v) => v * 0.125), shape } };
-      }, ACCUMULATION_TOLERANCE),
+      opCase(
+        `sumSquares ${JSON.stringify(shape)}`,
+        [{ shape }],
+        (be, [a]) => be.sumSquares(a),
+        ([a]) => ({ values: [sumOf(a, (v) => v * v)], shape: [1] }),
+        ACCUMULATION_TOLERANCE,
+      ),
+    );
+    cases.push(
+      opCase(
+        `sumRows ${JSON.stringify(shape)}`,
+        [{ shape }],
+        (be, [a]) => be.sumRows(a),
+        ([a]) => {
+          const out = new Float64Array(cols);
+          for (let i = 0; i < n; i++) out[i % cols] += a[i];
+          return { values: out, shape: [cols] };
+        },
+        ACCUMULATION_TOLERANCE,
+      ),
+    );
+    cases.push(
+      opCase(
+        `squaredErrorGrad ${JSON.stringify(shape)}`,
+        [{ shape }, { shape }],
+        (be, [o, t]) => be.squaredErrorGrad(o, t, 0.125),
+        ([o, t]) => {
+          const d = Float32Array.from(o, (v, i) => v - t[i]); // as sub rounds it
+          return { sumSquares: { values: [d.reduce((s, v) => s + v * v, 0)], shape: [1] }, grad: { values: Array.from(d, (v) => v * 0.125), shape } };
+        },
+        ACCUMULATION_TOLERANCE,
+      ),
     );
   }
-  cases.push(opCase('addRowVector', [{ shape: [4, 3] }, { shape: [3] }], (be, [a, v]) => be.addRowVector(a, v), ([a, v]) => ({ values: Array.from(a, (x, i) => x + v[i % 3]), shape: [4, 3] })));
-  cases.push(opCase('addRowVector [2, 2, 3] + [3]', [{ shape: [2, 2, 3] }, { shape: [3] }], (be, [a, v]) => be.addRowVector(a, v), ([a, v]) => ({ values: Array.from(a, (x, i) => x + v[i % 3]), shape: [4, 3] })));
-  cases.push(opCase('mulColumnVector', [{ shape: [4, 3] }, { shape: [4] }], (be, [a, v]) => be.mulColumnVector(a, v), ([a, v]) => ({ values: Array.from(a, (x, i) => x * v[Math.floor(i / 3)]), shape: [4, 3] })));
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+  cases.push(
+    opCase(
+      'addRowVector',
+      [{ shape: [4, 3] }, { shape: [3] }],
+      (be, [a, v]) => be.addRowVector(a, v),
+      ([a, v]) => ({ values: Array.from(a, (x, i) => x + v[i % 3]), shape: [4, 3] }),
+    ),
+  );
+  cases.push(
+    opCase(
+      'addRowVector [2, 2, 3] + [3]',
+      [{ shape: [2, 2, 3] }, { shape: [3] }],
+      (be, [a, v]) => be.addRowVector(a, v),
+      ([a, v]) => ({ values: Array.from(a, (x, i) => x + v[i % 3]), shape: [4, 3] }),
+    ),
+  );
+  cases.push(
+    opCase(
+      'mulColumnVector',
+      [{ shape: [4, 3] }, { shape: [4] }],
+      (be, [a, v]) => be.mulColumnVector(a, v),
+      ([a, v]) => ({ values: Array.from(a, (x, i) => x * v[Math.floor(i / 3)]), shape: [4, 3] }),
+    ),
+  );
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     const aShape = ta ? [5, 3] : [3, 5];
     const bShape = tb ? [4, 5] : [5, 4];
-    cases.push(opCase(`matmul transposeA=${ta} transposeB=${tb}`, [{ shape: aShape }, { shape: bShape }], (be, [a, b]) => be.matmul(a, b, { transposeA: ta, transposeB: tb }), ([a, b]) => gemmRef(a, aShape, b, bShape, { ta, tb }), ACCUMULATION_TOLERANCE));
+    cases.push(
+      opCase(
+        `matmul transposeA=${ta} transposeB=${tb}`,
+        [{ shape: aShape }, { shape: bShape }],
+        (be, [a, b]) => be.matmul(a, b, { transposeA: ta, transposeB: tb }),
+        ([a, b]) => gemmRef(a, aShape, b, bShape, { ta, tb }),
+        ACCUMULATION_TOLERANCE,
+      ),
+    );
   }
   cases.push(
-    opCase('matmul alpha, beta and c', [{ shape: [3, 5] }, { shape: [4, 5] }, { shape: [3, 4] }], (be, [a, b, c]) => be.matmul(a, b, { transposeB: true, alpha: 0.5, c, beta: -2 }), ([a, b, c]) => gemmRef(a, [3, 5], b, [4, 5], { tb: true, alpha: 0.5, beta: -2, c }), ACCUMULATION_TOLERANCE),
+    opCase(
+      'matmul alpha, beta and c',
+      [{ shape: [3, 5] }, { shape: [4, 5] }, { shape: [3, 4] }],
+      (be, [a, b, c]) => be.matmul(a, b, { transposeB: true, alpha: 0.5, c, beta: -2 }),
+      ([a, b, c]) => gemmRef(a, [3, 5], b, [4, 5], { tb: true, alpha: 0.5, beta: -2, c }),
+      ACCUMULATION_TOLERANCE,
+    ),
   );
-  cases.push(opCase('matmul large (GEMM kernels)', [{ shape: [33, 70] }, { shape: [70, 65] }], (be, [a, b]) => be.matmul(a, b), ([a, b]) => gemmRef(a, [33, 70], b, [70, 65], {}), ACCUMULATION_TOLERANCE));
-  cases.push(opCase('matmul one row (GEMV)', [{ shape: [1, 96] }, { shape: [128, 96] }], (be, [a, b]) => be.matmul(a, b, { transposeB: true }), ([a, b]) => gemmRef(a, [1, 96], b, [128, 96], { tb: true }), ACCUMULATION_TOLERANCE));
-  cases.push(opCase('sliceColumns', [{ shape: [3, 5] }], (be, [a]) => be.sliceColumns(a, 1, 3), ([a]) => ({ values: Array.from({ length: 9 }, (_, k) => a[Math.floor(k / 3) * 5 + 1 + (k % 3)]), shape: [3, 3] })));
-  cases.push(opCase('sliceRows', [{ shape: [4, 3] }], (be, [a]) => be.sliceRows(a, 1, 2), ([a]) => ({ values: a.slice(3, 9), shape: [2, 3] })));
   cases.push(
-    opCase('concatColumns', [{ shape: [2, 2] }, { shape: [2, 3] }], (be, [a, b]) => be.concatColumns([a, b]), ([a, b]) => ({ values: [a[0], a[1], b[0], b[1], b[2], a[2], a[3], b[3], b[4], b[5]], shape: [2, 5] })),
+    opCase(
+      'matmul large (GEMM kernels)',
+      [{ shape: [33, 70] }, { shape: [70, 65] }],
+      (be, [a, b]) => be.matmul(a, b),
+      ([a, b]) => gemmRef(a, [33, 70], b, [70, 65], {}),
+      ACCUMULATION_TOLERANCE,
+    ),
   );
-  cases.push(opCase('concatRows', [{ shape: [1, 3] }, { shape: [2, 3] }], (be, [a, b]) => be.concatRows([a, b]), ([a, b]) => ({ values: [...a, ...b], shape: [3, 3] })));
+  cases.push(
+    opCase(
+      'matmul one row (GEMV)',
+      [{ shape: [1, 96] }, { shape: [128, 96] }],
+      (be, [a, b]) => be.matmul(a, b, { transposeB: true }),
+      ([a, b]) => gemmRef(a, [1, 96], b, [128, 96], { tb: true }),
+      ACCUMULATION_TOLERANCE,
+    ),
+  );
+  cases.push(
+    opCase(
+      'sliceColumns',
+      [{ shape: [3, 5] }],
+      (be, [a]) => be.sliceColumns(a, 1, 3),
+      ([a]) => ({ values: Array.from({ length: 9 }, (_, k) => a[Math.floor(k / 3) * 5 + 1 + (k % 3)]), shape: [3, 3] }),
+    ),
+  );
+  cases.push(
+    opCase(
+      'sliceRows',
+      [{ shape: [4, 3] }],
+      (be, [a]) => be.sliceRows(a, 1, 2),
+      ([a]) => ({ values: a.slice(3, 9), shape: [2, 3] }),
+    ),
+  );
+  cases.push(
+    opCase(
+      'concatColumns',
+      [{ shape: [2, 2] }, { shape: [2, 3] }],
+      (be, [a, b]) => be.concatColumns([a, b]),
+      ([a, b]) => ({ values: [a[0], a[1], b[0], b[1], b[2], a[2], a[3], b[3], b[4], b[5]], shape: [2, 5] }),
+    ),
+  );
+  cases.push(
+    opCase(
+      'concatRows',
+      [{ shape: [1, 3] }, { shape: [2, 3] }],
+      (be, [a, b]) => be.concatRows([a, b]),
+      ([a, b]) => ({ values: [...a, ...b], shape: [3, 3] }),
+    ),
+  );
   const idx = Int32Array.from([2, 0, 2, 1]);
-  cases.push(opCase('gatherRows with repeats', [{ shape: [3, 2] }], (be, [a]) => be.gatherRows(a, idx), ([a]) => ({ values: Array.from(idx).flatMap((r) => [a[r * 2], a[r * 2 + 1]]), shape: [4, 2] })));
   cases.push(
-    opCase('scatterAddRows with repeats', [{ shape: [4, 2] }], (be, [a]) => be.scatterAddRows(a, idx, 5), ([a]) => {
-      const out = new Float64Array(10);
-      idx.forEach((r, i) => {
-        out[r * 2] += a[i * 2];
-        out[r * 2 + 1] += a[i * 2 + 1];
-      });
-      return { values: out, shape: [5, 2] };
-    }),
+    opCase(
+      'gatherRows with repeats',
+      [{ shape: [3, 2] }],
+      (be, [a]) => be.gatherRows(a, idx),
+      ([a]) => ({ values: Array.from(idx).flatMap((r) => [a[r * 2], a[r * 2 + 1]]), shape: [4, 2] }),
+    ),
   );
-  cases.push(opCase('softmax', [{ shape: [3, 7], lo: -30, hi: 30 }], (be, [a]) => be.softmax(a), ([a]) => ({ values: softmaxRef(a, 3, 7), shape: [3, 7] })));
+  cases.push(
+    opCase(
+      'scatterAddRows with repeats',
+      [{ shape: [4, 2] }],
+      (be, [a]) => be.scatterAddRows(a, idx, 5),
+      ([a]) => {
+        const out = new Float64Array(10);
+        idx.forEach((r, i) => {
+          out[r * 2] += a[i * 2];
+          out[r * 2 + 1] += a[i * 2 + 1];
+        });
+        return { values: out, shape: [5, 2] };
+      },
+    ),
+  );
+  cases.push(
+    opCase(
+      'softmax',
+      [{ shape: [3, 7], lo: -30, hi: 30 }],
+      (be, [a]) => be.softmax(a),
+      ([a]) => ({ values: softmaxRef(a, 3, 7), shape: [3, 7] }),
+    ),
+  );
   const targets = Int32Array.from([2, -100, 0, 4]);
   cases.push(
-    opCase('softmaxCrossEntropy with an ignored row', [{ shape: [4, 5], lo: -20, hi: 20 }], (be, [a]) => be.softmaxCrossEntropy(a, targets, -100), ([a]) => {
-      const p = softmaxRef(a, 4, 5);
-      const loss = new Float64Array(4);
-      const grad = new Float64Array(20);
-      targets.forEach((t, i) => {
-        if (t === -100) return;
-        loss[i] = -Math.log(p[i * 5 + t]);
-        for (let j = 0; j < 5; j++) grad[i * 5 + j] = p[i * 5 + j] - (j === t ? 1 : 0);
-      });
-      return { loss: { values: loss, shape: [4] }, grad: { values: grad, shape: [4, 5] } };
-    }, ACCUMULATION_TOLERANCE),
+    opCase(
+      'softmaxCrossEntropy with an ignored row',
+      [{ shape: [4, 5], lo: -20, hi: 20 }],
+      (be, [a]) => be.softmaxCrossEntropy(a, targets, -100),
+      ([a]) => {
+        const p = softmaxRef(a, 4, 5);
+        const loss = new Float64Array(4);
+        const grad = new Float64Array(20);
+        targets.forEach((t, i) => {
+          if (t === -100) return;
+          loss[i] = -Math.log(p[i * 5 + t]);
+          for (let j = 0; j < 5; j++) grad[i * 5 + j] = p[i * 5 + j] - (j === t ? 1 : 0);
+        });
+        return { loss: { values: loss, shape: [4] }, grad: { values: grad, shape: [4, 5] } };
+      },
+      ACCUMULATION_TOLERANCE,
+    ),
   );
   cases.push(
-    opCase('sgdUpdate with momentum, Nesterov and weight decay', [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }], (be, [param, grad, velocity]) => be.sgdUpdate({ param, grad, velocity, lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 0.01 }), ([p, g, v]) => {
-      const d = Array.from(p, (x, i) => g[i] + 0.01 * x);
-      const buf = d.map((x, i) => 0.9 * v[i] + 0.9 * x);
-      return { param: { values: p.map((x, i) => x - 0.1 * (d[i] + 0.9 * buf[i])), shape: [3, 4] }, velocity: { values: buf, shape: [3, 4] } };
-    }),
+    opCase(
+      'sgdUpdate with momentum, Nesterov and weight decay',
+      [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }],
+      (be, [param, grad, velocity]) => be.sgdUpdate({ param, grad, velocity, lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 0.01 }),
+      ([p, g, v]) => {
+        const d = Array.from(p, (x, i) => g[i] + 0.01 * x);
+        const buf = d.map((x, i) => 0.9 * v[i] + 0.9 * x);
+        return { param: { values: p.map((x, i) => x - 0.1 * (d[i] + 0.9 * buf[i])), shape: [3, 4] }, velocity: { values: buf, shape: [3, 4] } };
+      },
+    ),
   );
   for (const decoupled of [false, true]) {
     cases.push(
-      opCase(`adamUpdate ${decoupled ? '(AdamW)' : '(Adam, L2)'}`, [{ shape: [12] }, { shape: [12] }, { shape: [12] }, { shape: [12], lo: 0, hi: 1 }], (be, [param, grad, m, v]) => be.adamUpdate({ param, grad, m, v, step: 3, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled }), ([p, g, m0, v0]) => {
-        const pp = Array.from(p, (x) => (decoupled ? x * (1 - 0.01 * 0.1) : x));
-        const gg = Array.from(g, (x, i) => (decoupled ? x : x + 0.1 * p[i]));
-        const m = gg.map((x, i) => 0.9 * m0[i] + 0.1 * x);
-        const v = gg.map((x, i) => 0.999 * v0[i] + 0.001 * x * x);
-        const bc1 = 1 - 0.9 ** 3;
-        const bc2 = 1 - 0.999 ** 3;
-        return { param: { values: pp.map((x, i) => x - (0.01 / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + 1e-8))), shape: [12] }, m: { values: m, shape: [12] }, v: { values: v, shape: [12] } };
-      }, ACCUMULATION_TOLERANCE),
+      opCase(
+        `adamUpdate ${decoupled ? '(AdamW)' : '(Adam, L2)'}`,
+        [{ shape: [12] }, { shape: [12] }, { shape: [12] }, { shape: [12], lo: 0, hi: 1 }],
+        (be, [param, grad, m, v]) => be.adamUpdate({ param, grad, m, v, step: 3, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled }),
+        ([p, g, m0, v0]) => {
+          const pp = Array.from(p, (x) => (decoupled ? x * (1 - 0.01 * 0.1) : x));
+          const gg = Array.from(g, (x, i) => (decoupled ? x : x + 0.1 * p[i]));
+          const m = gg.map((x, i) => 0.9 * m0[i] + 0.1 * x);
+          const v = gg.map((x, i) => 0.999 * v0[i] + 0.001 * x * x);
+          const bc1 = 1 - 0.9 ** 3;
+          const bc2 = 1 - 0.999 ** 3;
+          return {
+            param: { values: pp.map((x, i) => x - (0.01 / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + 1e-8))), shape: [12] },
+            m: { values: m, shape: [12] },
+            v: { values: v, shape: [12] },
+          };
+        },
+        ACCUMULATION_TOLERANCE,
+      ),
     );
   }
   return cases;
@@ -220,7 +383,10 @@ export function memoryCases(): KitCase[] {
         src.fill(9);
         checkShape(t.shape, [2, 3], 'upload');
         const back = await be.read(t);
-        check(back.length === 6 && back.every((v, i) => Object.is(v, copy[i]) || (v === 0 && copy[i] === 0)), `read: ${Array.from(back)} != ${Array.from(copy)}`);
+        check(
+          back.length === 6 && back.every((v, i) => Object.is(v, copy[i]) || (v === 0 && copy[i] === 0)),
+          `read: ${Array.from(back)} != ${Array.from(copy)}`,
+        );
         check(be.liveTensors() === before + 1, 'liveTensors counts the upload');
         be.dispose(t);
         check(be.liveTensors() === before, 'dispose is counted');

@@ -1,9 +1,9 @@
 import type { Backend } from '../../backend/backend.js';
-import type { FusedKernels } from '../../backend/kernel_table.js';
-import type { RefContext, RefTensor } from './tensor.js';
 import { defineBackend } from '../../backend/define_backend.js';
+import type { FusedKernels } from '../../backend/kernel_table.js';
 import { referenceKernels } from './kernels/index.js';
 import { referenceMemory } from './memory.js';
+import type { RefContext, RefTensor } from './tensor.js';
 
 /**
  * The reference backend: plain Float32Array primitives, accumulated in double where they sum,
@@ -23,5 +23,5 @@ export function createReferenceBackend(options: { fused?: Partial<FusedKernels<R
   });
 }
 
+export { type RefContext, type RefTensor, refTensor } from './tensor.js';
 export { referenceKernels, referenceMemory };
-export { refTensor, type RefTensor, type RefContext } from './tensor.js';

@@ -1,3 +1,3 @@
-import { type RefContext, type RefTensor, mapElements } from '../tensor.js';
+import { mapElements, type RefContext, type RefTensor } from '../tensor.js';
 
 export const sqrt = (_: RefContext, a: RefTensor): RefTensor => mapElements(a, Math.sqrt);
