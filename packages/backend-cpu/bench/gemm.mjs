@@ -46,7 +46,7 @@ for (const fma of builds) {
   const b = A.alloc(maxN * maxK * 4);
   const c = A.alloc(maxM * maxN * 4);
   const work = A.alloc(k.gemmWorkBytes());
-  const packed = SHAPES.map(([, M, N, K, transB, pre]) => {
+  const packed = SHAPES.map(([, M, N, K, , pre]) => {
     if (!pre) return 0;
     const p = A.alloc(k.packedBytes(K, N, M < 4));
     return p;

@@ -9,10 +9,18 @@ const asc = (await import('assemblyscript/asc')).default;
 const source = fileURLToPath(new URL('./gemv_variants.as.ts', import.meta.url));
 async function build(features) {
   const files = {};
-  const { error, stderr } = await asc.main(
-    [source, '-O3', '--noAssert', '--runtime', 'stub', '--enable', features, '--outFile', 'out.wasm', '--initialMemory', '64'],
-    { writeFile: (n, c) => (files[n] = c), stdout: { write: () => true }, stderr: { write: (s) => (process.stderr.write(s), true) } },
-  );
+  const { error } = await asc.main([source, '-O3', '--noAssert', '--runtime', 'stub', '--enable', features, '--outFile', 'out.wasm', '--initialMemory', '64'], {
+    writeFile: (n, c) => {
+      files[n] = c;
+    },
+    stdout: { write: () => true },
+    stderr: {
+      write: (s) => {
+        process.stderr.write(s);
+        return true;
+      },
+    },
+  });
   if (error) throw error;
   return (
     await WebAssembly.instantiate(files['out.wasm'], {

@@ -64,6 +64,6 @@ for (const cell of ['lstm', 'gru', 'rnn_tanh']) {
         if (r >= 3) trn.push(performance.now() - t0);
       }
     }
-    console.log(`${label.padEnd(24)} forward ${median(fwd).toFixed(3).padStart(8)} ms` + (TRAIN ? `   fwd+bwd ${median(trn).toFixed(2).padStart(8)} ms` : ''));
+    console.log(`${label.padEnd(24)} forward ${median(fwd).toFixed(3).padStart(8)} ms${TRAIN ? `   fwd+bwd ${median(trn).toFixed(2).padStart(8)} ms` : ''}`);
   }
 }

@@ -54,7 +54,12 @@ async function compile(features, flags) {
   ];
   const { error } = await asc.main(argv, {
     stdout: { write: () => true },
-    stderr: { write: (s) => (stderr.push(String(s)), true) },
+    stderr: {
+      write: (s) => {
+        stderr.push(String(s));
+        return true;
+      },
+    },
     writeFile: (name, contents) => {
       files[name] = contents;
     },

@@ -2,7 +2,6 @@ import type { CellKind, Tensor } from '@rnnkit/core';
 import { gateCount, Rng } from '@rnnkit/core';
 import { randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import type { CpuBackend } from '../src/index.js';
 import { transposeRows } from '../src/kernels/recurrent_impl.js';
 import { ENGINES } from './engines.js';
 

@@ -132,7 +132,7 @@ describe('worker threads (threads: 2)', () => {
     };
     const r1 = run(one);
     const r2 = run(two);
-    r2.forEach((r, i) => expect(r).toEqual(r1[i]));
+    for (const [i, r] of r2.entries()) expect(r).toEqual(r1[i]);
     two.destroy();
   });
 

@@ -165,7 +165,7 @@ for (const { engine, create } of ENGINES) {
             checkClose(be.readSync(full), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, -0.5, c.data, 2), 1e-5, 'alpha, beta, c');
             const beta1 = be.matmul(a, b, { transposeA, transposeB, c });
             checkClose(be.readSync(beta1), refGemm(M, N, K, a.data, transposeA, b.data, transposeB, 1, c.data, 1), 1e-5, 'beta defaults to 1 with c');
-            [a, b, c].forEach((t, i) => expect(t.data).toEqual(copies[i]));
+            for (const [i, t] of [a, b, c].entries()) expect(t.data).toEqual(copies[i]);
           });
         }
       }

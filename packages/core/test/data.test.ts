@@ -306,7 +306,7 @@ describe('train/validation split', () => {
     const s = trainValidationSplit(data, { validationFraction: 0.2, shuffle: true, seed: 5 });
     expect(s.train.y.length).toBe(8);
     expect(s.validation.x.shape).toEqual([2, 2]);
-    s.validation.y.forEach((r, i) => expect(s.validation.x.data[i * 2]).toBe(r * 2));
+    for (const [i, r] of s.validation.y.entries()) expect(s.validation.x.data[i * 2]).toBe(r * 2);
     expect(trainValidationSplit(data, { shuffle: true, seed: 5 })).toEqual(s);
   });
 

@@ -38,9 +38,9 @@ describe('float64 reference against PyTorch 1.13 (torch.nn.RNN/LSTM/GRU, packed 
       // Sample coordinates of every gradient (all of them is slow for the long case).
       const loss = (o: ReturnType<typeof refOutputs>) => {
         let L = 0;
-        o.output.forEach((v, i) => (L += v * f.Ry.data[i]));
-        o.hN.forEach((v, i) => (L += v * f.Rh.data[i]));
-        if (o.cN && f.Rc) o.cN.forEach((v, i) => (L += v * f.Rc!.data[i]));
+        for (const [i, v] of o.output.entries()) L += v * f.Ry.data[i];
+        for (const [i, v] of o.hN.entries()) L += v * f.Rh.data[i];
+        if (o.cN && f.Rc) for (const [i, v] of o.cN.entries()) L += v * f.Rc.data[i];
         return L;
       };
       const source = (name: string) => (name === 'x' ? f.x : name === 'h0' ? f.h0 : name === 'c0' ? f.c0 : f.params[name])!;

@@ -76,7 +76,12 @@ describe('many-to-one and many-to-many', () => {
     expect(got.map((g) => g.length)).toEqual([...lengths]);
     let ok = 0;
     let all = 0;
-    got.forEach((g, n) => g.forEach((v, t) => ((all += 1), (ok += v === tags[n * T + t] ? 1 : 0))));
+    for (const [n, g] of got.entries()) {
+      for (const [t, v] of g.entries()) {
+        all += 1;
+        ok += v === tags[n * T + t] ? 1 : 0;
+      }
+    }
     expect(ok / all).toBeGreaterThan(0.95);
   });
 });
@@ -152,9 +157,9 @@ describe('sequence to sequence', () => {
       lengths[n] = L;
       yLengths[n] = L + 1;
       const s = Array.from({ length: L }, () => r.int(6));
-      s.forEach((v, i) => (src[n * S + i] = v));
+      src.set(s, n * S);
       const rev = [...s].reverse();
-      rev.forEach((v, i) => (tgt[n * U + i] = v));
+      tgt.set(rev, n * U);
       tgt[n * U + L] = EOS;
       answers.push(rev);
     }

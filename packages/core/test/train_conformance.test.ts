@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fit } from '../src/index.js';
 import {
   compareTrainingRuns,
   createReferenceBackend,
   refTensor,
   replayTorchRun,
   runTrainingCase,
-  scaledError,
   TRAINING_TOLERANCE,
   torchTrainingRuns,
   trainingConformanceCases,

@@ -10,6 +10,7 @@ export function toTorchGateOrder(cell: CellKind, H: number, cols: number, src: F
   const order = ONNX_GATE_SOURCE[cell];
   const block = H * cols;
   const out = new Float32Array(order.length * block);
-  order.forEach((torchBlock, onnxBlock) => out.set(src.subarray(srcOffset + onnxBlock * block, srcOffset + (onnxBlock + 1) * block), torchBlock * block));
+  for (const [onnxBlock, torchBlock] of order.entries())
+    out.set(src.subarray(srcOffset + onnxBlock * block, srcOffset + (onnxBlock + 1) * block), torchBlock * block);
   return out;
 }

@@ -148,7 +148,7 @@ function reshape(ctx: WalkContext, node: GraphNode, v: AxesValue): Value {
 }
 
 /** Gather / Slice on one axis, by what that axis means. `keep` leaves it as extent 1. */
-function pick(ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, indices: number[], keep: boolean): Value {
+function pick(_ctx: WalkContext, node: GraphNode, v: AxesValue, axis: number, indices: number[], keep: boolean): Value {
   const ax = v.axes[axis];
   const without = v.axes.filter((_, i) => i !== axis);
   const what = node.op === 'Gather' ? 'indices' : 'starts';

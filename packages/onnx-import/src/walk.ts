@@ -57,7 +57,7 @@ export function walkGraph(ctx: WalkContext, inputs: Map<string, Value>): void {
         { argument: `${node.ref.path}.op_type` },
       );
     }
-    if (Array.isArray(result)) result.forEach((v, i) => ctx.set(node, i, v));
+    if (Array.isArray(result)) for (const [i, v] of result.entries()) ctx.set(node, i, v);
     else ctx.set(node, 0, result);
     // Outputs a handler did not give a value (optional outputs nobody reads) must not be read.
     node.outputs.forEach((o, i) => {

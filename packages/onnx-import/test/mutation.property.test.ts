@@ -78,14 +78,14 @@ describe('randomly mutated files', async () => {
         }
         tally.imported++;
         // Imported: when onnxruntime runs the same file on the fixture's feeds, both agree.
-        let theirs;
+        let theirs: Awaited<ReturnType<typeof runOrt>>;
         try {
           theirs = await runOrt(bytes, f.feeds);
         } catch {
           tally.ortRefused++;
           return;
         }
-        let ours;
+        let ours: Awaited<ReturnType<typeof runImported>>;
         try {
           ours = await runImported(imported, imported.model.to(backend), f.feeds);
         } catch (e) {

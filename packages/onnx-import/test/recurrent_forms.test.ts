@@ -135,7 +135,7 @@ describe('recurrent node forms against onnxruntime', async () => {
     expect(rec.type).toBe('recurrent');
     const feeds = feedsFor(f);
     const ours = await runImported(imported, imported.model.to(backend), feeds);
-    let theirs;
+    let theirs: Awaited<ReturnType<typeof runOrt>>;
     if (f.layout === 0) theirs = await runOrt(bytes, feeds);
     else {
       // onnxruntime runs only layout 0: the same weights in layout 0, inputs and outputs transposed.

@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const fixtures = loadTorchFixtures();
 const started: Backend[] = [];
-afterAll(() => started.forEach((b) => b.destroy()));
+afterAll(() => {
+  for (const b of started) b.destroy();
+});
 
 it('the PyTorch fixtures are committed', () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(20);

@@ -24,7 +24,9 @@ const expected = new Map<string, TrainingRun>();
 for (const c of cases) expected.set(c.name, await runTrainingCase(reference, c));
 
 const started: Backend[] = [];
-afterAll(() => started.forEach((b) => b.destroy()));
+afterAll(() => {
+  for (const b of started) b.destroy();
+});
 
 for (const { label, backend: be, why } of await startBackends(['cpu', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'], (name) => import(name))) {
   if (be) started.push(be);

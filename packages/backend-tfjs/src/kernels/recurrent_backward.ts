@@ -48,7 +48,7 @@ export function recurrentBackward(ctx: TfjsContext, args: RecurrentBackwardArgs<
         const s = st.steps[t];
         const hPrev = t === 0 ? st.h0 : st.h[t - 1];
         const m = masks?.keep[t];
-        const pass = masks?.pass![t];
+        const pass = masks ? masks.pass?.[t] : undefined;
         // Gradient reaching the unmasked new state: from the carried state and from y_t.
         let dhNew = dys ? tf.add(dhIn, dys[t]) : dhIn;
         if (m) dhNew = tf.mul(dhNew, m);

@@ -147,10 +147,6 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     return t;
   }
 
-  private adoptOptional(t: T | undefined): T | undefined {
-    return t === undefined ? undefined : this.adopt(t);
-  }
-
   // ---- identity ---------------------------------------------------------------------------
 
   info(): BackendInfo & I {

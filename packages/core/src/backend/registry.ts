@@ -14,13 +14,14 @@ export interface BackendDefinition<Options = unknown> {
   create(options?: Options): Promise<Backend>;
 }
 
-const registry = new Map<string, BackendDefinition<any>>();
+// Definitions of any options type: create() is called with the caller's untyped options.
+const registry = new Map<string, BackendDefinition<never>>();
 
 /**
  * Registers a definition. Registering the same definition again is a no-op; another definition
  * under a registered name is refused (unregister the first).
  */
-export function registerBackend(def: BackendDefinition<any>): void {
+export function registerBackend<Options>(def: BackendDefinition<Options>): void {
   if (def === null || typeof def !== 'object' || typeof def.name !== 'string' || typeof def.create !== 'function' || typeof def.priority !== 'number') {
     throw new RnnkitError('INVALID_ARGUMENT', `registerBackend: def: expected { name: string, priority: number, create() }, got ${describe(def)}`, {
       argument: 'def',
@@ -91,7 +92,7 @@ export async function createBackend(name?: string, opts: CreateBackendOptions = 
       continue;
     }
     try {
-      const be = await def.create(opts.options);
+      const be = await (def.create as (options?: unknown) => Promise<Backend>)(opts.options);
       try {
         checkSpecification(n, be);
       } catch (e) {

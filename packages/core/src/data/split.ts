@@ -60,7 +60,7 @@ export function trainValidationSplit<T extends Splittable>(data: T, options: Spl
   const overlap = options.overlap ?? 0;
   if (!Number.isInteger(overlap) || overlap < 0) fail('INVALID_ARGUMENT', 'overlap', 'a non-negative integer', overlap);
   if (overlap > 0 && shuffle) {
-    throw new RnnkitError('INVALID_ARGUMENT', 'overlap: expected 0 with shuffle: true (overlap is context for an ordered series), got ' + overlap, {
+    throw new RnnkitError('INVALID_ARGUMENT', `overlap: expected 0 with shuffle: true (overlap is context for an ordered series), got ${overlap}`, {
       argument: 'overlap',
     });
   }

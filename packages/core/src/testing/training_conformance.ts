@@ -160,12 +160,26 @@ export interface TorchTrainingRun {
  * backend-cpu). Node only (reads a file); throws when the file is missing, so a test that loops
  * over the runs can't pass while testing nothing.
  */
+/** One run as `fixtures/training/generate.py` writes it. */
+interface TorchRunJson {
+  name: string;
+  steps: { loss: number }[];
+  final: Record<string, number[]>;
+  init: Record<string, number[]>;
+  x: { ids?: number[]; data?: number[]; shape: [number, number] | [number, number, number] };
+  y: { ids?: number[]; data?: number[]; shape: [number, number] | [number, number, number] };
+  lengths: number[];
+  optimizer: { kind: 'adam' | 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weight_decay?: number };
+  maxNorm?: number;
+  clipValue?: number;
+}
+
 export function torchTrainingRuns(): TorchTrainingRun[] {
   const file = fileURLToPath(new URL('../../fixtures/training/torch_training.json', import.meta.url));
   if (!existsSync(file)) throw new Error(`torchTrainingRuns: the fixture ${file} is missing (packages/core/fixtures/training/generate.py writes it)`);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const f32 = (a: number[]) => Float32Array.from(a);
-  return (j.models as Record<string, any>[]).map((c) => ({
+  return (j.models as TorchRunJson[]).map((c) => ({
     name: c.name as string,
     losses: (c.steps as { loss: number }[]).map((s) => s.loss),
     final: new Map(Object.entries(c.final as Record<string, number[]>).map(([k, v]) => [k, f32(v)])),
@@ -178,8 +192,8 @@ export function torchTrainingRuns(): TorchTrainingRun[] {
       const o = c.optimizer;
       const optimizer = o.kind === 'adam' ? adam({ lr: o.lr }) : sgd({ lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay });
       const data: TrainData = tagger
-        ? { x: { ids: c.x.ids, shape: c.x.shape }, y: { ids: c.y.ids, shape: c.y.shape }, lengths: c.lengths }
-        : { x: { data: f32(c.x.data), shape: c.x.shape }, y: { data: f32(c.y.data), shape: c.y.shape }, lengths: c.lengths };
+        ? { x: { ids: c.x.ids!, shape: c.x.shape as [number, number] }, y: { ids: c.y.ids!, shape: c.y.shape as [number, number] }, lengths: c.lengths }
+        : { x: { data: f32(c.x.data!), shape: c.x.shape }, y: { data: f32(c.y.data!), shape: c.y.shape }, lengths: c.lengths };
       return {
         model,
         data,

@@ -19,7 +19,8 @@ export interface CompositeStep {
 
 export class CompositeSaved implements RecurrentSaved {
   constructor(
-    private readonly backend: Backend,
+    /** The backend whose composite forward made it: backward must run on the same one. */
+    readonly backend: Backend,
     readonly steps: CompositeStep[],
     readonly masks: Tensor[] | undefined,
     private readonly scope: Scope,

@@ -1,4 +1,3 @@
-import type { Backend } from '../../backend/backend.js';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../../model/recurrent_layer.js';
 import { initParams } from '../../params/init.js';
 import { recurrentParams } from '../../params/names.js';
