@@ -521,3 +521,14 @@ describe("the kit's reliability part counts the engine's own resources too", () 
       .run(leaky);
   });
 });
+
+describe('no silent aliasing', () => {
+  it("new Model(spec, params) keeps its own copy: changing the caller's arrays later changes nothing", async () => {
+    const m = sequential([gru({ inputSize: 2, hiddenSize: 2 })], { seed: 3 });
+    const params = await m.stateDict();
+    const copy = new Model(m.spec, params);
+    const before = bitsOf(await copy.stateDict());
+    for (const v of params.values()) v.fill(Number.NaN);
+    expect(bitsOf(await copy.stateDict())).toEqual(before);
+  });
+});

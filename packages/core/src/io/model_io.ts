@@ -3,7 +3,7 @@ import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
-import { checkModel, Model } from '../model/model.js';
+import { checkModel, HANDED_OVER, Model } from '../model/model.js';
 import type { ParamInfo } from '../params/names.js';
 import { modelParams } from '../params/names.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -223,7 +223,7 @@ export function loadModel(spec: string | ModelSpec, weights: Uint8Array, options
   const o = checkLoadOptions(options);
   const s = readSpec(spec, 'spec', o.limits);
   const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), s, options);
-  return new Model(s, state, { limits: o.limits });
+  return new Model(s, state, { limits: o.limits, [HANDED_OVER]: true } as never);
 }
 
 /** One safetensors file holding both: the weights, and the spec JSON under `__metadata__["rnnkit.spec"]`. */
@@ -245,5 +245,5 @@ export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions =
     );
   }
   const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`, o.limits);
-  return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'), { limits: o.limits });
+  return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'), { limits: o.limits, [HANDED_OVER]: true } as never);
 }

@@ -26,6 +26,9 @@ interface ModelOptions {
   limits?: Partial<Limits>;
 }
 
+/** Model options key (internal): the params map's arrays are the model's to keep, not copied. */
+export const HANDED_OVER: unique symbol = Symbol('rnnkit.handedOver');
+
 /** What each model is busy with: a training call, or a move between backends. */
 const busy = new WeakMap<Model, string>();
 
@@ -76,7 +79,9 @@ export class Model {
     this.infos = modelParams(this.spec);
     if (params !== undefined) {
       this.checkParams(params, 'params');
-      this.hostParams = new Map([...params].map(([k, v]) => [k, v.slice()]));
+      // The caller keeps its arrays; the loaders hand over arrays they made (no second copy).
+      const owned = (options as { [HANDED_OVER]?: boolean })[HANDED_OVER] === true;
+      this.hostParams = new Map([...params].map(([k, v]) => [k, owned ? v : v.slice()]));
     } else this.hostParams = initParams(this.infos, spec.seed);
   }
 
