@@ -2,7 +2,7 @@
 // Runs every package's vitest suite through turbo, then prints one summary line over all of
 // them ("N passed, N failed, N skipped") from vitest's JSON reports. Exits with turbo's status.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,10 +12,23 @@ const dirs = ['packages', 'apps', 'tests']
   .concat(existsSync(join(root, 'examples')) ? [join(root, 'examples')] : []);
 for (const d of dirs) rmSync(join(d, REPORT), { force: true });
 
-const args = ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2), '--', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`];
+const args = [
+  'turbo',
+  'run',
+  'test',
+  '--concurrency=1',
+  '--continue',
+  ...process.argv.slice(2),
+  '--',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${REPORT}`,
+];
 const r = spawnSync('pnpm', ['exec', ...args], { cwd: root, stdio: 'inherit' });
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const rows = [];
 for (const d of dirs) {
   const f = join(d, REPORT);
@@ -26,7 +39,7 @@ for (const d of dirs) {
   skipped += j.numPendingTests + (j.numTodoTests ?? 0);
   rows.push(`  ${d.slice(root.length)}: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests} skipped`);
 }
-console.log('\nTest summary by package:\n' + rows.join('\n'));
+console.log(`\nTest summary by package:\n${rows.join('\n')}`);
 const status = r.status ?? 1;
 if (status !== 0 && failed === 0) failed = 1; // a suite that crashed before reporting still fails the run
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -59,7 +59,10 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
   const L = Math.floor((trainIds.length - 1) / B);
   const x = new Int32Array(B * L);
   const y = new Int32Array(B * L);
-  for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) ((x[b * L + t] = trainIds[b * L + t]), (y[b * L + t] = trainIds[b * L + t + 1]));
+  for (let i = 0; i < B * L; i++) {
+    x[i] = trainIds[i];
+    y[i] = trainIds[i + 1];
+  }
 
   const backend = await cpu();
   const model = oneToMany({ cell: 'lstm', vocabSize: V, embeddingDim: 24, hiddenSize: 96, seed }).to(backend);
@@ -85,7 +88,10 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
   const vx = new Int32Array(starts.length * W);
   const vy = new Int32Array(starts.length * W);
   starts.forEach((s, i) => {
-    for (let t = 0; t < W; t++) ((vx[i * W + t] = valIds[s + t]), (vy[i * W + t] = valIds[s + t + 1]));
+    for (let t = 0; t < W; t++) {
+      vx[i * W + t] = valIds[s + t];
+      vy[i * W + t] = valIds[s + t + 1];
+    }
   });
   const validation = await evaluate(model, { x: { ids: vx, shape: [starts.length, W] }, y: { ids: vy, shape: [starts.length, W] } }, { loss: 'crossEntropy' });
 
@@ -95,7 +101,14 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
     samples.push(prompt + vocab.decode(out));
   }
   const known = new Set(text.toLowerCase().match(/[a-z']{3,}/g));
-  const learnedWords = [...new Set(samples.join(' ').toLowerCase().match(/[a-z']{3,}/g) ?? [])].filter((w) => known.has(w));
+  const learnedWords = [
+    ...new Set(
+      samples
+        .join(' ')
+        .toLowerCase()
+        .match(/[a-z']{3,}/g) ?? [],
+    ),
+  ].filter((w) => known.has(w));
   model.dispose();
   return {
     unigramEntropy: unigramEntropy(trainIds, V),
@@ -109,7 +122,9 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
 
 if (isMain(import.meta.url)) {
   const r = await runCharLm();
-  console.log(`unigram entropy ${r.unigramEntropy.toFixed(3)} nats/char; train loss ${r.trainLoss.toFixed(3)}, held-out ${r.validationLoss.toFixed(3)} (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `unigram entropy ${r.unigramEntropy.toFixed(3)} nats/char; train loss ${r.trainLoss.toFixed(3)}, held-out ${r.validationLoss.toFixed(3)} (${r.seconds.toFixed(1)} s)`,
+  );
   for (const s of r.samples) console.log(`---\n${s}`);
   console.log(`--- learned words in the samples: ${r.learnedWords.join(' ')}`);
 }

@@ -31,8 +31,13 @@ export function lineChart(o: LineChartOptions): string {
   const m = { top: 40, right: 230, bottom: 50, left: 70 };
   const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = o.series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => (o.logY ? v > 0 : Number.isFinite(v)));
-  const x = scaleLinear().domain([Math.min(...xs), Math.max(...xs)]).range([m.left, W - m.right]);
-  const y = (o.logY ? scaleLog() : scaleLinear()).domain([Math.min(...ys), Math.max(...ys)]).nice().range([H - m.bottom, m.top]);
+  const x = scaleLinear()
+    .domain([Math.min(...xs), Math.max(...xs)])
+    .range([m.left, W - m.right]);
+  const y = (o.logY ? scaleLog() : scaleLinear())
+    .domain([Math.min(...ys), Math.max(...ys)])
+    .nice()
+    .range([H - m.bottom, m.top]);
   const path = line<readonly [number, number]>()
     .defined((p) => (o.logY ? p[1] > 0 : Number.isFinite(p[1])))
     .x((p) => x(p[0]))
@@ -46,7 +51,9 @@ export function lineChart(o: LineChartOptions): string {
   for (const t of yTicks) {
     const py = y(t).toFixed(1);
     out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${py}" y2="${py}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${m.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${esc(o.logY ? `1e${Math.round(Math.log10(t))}` : String(t))}</text>`);
+    out.push(
+      `<text x="${m.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${esc(o.logY ? `1e${Math.round(Math.log10(t))}` : String(t))}</text>`,
+    );
   }
   for (const t of x.ticks(8)) {
     const px = x(t).toFixed(1);
@@ -60,7 +67,9 @@ export function lineChart(o: LineChartOptions): string {
   o.series.forEach((s, i) => {
     out.push(`<path d="${path(s.points) ?? ''}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     const ly = m.top + 10 + i * 20;
-    out.push(`<line x1="${W - m.right + 12}" x2="${W - m.right + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    out.push(
+      `<line x1="${W - m.right + 12}" x2="${W - m.right + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
     out.push(`<text x="${W - m.right + 46}" y="${ly}" dominant-baseline="middle">${esc(s.name)}</text>`);
   });
   out.push('</svg>');

@@ -29,7 +29,10 @@ export interface ForecastResult {
 /** s(t) = sin(2πt/20) + 0.5 sin(2πt/7 + 1) + 0.3 sin(2πt/45) + N(0, 0.1²). */
 export function makeSeries(n: number, seed: number, noise = 0.1): Float32Array {
   const r = new Rng(seed);
-  return Float32Array.from({ length: n }, (_, t) => Math.sin((2 * Math.PI * t) / 20) + 0.5 * Math.sin((2 * Math.PI * t) / 7 + 1) + 0.3 * Math.sin((2 * Math.PI * t) / 45) + noise * r.normal());
+  return Float32Array.from(
+    { length: n },
+    (_, t) => Math.sin((2 * Math.PI * t) / 20) + 0.5 * Math.sin((2 * Math.PI * t) / 7 + 1) + 0.3 * Math.sin((2 * Math.PI * t) / 45) + noise * r.normal(),
+  );
 }
 
 export async function runForecast(o: ForecastOptions = {}): Promise<ForecastResult> {
@@ -72,5 +75,7 @@ export async function runForecast(o: ForecastOptions = {}): Promise<ForecastResu
 
 if (isMain(import.meta.url)) {
   const r = await runForecast();
-  console.log(`validation MSE ${r.validationMse.toFixed(4)} vs naive last-value ${r.naiveMse.toFixed(4)} (noise floor ${r.noiseVariance}) in ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `validation MSE ${r.validationMse.toFixed(4)} vs naive last-value ${r.naiveMse.toFixed(4)} (noise floor ${r.noiseVariance}) in ${r.seconds.toFixed(1)} s`,
+  );
 }

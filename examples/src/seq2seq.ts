@@ -47,7 +47,10 @@ export function makeNumberData(N: number, seed: number) {
   const pairs = Array.from({ length: N }, () => randomNumber(r));
   // The source goes in reversed (Sutskever et al. 2014): the first digit to spell is the last one read.
   const src = padTokens(pairs.map((p) => vocab.encode(p.input).reverse()));
-  const tgt = padTokens(pairs.map((p) => [...vocab.encode(p.output), EOS]), { padId: -100 });
+  const tgt = padTokens(
+    pairs.map((p) => [...vocab.encode(p.output), EOS]),
+    { padId: -100 },
+  );
   return { x: { ids: src.ids, shape: src.shape }, y: { ids: tgt.ids, shape: tgt.shape }, lengths: src.lengths, yLengths: tgt.lengths, pairs };
 }
 
@@ -59,7 +62,9 @@ export async function runSeq2Seq(o: Seq2SeqExampleOptions = {}): Promise<Seq2Seq
   const train = makeNumberData(N, seed);
   const test = makeNumberData(300, seed + 1000);
   const backend = await cpu();
-  const s2s = Seq2Seq.create({ cell: 'gru', srcVocab: vocab.size, tgtVocab: vocab.size, embeddingDim: 16, hiddenSize: 48, bos: BOS, eos: EOS, seed }).to(backend);
+  const s2s = Seq2Seq.create({ cell: 'gru', srcVocab: vocab.size, tgtVocab: vocab.size, embeddingDim: 16, hiddenSize: 48, bos: BOS, eos: EOS, seed }).to(
+    backend,
+  );
   const batchSize = 50;
   await fit(s2s, train, {
     optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 10, totalSteps: epochs * Math.ceil(N / batchSize), minFactor: 0.05 }) }),
@@ -75,7 +80,7 @@ export async function runSeq2Seq(o: Seq2SeqExampleOptions = {}): Promise<Seq2Seq
   const text = (ids: number[]) => vocab.decode(ids);
   const exact = (outs: number[][]) => outs.filter((ids, i) => text(ids) === test.pairs[i].output).length / outs.length;
   const seen = new Set(train.pairs.map((p) => p.input));
-  const unseen = test.pairs.map((p, i) => i).filter((i) => !seen.has(test.pairs[i].input));
+  const unseen = test.pairs.map((_, i) => i).filter((i) => !seen.has(test.pairs[i].input));
   const result = {
     greedyExact: exact(greedy),
     beamExact: exact(beam),
@@ -92,5 +97,7 @@ export async function runSeq2Seq(o: Seq2SeqExampleOptions = {}): Promise<Seq2Seq
 if (isMain(import.meta.url)) {
   const r = await runSeq2Seq();
   for (const e of r.examples) console.log(`${e.input.padEnd(5)} → ${e.output}${e.output === e.expected ? '' : `  (expected ${e.expected})`}`);
-  console.log(`exact match: greedy ${(100 * r.greedyExact).toFixed(1)}%, beam ${(100 * r.beamExact).toFixed(1)}%; greedy on the ${r.unseenCount} numbers never seen in training ${(100 * r.unseenExact).toFixed(1)}% (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `exact match: greedy ${(100 * r.greedyExact).toFixed(1)}%, beam ${(100 * r.beamExact).toFixed(1)}%; greedy on the ${r.unseenCount} numbers never seen in training ${(100 * r.unseenExact).toFixed(1)}% (${r.seconds.toFixed(1)} s)`,
+  );
 }

@@ -70,18 +70,20 @@ export async function runTagging(o: TaggingOptions = {}): Promise<TaggingResult>
   let ok = 0;
   let all = 0;
   let same = 0;
-  tagged.forEach((row, n) =>
-    row.forEach((tag, t) => {
+  for (const [n, row] of tagged.entries()) {
+    for (const [t, tag] of row.entries()) {
       all++;
       if (tag === test.tags[n][t]) ok++;
       if (test.x.ids[n * test.x.shape[1] + t] === test.tags[n][t]) same++;
-    }),
-  );
+    }
+  }
   model.dispose();
   return { accuracy: ev.metrics.accuracy, taggedAccuracy: ok / all, noMemoryAccuracy: same / all, epochs, seconds: (performance.now() - t0) / 1000 };
 }
 
 if (isMain(import.meta.url)) {
   const r = await runTagging();
-  console.log(`per-step accuracy ${(100 * r.accuracy).toFixed(2)}% (tagSequences: ${(100 * r.taggedAccuracy).toFixed(2)}%; no memory: ${(100 * r.noMemoryAccuracy).toFixed(1)}%) in ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `per-step accuracy ${(100 * r.accuracy).toFixed(2)}% (tagSequences: ${(100 * r.taggedAccuracy).toFixed(2)}%; no memory: ${(100 * r.noMemoryAccuracy).toFixed(1)}%) in ${r.seconds.toFixed(1)} s`,
+  );
 }

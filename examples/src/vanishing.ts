@@ -10,8 +10,9 @@
  *
  *   pnpm --filter @rnnkit/examples run vanishing
  */
-import { adam, crossEntropy, evaluate, fit, manyToOne, Rng, stream } from '@rnnkit/core';
+
 import type { HostTensor, Model } from '@rnnkit/core';
+import { adam, crossEntropy, evaluate, fit, manyToOne, Rng, stream } from '@rnnkit/core';
 import { lineChart } from './chart.js';
 import { cpu, examplesPath, isMain, writeOutput } from './common.js';
 
@@ -94,7 +95,10 @@ export async function gradientNorms(model: Model, data: { x: HostTensor; y: { id
     const t = T - d;
     // The state that enters step t: h_{t−1} (zeros for t = 0), T − t steps before the loss.
     const init = t === 0 ? undefined : states[t - 1];
-    const pass = model.forward(steps(data.x, t, T - t), { training: true, ...(init ? { h0: init.h, ...(init.c ? { c0: init.c } : {}) } : { h0: { data: new Float32Array(states[0].h.data.length), shape: states[0].h.shape } }) });
+    const pass = model.forward(steps(data.x, t, T - t), {
+      training: true,
+      ...(init ? { h0: init.h, ...(init.c ? { c0: init.c } : {}) } : { h0: { data: new Float32Array(states[0].h.data.length), shape: states[0].h.shape } }),
+    });
     const lv = loss.compute(be, pass.output, data.y);
     const g = pass.backward({ dOutput: lv.grad });
     const dh = await be.read(g.h0!);
@@ -123,7 +127,7 @@ export async function gradientNorms(model: Model, data: { x: HostTensor; y: { id
 export async function openGates(model: Model, bias: number): Promise<void> {
   const sd = await model.stateDict();
   const rec = model.spec.layers.find((l) => l.type === 'recurrent');
-  if (!rec || rec.type !== 'recurrent' || (rec.cell !== 'lstm' && rec.cell !== 'gru')) return;
+  if (rec?.type !== 'recurrent' || (rec.cell !== 'lstm' && rec.cell !== 'gru')) return;
   const H = rec.hiddenSize;
   const layer = model.spec.layers.indexOf(rec);
   const b = sd.get(`${layer}.bias_ih_l0`)!;
@@ -160,7 +164,10 @@ export async function runVanishing(o: VanishingOptions = {}): Promise<VanishingR
     const accuracy = (await evaluate(model, val, { loss: 'crossEntropy', metrics: ['accuracy'] })).metrics.accuracy;
     const trained = await gradientNorms(model, probe, stride);
     runs[c.key] = { init, trained, accuracy };
-    if (!o.quiet) console.log(`[vanishing] ${c.key}: ‖∂L/∂h‖ ${T} steps back / 1 step back: init ${decay(init).toExponential(2)}, trained ${decay(trained).toExponential(2)}; accuracy after ${epochs} epochs ${(100 * accuracy).toFixed(1)}%`);
+    if (!o.quiet)
+      console.log(
+        `[vanishing] ${c.key}: ‖∂L/∂h‖ ${T} steps back / 1 step back: init ${decay(init).toExponential(2)}, trained ${decay(trained).toExponential(2)}; accuracy after ${epochs} epochs ${(100 * accuracy).toFixed(1)}%`,
+      );
     model.dispose();
   }
   const dir = o.outDir ?? examplesPath('out');
@@ -177,7 +184,11 @@ export async function runVanishing(o: VanishingOptions = {}): Promise<VanishingR
       xLabel: 'steps between the hidden state and the loss',
       yLabel: 'mean ‖∂L/∂h‖ (log scale)',
       logY: true,
-      series: configs.map((c) => ({ ...style[c.key], name: which === 'trained' ? `${style[c.key].name} (${Math.round(100 * runs[c.key].accuracy)}%)` : style[c.key].name, points: runs[c.key][which] })),
+      series: configs.map((c) => ({
+        ...style[c.key],
+        name: which === 'trained' ? `${style[c.key].name} (${Math.round(100 * runs[c.key].accuracy)}%)` : style[c.key].name,
+        points: runs[c.key][which],
+      })),
     });
   const json = {
     task: `class = sign of the first of ${T} random ±1 inputs`,

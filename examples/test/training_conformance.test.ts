@@ -1,7 +1,7 @@
 import { createCpuBackend } from '@rnnkit/backend-cpu';
 import type { Backend } from '@rnnkit/core';
 import { fit } from '@rnnkit/core';
-import { TRAINING_TOLERANCE, compareTrainingRuns, runTrainingCase, scaledError, torchTrainingRuns, trainingConformanceCases } from '@rnnkit/core/testing';
+import { compareTrainingRuns, runTrainingCase, scaledError, TRAINING_TOLERANCE, torchTrainingRuns, trainingConformanceCases } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 
 /**

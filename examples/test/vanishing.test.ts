@@ -8,7 +8,13 @@ it('shows the RNN gradient vanishing where gated cells with open gates keep it, 
   const outDir = mkdtempSync(join(tmpdir(), 'rnnkit-vanishing-'));
   const r = await runVanishing({ quiet: true, epochs: 8, stride: 7, outDir });
   const d = Object.fromEntries(Object.entries(r.runs).map(([k, v]) => [k, decay(v.init)]));
-  console.log(`vanishing: ‖∂L/∂h‖ ${r.T} steps back / 1 step back at init: ${Object.entries(d).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}; accuracy ${Object.entries(r.runs).map(([k, v]) => `${k} ${(100 * v.accuracy).toFixed(0)}%`).join(', ')} (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `vanishing: ‖∂L/∂h‖ ${r.T} steps back / 1 step back at init: ${Object.entries(d)
+      .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+      .join(', ')}; accuracy ${Object.entries(r.runs)
+      .map(([k, v]) => `${k} ${(100 * v.accuracy).toFixed(0)}%`)
+      .join(', ')} (${r.seconds.toFixed(1)} s)`,
+  );
   expect(d.rnn).toBeLessThan(1e-6);
   expect(d.lstm_open_gates).toBeGreaterThan(1e-2);
   expect(d.gru_open_gates).toBeGreaterThan(1e-2);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BenchConfig, BenchShape, Mode, SpeedCell } from './config.js';
-import { SPEED_CELLS, STANDARD_SHAPES, defaultConfig, parseShape } from './config.js';
+import { defaultConfig, parseShape, SPEED_CELLS, STANDARD_SHAPES } from './config.js';
 import type { BackendName } from './discover.js';
 import { BACKEND_NAMES } from './discover.js';
 import { writeHtml } from './report/html.js';
@@ -21,8 +21,12 @@ export const DEFAULT_OUT = fileURLToPath(new URL('../results/', import.meta.url)
 
 function list<T extends string>(allowed: readonly T[], flag: string) {
   return (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const i of items) if (!allowed.includes(i as T)) throw new InvalidArgumentError(`${flag}: expected a comma-separated list of ${allowed.join(', ')}, got "${i}"`);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const i of items)
+      if (!allowed.includes(i as T)) throw new InvalidArgumentError(`${flag}: expected a comma-separated list of ${allowed.join(', ')}, got "${i}"`);
     return items as T[];
   };
 }
@@ -80,11 +84,14 @@ export function program(): Command {
     .option('--tiny', 'a smoke run: one small shape, 4 conformance cases, 1 repeat')
     .option('--backends <list>', `backends to try (${BACKEND_NAMES.join(',')})`, list(BACKEND_NAMES, '--backends'))
     .option('--cells <list>', `cells to time (${SPEED_CELLS.join(',')})`, list(SPEED_CELLS, '--cells'))
-    .option('--shapes <shape...>', 'shapes to time: D,H,T,B or the number (1-4) of a standard shape', (v: string, prev: BenchShape[] | undefined) => [...(prev ?? []), shapeArg(v)])
+    .option('--shapes <shape...>', 'shapes to time: D,H,T,B or the number (1-4) of a standard shape', (v: string, prev: BenchShape[] | undefined) => [
+      ...(prev ?? []),
+      shapeArg(v),
+    ])
     .addOption(new Option('--tfjs-engine <engine>', 'force the tfjs engine').choices(['node', 'wasm', 'cpu']))
     .addOption(new Option('--cases <which>', 'conformance cases: all, quick (subset) or tiny').choices(['all', 'quick', 'tiny']))
     .option('--repeats <n>', 'timed runs per measurement', positiveInt('--repeats'))
-    .option('--rounds <n>', 'rounds of the speed section; figures are the median of the rounds\' medians', positiveInt('--rounds'))
+    .option('--rounds <n>', "rounds of the speed section; figures are the median of the rounds' medians", positiveInt('--rounds'))
     .option('--warmup <n>', 'warm-up runs per measurement', positiveInt('--warmup'))
     .option('--no-conformance', 'skip the conformance matrix')
     .option('--no-speed', 'skip speed')

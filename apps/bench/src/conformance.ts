@@ -1,6 +1,6 @@
 import type { Backend } from '@rnnkit/core';
 import type { ConformanceCase } from '@rnnkit/core/testing';
-import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, caseData, conformanceCases, referenceFor, runConformanceCase } from '@rnnkit/core/testing';
+import { caseData, conformanceCases, FORWARD_TOLERANCE, GRADIENT_TOLERANCE, referenceFor, runConformanceCase } from '@rnnkit/core/testing';
 import { checkOnnxCase } from './anchors/onnxruntime.js';
 import type { BenchConfig } from './config.js';
 import type { Tools } from './discover.js';
@@ -96,7 +96,17 @@ export async function runCase(be: Backend, label: string, c: ConformanceCase): P
   const variant = variantOf(c);
   try {
     const r = await withDeadline(runConformanceCase(be, c), CASE_DEADLINE_MS, `case "${c.name}"`);
-    return { case: c.name, variant, backend: label, forwardError: r.forwardError, gradError: r.gradError, worstGradient: r.worstGradient, leakedTensors: r.leakedTensors, pass: r.pass, ms: performance.now() - t0 };
+    return {
+      case: c.name,
+      variant,
+      backend: label,
+      forwardError: r.forwardError,
+      gradError: r.gradError,
+      worstGradient: r.worstGradient,
+      leakedTensors: r.leakedTensors,
+      pass: r.pass,
+      ms: performance.now() - t0,
+    };
   } catch (e) {
     return { ...failedRow(c, label, firstLine(e)), ms: performance.now() - t0 };
   }
@@ -106,7 +116,12 @@ function summarize(rows: ConformanceRow[], backend: string): ConformanceSummary 
   const all = rows.filter((r) => r.backend === backend);
   const mine = all.filter((r) => !r.skipped);
   let worst = mine[0];
-  for (const r of mine) if (!worst || r.gradError / GRADIENT_TOLERANCE + r.forwardError / FORWARD_TOLERANCE > worst.gradError / GRADIENT_TOLERANCE + worst.forwardError / FORWARD_TOLERANCE) worst = r;
+  for (const r of mine)
+    if (
+      !worst ||
+      r.gradError / GRADIENT_TOLERANCE + r.forwardError / FORWARD_TOLERANCE > worst.gradError / GRADIENT_TOLERANCE + worst.forwardError / FORWARD_TOLERANCE
+    )
+      worst = r;
   return {
     backend,
     cases: mine.length,
@@ -124,7 +139,18 @@ export function caseId(c: ConformanceCase): string {
 
 /** A row for a case that produced no numbers (skipped, or it crashed the backend's process). */
 export function failedRow(c: ConformanceCase, backend: string, error: string): ConformanceRow {
-  return { case: c.name, variant: variantOf(c), backend, forwardError: Infinity, gradError: Infinity, worstGradient: '', leakedTensors: 0, pass: false, ms: 0, error };
+  return {
+    case: c.name,
+    variant: variantOf(c),
+    backend,
+    forwardError: Infinity,
+    gradError: Infinity,
+    worstGradient: '',
+    leakedTensors: 0,
+    pass: false,
+    ms: 0,
+    error,
+  };
 }
 
 export function onnxUnavailableReason(cfg: BenchConfig, tools: Tools): string | undefined {
@@ -147,7 +173,13 @@ export async function runOnnxChecks(cfg: BenchConfig, tools: Tools, progress: Pr
   return rows;
 }
 
-export function conformanceReport(cfg: BenchConfig, rows: ConformanceRow[], labels: string[], onnxRows: OnnxRow[], onnxReason: string | undefined): ConformanceReport {
+export function conformanceReport(
+  cfg: BenchConfig,
+  rows: ConformanceRow[],
+  labels: string[],
+  onnxRows: OnnxRow[],
+  onnxReason: string | undefined,
+): ConformanceReport {
   const { total } = selectCases(cfg.conformance.cases);
   const onnxSummary = onnxRows.length
     ? {

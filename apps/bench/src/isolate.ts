@@ -98,7 +98,12 @@ function tail(log: string, n = 3): string {
   return lines.slice(-n).join(' / ').slice(0, 400);
 }
 
-export async function runBackendIsolated(cfg: BenchConfig, backend: BackendName, hooks: IsolateHooks = {}, opts: { inProcess?: boolean; logDir?: string } = {}): Promise<BackendOutcome> {
+export async function runBackendIsolated(
+  cfg: BenchConfig,
+  backend: BackendName,
+  hooks: IsolateHooks = {},
+  opts: { inProcess?: boolean; logDir?: string } = {},
+): Promise<BackendOutcome> {
   const out: BackendOutcome = {
     status: { name: backend, package: '', available: false, reason: 'not started' },
     conformance: [],

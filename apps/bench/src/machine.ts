@@ -1,5 +1,5 @@
-import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { packageVersion } from './packages.js';
 
 /** The machine and the versions a run came from, for the JSON and the report headers. */
@@ -12,6 +12,8 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   hostname: string;
+  /** `os.loadavg()` when the run finished: 1, 5 and 15 minutes (all 0 where the OS has none). Absent in older reports. */
+  loadAverage?: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -24,6 +26,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     hostname: os.hostname(),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -49,7 +52,11 @@ export function packageVersions(): Record<string, string | null> {
 }
 
 export function describeMachine(m: MachineInfo): string {
-  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os} ${m.arch}, Node ${m.node}`;
+  // On a shared machine the other jobs' load is part of what a timing means.
+  const load = m.loadAverage?.some((l) => l > 0)
+    ? `, load average ${m.loadAverage.map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end of the run`
+    : '';
+  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os} ${m.arch}, Node ${m.node}${load}`;
 }
 
 function benchVersion(): string | null {

@@ -73,7 +73,9 @@ export async function loadPackage<M = Record<string, unknown>>(name: string): Pr
     return {
       ok: false,
       version: pkg.version,
-      reason: workspace ? `${name} is not built (no ${entry.slice(dir.length + 1)}; run pnpm --filter ${name} build)` : `${name}: entry file ${entry} is missing`,
+      reason: workspace
+        ? `${name} is not built (no ${entry.slice(dir.length + 1)}; run pnpm --filter ${name} build)`
+        : `${name}: entry file ${entry} is missing`,
     };
   }
   try {

@@ -1,19 +1,19 @@
 import { join } from 'node:path';
 import type { StartedLayers } from './anchors/tfjs_layers.js';
 import { startTfjsLayers } from './anchors/tfjs_layers.js';
+import { jobTaskIds } from './backend_run.js';
 import type { BenchConfig } from './config.js';
 import type { ConformanceRow } from './conformance.js';
 import { conformanceReport, onnxUnavailableReason, runOnnxChecks } from './conformance.js';
 import type { BackendStatus } from './discover.js';
 import { backendLabel, discoverTools } from './discover.js';
-import { jobTaskIds } from './backend_run.js';
 import { runBackendIsolated } from './isolate.js';
 import { machineInfo, packageVersions } from './machine.js';
 import { Progress } from './progress.js';
-import { median } from './timing.js';
 import type { BenchReport } from './report/json.js';
-import type { LastSteps, SpeedRow } from './speed.js';
+import type { LastSteps, SpeedReport, SpeedRow } from './speed.js';
 import { crossCheck, keepLastStep, runAnchors, speedReport } from './speed.js';
+import { median } from './timing.js';
 
 export interface RunOptions {
   quiet?: boolean;
@@ -67,7 +67,12 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions = {}): Promise
       const rows: SpeedRow[] = [];
       for (const st of statuses.filter((x) => x.available)) {
         progress.phase(`${st.name} (round ${round + 1} of ${cfg.speed.rounds})`, jobTaskIds(speedOnly).length);
-        const o = await runBackendIsolated(speedOnly, st.name, { onBegin: (task) => progress.tick(task) }, { ...(opts.inProcess ? { inProcess: true } : {}), logDir: join(cfg.outDir, 'logs') });
+        const o = await runBackendIsolated(
+          speedOnly,
+          st.name,
+          { onBegin: (task) => progress.tick(task) },
+          { ...(opts.inProcess ? { inProcess: true } : {}), logDir: join(cfg.outDir, 'logs') },
+        );
         rows.push(...o.speed);
       }
       const more = await runAnchors(cfg, tools, layers?.layers, new Map(), progress);
@@ -77,7 +82,7 @@ export async function runBench(cfg: BenchConfig, opts: RunOptions = {}): Promise
     progress.done();
     const labels = statuses.filter((s) => s.available).map(backendLabel);
     const conformance = cfg.conformance.enabled ? conformanceReport(cfg, confRows, labels, onnxRows, onnxUnavailableReason(cfg, tools)) : undefined;
-    let speed;
+    let speed: SpeedReport | undefined;
     if (cfg.speed.enabled) {
       const rows = mergeRounds(rounds);
       crossCheck(rows, lastSteps, cfg);

@@ -92,7 +92,15 @@ async function timeTraining(model: Model, w: Workload, timing: TimingOptions): P
   }
 }
 
-function row(w: Workload, series: Series, engine: string, kind: SpeedRow['kind'], task: Task, stats: TimingStats | undefined, extra: Partial<SpeedRow> = {}): SpeedRow {
+function row(
+  w: Workload,
+  series: Series,
+  engine: string,
+  kind: SpeedRow['kind'],
+  task: Task,
+  stats: TimingStats | undefined,
+  extra: Partial<SpeedRow> = {},
+): SpeedRow {
   const f = flops(w.cell, w.shape, task);
   const base: SpeedRow = { series, cell: w.cell, shape: w.shape, shapeLabel: shapeLabel(w.shape), engine, kind, task, flops: f, ...extra };
   if (!stats) return base;
@@ -211,7 +219,13 @@ export interface AnchorResults {
 }
 
 /** onnxruntime-node and tfjs-layers on every point, same weights and inputs as the backends. */
-export async function runAnchors(cfg: BenchConfig, tools: Tools, layers: TfjsLayers | undefined, lastSteps: LastSteps, progress: Progress): Promise<AnchorResults> {
+export async function runAnchors(
+  cfg: BenchConfig,
+  tools: Tools,
+  layers: TfjsLayers | undefined,
+  lastSteps: LastSteps,
+  progress: Progress,
+): Promise<AnchorResults> {
   const ortOn = cfg.anchors.onnxruntime && !!tools.exportOnnx && !!tools.ort;
   const tflOn = cfg.anchors.tfjsLayers && !!layers;
   const timing = timingOf(cfg);
@@ -270,7 +284,8 @@ export function crossCheck(rows: SpeedRow[], lastSteps: LastSteps, cfg: BenchCon
 
 export function speedReport(cfg: BenchConfig, rows: SpeedRow[], anchorChecks: AnchorCheck[]): SpeedReport {
   return {
-    trainingStep: "core's trainStep(supervised(model, 'mse'), batch, { optimizer: sgd({ lr: 0.001 }) }): upload of the host batch, forward, MSE loss, BPTT, gradient norm, SGD update, loss read back",
+    trainingStep:
+      "core's trainStep(supervised(model, 'mse'), batch, { optimizer: sgd({ lr: 0.001 }) }): upload of the host batch, forward, MSE loss, BPTT, gradient norm, SGD update, loss read back",
     flopsFormula: 'GEMM flops: forward 2·T·B·G·H·(D+H), G = 1 (rnn_tanh), 4 (lstm), 3 (gru); training step ≈ 3× forward',
     timing: timingOf(cfg),
     rounds: cfg.speed.rounds,

@@ -1,5 +1,5 @@
 import type { ModelSpec, RecurrentSpec } from '@rnnkit/core';
-import { Model, Rng, gateCount, initParams, modelParams } from '@rnnkit/core';
+import { gateCount, initParams, Model, modelParams, Rng } from '@rnnkit/core';
 import type { BenchShape, SpeedCell } from './config.js';
 
 /**

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchAndWrite, configFrom, program } from '../src/cli.js';
 import type { CliOptions } from '../src/cli.js';
+import { benchAndWrite, configFrom, program } from '../src/cli.js';
 import { BACKEND_NAMES } from '../src/discover.js';
 import { runBackendIsolated } from '../src/isolate.js';
 import type { BenchReport } from '../src/report/json.js';
@@ -44,7 +44,9 @@ describe('bench --tiny', () => {
     const j = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
     expect(j.schema).toBe('rnnkit.bench/1');
     expect(j.mode).toBe('tiny');
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['startedAt', 'finishedAt', 'durationS', 'config', 'machine', 'versions', 'backends', 'tools', 'conformance', 'speed']));
+    expect(Object.keys(j)).toEqual(
+      expect.arrayContaining(['startedAt', 'finishedAt', 'durationS', 'config', 'machine', 'versions', 'backends', 'tools', 'conformance', 'speed']),
+    );
     expect(Object.keys(j.machine)).toEqual(expect.arrayContaining(['cpuModel', 'cores', 'memoryGiB', 'node', 'os']));
     expect(j.versions['@rnnkit/core']).toMatch(/^\d+\.\d+\.\d+/);
     expect(j.backends).toHaveLength(1);
@@ -140,8 +142,26 @@ describe('flags', () => {
 describe('rounds', () => {
   it('merges rounds into the median of their medians, keeping the first round order and any failure', async () => {
     const { mergeRounds } = await import('../src/run.js');
-    const base = { series: 'standard' as const, cell: 'lstm' as const, shape: { D: 1, H: 2, T: 3, B: 4 }, shapeLabel: '1,2,3,4', kind: 'backend' as const, task: 'forward' as const, flops: 1 };
-    const row = (engine: string, medianMs: number, extra = {}) => ({ ...base, engine, medianMs, minMs: medianMs - 1, maxMs: medianMs + 1, repeats: 5, stepsPerSec: 12_000 / medianMs, gflops: 1 / medianMs, ...extra });
+    const base = {
+      series: 'standard' as const,
+      cell: 'lstm' as const,
+      shape: { D: 1, H: 2, T: 3, B: 4 },
+      shapeLabel: '1,2,3,4',
+      kind: 'backend' as const,
+      task: 'forward' as const,
+      flops: 1,
+    };
+    const row = (engine: string, medianMs: number, extra = {}) => ({
+      ...base,
+      engine,
+      medianMs,
+      minMs: medianMs - 1,
+      maxMs: medianMs + 1,
+      repeats: 5,
+      stepsPerSec: 12_000 / medianMs,
+      gflops: 1 / medianMs,
+      ...extra,
+    });
     const merged = mergeRounds([
       [row('a', 10), row('b', 4)],
       [row('b', 6), row('a', 30)],

@@ -1,6 +1,6 @@
 /** Model files: what the download buttons write and what the load input reads. */
 import type { Model } from '@rnnkit/core';
-import { loadModel, loadModelBundle, parseSafetensors, saveModel, saveModelBundle, SPEC_METADATA_KEY } from '@rnnkit/core';
+import { loadModel, loadModelBundle, parseSafetensors, SPEC_METADATA_KEY, saveModel, saveModelBundle } from '@rnnkit/core';
 import { exportOnnx } from '@rnnkit/onnx-export';
 import type { DownloadKind, FileOut } from './shared.js';
 import type { LoadedModels, PlaygroundMeta, TaskRuntime } from './tasks.js';
@@ -50,8 +50,10 @@ export function readModelFiles(files: readonly { name: string; bytes: Uint8Array
   for (const f of files.filter((f) => /\.safetensors$/i.test(f.name))) {
     const header = parseSafetensors(f.bytes).metadata;
     const m = header[META_KEY] ? (JSON.parse(header[META_KEY]) as PlaygroundMeta) : undefined;
-    if (!m || m.app !== 'rnnkit-playground') {
-      throw new Error(`load: ${f.name} has no playground metadata ("${META_KEY}"), so its task (vocabulary, scaling) is unknown; load files downloaded from this page`);
+    if (m?.app !== 'rnnkit-playground') {
+      throw new Error(
+        `load: ${f.name} has no playground metadata ("${META_KEY}"), so its task (vocabulary, scaling) is unknown; load files downloaded from this page`,
+      );
     }
     if (meta && meta.config.task !== m.config.task) throw new Error(`load: the files are from different tasks (${meta.config.task}, ${m.config.task})`);
     let model: Model;

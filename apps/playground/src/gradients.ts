@@ -35,11 +35,11 @@ function suffixBatch(p: GradientProbe, starts: number[], width: number): { data:
   if (input.kind === 'float') {
     const F = input.features;
     const data = new Float32Array(starts.length * width * F);
-    starts.forEach((s, r) => data.set(input.data.subarray(s * F, T * F), r * width * F));
+    for (const [r, s] of starts.entries()) data.set(input.data.subarray(s * F, T * F), r * width * F);
     return { data, shape: [starts.length, width, F] };
   }
   const ids = new Int32Array(starts.length * width);
-  starts.forEach((s, r) => ids.set(input.ids.subarray(s, T), r * width));
+  for (const [r, s] of starts.entries()) ids.set(input.ids.subarray(s, T), r * width);
   return { ids, shape: [starts.length, width] };
 }
 
@@ -65,7 +65,8 @@ export async function hiddenStateGradients(p: GradientProbe): Promise<HiddenGrad
   const be = model.backend;
   const rec = model.spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent');
   if (!rec) throw new RnnkitError('UNSUPPORTED', 'model: has no recurrent layer', { argument: 'model' });
-  if (rec.bidirectional || !rec.batchFirst) throw new RnnkitError('UNSUPPORTED', 'model: gradient flow is measured for batch-first, unidirectional models', { argument: 'model' });
+  if (rec.bidirectional || !rec.batchFirst)
+    throw new RnnkitError('UNSUPPORTED', 'model: gradient flow is measured for batch-first, unidirectional models', { argument: 'model' });
   const T = seqLength(p);
   const M = T - 1;
   if (M < 1) throw new RnnkitError('INVALID_ARGUMENT', `input: expected at least 2 steps, got ${T}`, { argument: 'input' });
@@ -74,7 +75,11 @@ export async function hiddenStateGradients(p: GradientProbe): Promise<HiddenGrad
   const rows = Array.from({ length: M }, (_, t) => t);
 
   // 1. States after each step t = 0..T−2: the whole sequence M times, row t cut at length t+1.
-  const full = suffixBatch(p, rows.map(() => 0), T);
+  const full = suffixBatch(
+    p,
+    rows.map(() => 0),
+    T,
+  );
   const pre = model.forward(full, {
     lengths: rows.map((t) => t + 1),
     ...(p.h0 ? { h0: repeatState(p.h0, L, H, M) } : {}),
@@ -86,12 +91,19 @@ export async function hiddenStateGradients(p: GradientProbe): Promise<HiddenGrad
   try {
     const st = pre.states[0];
     // 2. From (h_t, c_t) over steps t+1..T−1.
-    suf = model.forward(suffixBatch(p, rows.map((t) => t + 1), M), {
-      lengths: rows.map((t) => M - t),
-      h0: st.hN,
-      ...(st.cN ? { c0: st.cN } : {}),
-      training: true,
-    });
+    suf = model.forward(
+      suffixBatch(
+        p,
+        rows.map((t) => t + 1),
+        M,
+      ),
+      {
+        lengths: rows.map((t) => M - t),
+        h0: st.hN,
+        ...(st.cN ? { c0: st.cN } : {}),
+        training: true,
+      },
+    );
     const out = suf.output;
     let dOutput: Tensor;
     if (out.shape.length === 2) {

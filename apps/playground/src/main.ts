@@ -1,7 +1,19 @@
 /** The page: controls, charts and files. All model work happens in the worker (worker.ts). */
 import './style.css';
 import { ForecastChart, GradChart, LossChart } from './charts.js';
-import type { BackendName, BackendStatus, CellName, DownloadKind, FromWorker, GradNorms, Probe, TaskName, TaskOutput, ToWorker, TrainConfig } from './shared.js';
+import type {
+  BackendName,
+  BackendStatus,
+  CellName,
+  DownloadKind,
+  FromWorker,
+  GradNorms,
+  Probe,
+  TaskName,
+  TaskOutput,
+  ToWorker,
+  TrainConfig,
+} from './shared.js';
 import { BACKENDS, DEFAULTS, TASKS } from './shared.js';
 
 /** What the page knows, also read by the end-to-end test (window.__playground). */
@@ -21,7 +33,20 @@ interface PageState {
   errors: string[];
 }
 
-const state: PageState = { ready: false, busy: false, backends: [], config: undefined, engine: '', losses: [], grads: [], output: undefined, probes: [], runs: 0, loads: 0, errors: [] };
+const state: PageState = {
+  ready: false,
+  busy: false,
+  backends: [],
+  config: undefined,
+  engine: '',
+  losses: [],
+  grads: [],
+  output: undefined,
+  probes: [],
+  runs: 0,
+  loads: 0,
+  errors: [],
+};
 (window as unknown as { __playground: PageState }).__playground = state;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -314,7 +339,10 @@ loadInput.addEventListener('change', async () => {
   statusEl.textContent = `loading ${files.map((f) => f.name).join(', ')}…`;
   const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
   loadInput.value = '';
-  send({ type: 'load', files: read, backend: backendSel.value as BackendName }, read.map((f) => f.bytes.buffer));
+  send(
+    { type: 'load', files: read, backend: backendSel.value as BackendName },
+    read.map((f) => f.bytes.buffer),
+  );
 });
 
 setBusy(true);

@@ -4,7 +4,21 @@
  * API is used, so this file runs the same in the worker, in Node and in a test.
  */
 import type { Backend, Model, TrainData, VocabularyJSON, ZScoreJSON } from '@rnnkit/core';
-import { charVocabulary, createSequences, fitZScore, generateTokens, manyToOne, oneToMany, padTokens, Rng, Seq2Seq, sliceRows, trainValidationSplit, Vocabulary, ZScore } from '@rnnkit/core';
+import {
+  charVocabulary,
+  createSequences,
+  fitZScore,
+  generateTokens,
+  manyToOne,
+  oneToMany,
+  padTokens,
+  Rng,
+  Seq2Seq,
+  sliceRows,
+  trainValidationSplit,
+  Vocabulary,
+  ZScore,
+} from '@rnnkit/core';
 import type { GradientProbe } from './gradients.js';
 import { RHYMES } from './rhymes.js';
 import type { Probe, TaskOutput, TrainConfig } from './shared.js';
@@ -69,7 +83,10 @@ function needModel(loaded: LoadedModels | undefined, role: string): Model | unde
 /** s(t) = sin(2πt/20) + 0.5 sin(2πt/7 + 1) + 0.3 sin(2πt/45) + N(0, 0.1²), as in examples/forecast. */
 export function makeSeries(n: number, seed: number, noise = 0.1): Float32Array {
   const r = new Rng(seed);
-  return Float32Array.from({ length: n }, (_, t) => Math.sin((2 * Math.PI * t) / 20) + 0.5 * Math.sin((2 * Math.PI * t) / 7 + 1) + 0.3 * Math.sin((2 * Math.PI * t) / 45) + noise * r.normal());
+  return Float32Array.from(
+    { length: n },
+    (_, t) => Math.sin((2 * Math.PI * t) / 20) + 0.5 * Math.sin((2 * Math.PI * t) / 7 + 1) + 0.3 * Math.sin((2 * Math.PI * t) / 45) + noise * r.normal(),
+  );
 }
 
 function forecastTask(config: TrainConfig, backend: Backend, loaded?: LoadedModels, meta?: PlaygroundMeta): TaskRuntime {
@@ -79,7 +96,10 @@ function forecastTask(config: TrainConfig, backend: Backend, loaded?: LoadedMode
   const z = meta?.zscore ? ZScore.fromJSON(meta.zscore) : fitZScore(split.train);
   const train = createSequences(z.transform(split.train), { window, horizon: 1 });
   const val = createSequences(z.transform(split.validation), { window, horizon: 1 });
-  const model = (needModel(loaded, 'model') ?? manyToOne({ cell: config.cell, inputSize: 1, hiddenSize: config.hiddenSize, numLayers: config.numLayers, outputSize: 1, seed: config.seed })).to(backend);
+  const model = (
+    needModel(loaded, 'model') ??
+    manyToOne({ cell: config.cell, inputSize: 1, hiddenSize: config.hiddenSize, numLayers: config.numLayers, outputSize: 1, seed: config.seed })
+  ).to(backend);
   const { mean, std } = z.toJSON();
   const unscale = (v: number) => v * std[0] + mean[0];
   const firstWindow = sliceRows(val.x, 0, 1);
@@ -120,7 +140,13 @@ function forecastTask(config: TrainConfig, backend: Backend, loaded?: LoadedMode
     },
     async probes() {
       const out = await model.predict(firstWindow);
-      return [{ model: 'model', inputs: { input: { type: 'float32', data: floats(firstWindow.data), shape: [...firstWindow.shape] } }, output: { data: floats(out.data), shape: [...out.shape] } }];
+      return [
+        {
+          model: 'model',
+          inputs: { input: { type: 'float32', data: floats(firstWindow.data), shape: [...firstWindow.shape] } },
+          output: { data: floats(out.data), shape: [...out.shape] },
+        },
+      ];
     },
     dispose: () => model.dispose(),
   };
@@ -145,7 +171,10 @@ function charLmTask(config: TrainConfig, backend: Backend, loaded?: LoadedModels
       y[i * T + t] = ids[s + t + 1];
     }
   });
-  const model = (needModel(loaded, 'model') ?? oneToMany({ cell: config.cell, vocabSize: vocab.size, embeddingDim: 16, hiddenSize: config.hiddenSize, numLayers: config.numLayers, seed: config.seed })).to(backend);
+  const model = (
+    needModel(loaded, 'model') ??
+    oneToMany({ cell: config.cell, vocabSize: vocab.size, embeddingDim: 16, hiddenSize: config.hiddenSize, numLayers: config.numLayers, seed: config.seed })
+  ).to(backend);
   const probeText = 'Jack and Jill went up';
   return {
     config,
@@ -169,7 +198,9 @@ function charLmTask(config: TrainConfig, backend: Backend, loaded?: LoadedModels
     async probes() {
       const p = vocab.encode(probeText);
       const out = await model.predict({ ids: p, shape: [1, p.length] });
-      return [{ model: 'model', inputs: { input: { type: 'int64', data: p, shape: [1, p.length] } }, output: { data: floats(out.data), shape: [...out.shape] } }];
+      return [
+        { model: 'model', inputs: { input: { type: 'int64', data: p, shape: [1, p.length] } }, output: { data: floats(out.data), shape: [...out.shape] } },
+      ];
     },
     dispose: () => model.dispose(),
   };
@@ -193,14 +224,31 @@ function seq2seqTask(config: TrainConfig, backend: Backend, loaded?: LoadedModel
     });
     // Sources go in reversed (Sutskever et al. 2014): the first digit to spell was read last.
     const src = padTokens(pairs.map((p) => vocab.encode(p.input).reverse()));
-    const tgt = padTokens(pairs.map((p) => [...vocab.encode(p.output), eos]), { padId: -100 });
+    const tgt = padTokens(
+      pairs.map((p) => [...vocab.encode(p.output), eos]),
+      { padId: -100 },
+    );
     return { pairs, src, tgt };
   };
   const train = numbers(2000, config.seed);
   const test = numbers(200, config.seed + 1000);
   const encoder = needModel(loaded, 'encoder');
   const decoder = needModel(loaded, 'decoder');
-  const s2s = (encoder && decoder ? new Seq2Seq(encoder, decoder, { bos, eos }) : Seq2Seq.create({ cell: config.cell, srcVocab: vocab.size, tgtVocab: vocab.size, embeddingDim: 16, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bos, eos, seed: config.seed })).to(backend);
+  const s2s = (
+    encoder && decoder
+      ? new Seq2Seq(encoder, decoder, { bos, eos })
+      : Seq2Seq.create({
+          cell: config.cell,
+          srcVocab: vocab.size,
+          tgtVocab: vocab.size,
+          embeddingDim: 16,
+          hiddenSize: config.hiddenSize,
+          numLayers: config.numLayers,
+          bos,
+          eos,
+          seed: config.seed,
+        })
+  ).to(backend);
   // The longest test example drives the probes.
   let longest = 0;
   test.pairs.forEach((p, i) => {
@@ -225,13 +273,24 @@ function seq2seqTask(config: TrainConfig, backend: Backend, loaded?: LoadedModel
       { role: 'encoder', model: s2s.encoder },
       { role: 'decoder', model: s2s.decoder },
     ],
-    train: { x: { ids: train.src.ids, shape: train.src.shape }, y: { ids: train.tgt.ids, shape: train.tgt.shape }, lengths: train.src.lengths, yLengths: train.tgt.lengths },
+    train: {
+      x: { ids: train.src.ids, shape: train.src.shape },
+      y: { ids: train.tgt.ids, shape: train.tgt.shape },
+      lengths: train.src.lengths,
+      yLengths: train.tgt.lengths,
+    },
     exportOptions: (role) => (role === 'decoder' ? { initialState: true } : {}),
     meta: (role) => ({ app: 'rnnkit-playground', version: 1, config, role, vocab: vocab.toJSON(), tokens: { bos, eos } }),
     async gradientProbe() {
       // Gradient flow through the decoder, started from the encoder's state for the longest number.
       const st = await encoderState();
-      return { model: s2s.decoder, input: { kind: 'ids', ids: Int32Array.from(decoderIn) }, h0: st.h, ...(st.c ? { c0: st.c } : {}), target: probeTgt[probeTgt.length - 1] };
+      return {
+        model: s2s.decoder,
+        input: { kind: 'ids', ids: Int32Array.from(decoderIn) },
+        h0: st.h,
+        ...(st.c ? { c0: st.c } : {}),
+        target: probeTgt[probeTgt.length - 1],
+      };
     },
     async output() {
       const decoded = await s2s.greedy({ ids: test.src.ids, shape: test.src.shape }, { lengths: test.src.lengths, maxLength: maxDigits * 6 + 2 });
@@ -241,9 +300,16 @@ function seq2seqTask(config: TrainConfig, backend: Backend, loaded?: LoadedModel
     async probes() {
       const enc = await s2s.encoder.predict({ ids: probeSrc, shape: [1, probeSrc.length] });
       const st = await encoderState();
-      const dec = await s2s.decoder.predict({ ids: decoderIn, shape: [1, decoderIn.length] }, { h0: { data: st.h, shape: st.shape }, ...(st.c ? { c0: { data: st.c, shape: st.shape } } : {}) });
+      const dec = await s2s.decoder.predict(
+        { ids: decoderIn, shape: [1, decoderIn.length] },
+        { h0: { data: st.h, shape: st.shape }, ...(st.c ? { c0: { data: st.c, shape: st.shape } } : {}) },
+      );
       return [
-        { model: 'encoder', inputs: { input: { type: 'int64', data: probeSrc, shape: [1, probeSrc.length] } }, output: { data: floats(enc.data), shape: [...enc.shape] } },
+        {
+          model: 'encoder',
+          inputs: { input: { type: 'int64', data: probeSrc, shape: [1, probeSrc.length] } },
+          output: { data: floats(enc.data), shape: [...enc.shape] },
+        },
         {
           model: 'decoder',
           inputs: {

@@ -10,9 +10,9 @@ import { adam, cosineWithWarmup, fit } from '@rnnkit/core';
 import { getBackend, probeWebgpu } from './backends.js';
 import { modelFile, readModelFiles } from './files.js';
 import { hiddenStateGradients } from './gradients.js';
+import type { BackendName, BackendStatus, DownloadKind, FromWorker, ToWorker, TrainConfig } from './shared.js';
 import type { TaskRuntime } from './tasks.js';
 import { createTask } from './tasks.js';
-import type { BackendName, BackendStatus, DownloadKind, FromWorker, ToWorker, TrainConfig } from './shared.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -65,7 +65,16 @@ async function train(config: TrainConfig, resume: boolean): Promise<void> {
   const s = session!;
   const task = s.task;
   const first = s.steps;
-  post({ type: 'started', config: task.config, engine: backend.info().engine, parameters: parameterCount(task), models: task.models.map((m) => m.role), firstStep: first, steps: config.steps, resumed });
+  post({
+    type: 'started',
+    config: task.config,
+    engine: backend.info().engine,
+    parameters: parameterCount(task),
+    models: task.models.map((m) => m.role),
+    firstStep: first,
+    steps: config.steps,
+    resumed,
+  });
   await reportGradients(task, first);
   const total = config.steps;
   const gradEvery = Math.max(1, Math.round(total / 4));
@@ -115,7 +124,11 @@ async function probeBackends(): Promise<void> {
   const list: BackendStatus[] = [
     { name: 'webgpu', ...webgpu },
     { name: 'cpu', ok: true, detail: 'cpu-js' },
-    { name: 'tfjs-wasm', ok: typeof WebAssembly === 'object', detail: typeof WebAssembly === 'object' ? 'tfjs-backend-wasm (loaded on first use)' : 'no WebAssembly here' },
+    {
+      name: 'tfjs-wasm',
+      ok: typeof WebAssembly === 'object',
+      detail: typeof WebAssembly === 'object' ? 'tfjs-backend-wasm (loaded on first use)' : 'no WebAssembly here',
+    },
     { name: 'tfjs-cpu', ok: true, detail: 'tfjs-backend-cpu (loaded on first use)' },
   ];
   post({ type: 'backends', backends: list });

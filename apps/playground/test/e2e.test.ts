@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendStatus, Probe, TrainConfig } from '../src/shared.js';
 
@@ -68,7 +68,12 @@ function newest(path: string): number {
 /** Builds dist/ unless it is newer than the page's sources and the rnnkit packages' builds. */
 async function buildIfStale(): Promise<string> {
   const built = newest(join(root, 'dist', 'index.html'));
-  const inputs = [join(root, 'src'), join(root, 'index.html'), join(root, 'vite.config.ts'), ...['core', 'backend-cpu', 'backend-tfjs', 'backend-webgpu', 'onnx-export'].map((p) => resolve(root, '../../packages', p, 'dist'))];
+  const inputs = [
+    join(root, 'src'),
+    join(root, 'index.html'),
+    join(root, 'vite.config.ts'),
+    ...['core', 'backend-cpu', 'backend-tfjs', 'backend-webgpu', 'onnx-export'].map((p) => resolve(root, '../../packages', p, 'dist')),
+  ];
   const source = Math.max(...inputs.map(newest));
   if (built > source && process.env.PLAYGROUND_REBUILD !== '1') return 'dist/ is up to date';
   const t0 = performance.now();
@@ -134,7 +139,14 @@ async function onnxError(file: string, probe: Probe): Promise<number> {
   const session = await ort.InferenceSession.create(file);
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(probe.inputs)) {
-    feeds[name] = t.type === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape) : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
+    feeds[name] =
+      t.type === 'int64'
+        ? new ort.Tensor(
+            'int64',
+            BigInt64Array.from(t.data, (v) => BigInt(v)),
+            t.shape,
+          )
+        : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
   }
   const out = (await session.run(feeds)).output;
   expect([...out.dims]).toEqual(probe.output.shape);
@@ -162,7 +174,12 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     if (!haveChromium) throw new Error(`CI: the playground's browser test needs Chromium at ${CHROMIUM}; run scripts/install-browser-deps.sh`);
     mkdirSync(artifacts, { recursive: true });
     console.log(`playground e2e: ${await buildIfStale()}`);
-    server = await preview({ root, logLevel: 'warn', configFile: join(root, 'vite.config.ts'), preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+    server = await preview({
+      root,
+      logLevel: 'warn',
+      configFile: join(root, 'vite.config.ts'),
+      preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+    });
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('vite preview gave no URL');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -192,7 +209,18 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
       ctx.skip();
     }
     const steps = 30;
-    const st = await train(page, { task: 'forecast', cell: 'gru', backend: 'webgpu', hiddenSize: 16, numLayers: 1, seqLen: 16, batchSize: 32, steps, lr: 0.02, seed: 1 });
+    const st = await train(page, {
+      task: 'forecast',
+      cell: 'gru',
+      backend: 'webgpu',
+      hiddenSize: 16,
+      numLayers: 1,
+      seqLen: 16,
+      batchSize: 32,
+      steps,
+      lr: 0.02,
+      seed: 1,
+    });
     expectLossFalls(st.losses, steps);
     expect(st.output?.kind).toBe('forecast');
     await expectChartsDrawn(page);
@@ -207,7 +235,18 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
 
   it('trains an LSTM character model on the CPU backend, exports ONNX, loads its bundle back', async () => {
     const steps = 40;
-    const st = await train(page, { task: 'charlm', cell: 'lstm', backend: 'cpu', hiddenSize: 32, numLayers: 2, seqLen: 24, batchSize: 16, steps, lr: 0.03, seed: 1 });
+    const st = await train(page, {
+      task: 'charlm',
+      cell: 'lstm',
+      backend: 'cpu',
+      hiddenSize: 32,
+      numLayers: 2,
+      seqLen: 24,
+      batchSize: 16,
+      steps,
+      lr: 0.03,
+      seed: 1,
+    });
     expectLossFalls(st.losses, steps);
     expect(st.output?.kind).toBe('charlm');
     await expectChartsDrawn(page);
@@ -233,7 +272,18 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
 
   it('trains a GRU seq2seq model on tfjs-wasm from local files; encoder and decoder ONNX exports match', async () => {
     const steps = 30;
-    const st = await train(page, { task: 'seq2seq', cell: 'gru', backend: 'tfjs-wasm', hiddenSize: 32, numLayers: 1, seqLen: 3, batchSize: 50, steps, lr: 0.02, seed: 1 });
+    const st = await train(page, {
+      task: 'seq2seq',
+      cell: 'gru',
+      backend: 'tfjs-wasm',
+      hiddenSize: 32,
+      numLayers: 1,
+      seqLen: 3,
+      batchSize: 50,
+      steps,
+      lr: 0.02,
+      seed: 1,
+    });
     expectLossFalls(st.losses, steps);
     expect(st.output?.kind).toBe('seq2seq');
     expect(await page.textContent('#status')).toContain('tfjs-wasm');

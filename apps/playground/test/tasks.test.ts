@@ -64,7 +64,7 @@ function close(a: number[][], b: number[][]): void {
   expect(a.length).toBe(b.length);
   a.forEach((row, l) => {
     expect(row.length).toBe(b[l].length);
-    row.forEach((v, i) => expect(Math.abs(v - b[l][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b[l][i]))));
+    for (const [i, v] of row.entries()) expect(Math.abs(v - b[l][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b[l][i])));
   });
 }
 
@@ -120,7 +120,19 @@ describe('tasks', () => {
   ];
   for (const [taskName, cell] of cases) {
     it(`${taskName} with ${cell}: trains, shows output, and its files load back to the same model`, async () => {
-      const config: TrainConfig = { task: taskName, cell, backend: 'cpu', hiddenSize: 8, numLayers: 1, seqLen: 8, batchSize: 16, steps: 3, lr: 0.01, seed: 1, ...small[taskName] };
+      const config: TrainConfig = {
+        task: taskName,
+        cell,
+        backend: 'cpu',
+        hiddenSize: 8,
+        numLayers: 1,
+        seqLen: 8,
+        batchSize: 16,
+        steps: 3,
+        lr: 0.01,
+        seed: 1,
+        ...small[taskName],
+      };
       const task = createTask(config, be);
       const losses: number[] = [];
       await fit(task.objective, task.train, {
@@ -128,7 +140,12 @@ describe('tasks', () => {
         optimizer: adam({ lr: 0.01 }),
         epochs: 100,
         batchSize: 16,
-        callbacks: { onStepEnd: (s, c) => (losses.push(s.loss), s.step >= 3 ? c.stop() : undefined) },
+        callbacks: {
+          onStepEnd: (s, c) => {
+            losses.push(s.loss);
+            if (s.step >= 3) c.stop();
+          },
+        },
       });
       expect(losses).toHaveLength(3);
       const out = await task.output();
@@ -147,7 +164,7 @@ describe('tasks', () => {
         expect(meta.config).toEqual(config);
         const again = createTask(config, be, models, meta);
         const p2 = await again.probes();
-        p2.forEach((p, i) => expect(p.output.data).toEqual(probes[i].output.data));
+        for (const [i, p] of p2.entries()) expect(p.output.data).toEqual(probes[i].output.data);
         again.dispose();
       }
       for (const r of roles) expect((await modelFile(task, r, 'onnx')).bytes.length).toBeGreaterThan(100);
@@ -156,7 +173,10 @@ describe('tasks', () => {
   }
 
   it('refuses weights without their graph, and files without playground metadata', async () => {
-    const task = createTask({ task: 'forecast', cell: 'gru', backend: 'cpu', hiddenSize: 4, numLayers: 1, seqLen: 4, batchSize: 4, steps: 1, lr: 0.01, seed: 1 }, be);
+    const task = createTask(
+      { task: 'forecast', cell: 'gru', backend: 'cpu', hiddenSize: 4, numLayers: 1, seqLen: 4, batchSize: 4, steps: 1, lr: 0.01, seed: 1 },
+      be,
+    );
     const w = await modelFile(task, 'model', 'weights');
     expect(() => readModelFiles([w])).toThrow(/weights only/);
     const { saveModelBundle } = await import('@rnnkit/core');

@@ -84,12 +84,7 @@ export interface AnchorRun {
  * Inference timing of the exported workload model in ORT at each intra-op thread count. One
  * run = session.run on prebuilt input tensors, output on the host.
  */
-export async function onnxruntimeSpeed(
-  tools: Tools,
-  w: Workload,
-  threads: readonly number[],
-  timing: TimingOptions,
-): Promise<AnchorRun[]> {
+export async function onnxruntimeSpeed(tools: Tools, w: Workload, threads: readonly number[], timing: TimingOptions): Promise<AnchorRun[]> {
   const ort = tools.ort!;
   let bytes: Uint8Array;
   try {

@@ -5,8 +5,8 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { BackendStatus, ToolStatus } from '../discover.js';
 import { firstLine, loadPackage, packageDir } from '../packages.js';
-import { measure } from '../timing.js';
 import type { TimingOptions } from '../timing.js';
+import { measure } from '../timing.js';
 import type { Workload } from '../workload.js';
 import { lastStep, makeWorkload, maxAbsDiff, resetBeforeVariant } from '../workload.js';
 import type { AnchorRun } from './onnxruntime.js';
@@ -81,7 +81,9 @@ export async function startTfjsLayers(tfjs: BackendStatus | undefined): Promise<
   let detail = '';
   try {
     const kind = tfjs?.available && tfjs.engine ? KINDS[tfjs.engine] : undefined;
-    const mod = kind ? await loadPackage<{ toKerasWeights?: ToKeras; createTfjsBackend?: (o: { engine: string }) => Promise<{ destroy(): void }> }>('@rnnkit/backend-tfjs') : undefined;
+    const mod = kind
+      ? await loadPackage<{ toKerasWeights?: ToKeras; createTfjsBackend?: (o: { engine: string }) => Promise<{ destroy(): void }> }>('@rnnkit/backend-tfjs')
+      : undefined;
     if (kind && mod?.ok && typeof mod.module.createTfjsBackend === 'function') {
       const be = await mod.module.createTfjsBackend({ engine: kind });
       release = () => be.destroy();
@@ -101,7 +103,11 @@ export async function startTfjsLayers(tfjs: BackendStatus | undefined): Promise<
     return { status: { ...base, version: tfl.version, available: false, reason: firstLine(e) }, release: () => {} };
   }
   const engine = LABELS[tf.getBackend()] ?? tf.getBackend();
-  return { layers: { tf, tfl: tfl.module, engine, toKeras }, status: { ...base, version: tfl.version, available: true, detail: `${engine}; ${detail}` }, release };
+  return {
+    layers: { tf, tfl: tfl.module, engine, toKeras },
+    status: { ...base, version: tfl.version, available: true, detail: `${engine}; ${detail}` },
+    release,
+  };
 }
 
 function buildModel(L: TfjsLayers, w: Workload): TfLayers.Sequential {
@@ -119,7 +125,12 @@ function buildModel(L: TfjsLayers, w: Workload): TfLayers.Sequential {
         : tfl.layers.simpleRNN({ ...common, activation: 'tanh' });
   const model = tfl.sequential({ layers: [layer] });
   const k = L.toKeras(
-    { weightIh: w.params.get('0.weight_ih_l0')!, weightHh: w.params.get('0.weight_hh_l0')!, biasIh: w.params.get('0.bias_ih_l0')!, biasHh: w.params.get('0.bias_hh_l0')! },
+    {
+      weightIh: w.params.get('0.weight_ih_l0')!,
+      weightHh: w.params.get('0.weight_hh_l0')!,
+      biasIh: w.params.get('0.bias_ih_l0')!,
+      biasHh: w.params.get('0.bias_hh_l0')!,
+    },
     { cell: w.cell, inputSize: D, hiddenSize: H, gruResetAfter: false },
   );
   const G = gateCount(w.cell);
@@ -149,12 +160,7 @@ export async function checkTfjsLayers(L: TfjsLayers, cell: 'rnn_tanh' | 'lstm' |
 }
 
 /** predict and trainOnBatch timings on the workload. */
-export async function tfjsLayersSpeed(
-  L: TfjsLayers,
-  w0: Workload,
-  timing: TimingOptions,
-  training: boolean,
-): Promise<AnchorRun[]> {
+export async function tfjsLayersSpeed(L: TfjsLayers, w0: Workload, timing: TimingOptions, training: boolean): Promise<AnchorRun[]> {
   const anchor = `tfjs-layers (${L.engine})`;
   const w = w0.cell === 'gru' ? resetBeforeVariant(w0) : w0;
   const note = w0.cell === 'gru' ? 'Keras GRU reset_after=false (tfjs-layers has no reset_after=true)' : undefined;
@@ -175,7 +181,14 @@ export async function tfjsLayersSpeed(
         out.dispose();
       }, timing);
       // The GRU anchor runs another form of the cell, so its outputs are not comparable.
-      runs.push({ anchor, task: 'forward', stats, ...(last ? { lastStep: lastStep(last, w) } : {}), ...(w0.cell === 'gru' ? { incomparable: true } : {}), ...(note ? { note } : {}) });
+      runs.push({
+        anchor,
+        task: 'forward',
+        stats,
+        ...(last ? { lastStep: lastStep(last, w) } : {}),
+        ...(w0.cell === 'gru' ? { incomparable: true } : {}),
+        ...(note ? { note } : {}),
+      });
     } catch (e) {
       runs.push({ anchor, task: 'forward', failure: firstLine(e) });
     }

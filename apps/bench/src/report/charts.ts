@@ -1,6 +1,6 @@
 import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { compile } from 'vega-lite';
 import type { ConformanceReport } from '../conformance.js';
 import type { SpeedRow } from '../speed.js';
 
@@ -20,7 +20,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 const FONT = { font: 'system-ui, sans-serif', labelFont: 'system-ui, sans-serif', titleFont: 'system-ui, sans-serif' };
-const config = { font: FONT.font, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 }, view: { stroke: '#ddd' } };
+const config = {
+  font: FONT.font,
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  view: { stroke: '#ddd' },
+};
 
 /** GFLOPS per engine on each standard shape, one panel per cell, for one task. */
 export function speedChart(rows: readonly SpeedRow[], task: 'forward' | 'train'): TopLevelSpec | undefined {

@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { describeMachine } from '../machine.js';
+import { MAX_SAMPLES } from '../timing.js';
 import { conformanceChart, renderSvg, seriesChart, speedChart } from './charts.js';
 import { backendStatusText, fmtErr, fmtGflops, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
-import { MAX_SAMPLES } from '../timing.js';
 import type { BenchReport } from './json.js';
 
 /**
@@ -45,10 +45,28 @@ function statusSection(r: BenchReport): string {
 async function conformanceSection(r: BenchReport): Promise<string> {
   const c = r.conformance;
   if (!c) return '';
-  const rows: (string | number)[][] = c.summary.map((s) => [s.backend, `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError), s.worstCase]);
-  rows.push(c.onnx.summary ? ['onnxruntime (exported)', `${c.onnx.summary.passed}/${c.onnx.summary.cases}`, fmtErr(c.onnx.summary.maxError), 'n/a', c.onnx.summary.worstCase] : ['onnxruntime (exported)', '–', '–', '–', `not run: ${c.onnx.reason ?? ''}`]);
+  const rows: (string | number)[][] = c.summary.map((s) => [
+    s.backend,
+    `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`,
+    fmtErr(s.maxForwardError),
+    fmtErr(s.maxGradError),
+    s.worstCase,
+  ]);
+  rows.push(
+    c.onnx.summary
+      ? ['onnxruntime (exported)', `${c.onnx.summary.passed}/${c.onnx.summary.cases}`, fmtErr(c.onnx.summary.maxError), 'n/a', c.onnx.summary.worstCase]
+      : ['onnxruntime (exported)', '–', '–', '–', `not run: ${c.onnx.reason ?? ''}`],
+  );
   const failing = [
-    ...c.rows.filter((x) => !x.pass && !x.skipped).map((x) => [x.backend, x.case, fmtErr(x.forwardError), fmtErr(x.gradError), x.error ?? (x.leakedTensors ? `${x.leakedTensors} leaked tensors` : 'over tolerance')]),
+    ...c.rows
+      .filter((x) => !x.pass && !x.skipped)
+      .map((x) => [
+        x.backend,
+        x.case,
+        fmtErr(x.forwardError),
+        fmtErr(x.gradError),
+        x.error ?? (x.leakedTensors ? `${x.leakedTensors} leaked tensors` : 'over tolerance'),
+      ]),
     ...c.onnx.rows.filter((x) => !x.pass).map((x) => ['onnxruntime', x.case, fmtErr(x.error), '–', x.failure ?? 'over tolerance']),
   ];
   return [
@@ -99,13 +117,17 @@ async function speedSection(r: BenchReport): Promise<string> {
     if (!s.rows.some((x) => x.series === series)) continue;
     parts.push(`<h3>Scaling over ${series}</h3>`, speedTableHtml(r, series));
     parts.push(await figure(seriesChart(s.rows, series, 'forward'), `Inference time against ${series} (log–log).`));
-    if (s.rows.some((x) => x.series === series && x.task === 'train')) parts.push(await figure(seriesChart(s.rows, series, 'train'), `Training-step time against ${series} (log–log).`));
+    if (s.rows.some((x) => x.series === series && x.task === 'train'))
+      parts.push(await figure(seriesChart(s.rows, series, 'train'), `Training-step time against ${series} (log–log).`));
   }
   if (s.anchorChecks.length) {
     parts.push(
       '<h3>Anchor conversion check</h3>',
       `<p>tfjs-layers run on weights converted from rnnkit's (PyTorch) layout; max |tfjs-layers − float64 reference| on D=5, H=7, T=6, B=3:</p>`,
-      table(['anchor', 'cell', 'max abs error'], s.anchorChecks.map((a) => [a.anchor, a.cell, fmtErr(a.maxAbsError)])),
+      table(
+        ['anchor', 'cell', 'max abs error'],
+        s.anchorChecks.map((a) => [a.anchor, a.cell, fmtErr(a.maxAbsError)]),
+      ),
     );
   }
   return parts.join('\n');

@@ -44,5 +44,7 @@ export function writeJson(report: BenchReport, dir: string): string {
 
 /** Reads a report written by `writeJson` (the strings "Infinity" and "NaN" become numbers again). */
 export function readJson(file: string): BenchReport {
-  return JSON.parse(readFileSync(file, 'utf8'), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v)) as BenchReport;
+  return JSON.parse(readFileSync(file, 'utf8'), (_k, v: unknown) =>
+    v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v,
+  ) as BenchReport;
 }

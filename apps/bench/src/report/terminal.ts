@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { describeMachine } from '../machine.js';
-import type { BenchReport } from './json.js';
 import { backendStatusText, fmtErr, fmtGflops, fmtMs, fmtRate, fmtTiming, groupSpeed, rowRemark } from './format.js';
+import type { BenchReport } from './json.js';
 
 /** The terminal report: tables with cli-table3, printed after the progress display closes. */
 
@@ -21,15 +21,26 @@ export function conformanceTable(r: BenchReport): string {
   const c = r.conformance;
   if (!c) return '';
   const t = new Table(head(['engine', 'passed', 'max forward err', 'max gradient err', 'worst case']));
-  for (const s of c.summary) t.push([s.backend, `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError), s.worstCase]);
-  if (c.onnx.summary) t.push(['onnxruntime (exported)', `${c.onnx.summary.passed}/${c.onnx.summary.cases}`, fmtErr(c.onnx.summary.maxError), 'n/a (inference)', c.onnx.summary.worstCase]);
+  for (const s of c.summary)
+    t.push([s.backend, `${s.passed}/${s.cases}${s.skipped ? ` (${s.skipped} skipped)` : ''}`, fmtErr(s.maxForwardError), fmtErr(s.maxGradError), s.worstCase]);
+  if (c.onnx.summary)
+    t.push([
+      'onnxruntime (exported)',
+      `${c.onnx.summary.passed}/${c.onnx.summary.cases}`,
+      fmtErr(c.onnx.summary.maxError),
+      'n/a (inference)',
+      c.onnx.summary.worstCase,
+    ]);
   else t.push(['onnxruntime (exported)', '–', '–', '–', `not run: ${c.onnx.reason ?? 'unknown'}`]);
   const lines = [
-    `Conformance: ${c.rows.length ? c.summary[0]?.cases ?? 0 : 0} of ${c.totalCases} cases (${c.selection}).`,
+    `Conformance: ${c.rows.length ? (c.summary[0]?.cases ?? 0) : 0} of ${c.totalCases} cases (${c.selection}).`,
     `Error = ${c.tolerances.metric}; pass: forward ≤ ${fmtErr(c.tolerances.forward)}, gradient ≤ ${fmtErr(c.tolerances.gradient)}, no leaked tensors.`,
     t.toString(),
   ];
-  const failed = [...c.rows.filter((x) => !x.pass && !x.skipped), ...c.onnx.rows.filter((x) => !x.pass).map((x) => ({ ...x, backend: 'onnxruntime', forwardError: x.error, gradError: undefined, error: x.failure }))];
+  const failed = [
+    ...c.rows.filter((x) => !x.pass && !x.skipped),
+    ...c.onnx.rows.filter((x) => !x.pass).map((x) => ({ ...x, backend: 'onnxruntime', forwardError: x.error, gradError: undefined, error: x.failure })),
+  ];
   if (failed.length) {
     const f = new Table(head(['engine', 'failing case', 'forward', 'gradient', 'why']));
     for (const x of failed.slice(0, 20)) {
@@ -68,11 +79,7 @@ export function speedTable(r: BenchReport, series: 'standard' | 'T' | 'H' = 'sta
 }
 
 export function renderTerminal(r: BenchReport): string {
-  const out = [
-    `rnnkit bench — ${r.mode} mode, ${r.durationS.toFixed(0)} s`,
-    `Machine: ${describeMachine(r.machine)}`,
-    backendsTable(r),
-  ];
+  const out = [`rnnkit bench — ${r.mode} mode, ${r.durationS.toFixed(0)} s`, `Machine: ${describeMachine(r.machine)}`, backendsTable(r)];
   const conf = conformanceTable(r);
   if (conf) out.push(conf);
   for (const series of ['standard', 'T', 'H'] as const) {
@@ -80,7 +87,9 @@ export function renderTerminal(r: BenchReport): string {
     if (t) out.push(t);
   }
   if (r.speed?.anchorChecks.length) {
-    out.push(`tfjs-layers conversion check (max |tfjs-layers − float64 reference|, D=5 H=7 T=6 B=3): ${r.speed.anchorChecks.map((a) => `${a.cell} ${fmtErr(a.maxAbsError)}`).join(', ')}`);
+    out.push(
+      `tfjs-layers conversion check (max |tfjs-layers − float64 reference|, D=5 H=7 T=6 B=3): ${r.speed.anchorChecks.map((a) => `${a.cell} ${fmtErr(a.maxAbsError)}`).join(', ')}`,
+    );
   }
   return out.join('\n\n');
 }

@@ -19,5 +19,5 @@ export const ONNX_GATE_SOURCE: Readonly<Record<CellKind, readonly number[]>> = {
 export function reorderGates(cell: CellKind, H: number, cols: number, src: Float32Array, out: Float32Array, offset = 0): void {
   const order = ONNX_GATE_SOURCE[cell];
   const block = H * cols;
-  order.forEach((from, to) => out.set(src.subarray(from * block, (from + 1) * block), offset + to * block));
+  for (const [to, from] of order.entries()) out.set(src.subarray(from * block, (from + 1) * block), offset + to * block);
 }
