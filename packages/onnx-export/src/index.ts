@@ -2,10 +2,12 @@
  * `@rnnkit/onnx-export`: rnnkit models → ONNX with native RNN/LSTM/GRU operators.
  * `exportOnnx(model)` returns the bytes; the `rnnkit-onnx` CLI writes a .onnx file.
  */
-export { exportOnnx, exportOnnxFromState, ONNX_NAMES, METADATA_KEYS, BATCH_DIM, SEQUENCE_DIM } from './export.js';
-export type { ExportOptions } from './options.js';
-export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, irVersionFor } from './options.js';
-export type { StateDict } from './supported.js';
+
+export type { Int64, OnnxAttribute, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './decoded.js';
+export { decodeModel } from './decoded.js';
+export { BATCH_DIM, exportOnnx, exportOnnxFromState, METADATA_KEYS, ONNX_NAMES, SEQUENCE_DIM } from './export.js';
 export { ONNX_GATE_SOURCE } from './ops/gates.js';
-export { decodeModel } from './proto.js';
+export type { ExportOptions } from './options.js';
+export { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET } from './options.js';
+export type { StateDict } from './supported.js';
 export { VERSION } from './version.js';

@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { LayerDraft } from '@rnnkit/core';
 import { gru, lastStep, linear, lstm, rnn, sequential } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, VERSION, decodeModel, exportOnnx, irVersionFor } from '../src/index.js';
-import type { onnx } from 'onnx-proto';
+import type { OnnxAttribute, OnnxModel, OnnxNode } from '../src/index.js';
+import { DEFAULT_OPSET, decodeModel, exportOnnx, irVersionFor, MAX_OPSET, MIN_OPSET, VERSION } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const text = new TextDecoder();
 const exportOf = async (layers: LayerDraft[], opts = {}) => decodeModel(await exportOnnx(sequential(layers, { seed: 5 }), opts));
 /** Decoded messages are class instances whose repeated fields are always arrays. */
-const graphOf = (m: onnx.ModelProto) => m.graph as onnx.GraphProto;
-const nodes = (m: onnx.ModelProto) => graphOf(m).node as onnx.NodeProto[];
-const attr = (node: onnx.NodeProto, name: string) => (node.attribute as onnx.AttributeProto[]).find((a) => a.name === name);
+const graphOf = (m: OnnxModel) => m.graph!;
+const nodes = (m: OnnxModel) => graphOf(m).node;
+const attr = (node: OnnxNode, name: string): OnnxAttribute | undefined => node.attribute.find((a) => a.name === name);
 
 describe('the ONNX model message', () => {
   it('states opset 17, IR version 8, producer and the rnnkit graph in metadata', async () => {
@@ -38,7 +38,8 @@ describe('the ONNX model message', () => {
 
   it('declares symbolic batch and sequence axes', async () => {
     const m = await exportOf([gru({ inputSize: 3, hiddenSize: 4, batchFirst: false })], { lengths: true, initialState: true });
-    const dims = (name: string, list = graphOf(m).input) => list.find((v) => v.name === name)!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const dims = (name: string, list = graphOf(m).input) =>
+      list.find((v) => v.name === name)!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(dims('input')).toEqual(['sequence', 'batch', 3]);
     expect(dims('lengths')).toEqual(['batch']);
     expect(dims('h0')).toEqual([1, 'batch', 4]);

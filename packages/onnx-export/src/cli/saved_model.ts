@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import * as core from '@rnnkit/core';
-import type { Model, ModelSpec } from '@rnnkit/core';
-import { RnnkitError } from '@rnnkit/core';
+import type { ModelSpec } from '@rnnkit/core';
+import { loadModel, loadModelBundle, RnnkitError } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
-import { readF32Safetensors } from './safetensors.js';
 
 /** Where a saved model lives: a spec JSON plus a weights file, or one safetensors bundle. */
 export interface SavedModelPaths {
@@ -25,20 +23,6 @@ export interface LoadedModel {
 /** Turns saved files into a spec and weights. Swap it to read other formats. */
 export type ModelLoader = (paths: SavedModelPaths) => Promise<LoadedModel>;
 
-/**
- * Core's model I/O, when the installed `@rnnkit/core` has it (its `loadModel` and
- * `loadModelBundle` apply the full naming rules and widen F16/BF16/F64). Looked up at run time
- * so this CLI works with a core that predates them, through the fallback readers below.
- */
-export interface CoreModelIo {
-  loadModel(spec: string, weights: Uint8Array): Model;
-  loadModelBundle(bytes: Uint8Array): Model;
-}
-function coreModelIo(): CoreModelIo | undefined {
-  const c = core as unknown as Partial<CoreModelIo>;
-  return typeof c.loadModel === 'function' && typeof c.loadModelBundle === 'function' ? (c as CoreModelIo) : undefined;
-}
-
 function parseSpec(text: string, argument: string): ModelSpec {
   try {
     return JSON.parse(text) as ModelSpec;
@@ -51,7 +35,10 @@ async function read(path: string, argument: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new RnnkitError('INVALID_FILE', `${argument}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { argument, cause: e });
+    throw new RnnkitError('INVALID_FILE', `${argument}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      argument,
+      cause: e,
+    });
   }
 }
 
@@ -70,49 +57,38 @@ function jsonWeights(text: string, argument: string): Map<string, Float32Array> 
   for (const [name, v] of Object.entries(obj as Record<string, unknown>)) {
     const values = Array.isArray(v) ? v : (v as { data?: unknown } | null)?.data;
     if (!Array.isArray(values) || !values.every((x) => typeof x === 'number')) {
-      throw new RnnkitError('INVALID_FILE', `${argument}["${name}"]: expected an array of numbers or { shape, data }, got ${describe(v)}`, { argument: `${argument}["${name}"]` });
+      throw new RnnkitError('INVALID_FILE', `${argument}["${name}"]: expected an array of numbers or { shape, data }, got ${describe(v)}`, {
+        argument: `${argument}["${name}"]`,
+      });
     }
     out.set(name, Float32Array.from(values as number[]));
   }
   return out;
 }
 
-/** A loader over core's model I/O, or over the readers in this folder when `io` is undefined. */
-export function makeLoader(io: CoreModelIo | undefined): ModelLoader {
-  return (paths) => load(io, paths);
-}
+/** The default loader: core's model I/O (`loadModel`, `loadModelBundle`: its one safetensors reader, full naming rules, F16/BF16/F64 widened). */
+export const loadSavedModel: ModelLoader = (paths) => load(paths);
 
-/** The default loader: core's model I/O when the installed core has it, else the readers in this folder. */
-export const loadSavedModel: ModelLoader = (paths) => load(coreModelIo(), paths);
-
-async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promise<LoadedModel> {
+async function load(paths: SavedModelPaths): Promise<LoadedModel> {
   if (paths.model !== undefined) {
     if (paths.spec !== undefined || paths.weights !== undefined) {
       throw new RnnkitError('INVALID_ARGUMENT', '--model: expected either --model <bundle> or --spec with --weights, got both', { argument: '--model' });
     }
     const bytes = await read(paths.model, '--model');
-    if (io) {
-      const m = io.loadModelBundle(bytes);
-      return { spec: m.spec, stateDict: await m.stateDict() };
-    }
-    const file = readF32Safetensors(bytes, '--model');
-    const specText = file.metadata['rnnkit.spec'];
-    if (specText === undefined) throw new RnnkitError('INVALID_FILE', '--model: expected the spec in __metadata__["rnnkit.spec"]; for a weights-only file use --spec and --weights', { argument: '--model' });
-    return { spec: parseSpec(specText, '--model __metadata__["rnnkit.spec"]'), stateDict: new Map([...file.tensors].map(([k, t]) => [k, t.data])) };
+    const m = loadModelBundle(bytes);
+    return { spec: m.spec, stateDict: await m.stateDict() };
   }
   if (paths.spec === undefined || paths.weights === undefined) {
     const missing = paths.spec === undefined ? '--spec' : '--weights';
-    throw new RnnkitError('INVALID_ARGUMENT', `${missing}: expected --spec <model.json> with --weights <file>, or --model <bundle.safetensors>`, { argument: missing });
+    throw new RnnkitError('INVALID_ARGUMENT', `${missing}: expected --spec <model.json> with --weights <file>, or --model <bundle.safetensors>`, {
+      argument: missing,
+    });
   }
   const specText = new TextDecoder().decode(await read(paths.spec, '--spec'));
   const weights = await read(paths.weights, '--weights');
   if (extname(paths.weights).toLowerCase() === '.json') {
     return { spec: parseSpec(specText, '--spec'), stateDict: jsonWeights(new TextDecoder().decode(weights), '--weights') };
   }
-  if (io) {
-    const m = io.loadModel(specText, weights);
-    return { spec: m.spec, stateDict: await m.stateDict() };
-  }
-  const file = readF32Safetensors(weights, '--weights');
-  return { spec: parseSpec(specText, '--spec'), stateDict: new Map([...file.tensors].map(([k, t]) => [k, t.data])) };
+  const m = loadModel(specText, weights);
+  return { spec: m.spec, stateDict: await m.stateDict() };
 }
