@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -105,7 +105,7 @@ describe('packed packages, installed with npm outside the workspace', () => {
     expect(out.fixtures).toMatch(/not in the @rnnkit\/core npm package/);
   });
 
-  it('every tarball has LICENSE, metadata, engines, and source maps whose sources resolve', () => {
+  it('every tarball has LICENSE, metadata, engines, and no source maps pointing at unshipped sources', () => {
     const sizes: Record<string, string> = {};
     for (const [name, dir] of Object.entries(unpacked)) {
       const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -120,22 +120,17 @@ describe('packed packages, installed with npm outside the workspace', () => {
       // No workspace: protocol and no exact pin of core left in what npm sees.
       expect(JSON.stringify(json), name).not.toContain('workspace:');
       if (name !== '@rnnkit/core') expect(json.peerDependencies['@rnnkit/core'], name).toMatch(/^\^0\.\d+\.\d+$/);
-      const maps: string[] = [];
+      // No source maps (the builds are unminified); so none can point at sources that aren't there.
+      const files: string[] = [];
       const walk = (d: string): void => {
         for (const f of readdirSync(d, { withFileTypes: true })) {
           if (f.isDirectory()) walk(join(d, f.name));
-          else if (f.name.endsWith('.map')) maps.push(join(d, f.name));
+          else files.push(join(d, f.name));
         }
       };
       walk(dir);
-      expect(maps.length, name).toBeGreaterThan(0);
-      for (const m of maps) {
-        const map = JSON.parse(readFileSync(m, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
-        map.sources.forEach((s, i) => {
-          const ok = typeof map.sourcesContent?.[i] === 'string' || existsSync(join(dirname(m), s));
-          expect(ok, `${m}: source ${s} neither embedded nor shipped`).toBe(true);
-        });
-      }
+      expect(files.filter((f) => f.endsWith('.map')), name).toEqual([]);
+      for (const f of files.filter((f) => /\.(c?js|d\.c?ts)$/.test(f))) expect(readFileSync(f, 'utf8'), f).not.toMatch(/sourceMappingURL/);
       sizes[name] = `${(statSync(tarballs[name]).size / 1024).toFixed(1)} KB packed`;
     }
     console.log('packed sizes:', sizes);
@@ -145,18 +140,19 @@ describe('packed packages, installed with npm outside the workspace', () => {
     const uses = `const m = sequential([lstm({ inputSize: 1, hiddenSize: 2 })]);
 const n: number = conformanceCases().length;
 export const f = (b: Backend) => [m.to(b), n];
-export const g = async (bytes: Uint8Array): Promise<number> => Number(decodeModel(bytes).irVersion) + (decodeModel(bytes).graph?.node.length ?? 0);
+export const g = (bytes: Uint8Array): number => Number(decodeModel(bytes).irVersion) + (decodeModel(bytes).graph?.node.length ?? 0);
 export const h = async (device: GPUDevice) => (await createWebgpuBackend({ device })).info();
-export const k = () => [createCpuBackend, createTfjsBackend, defineBackend];`;
-    const esmImports = `import { sequential, lstm, type Backend } from '@rnnkit/core';
+export const k = () => [createCpuBackend, defineBackend];`;
+    writeFileSync(
+      join(scratch, 'check.ts'),
+      `import { sequential, lstm, type Backend } from '@rnnkit/core';
 import { defineBackend } from '@rnnkit/core/backend';
 import { conformanceCases } from '@rnnkit/core/testing';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
-import { createTfjsBackend } from '@rnnkit/backend-tfjs';
 import { createWebgpuBackend } from '@rnnkit/backend-webgpu';
 import { decodeModel } from '@rnnkit/onnx-export';
-`;
-    writeFileSync(join(scratch, 'check.ts'), esmImports + uses);
+${uses}`,
+    );
     // A CommonJS TypeScript file (import = require), checked against the .d.cts declarations.
     writeFileSync(
       join(scratch, 'check-cjs.cts'),
@@ -164,7 +160,6 @@ import { decodeModel } from '@rnnkit/onnx-export';
 import coreBackend = require('@rnnkit/core/backend');
 import testing = require('@rnnkit/core/testing');
 import cpu = require('@rnnkit/backend-cpu');
-import tfjs = require('@rnnkit/backend-tfjs');
 import webgpu = require('@rnnkit/backend-webgpu');
 import onnx = require('@rnnkit/onnx-export');
 const { sequential, lstm } = core;
@@ -172,27 +167,38 @@ type Backend = core.Backend;
 const { defineBackend } = coreBackend;
 const { conformanceCases } = testing;
 const { createCpuBackend } = cpu;
-const { createTfjsBackend } = tfjs;
 const { createWebgpuBackend } = webgpu;
 const { decodeModel } = onnx;
 ${uses}`,
     );
-    const configs: Record<string, object> = {
-      nodenext: { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['check.ts', 'check-cjs.cts'] },
-      bundler: { compilerOptions: { module: 'ESNext', moduleResolution: 'bundler' }, files: ['check.ts'] },
+    // backend-tfjs on its own: its declarations expose tfjs-core's types (\`backend.tf\`), and
+    // tfjs-core 4.22's own declarations need its @types/long dependency visible as a global
+    // (TypeScript's default \`types\`), and pin @webgpu/types 0.1.38, which conflicts with any
+    // newer WebGPU types in the same program (upstream; see the report of issue #15).
+    writeFileSync(
+      join(scratch, 'check-tfjs.ts'),
+      `import { sequential, lstm } from '@rnnkit/core';
+import { createTfjsBackend, type TfjsBackend } from '@rnnkit/backend-tfjs';
+export const f = async (): Promise<string> => { const b: TfjsBackend = await createTfjsBackend({ wasmPaths: '/tfjs/' }); sequential([lstm({ inputSize: 1, hiddenSize: 2 })]).to(b); return b.tf.getBackend(); };`,
+    );
+    writeFileSync(
+      join(scratch, 'check-tfjs.cts'),
+      `import tfjs = require('@rnnkit/backend-tfjs');
+export const f = async (): Promise<string> => (await tfjs.createTfjsBackend({ engine: 'cpu' })).tf.getBackend();`,
+    );
+    // types: [] (nothing global but what the packages reference themselves) except for tfjs.
+    const configs: Record<string, { compilerOptions: object; files: string[]; types?: string[] }> = {
+      nodenext: { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['check.ts', 'check-cjs.cts'], types: [] },
+      bundler: { compilerOptions: { module: 'ESNext', moduleResolution: 'bundler' }, files: ['check.ts'], types: [] },
       // Resolvers that predate "exports": the subpaths resolve through core's stub folders.
-      node10: { compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', ignoreDeprecations: '5.0' }, files: ['check-cjs.cts'] },
+      node10: { compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', ignoreDeprecations: '5.0' }, files: ['check-cjs.cts'], types: [] },
+      'tfjs-nodenext': { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['check-tfjs.ts', 'check-tfjs.cts'] },
+      'tfjs-bundler': { compilerOptions: { module: 'ESNext', moduleResolution: 'bundler' }, files: ['check-tfjs.ts'] },
     };
-    for (const [name, cfg] of Object.entries(configs)) {
-      const c = cfg as { compilerOptions: object; files: string[] };
+    for (const [name, c] of Object.entries(configs)) {
       const file = join(scratch, `tsconfig.${name}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          compilerOptions: { ...c.compilerOptions, target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: [] },
-          files: c.files,
-        }),
-      );
+      const compilerOptions = { ...c.compilerOptions, target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, ...(c.types ? { types: c.types } : {}) };
+      writeFileSync(file, JSON.stringify({ compilerOptions, files: c.files }));
       let out = '';
       try {
         run(bin('tsc'), ['-p', file]);
