@@ -22,7 +22,17 @@ import { makeModel, type PageResult, predictOn } from '../src/model.js';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 /** core + backend-cpu, minified and gzipped (issue #15 measured 38 KB). */
 const CPU_BUDGET = 45 * 1024;
 
@@ -50,7 +60,18 @@ const sizeOf = (files: Map<string, string>) => {
 };
 
 async function withEsbuild(c: Combo): Promise<Built> {
-  const r = await esbuild({ entryPoints: { bundle: entry(c) }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, outdir: '/out', logLevel: 'silent', metafile: true });
+  const r = await esbuild({
+    entryPoints: { bundle: entry(c) },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    outdir: '/out',
+    logLevel: 'silent',
+    metafile: true,
+  });
   const warnings = r.warnings.map((w) => `${w.location?.file ?? ''}: ${w.text}`);
   for (const out of Object.values(r.metafile!.outputs)) for (const i of out.imports) if (i.external) warnings.push(`external import ${i.path}`);
   const files = new Map(r.outputFiles.map((f) => [basename(f.path), f.text]));
@@ -153,7 +174,9 @@ describe('browser bundles of core with each backend', () => {
           const b = built.get(`${parts[0]} / ${parts[1]}`);
           if (parts[2] === 'index.html' && b) {
             res.writeHead(200, { 'content-type': 'text/html' });
-            return res.end('<!doctype html><meta charset="utf-8"><title>rnnkit bundle</title><link rel="icon" href="data:,"><script type="module" src="bundle.js"></script>');
+            return res.end(
+              '<!doctype html><meta charset="utf-8"><title>rnnkit bundle</title><link rel="icon" href="data:,"><script type="module" src="bundle.js"></script>',
+            );
           }
           const code = b?.files.get(parts[2]);
           if (code !== undefined) {
@@ -185,7 +208,10 @@ describe('browser bundles of core with each backend', () => {
       try {
         await page.goto(`${base}/${c}/${t}/index.html`);
         await page.waitForFunction(() => typeof (globalThis as { rnnkitRun?: unknown }).rnnkitRun === 'function');
-        const result = (await page.evaluate((a) => (globalThis as unknown as { rnnkitRun: (a?: string) => Promise<PageResult> }).rnnkitRun(a), arg)) as PageResult;
+        const result = (await page.evaluate(
+          (a) => (globalThis as unknown as { rnnkitRun: (a?: string) => Promise<PageResult> }).rnnkitRun(a),
+          arg,
+        )) as PageResult;
         return { result, console: messages };
       } finally {
         await page.close();

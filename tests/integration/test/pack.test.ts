@@ -129,7 +129,10 @@ describe('packed packages, installed with npm outside the workspace', () => {
         }
       };
       walk(dir);
-      expect(files.filter((f) => f.endsWith('.map')), name).toEqual([]);
+      expect(
+        files.filter((f) => f.endsWith('.map')),
+        name,
+      ).toEqual([]);
       for (const f of files.filter((f) => /\.(c?js|d\.c?ts)$/.test(f))) expect(readFileSync(f, 'utf8'), f).not.toMatch(/sourceMappingURL/);
       sizes[name] = `${(statSync(tarballs[name]).size / 1024).toFixed(1)} KB packed`;
     }
@@ -197,7 +200,15 @@ export const f = async (): Promise<string> => (await tfjs.createTfjsBackend({ en
     };
     for (const [name, c] of Object.entries(configs)) {
       const file = join(scratch, `tsconfig.${name}.json`);
-      const compilerOptions = { ...c.compilerOptions, target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, ...(c.types ? { types: c.types } : {}) };
+      const compilerOptions = {
+        ...c.compilerOptions,
+        target: 'ES2022',
+        lib: ['ES2022', 'DOM'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        ...(c.types ? { types: c.types } : {}),
+      };
       writeFileSync(file, JSON.stringify({ compilerOptions, files: c.files }));
       let out = '';
       try {
