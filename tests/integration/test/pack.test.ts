@@ -97,6 +97,16 @@ describe('packed packages, installed with npm outside the workspace', () => {
     expect(out.nodes).toBe((esm as { nodes?: number }).nodes);
   });
 
+  it('installs one copy of core, no Dawn and no tfjs-node (optional peers), and a working rnnkit-onnx bin', () => {
+    const nm = join(scratch, 'node_modules');
+    expect(existsSync(join(nm, '@rnnkit/core/package.json'))).toBe(true);
+    for (const p of packages) expect(existsSync(join(nm, p.json.name, 'node_modules/@rnnkit/core')), p.json.name).toBe(false);
+    expect(existsSync(join(nm, 'webgpu'))).toBe(false);
+    expect(existsSync(join(nm, '@tensorflow/tfjs-node'))).toBe(false);
+    const version = JSON.parse(readFileSync(join(nm, '@rnnkit/onnx-export/package.json'), 'utf8')).version;
+    expect(run(join(nm, '.bin/rnnkit-onnx'), ['--version']).trim()).toBe(version);
+  });
+
   it("core's tarball has no test fixtures, and its fixture loaders say so", () => {
     const core = unpacked['@rnnkit/core'];
     expect(existsSync(join(core, 'fixtures'))).toBe(false);
@@ -119,7 +129,9 @@ describe('packed packages, installed with npm outside the workspace', () => {
       expect(json.keywords.length, name).toBeGreaterThan(0);
       // No workspace: protocol and no exact pin of core left in what npm sees.
       expect(JSON.stringify(json), name).not.toContain('workspace:');
-      if (name !== '@rnnkit/core') expect(json.peerDependencies['@rnnkit/core'], name).toMatch(/^\^0\.\d+\.\d+$/);
+      // Core is a ranged peer (one copy for a whole 0.x line), never a pinned dependency.
+      if (name !== '@rnnkit/core')
+        expect({ peer: json.peerDependencies['@rnnkit/core'], dep: json.dependencies?.['@rnnkit/core'] }, name).toEqual({ peer: '>=0.1.0 <1', dep: undefined });
       // No source maps (the builds are unminified); so none can point at sources that aren't there.
       const files: string[] = [];
       const walk = (d: string): void => {
