@@ -68,8 +68,11 @@ async function startWasm(tf: Tf, opts: EngineOptions): Promise<{ simd: boolean; 
       wasm.setWasmPaths(opts.wasmPaths as string);
       wasmPathsSet = true;
     } else if (!wasmPathsSet && isNode()) {
-      const { createRequire } = await import('node:module');
-      const { dirname } = await import('node:path');
+      // Variable specifiers keep bundlers from pulling Node built-ins into browser builds.
+      const nodeModule = 'node:module';
+      const nodePath = 'node:path';
+      const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+      const { dirname } = (await import(/* @vite-ignore */ nodePath)) as typeof import('node:path');
       const main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(`${dirname(main)}/`);
       wasmPathsSet = true;
@@ -102,6 +105,24 @@ async function startOne(tf: Tf, kind: TfjsEngineKind, opts: EngineOptions): Prom
   }
 }
 
+let warnedWasmFallback = false;
+
+/**
+ * Says loudly, once per process, that auto selection fell back past tfjs-wasm to tfjs-cpu (often
+ * 10× slower), with the fix: usually the .wasm files were not served next to the bundle.
+ */
+function warnWasmFallback(reasons: string[]): void {
+  if (warnedWasmFallback) return;
+  warnedWasmFallback = true;
+  const why = reasons.find((r) => r.startsWith(`${ENGINE_LABELS.wasm}:`)) ?? '';
+  console.warn(
+    `@rnnkit/backend-tfjs: ${why}; running on tfjs-cpu instead, which is much slower. ` +
+      'Fix: serve the .wasm files of @tensorflow/tfjs-backend-wasm (node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm) ' +
+      "and pass their folder, e.g. createTfjsBackend({ wasmPaths: '/assets/tfjs-wasm/' }); " +
+      "or choose tfjs-cpu yourself with { engine: 'cpu' } to silence this warning.",
+  );
+}
+
 /**
  * Starts the asked engine, or the first of node → wasm → cpu that starts. Throws
  * RnnkitError('BACKEND_UNAVAILABLE') listing every reason when none (or the forced one) can't.
@@ -117,7 +138,9 @@ export async function startEngine(opts: EngineOptions = {}): Promise<StartedEngi
   const reasons: string[] = [];
   for (const kind of order) {
     try {
-      return { ...(await startOne(tf, kind, opts)), skipped: [...reasons] };
+      const started = await startOne(tf, kind, opts);
+      if (kind === 'cpu' && reasons.some((r) => r.startsWith(`${ENGINE_LABELS.wasm}:`))) warnWasmFallback(reasons);
+      return { ...started, skipped: [...reasons] };
     } catch (e) {
       reasons.push(`${ENGINE_LABELS[kind]}: ${e instanceof Error ? e.message : String(e)}`);
     }

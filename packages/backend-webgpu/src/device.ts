@@ -64,7 +64,10 @@ async function startDawn(): Promise<{ gpu: GPU; source: string }> {
   try {
     mod = (await import(/* @vite-ignore */ pkg)) as typeof mod;
   } catch (e) {
-    throw unavailable(`the \`webgpu\` package (Dawn for Node) could not be loaded: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw unavailable(
+      `the \`webgpu\` package (Dawn for Node, an optional peer dependency) could not be loaded (install it: npm install webgpu): ${e instanceof Error ? e.message : String(e)}`,
+      e,
+    );
   }
   try {
     return { gpu: mod.create([]), source: 'webgpu (Dawn)' };

@@ -2,23 +2,12 @@
  * `@rnnkit/onnx-export`: rnnkit models → ONNX with native RNN/LSTM/GRU operators.
  * `exportOnnx(model)` returns the bytes; the `rnnkit-onnx` CLI writes a .onnx file.
  */
+
+export type { Int64, OnnxAttribute, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './decoded.js';
+export { decodeModel } from './decoded.js';
 export { BATCH_DIM, exportOnnx, exportOnnxFromState, METADATA_KEYS, ONNX_NAMES, SEQUENCE_DIM } from './export.js';
 export { ONNX_GATE_SOURCE } from './ops/gates.js';
 export type { ExportOptions } from './options.js';
 export { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET } from './options.js';
-export type { AttributeProto, DataTypeCode, DecodedModelProto, Dim, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './proto.js';
-export {
-  DataType,
-  decodeModel,
-  encodeModel,
-  floatTensor,
-  int64Tensor,
-  intAttr,
-  intsAttr,
-  readModelProto,
-  stringAttr,
-  stringsAttr,
-  valueInfo,
-} from './proto.js';
 export type { StateDict } from './supported.js';
 export { VERSION } from './version.js';

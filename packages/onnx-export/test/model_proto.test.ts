@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { LayerDraft } from '@rnnkit/core';
 import { gru, lastStep, linear, lstm, rnn, sequential } from '@rnnkit/core';
-import type { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
+import type { OnnxAttribute, OnnxModel, OnnxNode } from '../src/index.js';
 import { DEFAULT_OPSET, decodeModel, exportOnnx, irVersionFor, MAX_OPSET, MIN_OPSET, VERSION } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const text = new TextDecoder();
 const exportOf = async (layers: LayerDraft[], opts = {}) => decodeModel(await exportOnnx(sequential(layers, { seed: 5 }), opts));
 /** Decoded messages are class instances whose repeated fields are always arrays. */
-const graphOf = (m: onnx.ModelProto) => m.graph as onnx.GraphProto;
-const nodes = (m: onnx.ModelProto) => graphOf(m).node as onnx.NodeProto[];
-const attr = (node: onnx.NodeProto, name: string) => (node.attribute as onnx.AttributeProto[]).find((a) => a.name === name);
+const graphOf = (m: OnnxModel) => m.graph!;
+const nodes = (m: OnnxModel) => graphOf(m).node;
+const attr = (node: OnnxNode, name: string): OnnxAttribute | undefined => node.attribute.find((a) => a.name === name);
 
 describe('the ONNX model message', () => {
   it('states opset 17, IR version 8, producer and the rnnkit graph in metadata', async () => {

@@ -1,5 +1,5 @@
 import { RnnkitError } from '@rnnkit/core';
-import type { DecodedModelProto, NodeProto, TensorProto, ValueInfoProto } from '@rnnkit/onnx-export';
+import type { DecodedModelProto, NodeProto, TensorProto, ValueInfoProto } from '@rnnkit/onnx-export/proto';
 import type { NodeRef } from './errors.js';
 import { clip, invalidFile } from './errors.js';
 import { int64ToNumber } from './int64.js';

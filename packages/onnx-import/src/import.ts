@@ -1,6 +1,6 @@
 import type { ModelSpec } from '@rnnkit/core';
 import { isRnnkitError, Model, RnnkitError, validateModelSpec } from '@rnnkit/core';
-import { readModelProto } from '@rnnkit/onnx-export';
+import { readModelProto } from '@rnnkit/onnx-export/proto';
 import type { ImportedInput, ImportedOutput } from './bindings.js';
 import { bindInputs, bindOutputs } from './bindings.js';
 import { WalkContext } from './context.js';

@@ -1,5 +1,5 @@
 import { RnnkitError } from '@rnnkit/core';
-import type { ValueInfoProto } from '@rnnkit/onnx-export';
+import type { ValueInfoProto } from '@rnnkit/onnx-export/proto';
 import { clip } from './errors.js';
 import type { IndexedGraph } from './graph.js';
 import { int64ToNumber } from './int64.js';

@@ -1,5 +1,5 @@
 import { RnnkitError } from '@rnnkit/core';
-import { decodeModel, encodeModel } from '@rnnkit/onnx-export';
+import { decodeModel, encodeModel } from '@rnnkit/onnx-export/proto';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/index.js';
 import { loadFixtures } from './fixtures.js';

@@ -1,5 +1,6 @@
-import type { AttributeProto, Dim, NodeProto, TensorProto } from '@rnnkit/onnx-export';
-import { DataType, encodeModel, floatTensor, int64Tensor, intAttr, intsAttr, irVersionFor, stringAttr, stringsAttr, valueInfo } from '@rnnkit/onnx-export';
+import { irVersionFor } from '@rnnkit/onnx-export';
+import type { AttributeProto, Dim, NodeProto, TensorProto } from '@rnnkit/onnx-export/proto';
+import { DataType, encodeModel, floatTensor, int64Tensor, intAttr, intsAttr, stringAttr, stringsAttr, valueInfo } from '@rnnkit/onnx-export/proto';
 
 /**
  * Writes small ONNX graphs for tests through onnx-export's protobuf code: a node list with

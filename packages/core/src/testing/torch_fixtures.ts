@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend/backend.js';
 import type { CellKind } from '../cells.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../model/recurrent_layer.js';
 import type { Tensor } from '../tensor.js';
 import { FORWARD_TOLERANCE, GRADIENT_TOLERANCE, scaledError } from './conformance.js';
+import { coreFixturesPath, FIXTURES_HINT } from './fixtures_dir.js';
 
 /**
  * Reference outputs and gradients written by PyTorch itself (torch.nn.RNN/LSTM/GRU in float64,
@@ -44,12 +44,12 @@ export interface TorchFixture {
 }
 
 export function torchFixturesDir(): string {
-  return fileURLToPath(new URL('../../fixtures/torch/', import.meta.url));
+  return `${coreFixturesPath('torch')}/`;
 }
 
 /** Every committed PyTorch fixture; throws when the folder is missing or holds none. */
 export function loadTorchFixtures(dir = torchFixturesDir()): TorchFixture[] {
-  if (!existsSync(dir)) throw new Error(`torch fixtures: the folder ${dir} is missing (scripts/torch_fixtures.py writes it)`);
+  if (!existsSync(dir)) throw new Error(`torch fixtures: the folder ${dir} is missing: ${FIXTURES_HINT} (scripts/torch_fixtures.py writes it)`);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'index.json')
     .sort();

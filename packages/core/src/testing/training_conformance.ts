@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend/backend.js';
 import type { LayerDraft } from '../graph/builders.js';
 import { embedding, gru, lastStep, linear, lstm, rnn } from '../graph/builders.js';
@@ -13,6 +12,7 @@ import { adam, adamw, sgd } from '../train/optimizers.js';
 import { cosineWithWarmup, stepDecay } from '../train/schedules.js';
 import { Rng } from '../util/rng.js';
 import { scaledError } from './conformance.js';
+import { coreFixturesPath, FIXTURES_HINT } from './fixtures_dir.js';
 
 /**
  * Training conformance: a few optimizer steps from a fixed seed must give the same parameters
@@ -175,8 +175,9 @@ interface TorchRunJson {
 }
 
 export function torchTrainingRuns(): TorchTrainingRun[] {
-  const file = fileURLToPath(new URL('../../fixtures/training/torch_training.json', import.meta.url));
-  if (!existsSync(file)) throw new Error(`torchTrainingRuns: the fixture ${file} is missing (packages/core/fixtures/training/generate.py writes it)`);
+  const file = coreFixturesPath('training/torch_training.json');
+  if (!existsSync(file))
+    throw new Error(`torchTrainingRuns: the fixture ${file} is missing: ${FIXTURES_HINT} (packages/core/fixtures/training/generate.py writes it)`);
   const j = JSON.parse(readFileSync(file, 'utf8'));
   const f32 = (a: number[]) => Float32Array.from(a);
   return (j.models as TorchRunJson[]).map((c) => ({
