@@ -45,6 +45,9 @@ export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<Cpu
     kernels: cpuKernels,
     // Both fused recurrent kernels take batch-first x (and give y, take dy, give dx) themselves.
     recurrentBatchFirst: true,
+    // The wasm engines copy every operand into a wasm32 memory (at most 4 GiB); the TypeScript
+    // engine keeps core's default (V8's largest Float32Array).
+    ...(context.wasm ? { limits: { maxTensorBytes: context.wasm.arena.maxOperandBytes } } : {}),
     info: ({ wasm: w }) => ({ engine: w ? (w.fma ? 'cpu-wasm-relaxed-simd' : 'cpu-wasm-simd') : 'cpu-js', simd: !!w, fma: !!w?.fma, threads: w?.threads ?? 1 }),
     // Drops the kernels' memory and stops their worker threads.
     destroy: (ctx) => {

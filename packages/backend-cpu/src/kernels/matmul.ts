@@ -1,5 +1,6 @@
 import type { MatmulOptions } from '@rnnkit/core/backend';
 import { type CpuContext, CpuTensor } from '../tensor.js';
+import { wasmFits } from '../wasm/elementwise.js';
 import { gemmWasm, WASM_GEMM_MIN_WORK } from '../wasm/gemm.js';
 import { gemm } from './gemm_impl.js';
 
@@ -23,7 +24,7 @@ export function matmul(ctx: CpuContext, a: CpuTensor, b: CpuTensor, opts: Matmul
     else for (let i = 0; i < M * N; i++) out[i] = beta * cd[i];
   }
   const g = { M, N, K, a: a.data, transA, b: b.data, transB, alpha, out, accumulate: c !== undefined && beta !== 0 };
-  if (ctx.wasm && M * N * K >= WASM_GEMM_MIN_WORK) gemmWasm(ctx.wasm, g);
+  if (ctx.wasm && M * N * K >= WASM_GEMM_MIN_WORK && wasmFits(ctx.wasm, (M * K + K * N + M * N) * 4 + ctx.wasm.k.gemmWorkBytes())) gemmWasm(ctx.wasm, g);
   else gemm(g);
   return new CpuTensor(out, [M, N]);
 }

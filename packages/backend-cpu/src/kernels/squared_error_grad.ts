@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { squaredErrorGradWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
+import { squaredErrorGradWasm, WASM_ELEMENTWISE_MIN, wasmFits } from '../wasm/elementwise.js';
 
 /**
  * The MSE loss's pass in one: Σ (o − t)² → [1] (in double) and grad = (o − t) · gradScale, each
@@ -8,7 +8,7 @@ import { squaredErrorGradWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.
  * kernels when the engine has them (bit-identical to sub, sumSquares and affine there).
  */
 export function squaredErrorGrad(ctx: CpuContext, o: CpuTensor, t: CpuTensor, gradScale: number): { sumSquares: CpuTensor; grad: CpuTensor } {
-  if (ctx.wasm && o.data.length >= WASM_ELEMENTWISE_MIN) {
+  if (ctx.wasm && o.data.length >= WASM_ELEMENTWISE_MIN && wasmFits(ctx.wasm, o.data.length * 12)) {
     const r = squaredErrorGradWasm(ctx.wasm, o.data, t.data, gradScale);
     return { sumSquares: new CpuTensor(Float32Array.of(r.sum), [1]), grad: new CpuTensor(r.grad, o.shape) };
   }

@@ -1,5 +1,5 @@
 import { type CpuContext, CpuTensor } from '../tensor.js';
-import { sumSquaresWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
+import { sumSquaresWasm, WASM_ELEMENTWISE_MIN, wasmFits } from '../wasm/elementwise.js';
 
 /**
  * Σ a² over all elements → [1] (gradient norms), accumulated in double. Large tensors run on the
@@ -7,7 +7,7 @@ import { sumSquaresWasm, WASM_ELEMENTWISE_MIN } from '../wasm/elementwise.js';
  */
 export function sumSquares(ctx: CpuContext, a: CpuTensor): CpuTensor {
   const x = a.data;
-  if (ctx.wasm && x.length >= WASM_ELEMENTWISE_MIN) return new CpuTensor(Float32Array.of(sumSquaresWasm(ctx.wasm, x)), [1]);
+  if (ctx.wasm && x.length >= WASM_ELEMENTWISE_MIN && wasmFits(ctx.wasm, x.length * 4)) return new CpuTensor(Float32Array.of(sumSquaresWasm(ctx.wasm, x)), [1]);
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return new CpuTensor(Float32Array.of(s), [1]);

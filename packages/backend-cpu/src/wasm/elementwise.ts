@@ -14,6 +14,18 @@ import type { WasmKernels } from './load.js';
  */
 export const WASM_ELEMENTWISE_MIN = 1024;
 
+/** Working sets below this always fit the arena (it grows to them; wasm32's 4 GiB is far). */
+const ALWAYS_FITS = 2 ** 28;
+
+/**
+ * Whether a call needing `bytes` of arena (operands, result and padding) fits above the held
+ * region. The GEMMs and elementwise ops that don't (past wasm32's 4 GiB, or memory the engine
+ * can't get) run on the TypeScript kernels instead: the same results, no bound but the host's.
+ */
+export function wasmFits(w: WasmKernels, bytes: number): boolean {
+  return bytes < ALWAYS_FITS || w.arena.fits([bytes + 1024], false);
+}
+
 export type BinaryOp = 'add' | 'sub' | 'mul';
 const OP_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 

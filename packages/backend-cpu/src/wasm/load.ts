@@ -1,4 +1,4 @@
-import { WasmArena } from './arena.js';
+import { roundUp, WasmArena } from './arena.js';
 import { RELAXED_SIMD_SHARED_WASM_BASE64, RELAXED_SIMD_WASM_BASE64, SHARED_MAX_PAGES, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
 import { parallelKernels, ThreadPool } from './threads.js';
 
@@ -212,12 +212,18 @@ async function loadShared(fma: boolean, threads: number): Promise<WasmKernels | 
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as KernelExports;
   // Each worker's packing scratch sits below the arena, for the backend's lifetime.
   const workBytes = k.gemmWorkBytes();
-  const base = (k.heapBase() + 63) & ~63;
+  const base = roundUp(k.heapBase(), 64);
   const works = Array.from({ length: threads - 1 }, (_, i) => base + i * workBytes);
   const arenaBase = base + works.length * workBytes;
   const grow = Math.ceil(arenaBase / 65536) - memory.buffer.byteLength / 65536;
   if (grow > 0) memory.grow(grow);
   const pool = await ThreadPool.start(module, memory, works);
   if (!pool) return undefined;
-  return { k: parallelKernels(k, pool), arena: new WasmArena(memory, arenaBase), fma: k.hasFma() === 1, threads: pool.threads, close: () => pool.close() };
+  return {
+    k: parallelKernels(k, pool),
+    arena: new WasmArena(memory, arenaBase, SHARED_MAX_PAGES * 65536),
+    fma: k.hasFma() === 1,
+    threads: pool.threads,
+    close: () => pool.close(),
+  };
 }

@@ -29,7 +29,46 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
 
   // The forward's saved buffers are read where they are when they are still in this arena;
   // otherwise (a later kernel call evicted them: see WasmResident) they are copied in.
-  const res = s.resident instanceof WasmResident && s.resident.arena === A && A.resume(s) ? s.resident : undefined;
+  const resident = s.resident instanceof WasmResident && s.resident.arena === A && A.holds(s) ? s.resident : undefined;
+  // The whole working set, in allocation order, refused before anything is copied in (or the
+  // saved buffers evicted) when the arena can't hold it.
+  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
+  const TBD = TB * D;
+  A.reserve(
+    'recurrentBackward',
+    'dy',
+    [
+      ...(r.batchFirst ? [TBD * F, TBD * F] : [TBD * F]),
+      GH * D * F,
+      GH * H * F,
+      resident ? 0 : (T + 1) * BH * F,
+      lstm && !resident ? (T + 1) * BH * F : 0,
+      !resident && (lstm || gru) ? TB * GH * F : 0,
+      lstm && !resident ? TB * H * F : 0,
+      gru && !resident ? TB * H * F : 0,
+      dy ? (r.batchFirst ? 2 : 1) * TB * H * F : 0,
+      lengths ? B * 4 : 0,
+      TB * GH * F,
+      resetAfterGru ? TB * GH * F : 0,
+      BH * F,
+      BH * F,
+      lstm ? BH * F : 0,
+      resetBefore ? BH * F : 0,
+      k.packedBytes(Nrec, H, wide),
+      resetBefore ? k.packedBytes(H, H, wide) : 0,
+      args.inputGrad === false ? 0 : TBD * F,
+      GH * D * F,
+      GH * H * F,
+      r.biasIh ? GH * F : 0,
+      r.biasHh ? GH * F : 0,
+      GH * 8,
+      k.gemmWorkBytes(),
+      r.batchFirst && args.inputGrad !== false ? TBD * F : 0,
+    ],
+    !resident,
+    `${cell}, T=${T}, B=${B}, D=${D}, H=${H}`,
+  );
+  const res = resident && A.resume(s) ? resident : undefined;
   if (!res) {
     s.resident?.materialize();
     A.reset();
@@ -51,7 +90,6 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
   let dhPrev = A.alloc(BH * F);
   const dc = lstm ? (dcN ? A.put(dcN) : A.zeros(BH * F)) : 0;
   const dRh = resetBefore ? A.alloc(BH * F) : 0;
-  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
   const whhP = A.alloc(k.packedBytes(Nrec, H, wide));
   const whnP = resetBefore ? A.alloc(k.packedBytes(H, H, wide)) : 0;
   const dx = args.inputGrad === false ? 0 : A.alloc(TB * D * F); // the caller may not want it

@@ -77,6 +77,38 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs<
     bias = Float32Array.from(acc);
   }
 
+  // The whole working set, in allocation order, refused before anything is copied in when the
+  // arena can't hold it (past wasm32's 4 GiB, or memory the engine can't get).
+  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
+  const TBD = TB * D;
+  A.reserve(
+    'recurrentForward',
+    'x',
+    [
+      ...(r.batchFirst ? [TBD * F, TBD * F] : [TBD * F]),
+      GH * D * F,
+      GH * H * F,
+      bias ? GH * F : 0,
+      bhn ? H * F : 0,
+      lengths ? B * 4 : 0,
+      TB * GH * F,
+      B * Nrec * F,
+      k.packedBytes(H, Nrec, wide),
+      resetBefore ? k.packedBytes(H, H, wide) : 0,
+      resetBefore ? BH * F : 0,
+      (T + 1) * BH * F,
+      lstm ? (training ? T + 1 : 2) * BH * F : 0,
+      lstm || gru ? steps * B * GH * F : 0,
+      lstm ? steps * BH * F : 0,
+      gru ? steps * BH * F : 0,
+      lengths ? TB * H * F : 0,
+      k.gemmWorkBytes(),
+      r.batchFirst ? TB * H * F : 0,
+    ],
+    true,
+    `${cell}, T=${T}, B=${B}, D=${D}, H=${H}${training ? ', training' : ''}`,
+  );
+
   A.reset();
   const x = r.batchFirst ? putTimeMajor(w, r.x, B, T, D) : A.put(r.x);
   const wih = A.put(r.weightIh);
@@ -86,7 +118,6 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs<
   const len = lengths ? A.putI32(lengths) : 0;
   const xp = A.alloc(TB * GH * F);
   const hp = A.alloc(B * Nrec * F);
-  const wide = B < 4; // a batch of one to three: the one-row kernel over 32-column panels
   const whhP = A.alloc(k.packedBytes(H, Nrec, wide));
   const whnP = resetBefore ? A.alloc(k.packedBytes(H, H, wide)) : 0;
   const q = resetBefore ? A.alloc(BH * F) : 0;
