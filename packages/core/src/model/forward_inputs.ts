@@ -65,30 +65,37 @@ export function checkForwardInputs(
     }
     flowShape = [...flowShape.slice(0, -1), l.outFeatures];
   }
-  let checked: { T: number; B: number; lengths?: Int32Array } = { T: 0, B: 0 };
+  let T = 0;
+  let B = 0;
+  let lengths: Int32Array | undefined;
   if (recurrent) {
-    checked = checkRecurrentInputs(
+    // An explicit literal (no spreads): this runs on every forward and training step.
+    const c = checkRecurrentInputs(
       recurrent,
       flowShape,
       {
-        ...(opts.lengths !== undefined ? { lengths: opts.lengths } : {}),
-        ...(opts.h0 ? { h0Shape: opts.h0.shape } : {}),
-        ...(opts.c0 ? { c0Shape: opts.c0.shape } : {}),
-        ...(opts.maxSequenceLength !== undefined ? { maxSequenceLength: opts.maxSequenceLength } : {}),
+        lengths: opts.lengths,
+        h0Shape: opts.h0 ? opts.h0.shape : undefined,
+        c0Shape: opts.c0 ? opts.c0.shape : undefined,
+        maxSequenceLength: opts.maxSequenceLength,
       },
       first.type === 'embedding' ? 'input (embedded)' : 'input',
     );
+    T = c.T;
+    B = c.B;
+    lengths = c.lengths;
   }
-  checkActivations(spec, checked.T || flowShape[1] || 1, checked.B || flowShape[0] || 1, opts.training === true, limits);
-  return { recurrent, batchFirst, ...(ids ? { ids } : {}), flowShape, ...checked };
+  checkActivations(spec, T || flowShape[1] || 1, B || flowShape[0] || 1, opts.training === true, limits);
+  const out: CheckedForward = { recurrent, batchFirst, flowShape, T, B };
+  if (ids) out.ids = ids;
+  if (lengths) out.lengths = lengths;
+  return out;
 }
 
 /** The options' own types: booleans, seeds and the sequence-length cap (NaN must not lift it). */
 function checkOptions(opts: ForwardOptions): void {
-  for (const k of ['training', 'checkFinite'] as const) {
-    const v = opts[k];
-    if (v !== undefined && typeof v !== 'boolean') throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a boolean, got ${describe(v)}`, { argument: k });
-  }
+  checkBoolean(opts.training, 'training');
+  checkBoolean(opts.checkFinite, 'checkFinite');
   const seed = opts.dropoutSeed;
   if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
     throw new RnnkitError('INVALID_ARGUMENT', `dropoutSeed: expected a (safe) integer, got ${describe(seed)}`, { argument: 'dropoutSeed' });
@@ -101,42 +108,63 @@ function checkOptions(opts: ForwardOptions): void {
   }
 }
 
+function checkBoolean(v: unknown, k: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a boolean, got ${describe(v)}`, { argument: k });
+}
+
 /**
  * The activations a pass over [T, B] will make, estimated from the spec before anything is
  * uploaded: every tensor within limits.maxTensorElements, and all of them (twice for training,
  * which keeps them for backward) within limits.maxCallBytes.
  */
 function checkActivations(spec: ModelSpec, T: number, B: number, training: boolean, limits: Readonly<Limits>): void {
+  // Runs on every forward and training step: plain loops, messages formatted only on failure.
   let rows = T * B;
   let total = 0;
   let largest = 0;
-  let where = 'input';
-  const add = (elements: number, at: string) => {
-    total += elements;
-    if (elements > largest) {
-      largest = elements;
-      where = at;
+  let where = -1; // the layer making the largest tensor (−1: the input)
+  const layers = spec.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    if (l.type === 'select') {
+      if (l.steps === 'last') rows = B;
+      continue;
     }
-  };
-  spec.layers.forEach((l, i) => {
-    const at = `spec.layers[${i}]`;
-    if (l.type === 'embedding') add(rows * l.embeddingDim, at);
-    else if (l.type === 'recurrent') {
+    if (l.type === 'recurrent') {
       const dirs = numDirections(l);
       const G = gateCount(l.cell);
-      for (let k = 0; k < Math.min(l.numLayers, 1e6); k++) {
-        add(rows * G * l.hiddenSize, at); // one direction's gate pre-activations
-        add(rows * l.hiddenSize * dirs, at);
-        total += (dirs - 1) * rows * G * l.hiddenSize;
+      const gatesEl = rows * G * l.hiddenSize; // one direction's gate pre-activations
+      const outEl = rows * l.hiddenSize * dirs;
+      const n = Math.min(l.numLayers, 1e6);
+      total += n * (gatesEl + outEl + (dirs - 1) * gatesEl);
+      const big = Math.max(gatesEl, outEl);
+      if (n > 0 && big > largest) {
+        largest = big;
+        where = i;
       }
-    } else if (l.type === 'select') {
-      if (l.steps === 'last') rows = B;
-    } else add(rows * l.outFeatures, at);
-  });
-  const shape = `T = ${T}, B = ${B}`;
-  checkLimit(limits, 'maxTensorElements', largest, 'input', 'elements in one activation tensor', `${where} makes ${formatCount(largest)} for ${shape}`);
+      continue;
+    }
+    const el = rows * (l.type === 'embedding' ? l.embeddingDim : l.outFeatures);
+    total += el;
+    if (el > largest) {
+      largest = el;
+      where = i;
+    }
+  }
+  if (!(largest <= limits.maxTensorElements)) {
+    checkLimit(
+      limits,
+      'maxTensorElements',
+      largest,
+      'input',
+      'elements in one activation tensor',
+      `${where < 0 ? 'input' : `spec.layers[${where}]`} makes ${formatCount(largest)} for T = ${T}, B = ${B}`,
+    );
+  }
   const bytes = total * 4 * (training ? 2 : 1);
-  checkLimit(limits, 'maxCallBytes', bytes, 'input', `bytes of activations in one ${training ? 'training ' : ''}forward`, `estimated for ${shape}`);
+  if (!(bytes <= limits.maxCallBytes)) {
+    checkLimit(limits, 'maxCallBytes', bytes, 'input', `bytes of activations in one ${training ? 'training ' : ''}forward`, `estimated for T = ${T}, B = ${B}`);
+  }
 }
 
 /** Token ids {ids, shape: [batch, seq]}: every id an integer in 0..V−1. Returns them as Int32Array. */

@@ -37,22 +37,34 @@ const busy = new WeakMap<Model, string>();
  * model already busy throws BUSY: two training calls on one model would apply stale gradients.
  */
 export function lockModels(models: readonly Model[], what: string): () => void {
-  for (const m of models) {
-    m.checkUsable(what);
-    const holder = busy.get(m);
-    if (holder !== undefined) {
-      throw new RnnkitError(
-        'BUSY',
-        `model: ${what} can't start: the model is already in ${holder}; await it first (two training calls on one model would interleave their steps)`,
-        { argument: 'model' },
-      );
-    }
+  if (models.length === 1) {
+    // The common case (one model; every training step of trainStep takes this path): no set, no copy.
+    const m = models[0];
+    lockOne(m, what);
+    busy.set(m, what);
+    return () => {
+      if (busy.get(m) === what) busy.delete(m);
+    };
   }
+  for (const m of models) lockOne(m, what);
   const mine = [...new Set(models)];
   for (const m of mine) busy.set(m, what);
   return () => {
     for (const m of mine) if (busy.get(m) === what) busy.delete(m);
   };
+}
+
+/** Throws when `m` can't be locked for `what`: unusable, or busy with another call. */
+function lockOne(m: Model, what: string): void {
+  m.checkUsable(what);
+  const holder = busy.get(m);
+  if (holder !== undefined) {
+    throw new RnnkitError(
+      'BUSY',
+      `model: ${what} can't start: the model is already in ${holder}; await it first (two training calls on one model would interleave their steps)`,
+      { argument: 'model' },
+    );
+  }
 }
 
 /**
@@ -67,6 +79,12 @@ export class Model {
   private deviceParams: Map<string, Tensor> | undefined;
   private be: Backend | undefined;
   private readonly infos: ParamInfo[];
+  /** Parameter name → info, for replaceParameters (every optimizer step). */
+  private readonly infoByName: Map<string, ParamInfo>;
+  /** Per layer: [name within the layer, name in the model] of its parameters, computed once. */
+  private readonly layerNames: (readonly [string, string][])[];
+  /** `layerParamMap` bound once: forward passes it on every call. */
+  private readonly layerParamsOf: (i: number) => Map<string, Tensor>;
   private passes = 0;
   private disposed = false;
 
@@ -77,6 +95,9 @@ export class Model {
     validateModelSpec(spec, { limits: this.limits });
     this.spec = structuredClone(spec);
     this.infos = modelParams(this.spec);
+    this.infoByName = new Map(this.infos.map((p) => [p.name, p]));
+    this.layerNames = this.spec.layers.map((l, i) => layerParams(l).map((p) => [p.name, `${i}.${p.name}`] as [string, string]));
+    this.layerParamsOf = (i) => this.layerParamMap(i);
     if (params !== undefined) {
       this.checkParams(params, 'params');
       // The caller keeps its arrays; the loaders hand over arrays they made (no second copy).
@@ -266,7 +287,7 @@ export class Model {
     if (!(updates instanceof Map))
       throw new RnnkitError('INVALID_ARGUMENT', `updates: expected a Map of parameter name → tensor, got ${describe(updates)}`, { argument: 'updates' });
     for (const [k, t] of updates) {
-      const info = this.infos.find((p) => p.name === k);
+      const info = this.infoByName.get(k);
       if (!info || !t || !Array.isArray(t.shape) || !shapeEquals(info.shape, t.shape)) {
         throw new RnnkitError(
           'SHAPE_MISMATCH',
@@ -283,7 +304,9 @@ export class Model {
 
   private layerParamMap(i: number): Map<string, Tensor> {
     const all = this.parameters();
-    return new Map(layerParams(this.spec.layers[i]).map((p) => [p.name, all.get(`${i}.${p.name}`)!]));
+    const out = new Map<string, Tensor>();
+    for (const [local, name] of this.layerNames[i]) out.set(local, all.get(name)!);
+    return out;
   }
 
   /**
@@ -299,7 +322,7 @@ export class Model {
     const checked = checkForwardInputs(this.spec, be, input, opts, this.limits);
     const training = opts.training ?? false;
     const dropoutRng = training ? new Rng(opts.dropoutSeed ?? (this.spec.seed ^ 0x0d0d) + this.passes++) : undefined;
-    return runForwardPass({ be, spec: this.spec, layerParams: (i) => this.layerParamMap(i), input, opts, checked, training, dropoutRng });
+    return runForwardPass({ be, spec: this.spec, layerParams: this.layerParamsOf, input, opts, checked, training, dropoutRng });
   }
 
   /** Inference on host data: runs forward and reads the output back. */

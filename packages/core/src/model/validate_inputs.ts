@@ -22,7 +22,7 @@ export interface CheckedSequence {
 export function checkRecurrentInputs(
   spec: RecurrentSpec,
   xShape: Shape,
-  opts: { lengths?: ArrayLike<number>; h0Shape?: Shape; c0Shape?: Shape; maxSequenceLength?: number },
+  opts: { lengths?: ArrayLike<number> | undefined; h0Shape?: Shape | undefined; c0Shape?: Shape | undefined; maxSequenceLength?: number | undefined },
   argument = 'x',
 ): CheckedSequence {
   const layout = spec.batchFirst ? '[batch, seq, features]' : '[seq, batch, features]';

@@ -4,17 +4,19 @@ import type { Tensor } from '../tensor.js';
 
 export interface ClipOptions {
   /** Rescale all gradients together so their global L2 norm is at most this (clip_grad_norm_). */
-  maxNorm?: number;
+  maxNorm?: number | undefined;
   /** Clamp every gradient element into [−clipValue, clipValue] (clip_grad_value_), before the norm clip. */
-  clipValue?: number;
+  clipValue?: number | undefined;
 }
 
 export function checkClipOptions(o: ClipOptions): void {
-  for (const k of ['maxNorm', 'clipValue'] as const) {
-    const v = o[k];
-    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
-      throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a positive finite number, got ${describe(v)}`, { argument: k });
-    }
+  checkPositive(o.maxNorm, 'maxNorm');
+  checkPositive(o.clipValue, 'clipValue');
+}
+
+function checkPositive(v: unknown, k: string): void {
+  if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${k}: expected a positive finite number, got ${describe(v)}`, { argument: k });
   }
 }
 
@@ -28,6 +30,10 @@ function checkGroups(be: Backend, groups: unknown): void {
 /** Global L2 norm over every tensor in `groups`: one read from the backend. Leaves nothing behind, whatever fails. */
 export async function globalNorm(be: Backend, groups: readonly ReadonlyMap<string, Tensor>[]): Promise<number> {
   checkGroups(be, groups);
+  return checkedGlobalNorm(be, groups);
+}
+
+async function checkedGlobalNorm(be: Backend, groups: readonly ReadonlyMap<string, Tensor>[]): Promise<number> {
   let acc: Tensor | undefined;
   try {
     for (const g of groups) {
@@ -61,7 +67,12 @@ export async function clipGradients(be: Backend, groups: readonly Map<string, Te
   checkGroups(be, groups);
   checkObject(o, 'options', '{ maxNorm?, clipValue? }');
   checkClipOptions(o);
-  const norm = await globalNorm(be, groups);
+  return clipCheckedGradients(be, groups, o);
+}
+
+/** `clipGradients` for callers that checked `be`, `groups` and `o` already (a training step, once per call). */
+export async function clipCheckedGradients(be: Backend, groups: readonly Map<string, Tensor>[], o: ClipOptions): Promise<{ norm: number; clipped: boolean }> {
+  const norm = await checkedGlobalNorm(be, groups);
   let clipped = false;
   // Each tensor is replaced only once its clipped copy exists; on a failure the maps hold a mix of
   // clipped and unclipped tensors, every one owned by its map (the caller disposes them).
@@ -85,7 +96,7 @@ export async function clipGradients(be: Backend, groups: readonly Map<string, Te
     const c = o.clipValue;
     replace((t) => be.clip(t, -c, c));
     clipped = true;
-    if (o.maxNorm !== undefined) after = await globalNorm(be, groups);
+    if (o.maxNorm !== undefined) after = await checkedGlobalNorm(be, groups);
   }
   if (o.maxNorm !== undefined && after > o.maxNorm) {
     const scale = o.maxNorm / (after + 1e-6);

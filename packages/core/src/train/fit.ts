@@ -7,7 +7,7 @@ import { Rng } from '../util/rng.js';
 import type { TrainBatch, TrainData } from './batch.js';
 import { batchesOf, checkTrainData, epochOrder, withIdTargets } from './batch.js';
 import type { ClipOptions } from './clip.js';
-import { checkClipOptions, clipGradients } from './clip.js';
+import { checkClipOptions, clipCheckedGradients } from './clip.js';
 import type { Loss, LossName } from './losses.js';
 import type { Metric, MetricName } from './metrics.js';
 import { resolveMetric } from './metrics.js';
@@ -88,7 +88,7 @@ export async function trainStep(objective: Objective, batch: TrainBatch, o: Step
   checkModelsReady(objective.models);
   const release = lockModels(objective.models, 'trainStep');
   try {
-    return await runTrainStep(objective, batch, { ...o, nonFinite }, 'trainStep');
+    return await runTrainStep(objective, batch, o, nonFinite, 'trainStep');
   } finally {
     release();
   }
@@ -99,36 +99,49 @@ function isObjectLike(v: unknown): v is Record<string, any> {
   return v !== null && typeof v === 'object';
 }
 
-/** trainStep without the argument checks and the lock (fit holds both for the whole run). `where` names the step in errors. */
-async function runTrainStep(objective: Objective, batch: TrainBatch, o: StepOptions & { nonFinite: NonFiniteAction }, where: string): Promise<StepResult> {
+/** Where a step is, for its errors: a name, or fit's [epoch, batch, step] (formatted only when an error needs it). */
+type StepWhere = string | readonly [epoch: number, batch: number, step: number];
+
+function whereText(w: StepWhere): string {
+  return typeof w === 'string' ? w : `fit: epoch ${w[0]}, batch ${w[1]} (step ${w[2]})`;
+}
+
+/**
+ * trainStep without the argument checks and the lock (the callers did both; fit holds them for
+ * the whole run). `where` names the step in errors. This is the per-step path: no option
+ * spreads or re-validation here.
+ */
+async function runTrainStep(objective: Objective, batch: TrainBatch, o: StepOptions, nonFinite: NonFiniteAction, where: StepWhere): Promise<StepResult> {
   let run: ObjectiveRun;
   try {
-    run = objective.run(batch, { training: true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+    run = objective.run(batch, o.dropoutSeed !== undefined ? { training: true, dropoutSeed: o.dropoutSeed } : TRAINING);
   } catch (e) {
-    throw asRnnkitError(e, where);
+    throw asRnnkitError(e, whereText(where));
   }
   try {
     const be = objective.models[0].backend;
     const groups = run.grads ?? [];
-    const { norm } = await clipGradients(
-      be,
-      groups.map((g) => g.grads),
-      o,
-    );
+    const maps: Map<string, Tensor>[] = [];
+    for (const g of groups) maps.push(g.grads);
+    const { norm } = await clipCheckedGradients(be, maps, o);
     const lr = o.optimizer.lr();
     const loss = (await be.read(run.loss.loss))[0];
-    const metricParts = await metricsOf(be, run, o.metrics ?? []);
+    const ms = o.metrics ?? NO_METRICS;
+    const metricParts = ms.length === 0 ? {} : await metricsOf(be, run, ms);
     const finite = Number.isFinite(loss) && Number.isFinite(norm);
-    if (!finite && o.nonFinite === 'error') throw divergedError(where, loss, norm);
-    if (!finite && o.nonFinite === 'skip') return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight, skipped: true };
+    if (!finite && nonFinite === 'error') throw divergedError(whereText(where), loss, norm);
+    if (!finite && nonFinite === 'skip') return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight, skipped: true };
     o.optimizer.step(groups);
     return { loss, gradNorm: norm, lr, metricParts, weight: run.loss.weight, skipped: false };
   } catch (e) {
-    throw asRnnkitError(e, where);
+    throw asRnnkitError(e, whereText(where));
   } finally {
     run.dispose();
   }
 }
+
+const TRAINING = Object.freeze({ training: true });
+const NO_METRICS: readonly Metric[] = Object.freeze([]);
 
 async function metricsOf(be: Backend, run: ObjectiveRun, metrics: readonly Metric[]): Promise<Record<string, { total: number; count: number }>> {
   if (metrics.length === 0) return {};
@@ -404,15 +417,9 @@ async function fitLoop(
       const r = await runTrainStep(
         objective,
         batch,
-        {
-          optimizer: o.optimizer,
-          dropoutSeed: Math.floor(dropoutRng.uniform() * 0x7fffffff),
-          metrics,
-          nonFinite: c.nonFinite,
-          ...(o.maxNorm !== undefined ? { maxNorm: o.maxNorm } : {}),
-          ...(o.clipValue !== undefined ? { clipValue: o.clipValue } : {}),
-        },
-        `fit: epoch ${epoch}, batch ${b} (step ${history.steps + 1})`,
+        { optimizer: o.optimizer, dropoutSeed: Math.floor(dropoutRng.uniform() * 0x7fffffff), metrics, maxNorm: o.maxNorm, clipValue: o.clipValue },
+        c.nonFinite,
+        [epoch, b, history.steps + 1],
       );
       history.steps++;
       if (r.skipped) history.skippedSteps++;

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.js';
 import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
-import type { Gradients, Model, TokenInput } from '../model/model.js';
+import type { ForwardOptions, Gradients, Model, TokenInput } from '../model/model.js';
 import { DEFAULT_MAX_SEQUENCE_LENGTH } from '../model/validate_inputs.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -198,12 +198,13 @@ export function supervised(model: Model, loss: Loss | LossName): Objective {
       const be: Backend = model.backend;
       const { x, y, batchFirst } = toModelLayout(model, batch);
       const maskLengths = batch.yLengths ?? batch.lengths;
-      const ctx: LossContext = { batchFirst, ...(maskLengths && perStepTargets(batch.y) ? { lengths: maskLengths } : {}) };
-      const pass = model.forward(x, {
-        ...(batch.lengths ? { lengths: batch.lengths } : {}),
-        training: opts.training,
-        ...(opts.dropoutSeed !== undefined ? { dropoutSeed: opts.dropoutSeed } : {}),
-      });
+      // Explicit literals, no spreads: this runs on every training step.
+      const ctx: LossContext = { batchFirst };
+      if (maskLengths && perStepTargets(batch.y)) ctx.lengths = maskLengths;
+      const fo: ForwardOptions = { training: opts.training };
+      if (batch.lengths) fo.lengths = batch.lengths;
+      if (opts.dropoutSeed !== undefined) fo.dropoutSeed = opts.dropoutSeed;
+      const pass = model.forward(x, fo);
       let lv: LossValue;
       try {
         lv = l.compute(be, pass.output, y, ctx);

@@ -128,7 +128,8 @@ abstract class BaseOptimizer implements Optimizer {
   step(groups: GradientGroup | readonly GradientGroup[]): void {
     const list: readonly GradientGroup[] = Array.isArray(groups) ? groups : [groups as GradientGroup];
     // Check everything first so a bad call changes nothing.
-    list.forEach((g, gi) => {
+    for (let gi = 0; gi < list.length; gi++) {
+      const g = list[gi];
       if (
         g === null ||
         typeof g !== 'object' ||
@@ -171,7 +172,7 @@ abstract class BaseOptimizer implements Optimizer {
           { argument: `groups[${gi}].model` },
         );
       }
-    });
+    }
     const lr = this.lr();
     const t = this.steps + 1;
     const made: { be: Backend; t: Tensor }[] = [];
