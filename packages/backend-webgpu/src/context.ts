@@ -19,6 +19,11 @@ export interface WebgpuBackendTuning {
   recurrentPath?: RecurrentPathOption;
 }
 
+/** lavapipe/llvmpipe, SwiftShader or an adapter that says it is a fallback (CPU) one. */
+export function isSoftwareAdapter(a: WebgpuAdapterDescription): boolean {
+  return a.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`);
+}
+
 /** Which path the last fused recurrent calls took, and why (`WebgpuBackend.counters()`). */
 export interface RecurrentCallReport {
   op: 'recurrentForward' | 'recurrentBackward';
@@ -99,6 +104,7 @@ export class WebgpuContext implements ProgramContext {
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      software: isSoftwareAdapter(this.adapter),
     };
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.dummy = { buffer: device.createBuffer({ size: 256, usage: BUFFER_STORAGE, label: 'rnnkit-dummy' }), size: 256, id: 0 };

@@ -45,14 +45,19 @@ async function serve(bundle: string): Promise<{ url: string; close: () => void }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 }
 
-/** core/testing reads PyTorch fixtures with node:fs; the page runs only the generated cases, so these stay unused. */
+/**
+ * core/testing reads PyTorch fixtures with fs/path/url (`node:` or bare, as its build writes them);
+ * the page runs only the generated cases, so these stubs stay unused (a fixture read throws).
+ */
 const stubNodeModules: Plugin = {
   name: 'stub-node-modules',
   setup(b) {
-    b.onResolve({ filter: /^node:(fs|url)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
+    b.onResolve({ filter: /^(node:)?(fs|path|url)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
       contents: `const no = () => { throw new Error('node:fs is not available in the browser'); };
-export const existsSync = () => false, readFileSync = no, readdirSync = no, fileURLToPath = (u) => String(u);`,
+export const existsSync = () => false, readFileSync = no, readdirSync = no, fileURLToPath = (u) => String(u);
+export const dirname = (p) => p, join = (...p) => p.join('/');
+export default {};`,
       loader: 'js',
     }));
   },

@@ -237,11 +237,52 @@ describe.skipIf(!be)('on a device with WebGPU default limits (as browsers give b
         disposeRecurrentCache(out.cache!);
         results.push([await b.read(out.output), await b.read(g.dx!), ...(await Promise.all([...g.grads.values()].map((t) => b.read(t))))]);
       }
-      results[0].forEach((r, i) => checkClose(r, results[1][i], 1e-6, `${v.label} result ${i}`));
+      for (const [i, r] of results[0].entries()) checkClose(r, results[1][i], 1e-6, `${v.label} result ${i}`);
     }
     expect((await device.popErrorScope())?.message ?? null).toBeNull();
     small.destroy();
     device.destroy();
     expect(gpu).toBeDefined();
+  });
+});
+
+describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () => {
+  it('forced paths, auto, and shapes the sequence kernel cannot take', () => {
+    const { step, sequence } = paths!;
+    expect(step.recurrentPlan('forward', 'lstm', true, 1, 32).path).toBe('step');
+    expect(sequence.recurrentPlan('backward', 'gru', false, 64, 512).path).toBe('sequence');
+    // Small shapes: the sequence kernel everywhere (the kit's and the bench's B = 1, H = 32).
+    for (const pass of ['forward', 'backward'] as const) {
+      expect(be.recurrentPlan(pass, 'lstm', true, 1, 32).path).toBe('sequence');
+      expect(be.recurrentPlan(pass, 'gru', false, 3, 16).path).toBe('sequence');
+    }
+    // Large H at a large batch: more than 4 units per thread and step, auto keeps the per-step path.
+    expect(be.recurrentPlan('forward', 'lstm', true, 64, 512).path).toBe('step');
+    // An operand row larger than the workgroup memory: no sequence kernel even when forced.
+    const huge = be.device.limits.maxComputeWorkgroupStorageSize; // H floats of 4 bytes > the limit
+    const plan = sequence.recurrentPlan('forward', 'rnn_tanh', true, 1, huge);
+    expect(plan.path).toBe('step');
+    expect(plan.reason).toMatch(/maxComputeWorkgroupStorageSize/);
+  });
+
+  it('counters() reports dispatches, submits and the last call: one recurrence dispatch on the sequence path, T on the per-step path', async () => {
+    const v = VARIANTS[2];
+    const c: Case = { T: 9, B: 2, D: 3, H: 5, biases: 'both', c0: true };
+    const dispatches: Record<string, number> = {};
+    for (const path of ['step', 'sequence'] as const) {
+      const b = paths![path];
+      const args = makeArgs(v, c, 3, b);
+      b.resetCounters();
+      const f = b.recurrentForward(args);
+      const last = b.counters().lastRecurrent!;
+      expect(last).toMatchObject({ op: 'recurrentForward', path, T: 9, B: 2, H: 5 });
+      dispatches[path] = last.dispatches;
+      expect(b.counters().submits).toBe(1);
+      expect(b.counters().recurrent[path]).toBe(1);
+      f.saved!.dispose();
+      for (const t of [f.y, f.hN, f.cN, args.x, args.h0, args.c0, args.weightIh, args.weightHh, args.biasIh, args.biasHh]) if (t) b.dispose(t);
+    }
+    // The input GEMM and W_hh's transpose, then T step dispatches or one sequence dispatch.
+    expect(dispatches.step - dispatches.sequence).toBe(9 - 1);
   });
 });

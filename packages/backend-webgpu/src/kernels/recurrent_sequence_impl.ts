@@ -115,7 +115,8 @@ function gemmOf(stage: StepStage): GemmExprs {
 /** One stage of one step: barrier, stage the operand rows, barrier, GEMM + epilogue per unit. */
 function stageCode(stage: StepStage, A: string, body: string, g: GemmExprs = gemmOf(stage)): string {
   const G = gemmColumns(stage);
-  const accumulate = Array.from({ length: G }, (_, k) => `acc[${k}] += av * w[wi + ${k}u * H];`).join('\n            ');
+  const gs = Array.from({ length: G }, (_, k) => k);
+  const accumulate = gs.map((k) => `a${k} += av * w[wi + ${k}u * H];`).join('\n              ');
   return /* wgsl */ `{
       let K = ${g.K};
       let aBase = ${g.aBase};
@@ -138,15 +139,26 @@ function stageCode(stage: StepStage, A: string, body: string, g: GemmExprs = gem
       workgroupBarrier();
       if (b < P.B) {
         for (var j = lid.x; j < H; j += WJ) {
-          // Zeroed explicitly: a bare \`var acc\` inside the loop kept the previous value on lavapipe.
-          var acc = array<f32, ${G}>(${Array.from({ length: G }, () => '0.0').join(', ')});
+          // Scalar accumulators (zeroed explicitly: a bare \`var acc\` array inside the loop kept
+          // the previous value on lavapipe), four k per iteration while they last.
+          ${gs.map((k) => `var a${k} = 0.0;`).join(' ')}
           if (doGemm) {
-            for (var k = 0u; k < K; k++) {
-              let av = As[lid.y * KS + k];
+            let k4 = K & ~3u;
+            let ar = lid.y * KS;
+            for (var k = 0u; k < k4; k += 4u) {
+              for (var u = 0u; u < 4u; u++) {
+              let av = As[ar + k + u];
+              let wi = wOff + (k + u) * ldw + j;
+              ${accumulate}
+              }
+            }
+            for (var k = k4; k < K; k++) {
+              let av = As[ar + k];
               let wi = wOff + k * ldw + j;
               ${accumulate}
             }
           }
+          let acc = array<f32, ${G}>(${gs.map((k) => `a${k}`).join(', ')});
           let bj = b * H + j;
           let hi = t * P.B * H + bj;
           let ho = hi + P.B * H;
@@ -218,10 +230,24 @@ export interface SequenceLimits {
   maxComputeWorkgroupSizeX: number;
   maxComputeWorkgroupSizeY: number;
   maxComputeWorkgroupsPerDimension: number;
+  /**
+   * A software adapter (lavapipe/llvmpipe, SwiftShader): a workgroup runs on one CPU thread, so
+   * `auto` weighs the per-step path's spread over several workgroups differently.
+   */
+  software: boolean;
 }
 
 /** The sequence path's units per thread and step beyond which `auto` keeps the per-step path. */
 export const AUTO_MAX_UNITS_PER_THREAD = 4;
+
+/**
+ * On a software adapter, the recurrent work per step (G·H² multiply-adds per batch row) beyond
+ * which `auto` keeps the per-step path. Measured on lavapipe (2 cores, scripts/paths-speed.mjs):
+ * the sequence path was ~2× faster at H = 32 (LSTM 4,096, GRU 3,072) and ~0.5–0.8× at H = 64
+ * (16,384 and 12,288): one workgroup is one CPU thread there, while the per-step path spreads
+ * each step over ⌈H/64⌉ workgroups.
+ */
+export const SOFTWARE_MAX_STEP_WORK = 8192;
 
 export interface SequencePlan {
   path: RecurrentPath;
@@ -270,6 +296,13 @@ export function planRecurrent(
   }
   const WJ = Math.max(1, Math.min(Math.floor(threads / WB), pow2(H), lim.maxComputeWorkgroupSizeX));
   const perThread = Math.ceil(H / WJ);
+  if (option === 'auto' && lim.software && G * H * H > SOFTWARE_MAX_STEP_WORK) {
+    return {
+      path: 'step',
+      reason: `software adapter: G·H² = ${G * H * H} per step and batch row is past ${SOFTWARE_MAX_STEP_WORK}, where the per-step path measured faster`,
+      ...none,
+    };
+  }
   if (option === 'auto' && perThread > AUTO_MAX_UNITS_PER_THREAD) {
     return {
       path: 'step',
