@@ -5,7 +5,9 @@ import type { TfjsContext } from './context.js';
 import { activate, createContext } from './context.js';
 import type { EngineOptions, TfjsEngineKind } from './engine.js';
 import { ENGINE_LABELS, startEngine } from './engine.js';
+import { checkNotFailed, failureOf, guardKernels, guardMemory } from './failure.js';
 import { tfjsKernels } from './kernels/index.js';
+import { ENGINE_LIMITS } from './limits.js';
 import { tfjsMemory } from './memory.js';
 import type { TfjsTensor } from './tensor.js';
 import { release } from './tensor.js';
@@ -20,34 +22,66 @@ export interface TfjsBackendInfo extends BackendInfo {
   wasm?: { simd: boolean; threads: boolean };
   /** Engines preferred over this one that could not start here, with why (e.g. tfjs-node's missing binding). */
   skipped?: string[];
+  /**
+   * Set once an engine call failed (a tfjs-wasm trap such as `RuntimeError: Aborted()`, or any
+   * error tfjs threw): what failed and why. Every call since is BACKEND_FAILURE saying the same.
+   */
+  failed?: string;
 }
 
-type TfjsInfoFields = Pick<TfjsBackendInfo, 'tfBackend' | 'wasm' | 'skipped'>;
+type TfjsInfoFields = Pick<TfjsBackendInfo, 'tfBackend' | 'wasm' | 'skipped' | 'failed'>;
 
-export interface TfjsBackendOptions extends EngineOptions {}
+export interface TfjsBackendOptions extends EngineOptions {
+  /**
+   * The largest tensor the backend makes, in bytes (an integer ≥ 4, or Infinity). Default: what
+   * the engine holds — 2^30 (1 GiB) on tfjs-wasm, whose wasm32 heap is at most 4 GiB and must
+   * hold an op's inputs and result at once; core's default (2^34) on tfjs-cpu and tfjs-node.
+   * A larger request is refused with LIMIT_EXCEEDED before anything is uploaded.
+   */
+  maxTensorBytes?: number;
+}
 
 /**
  * The parts of the tfjs backend for a started engine: memory functions and the kernel table
  * (`kernels/`), with the engine's state as the context. Before every op the engine is made the
  * active tfjs backend (`check`), so backends on different engines interleave.
  */
-export function tfjsBackendParts(ctx: TfjsContext): BackendDefinitionParts<TfjsTensor, TfjsContext, TfjsInfoFields> {
+export function tfjsBackendParts(ctx: TfjsContext, options: { maxTensorBytes?: number } = {}): BackendDefinitionParts<TfjsTensor, TfjsContext, TfjsInfoFields> {
+  const maxTensorBytes = options.maxTensorBytes ?? ENGINE_LIMITS[ctx.kind].maxTensorBytes;
   return {
     name: 'tfjs',
     context: ctx,
-    memory: tfjsMemory,
-    kernels: tfjsKernels,
-    info: (c) => ({
-      engine: ENGINE_LABELS[c.kind],
-      tfBackend: c.tfBackendName,
-      ...(c.wasm ? { wasm: { ...c.wasm } } : {}),
-      ...(c.skipped.length ? { skipped: [...c.skipped] } : {}),
-    }),
+    // Every engine call guarded: a tfjs error becomes BACKEND_FAILURE and fails the backend.
+    memory: guardMemory(tfjsMemory),
+    kernels: guardKernels(tfjsKernels),
+    ...(maxTensorBytes !== undefined ? { limits: { maxTensorBytes } } : {}),
+    info: (c) => {
+      const failed = failureOf(c);
+      return {
+        engine: ENGINE_LABELS[c.kind],
+        tfBackend: c.tfBackendName,
+        ...(c.wasm ? { wasm: { ...c.wasm } } : {}),
+        ...(c.skipped.length ? { skipped: [...c.skipped] } : {}),
+        ...(failed !== undefined ? { failed } : {}),
+      };
+    },
     // tfjs kernels on cpu, wasm and node run synchronously: nothing is queued, so no sync.
-    check: activate,
+    // Before every op: refuse if the backend (or its shared wasm engine) failed, then make the engine active.
+    check: (c) => {
+      checkNotFailed(c);
+      activate(c);
+    },
     // Releases every tf.Tensor a live tensor still holds; the tfjs engine stays registered.
+    // On a failed engine releasing may throw: the handles are dropped anyway.
     destroy: (c) => {
-      for (const x of [...c.held]) release(c, x);
+      for (const x of [...c.held]) {
+        try {
+          release(c, x);
+        } catch {
+          x.tensor = null;
+          c.held.delete(x);
+        }
+      }
     },
   };
 }
@@ -78,7 +112,8 @@ export class TfjsBackend extends KernelBackend<TfjsTensor, TfjsContext, TfjsInfo
  * set in tfjs until this is called.
  */
 export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<TfjsBackend> {
-  return new TfjsBackend(tfjsBackendParts(createContext(await startEngine(options ?? {}))));
+  const o = options ?? {};
+  return new TfjsBackend(tfjsBackendParts(createContext(await startEngine(o)), o.maxTensorBytes !== undefined ? { maxTensorBytes: o.maxTensorBytes } : {}));
 }
 
 /** Register with core: `registerBackend(tfjsBackend)`, then `createBackend('tfjs', { options: { engine: 'wasm' } })`. */

@@ -1,4 +1,6 @@
 import type { StartedEngine, TfjsEngineKind } from './engine.js';
+import { ENGINE_LABELS } from './engine.js';
+import { ENGINE_LIMITS } from './limits.js';
 import type { TfjsTensor } from './tensor.js';
 import type { Tf, TfTensor } from './tf.js';
 import { registerRnnkitOps } from './tfjs_ops/register.js';
@@ -8,6 +10,15 @@ export interface TfjsContext {
   /** The tfjs-core namespace. */
   readonly tf: Tf;
   readonly kind: TfjsEngineKind;
+  /** `tfjs-node`, `tfjs-wasm` or `tfjs-cpu`, for messages. */
+  readonly label: string;
+  /** The most bytes one kernel's own working set may take on this engine (`limits.ts`); more is LIMIT_EXCEEDED before any tfjs call. */
+  readonly maxWorkingBytes: number;
+  /**
+   * Set when an engine call failed (`failure.ts`): why, and the original error. From then on
+   * every call is BACKEND_FAILURE saying why, and `info().failed` says it too.
+   */
+  readonly failure: { reason?: string; cause?: unknown };
   /** The tfjs backend that runs the kernels: `tensorflow`, `wasm`, `cpu`. */
   readonly tfBackendName: string;
   /** tfjs-wasm only: whether SIMD and threads are in use. */
@@ -25,6 +36,9 @@ export function createContext(engine: StartedEngine): TfjsContext {
   return {
     tf: engine.tf,
     kind: engine.kind,
+    label: ENGINE_LABELS[engine.kind],
+    maxWorkingBytes: ENGINE_LIMITS[engine.kind].maxWorkingBytes,
+    failure: {},
     tfBackendName: engine.tfBackendName,
     ...(engine.wasm ? { wasm: { ...engine.wasm } } : {}),
     skipped: [...engine.skipped],

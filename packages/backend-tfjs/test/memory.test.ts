@@ -1,5 +1,5 @@
 import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
-import { gateCount, initParams, recurrentParams } from '@rnnkit/core';
+import { gateCount, initParams, RnnkitError, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import { describe, expect, it } from 'vitest';
 import type { TfjsBackend } from '../src/index.js';
@@ -71,12 +71,14 @@ describe.each(ENGINES)('memory on tfjs-%s', (engine) => {
     let fault: { op: string; at: number } | undefined;
     let calls = 0;
     // The tf namespace with one op failing on its n-th call: a fault deep inside the step loop.
+    // It throws an RnnkitError, which leaves the backend as it is, so one backend takes every
+    // fault; any other error from tfjs fails the backend for good (test/failure.test.ts).
     (be.context as { tf: Tf }).tf = new Proxy(real, {
       get(target, key) {
         const v = Reflect.get(target, key);
         if (!fault || key !== fault.op) return v;
         return (...a: unknown[]) => {
-          if (++calls === fault!.at) throw new Error('injected fault');
+          if (++calls === fault!.at) throw new RnnkitError('BACKEND_FAILURE', 'injected fault');
           return (v as (...a: unknown[]) => unknown)(...a);
         };
       },

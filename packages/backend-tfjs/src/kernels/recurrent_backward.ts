@@ -1,11 +1,12 @@
 import type { RecurrentBackwardArgs, RecurrentBackwardResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
+import { checkWorkingSet } from '../limits.js';
 import type { TfjsTensor } from '../tensor.js';
 import { run, tfOf, wrap } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnSums, matMul, rows, steps } from './layout_impl.js';
 import type { TfjsRecurrentSaved } from './recurrent_impl.js';
-import { stepMaskTensors } from './recurrent_impl.js';
+import { backwardWorkingBytes, stepMaskTensors } from './recurrent_impl.js';
 
 /**
  * BPTT through `recurrentForward`, the adjoint of core's composite kernel. The steps run
@@ -20,6 +21,7 @@ export function recurrentBackward(ctx: TfjsContext, args: RecurrentBackwardArgs<
   const saved = args.saved as TfjsRecurrentSaved;
   const sp = saved.problem;
   const { cell, resetBefore, T, B, D, H } = sp;
+  checkWorkingSet(ctx, 'recurrentBackward', 'forward.x', backwardWorkingBytes(T, B, D, H, sp.G), `${cell}, T=${T}, B=${B}, D=${D}, H=${H}: per-step gradients`);
   const dyIn = args.dy ? tfOf(args.dy) : undefined;
   const dhN = args.dhN ? tfOf(args.dhN) : undefined;
   const dcN = cell === 'lstm' && args.dcN ? tfOf(args.dcN) : undefined;

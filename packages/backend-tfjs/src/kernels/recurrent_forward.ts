@@ -1,11 +1,12 @@
 import type { RecurrentForwardArgs, RecurrentForwardResult } from '@rnnkit/core/backend';
 import type { TfjsContext } from '../context.js';
+import { checkWorkingSet } from '../limits.js';
 import type { TfjsTensor } from '../tensor.js';
 import { run, wrap } from '../tensor.js';
 import type { TfTensor } from '../tf.js';
 import { columnBlocks, matMul, rows, steps } from './layout_impl.js';
 import type { SavedStep, SavedTensors } from './recurrent_impl.js';
-import { recurrentProblem, stepMaskTensors, TfjsRecurrentSaved } from './recurrent_impl.js';
+import { forwardWorkingBytes, recurrentProblem, stepMaskTensors, TfjsRecurrentSaved } from './recurrent_impl.js';
 
 /**
  * A whole layer-direction forward in time, written for tfjs: one matMul projects every step's
@@ -21,6 +22,14 @@ export function recurrentForward(ctx: TfjsContext, args: RecurrentForwardArgs<Tf
   const { cell, resetBefore, T, B, D, H, G } = p;
   const tf = ctx.tf;
   const training = args.training === true;
+  // Core checked y's size; the per-step tensors (and, training, what backward keeps) are ours to check.
+  checkWorkingSet(
+    ctx,
+    'recurrentForward',
+    'x',
+    forwardWorkingBytes(cell, T, B, H, G, training),
+    `${cell}, T=${T}, B=${B}, H=${H}${training ? ', training: per-step tensors kept for backward' : ''}`,
+  );
 
   const out = run(ctx, (): { y: TfTensor; hN: TfTensor; cN?: TfTensor; saved?: SavedTensors } => {
     // Biases that add linearly before any nonlinearity join the input projection. Only GRU's

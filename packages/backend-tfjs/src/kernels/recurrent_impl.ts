@@ -116,3 +116,25 @@ export class TfjsRecurrentSaved implements RecurrentSaved {
     this.ctx.tf.dispose(this.tensors as unknown as TfTensor[]);
   }
 }
+
+/** float32 values each training step keeps for backward, per batch row, in units of H (see `recurrentForward`'s `keep`). */
+const SAVED_PER_STEP: Record<string, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 10, gru: 4 };
+
+/**
+ * Bytes a recurrent forward holds at its peak beyond its inputs: the input projection and its
+ * per-step copies (2·T·B·G·H), the outputs and their stack (2·T·B·H), and for training the
+ * per-step tensors kept for backward and the carried states (core's per-result check sees only y).
+ */
+export function forwardWorkingBytes(cell: string, T: number, B: number, H: number, G: number, training: boolean): number {
+  const perRow = 2 * G * H + 2 * H + (training ? H * (SAVED_PER_STEP[cell]! + 1 + (cell === 'lstm' ? 1 : 0)) : 0);
+  return 4 * T * B * perRow;
+}
+
+/**
+ * Bytes a recurrent backward holds at its peak beyond `saved`: the per-step gate gradients of
+ * both sides and their concatenation (3·T·B·G·H), the per-step dy copies and gru's dQ (2·T·B·H),
+ * and dx with its staging (2·T·B·D).
+ */
+export function backwardWorkingBytes(T: number, B: number, D: number, H: number, G: number): number {
+  return 4 * T * B * (3 * G * H + 2 * H + 2 * D);
+}
