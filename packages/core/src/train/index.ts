@@ -1,5 +1,6 @@
 export type { IdTensor, Targets, TrainBatch, TrainData } from './batch.js';
-export * from './clip.js';
+export type { ClipOptions } from './clip.js';
+export { checkClipOptions, clipGradients, globalNorm } from './clip.js';
 export * from './fit.js';
 export * from './losses.js';
 export * from './metrics.js';
