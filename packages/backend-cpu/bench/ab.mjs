@@ -48,7 +48,8 @@ async function loadBuild(label, dir) {
   let runRecurrent = core.runRecurrent;
   if (!runRecurrent) {
     const pkg = JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8'));
-    const entry = pkg.exports?.['./backend']?.import;
+    const imp = pkg.exports?.['./backend']?.import; // a path, or { types, default } since the tsup packaging
+    const entry = typeof imp === 'string' ? imp : imp.default;
     runRecurrent = (await import(pathToFileURL(join(coreDir, entry)).href)).runRecurrent;
   }
   const be = await cpu.createCpuBackend();

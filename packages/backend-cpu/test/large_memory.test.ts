@@ -52,13 +52,13 @@ describe('wasm arena arithmetic', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
     const arena = new WasmArena(memory, 64, 2 * 65536);
     arena.reset();
-    expect(() => arena.reserve('op', 'x', [3 * 65536], true, 'a test request')).toThrow(/LIMIT_EXCEEDED|wasmMemoryBytes/);
+    expect(() => arena.reserve('op', 'x', [3 * 65536], true, { cell: 'lstm', T: 7, B: 3, D: 1, H: 5 })).toThrow(/LIMIT_EXCEEDED|wasmMemoryBytes/);
     try {
-      arena.reserve('op', 'x', [3 * 65536], true, 'a test request');
+      arena.reserve('op', 'x', [3 * 65536], true, { cell: 'lstm', T: 7, B: 3, D: 1, H: 5 });
     } catch (e) {
       expect(e).toBeInstanceOf(RnnkitError);
       expect((e as RnnkitError).code).toBe('LIMIT_EXCEEDED');
-      expect((e as RnnkitError).message).toMatch(/a test request/);
+      expect((e as RnnkitError).message).toMatch(/lstm, T=7, B=3, D=1, H=5/);
     }
     arena.reset();
     const p = arena.alloc(1000);

@@ -11,6 +11,16 @@ export function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
 
+/** What a fused recurrent call asks for, named in its LIMIT_EXCEEDED message. */
+export interface ArenaRequest {
+  readonly cell: string;
+  readonly T: number;
+  readonly B: number;
+  readonly D: number;
+  readonly H: number;
+  readonly training?: boolean;
+}
+
 /**
  * Scratch memory for one kernel call in the module's linear memory: a bump allocator reset at
  * the start of every call. Tensors stay Float32Arrays in JS; a call copies its operands in,
@@ -97,11 +107,13 @@ export class WasmArena {
   }
   /**
    * Refuses, before anything is copied in, a call whose working set (`sizes`, bytes each, in
-   * allocation order) the arena can't hold: LIMIT_EXCEEDED naming `op` and `detail` (the request).
+   * allocation order) the arena can't hold: LIMIT_EXCEEDED naming `op` and the request.
    * The arena is unchanged and the backend stays usable.
    */
-  reserve(op: string, argument: string, sizes: readonly number[], fresh: boolean, detail: string): void {
+  reserve(op: string, argument: string, sizes: readonly number[], fresh: boolean, request: ArenaRequest): void {
     if (this.fits(sizes, fresh)) return;
+    // Formatted only here, on failure: this runs on every recurrent call.
+    const detail = `${request.cell}, T=${request.T}, B=${request.B}, D=${request.D}, H=${request.H}${request.training ? ', training' : ''}`;
     let total = 0;
     for (const b of sizes) total += roundUp(b, ALIGN);
     const start = fresh ? this.base : this.held ? this.held.end : this.base;

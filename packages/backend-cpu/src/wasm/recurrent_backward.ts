@@ -66,7 +66,7 @@ export function recurrentBackwardWasm(w: WasmKernels, args: RecurrentBackwardArg
       r.batchFirst && args.inputGrad !== false ? TBD * F : 0,
     ],
     !resident,
-    `${cell}, T=${T}, B=${B}, D=${D}, H=${H}`,
+    r,
   );
   const res = resident && A.resume(s) ? resident : undefined;
   if (!res) {

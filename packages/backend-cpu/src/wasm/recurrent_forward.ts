@@ -106,7 +106,7 @@ export function recurrentForwardWasm(w: WasmKernels, args: RecurrentForwardArgs<
       r.batchFirst ? TB * H * F : 0,
     ],
     true,
-    `${cell}, T=${T}, B=${B}, D=${D}, H=${H}${training ? ', training' : ''}`,
+    { cell, T, B, D, H, training },
   );
 
   A.reset();
