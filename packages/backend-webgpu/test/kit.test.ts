@@ -1,6 +1,6 @@
 import { runBackendSuite } from '@rnnkit/core/testing';
 import { afterAll, describe, it } from 'vitest';
-import { createWebgpuBackend } from '../src/index.js';
+import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
 import { requireAdapterInCi, startBackend } from './helpers.js';
 
 /**
@@ -21,7 +21,13 @@ if (engine) {
   console.log(`webgpu kit on ${engine}`);
   runBackendSuite(
     { describe, it, afterAll },
-    { label: 'webgpu [sequence path]', create: () => createWebgpuBackend({ recurrentPath: 'sequence' }), timeout: 600_000 },
+    {
+      label: 'webgpu [sequence path]',
+      create: () => createWebgpuBackend({ recurrentPath: 'sequence' }),
+      timeout: 600_000,
+      // The reliability part also checks that GPU buffers handed out come back, not only tensors.
+      resources: (be) => (be as WebgpuBackend).liveGpuBuffers(),
+    },
   );
   const samePath = 'runs no fused recurrent kernel differently on the two paths (it ran above with the sequence path)';
   runBackendSuite(
