@@ -14,30 +14,18 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumUnavailable, launchChromium } from '@rnnkit/browser-harness';
 import * as ort from 'onnxruntime-node';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendStatus, Probe, TrainConfig } from '../src/shared.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
-const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const inCi = Boolean(process.env.CI);
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !inCi) console.log(`playground e2e: skipped: no Chromium at ${CHROMIUM} (bash scripts/install-browser-deps.sh installs it)`);
+const noChromium = chromiumUnavailable();
+if (noChromium && !inCi) console.log(`playground e2e: skipped: ${noChromium}`);
 
 interface PageState {
   ready: boolean;
@@ -162,7 +150,7 @@ async function onnxError(file: string, probe: Probe): Promise<number> {
   return err / scale;
 }
 
-describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () => {
+describe.skipIf(noChromium !== undefined && !inCi)('playground in headless Chromium', () => {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -171,7 +159,7 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI: the playground's browser test needs Chromium at ${CHROMIUM}; run scripts/install-browser-deps.sh`);
+    if (noChromium) throw new Error(`CI: the playground's browser test needs Chromium: ${noChromium}`);
     mkdirSync(artifacts, { recursive: true });
     console.log(`playground e2e: ${await buildIfStale()}`);
     server = await preview({
@@ -182,7 +170,7 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     });
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('vite preview gave no URL');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
