@@ -163,12 +163,12 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
   const summary = layers.map(layerSummary).join(' → ');
   const optionalInputs = [...(ctx.lengths ? ['lengths'] : []), ...(h0 ? ['h0'] : []), ...(c0 ? ['c0'] : [])];
   return {
-    irVersion: opts.irVersion,
-    opsetImport: [{ domain: '', version: opts.opset }],
+    irVersion: BigInt(opts.irVersion),
+    opsetImport: [{ domain: '', version: BigInt(opts.opset) }],
     producerName: 'rnnkit',
     producerVersion: VERSION,
     domain: 'dev.rnnkit',
-    modelVersion: spec.version,
+    modelVersion: BigInt(spec.version),
     docString:
       opts.docString ??
       `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,

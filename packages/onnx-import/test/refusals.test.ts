@@ -212,7 +212,7 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
   it('external tensor data', () => {
     const g = recurrent('RNN');
     g.floats = { R: g.floats!.R };
-    g.raw = [{ name: 'W', dims: [1, H, D], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }];
+    g.raw = [{ name: 'W', dims: [1n, BigInt(H), BigInt(D)], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }];
     const e = refusal(g);
     expect(e.code).toBe('UNSUPPORTED');
     expect(e.message).toMatch(/tensor "W" keeps its data in an external file/);
