@@ -73,7 +73,8 @@ function inQuick(c: ConformanceCase): boolean {
 
 export const SELECTION_TEXT: Record<BenchConfig['conformance']['cases'], string> = {
   all: 'all of conformanceCases()',
-  quick: 'every 1-layer case, every reverse-only case and every edge case except T=300, plus one 3-layer bidirectional case (time-major, lengths, h0) per cell variant; --full runs all',
+  quick:
+    'every 1-layer case, every reverse-only case and every edge case except T=300, plus one 3-layer bidirectional case (time-major, lengths, h0) per cell variant; --full runs all',
   tiny: `4 cases: ${TINY.join('; ')}`,
 };
 
