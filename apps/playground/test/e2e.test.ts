@@ -13,8 +13,7 @@
  * CI a WebGPU adapter is required too; elsewhere the WebGPU test is skipped saying why.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -38,8 +37,6 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 const inCi = Boolean(process.env.CI);
-/** onnx-import's committed PyTorch fixture: torch.onnx.export of a 2-layer LSTM forecaster (input x, output y). */
-const FORECASTER_ONNX = join(dirname(createRequire(import.meta.url).resolve('@rnnkit/onnx-import/package.json')), 'fixtures', 'torch_lstm_forecaster.onnx');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !inCi) console.log(`playground e2e: skipped: no Chromium at ${CHROMIUM} (bash scripts/install-browser-deps.sh installs it)`);
 
@@ -125,6 +122,9 @@ async function seriesPixels(page: Page, selector: string, rgb: [number, number, 
 }
 
 const BLUE: [number, number, number] = [37, 99, 235]; // the charts' first series
+
+/** onnx-import's committed PyTorch fixture: torch.onnx.export of a 2-layer LSTM forecaster (input x, output y). */
+const FORECASTER_ONNX = resolve(root, '../../packages/onnx-import/fixtures/torch_lstm_forecaster.onnx');
 
 async function expectChartsDrawn(page: Page): Promise<void> {
   expect(await seriesPixels(page, '#loss-chart', BLUE)).toBeGreaterThan(100);
