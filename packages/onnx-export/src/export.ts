@@ -43,7 +43,7 @@ function layerSummary(l: LayerSpec): string {
     case 'embedding':
       return `embedding(${l.numEmbeddings}→${l.embeddingDim})`;
     case 'recurrent':
-      return `${l.cell}${l.cell === 'gru' && !l.gruResetAfter ? '(resetAfter=false)' : ''}(${l.inputSize}→${l.hiddenSize}, layers=${l.numLayers}${l.bidirectional ? ', bidirectional' : ''})`;
+      return `${l.cell}${l.cell === 'gru' && !l.gruResetAfter ? '(resetAfter=false)' : ''}(${l.inputSize}→${l.hiddenSize}, layers=${l.numLayers}${l.bidirectional ? ', bidirectional' : l.direction === 'reverse' ? ', reverse' : ''})`;
     case 'linear':
       return `linear(${l.inFeatures}→${l.outFeatures})`;
     case 'select':

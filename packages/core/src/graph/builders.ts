@@ -8,6 +8,11 @@ export interface RecurrentOptions {
   inputSize?: number;
   numLayers?: number;
   bidirectional?: boolean;
+  /**
+   * 'reverse': one direction that reads each sequence from its last valid step back to step 0
+   * (ONNX direction="reverse"); not with `bidirectional`. Default 'forward'.
+   */
+  direction?: 'forward' | 'reverse';
   dropout?: number;
   batchFirst?: boolean;
   bias?: boolean;
@@ -36,6 +41,9 @@ function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): L
     hiddenSize: o.hiddenSize,
     numLayers: o.numLayers ?? 1,
     bidirectional: o.bidirectional ?? false,
+    // Only a non-forward value is recorded, so a forward layer's spec is what it was before the
+    // field; validateModelSpec refuses anything but 'reverse' (and 'reverse' with bidirectional).
+    ...(o.direction !== undefined && o.direction !== 'forward' ? { direction: o.direction } : {}),
     dropout: o.dropout ?? 0,
     batchFirst: o.batchFirst ?? true,
     bias: o.bias ?? true,
