@@ -153,6 +153,33 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
     expect(plan.reason).toMatch(/maxComputeWorkgroupStorageSize/);
   });
 
+  it('weights in registers on software adapters where a unit fits 128 floats, else from storage', () => {
+    const { sequence } = paths!;
+    const software = (sequence as unknown as { context: { sequenceLimits: { software: boolean } } }).context.sequenceLimits.software;
+    const fits = [
+      { H: 32, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 32) },
+      { H: 32, plan: sequence.recurrentPlan('backward', 'lstm', true, 2, 32) },
+      { H: 42, plan: sequence.recurrentPlan('forward', 'gru', false, 3, 42) },
+      { H: 42, plan: sequence.recurrentPlan('backward', 'gru', true, 1, 42) },
+      { H: 128, plan: sequence.recurrentPlan('forward', 'rnn_tanh', true, 1, 128) },
+    ];
+    if (!software) console.log('hardware adapter: the register kernel is not chosen (checked: RH undefined)');
+    for (const { H, plan } of fits) {
+      expect(plan.path).toBe('sequence');
+      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, reason: expect.stringMatching(/registers/) });
+      else expect(plan.RH).toBeUndefined();
+    }
+    // One float past the budget, and the tests' wide case: the storage kernel.
+    for (const plan of [
+      sequence.recurrentPlan('forward', 'lstm', true, 1, 33),
+      sequence.recurrentPlan('backward', 'gru', true, 1, 43),
+      sequence.recurrentPlan('forward', 'lstm', true, 11, 70),
+    ]) {
+      expect(plan.path).toBe('sequence');
+      expect(plan.RH).toBeUndefined();
+    }
+  });
+
   it('counters() reports dispatches, submits and the last call: one recurrence dispatch on the sequence path, T on the per-step path', async () => {
     const v = VARIANTS[2];
     const c: RecurrentKernelShape = { T: 9, B: 2, D: 3, H: 5, biases: 'both', c0: true };

@@ -73,7 +73,14 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
   const before = ctx.counters.dispatches;
   if (plan.path === 'sequence' && T > 0) {
     // The kernel binds the main stage's buffers (reset-before GRU's second stage uses a subset).
-    const def = sequenceKernel({ dir: 'bwd', cell: sequenceCell(a.cell, a.gruResetAfter), WJ: plan.WJ, WB: plan.WB, KS: plan.KS });
+    const def = sequenceKernel({
+      dir: 'bwd',
+      cell: sequenceCell(a.cell, a.gruResetAfter),
+      WJ: plan.WJ,
+      WB: plan.WB,
+      KS: plan.KS,
+      ...(plan.RH !== undefined ? { RH: plan.RH } : {}),
+    });
     p.dispatch(def, { T, B, H, GH, GS: saved.gateStride, hasBhh: false, hasDy: dy !== undefined }, mainBuffers, [Math.ceil(B / plan.WB)]);
   }
   for (let t = T - 1; t >= 0 && plan.path === 'step'; t--) {

@@ -74,7 +74,14 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
   const plan = planRecurrent(ctx.recurrentPath, ctx.sequenceLimits, 'fwd', sequenceCell(a.cell, a.gruResetAfter), B, H, G);
   const before = ctx.counters.dispatches;
   if (plan.path === 'sequence' && T > 0) {
-    const def = sequenceKernel({ dir: 'fwd', cell: sequenceCell(a.cell, a.gruResetAfter), WJ: plan.WJ, WB: plan.WB, KS: plan.KS });
+    const def = sequenceKernel({
+      dir: 'fwd',
+      cell: sequenceCell(a.cell, a.gruResetAfter),
+      WJ: plan.WJ,
+      WB: plan.WB,
+      KS: plan.KS,
+      ...(plan.RH !== undefined ? { RH: plan.RH } : {}),
+    });
     const buffers = lstm
       ? [xp, wt, bhh, len, hAll, y.buf, gates, cAll!]
       : resetBefore

@@ -21,6 +21,12 @@ import { type Buf, buffersOf, epilogue, gemmColumns, type StepStage } from './re
  *      the very WGSL the per-step kernels run.
  * Backward ends with dh_0 = direct + dHp_0 W_hh (the per-step path's `finalDh` dispatch).
  *
+ * The register variant (`RH` set; software adapters, small H): H is compiled in, a workgroup
+ * serves one batch row with one thread per unit, each thread loads its W elements (k, g) into
+ * vec4 registers r{stage}_{m}_{g}_{q} once before the loop over steps, stages the operand row
+ * as vec4s, and unrolls the GEMM over k — the same k order, so the same rounding — reading the
+ * operand at constant indices (uniform loads: llvmpipe does them once per SIMD vector).
+ *
  * Buffers are the per-step kernels' (at most 8 bindings); the reset-before GRU forward binds the
  * union of its two stages' buffers, read-write where either writes.
  */
@@ -36,6 +42,12 @@ export interface SequenceVariant {
   WB: number;
   /** Row stride of the staged operand in workgroup memory: the largest K of the kernel's stages. */
   KS: number;
+  /**
+   * Register-resident weights: H as a compile-time constant. Set, each thread loads the W_hh
+   * rows (forward) or columns (backward) of its units once, before the loop over steps, and
+   * every step's GEMM is unrolled over k against them; WB is then 1 (a workgroup per batch row).
+   */
+  RH?: number;
 }
 
 export function sequenceCell(cell: CellKind, gruResetAfter: boolean): SequenceCell {
@@ -171,6 +183,104 @@ function stageCode(stage: StepStage, A: string, body: string, g: GemmExprs = gem
     }`;
 }
 
+/** A register stage's GEMM with numbers: K, the W element offset of (k, g, j) = wOff + k·ldw + g·H + j. */
+interface RegGemm {
+  K: number;
+  wOff: number;
+  ldw: number;
+}
+
+function regGemmOf(stage: StepStage, H: number, G: number, cell: SequenceCell): RegGemm {
+  switch (stage) {
+    case 'fwd_gru_n':
+      return { K: H, wOff: 2 * H, ldw: G * H };
+    case 'bwd_gru_r':
+      return { K: H, wOff: 2 * H * H, ldw: H };
+    default:
+      if (stage.startsWith('fwd')) return { K: H, wOff: 0, ldw: G * H };
+      return { K: cell === 'gru_reset_before' ? 2 * H : G * H, wOff: 0, ldw: H };
+  }
+}
+
+/** Threads' units: j_m = lid.x + m·WJ for m < U. */
+const unitsPerThread = (v: SequenceVariant) => Math.ceil((v.RH ?? 0) / v.WJ);
+
+/** Register declarations of stage `si`: r{si}_{m}_{g}_{q}, the vec4 of W at k = 4q…4q+3 for unit j_m, gate column g. */
+function regDecls(stage: StepStage, si: number, v: SequenceVariant, G: number): string {
+  const H = v.RH!;
+  const gm = regGemmOf(stage, H, G, v.cell);
+  const Gc = gemmColumns(stage);
+  const lines: string[] = [];
+  for (let m = 0; m < unitsPerThread(v); m++) {
+    for (let g = 0; g < Gc; g++) {
+      for (let q = 0; q < Math.ceil(gm.K / 4); q++) {
+        const el = [0, 1, 2, 3].map((c) => {
+          const k = 4 * q + c;
+          return k < gm.K ? `wl(${gm.wOff + k * gm.ldw + g * H}u + j${m}, j${m} < ${H}u)` : '0.0';
+        });
+        lines.push(`let r${si}_${m}_${g}_${q} = vec4f(${el.join(', ')});`);
+      }
+    }
+  }
+  return lines.join('\n  ');
+}
+
+/** One stage of one step with register weights: barrier, stage the operand row as vec4s, barrier, unrolled GEMM + epilogue per unit. */
+function regStageCode(stage: StepStage, si: number, A: string, body: string, v: SequenceVariant, G: number, g: GemmExprs = gemmOf(stage)): string {
+  const H = v.RH!;
+  const { K } = regGemmOf(stage, H, G, v.cell);
+  const Gc = gemmColumns(stage);
+  const gs = Array.from({ length: Gc }, (_, k) => k);
+  const comps = ['x', 'y', 'z', 'w'];
+  const units: string[] = [];
+  for (let m = 0; m < unitsPerThread(v); m++) {
+    const acc: string[] = [];
+    for (let q = 0; q < Math.ceil(K / 4); q++) {
+      acc.push(`let h${q} = As4[${q}];`);
+      for (const gg of gs) {
+        for (let c = 0; c < 4 && 4 * q + c < K; c++) acc.push(`a${gg} += h${q}.${comps[c]} * r${si}_${m}_${gg}_${q}.${comps[c]};`);
+      }
+    }
+    units.push(/* wgsl */ `if (j${m} < H) {
+        let j = j${m};
+        ${gs.map((k) => `var a${k} = 0.0;`).join(' ')}
+        if (doGemm) {
+          ${acc.join('\n          ')}
+        }
+        let acc = array<f32, ${Gc}>(${gs.map((k) => `a${k}`).join(', ')});
+        let bj = b * H + j;
+        let hi = t * P.B * H + bj;
+        let ho = hi + P.B * H;
+        let xi = t * P.B * P.GH + b * P.GH + j;
+        let gi = t * P.B * P.GS + b * P.GS + j;
+        let yi = hi;
+        ${body}
+      }`);
+  }
+  return /* wgsl */ `{
+      let K = ${K}u;
+      let aBase = ${g.aBase};
+      let lda = ${g.lda};
+      let doGemm = ${g.doGemm};
+      storageBarrier();
+      workgroupBarrier();
+      if (doGemm) {
+        for (var e = lid.x; e < ${Math.ceil(K / 4)}u; e += WJ) {
+          let k0 = e * 4u;
+          let base = aBase + b * lda + k0;
+          var v = vec4f(0.0);
+          v.x = ${A}[base];
+          if (k0 + 1u < K) { v.y = ${A}[base + 1u]; }
+          if (k0 + 2u < K) { v.z = ${A}[base + 2u]; }
+          if (k0 + 3u < K) { v.w = ${A}[base + 3u]; }
+          As4[e] = v;
+        }
+      }
+      workgroupBarrier();
+      ${units.join('\n      ')}
+    }`;
+}
+
 export const sequenceKernel = kernelFamily((v: SequenceVariant): KernelDef => {
   const { dir, WJ, WB, KS } = v;
   const stages = stagesOf(v);
@@ -183,6 +293,8 @@ export const sequenceKernel = kernelFamily((v: SequenceVariant): KernelDef => {
   const fwd = dir === 'fwd';
   // Backward's main GEMM width: dHp's columns that meet W_hh (2H for reset-before GRU: r and z).
   const KB = v.cell === 'gru_reset_before' ? '2u * H' : 'P.GH';
+  const G = v.cell === 'lstm' ? 4 : v.cell.startsWith('gru') ? 3 : 1;
+  if (v.RH !== undefined) return regKernel(v, stages, bind.A, buffers, G);
   const steps = stages.map((s, i) => stageCode(s, bind.A[i]!, epilogue(s))).join('\n    ');
   // dh_0 = direct + dHp_0 W_hh: the main stage's GEMM at t = 0 with step 0's operand.
   const final = fwd
@@ -217,6 +329,45 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   return { key: `seq_${dir}_${v.cell}_${WJ}x${WB}_k${KS}`, params: PARAMS, buffers, code };
 });
 
+/** The sequence kernel with register-resident weights (`SequenceVariant.RH`). */
+function regKernel(v: SequenceVariant, stages: StepStage[], A: string[], buffers: Buf[], G: number): KernelDef {
+  const { dir, WJ } = v;
+  const H = v.RH!;
+  const fwd = dir === 'fwd';
+  const KS = Math.max(...stages.map((s) => regGemmOf(s, H, G, v.cell).K));
+  const decls = stages.map((s, i) => regDecls(s, i, v, G)).join('\n  ');
+  const steps = stages.map((s, i) => regStageCode(s, i, A[i]!, epilogue(s), v, G)).join('\n    ');
+  const final = fwd
+    ? ''
+    : /* wgsl */ `{
+    let t = 0u;
+    ${regStageCode(stages[0]!, 0, A[0]!, 'direct[bj] = direct[bj] + acc[0];', v, G, { K: 'KB', aBase: '0u', lda: 'P.GH', wOff: '0u', ldw: 'H', doGemm: 'true' })}
+  }`;
+  const js = Array.from({ length: unitsPerThread(v) }, (_, m) => `let j${m} = lid.x + ${m * WJ}u;`).join('\n  ');
+  const code = /* wgsl */ `${WGSL_MATH}
+const WJ = ${WJ}u;
+var<workgroup> As4: array<vec4f, ${Math.ceil(KS / 4)}>;
+fn wl(i: u32, ok: bool) -> f32 {
+  if (ok) { return w[i]; }
+  return 0.0;
+}
+${fwd ? `fn bh(k: u32) -> f32 {\n  if (P.hasBhh != 0u) { return bhh[k]; }\n  return 0.0;\n}` : ''}
+
+@compute @workgroup_size(${WJ}, 1)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let H = ${H}u;
+  let b = wid.x;
+  ${js}
+  ${decls}
+  for (var s = 0u; s < P.T; s++) {
+    let t = ${fwd ? 's' : 'P.T - 1u - s'};
+    ${steps}
+  }
+  ${final}
+}`;
+  return { key: `seqreg_${dir}_${v.cell}_${WJ}_h${H}`, params: PARAMS, buffers, code };
+}
+
 /** How a recurrent call runs: one dispatch per layer direction, or one (two) per step. */
 export type RecurrentPath = 'sequence' | 'step';
 
@@ -249,6 +400,21 @@ export const AUTO_MAX_UNITS_PER_THREAD = 4;
  */
 export const SOFTWARE_MAX_STEP_WORK = 8192;
 
+/**
+ * On a software adapter, the register-resident sequence kernel (`SequenceVariant.RH`, one unit
+ * per thread) runs where a thread's weights — G·K floats summed over the kernel's stages — are at
+ * most this many. Measured on lavapipe: at H = 32 it runs LSTM/GRU forward ~5× faster than the
+ * per-step path, but the fully unrolled GEMM compiles superlinearly in llvmpipe (H = 64 LSTM,
+ * 256 floats per thread: minutes for one pipeline), so larger shapes keep the storage kernel.
+ */
+export const SOFTWARE_REG_FLOATS = 128;
+
+/** Weights per thread of the register kernel (one unit per thread): Σ over stages of gate columns × K. */
+export function registerFloats(dir: 'fwd' | 'bwd', cell: SequenceCell, H: number, G: number): number {
+  if (dir === 'bwd') return cell === 'gru_reset_before' ? 3 * H : G * H;
+  return G * H;
+}
+
 export interface SequencePlan {
   path: RecurrentPath;
   /** Why this path (for the per-call report). */
@@ -257,6 +423,8 @@ export interface SequencePlan {
   WJ: number;
   WB: number;
   KS: number;
+  /** Register-resident weights (the sequence kernel's `RH`): H, else undefined. */
+  RH?: number;
 }
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
@@ -309,6 +477,14 @@ export function planRecurrent(
       reason: `H=${H} is ${perThread} units per thread and step on ${WJ}×${WB} threads (auto keeps ≤ ${AUTO_MAX_UNITS_PER_THREAD})`,
       ...none,
     };
+  }
+  const regFloats = registerFloats(dir, cell, H, G);
+  if (lim.software && regFloats <= SOFTWARE_REG_FLOATS && B <= lim.maxComputeWorkgroupsPerDimension && pow2(H) <= threads) {
+    const reason =
+      option === 'sequence'
+        ? 'forced (recurrentPath: sequence); weights in registers'
+        : `fits (software adapter: weights in registers, ${regFloats} floats per thread)`;
+    return { path: 'sequence', reason, WJ: Math.max(1, pow2(H)), WB: 1, KS, RH: H };
   }
   return {
     path: 'sequence',
