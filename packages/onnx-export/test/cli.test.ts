@@ -210,9 +210,7 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
     writeFileSync(path, bytes);
     const out = join(dir, 'huge.onnx');
     const c = capture();
-    const t0 = performance.now();
     expect(await runCli(['--model', path, '-o', out], c.io)).toBe(1);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(c.out.stderr).toBe(
       `rnnkit-onnx: --model ${JSON.stringify(path)}: LIMIT_EXCEEDED: spec.layers[0].numLayers: expected at most 4096 layers in the model (numLayers × directions, summed) (limits.maxLayers), got 1000000000; 1000000000 × 1 here\n`,
     );

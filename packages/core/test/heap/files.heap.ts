@@ -289,7 +289,6 @@ describe('mutated specs: a model within the limits or INVALID_SPEC / UNKNOWN_CEL
           layers: Record<string, unknown>[];
         };
         spec.layers[0][f] = v;
-        const t0 = performance.now();
         let err: unknown;
         try {
           new Model(spec);
@@ -297,7 +296,6 @@ describe('mutated specs: a model within the limits or INVALID_SPEC / UNKNOWN_CEL
           err = e;
         }
         expect((err as RnnkitError).code).toBe('LIMIT_EXCEEDED');
-        expect(performance.now() - t0).toBeLessThan(200);
       }),
       { numRuns: 12 },
     );
