@@ -1,25 +1,15 @@
-import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
+import type { RecurrentSpec, Tensor } from '@rnnkit/core';
 import { gateCount, initParams, RnnkitError, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
+import { CELL_VARIANTS, variantSpec } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { TfjsBackend } from '../src/index.js';
 import { createTfjsBackend } from '../src/index.js';
 import type { Tf } from '../src/tf.js';
 import { backendFor, ENGINES, rand, tfTensors } from './helpers.js';
 
-const spec = (cell: CellKind, gruResetAfter = true): RecurrentSpec => ({
-  type: 'recurrent',
-  cell,
-  gruResetAfter,
-  inputSize: 4,
-  hiddenSize: 5,
-  numLayers: 2,
-  bidirectional: true,
-  dropout: 0,
-  batchFirst: true,
-  bias: true,
-});
-const SPECS = [spec('rnn_tanh'), spec('rnn_relu'), spec('lstm'), spec('gru'), spec('gru', false)];
+/** Every cell variant, two bidirectional layers. */
+const SPECS = CELL_VARIANTS.map((v) => variantSpec(v, { inputSize: 4, hiddenSize: 5, numLayers: 2, bidirectional: true }));
 
 function uploadParams(be: TfjsBackend, s: RecurrentSpec, seed: number): Map<string, Tensor> {
   const host = initParams(recurrentParams(s), seed);

@@ -1,7 +1,8 @@
-import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
+import type { RecurrentSpec, Tensor } from '@rnnkit/core';
 import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
-import { compositeOnly, randomArray } from '@rnnkit/core/testing';
+import type { CellVariant } from '@rnnkit/core/testing';
+import { compositeOnly, randomArray, variantSpec } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
 
@@ -10,22 +11,12 @@ requireAdapterInCi(started);
 const be = started.be!;
 afterAll(() => be?.destroy());
 
-const spec = (cell: CellKind, gruResetAfter = true): RecurrentSpec => ({
-  type: 'recurrent',
-  cell,
-  inputSize: 3,
-  hiddenSize: 5,
-  numLayers: 2,
-  bidirectional: true,
-  dropout: 0,
-  batchFirst: true,
-  bias: true,
-  gruResetAfter,
-});
+/** A cell variant as two bidirectional layers (D = 3, H = 5). */
+const spec = (v: CellVariant): RecurrentSpec => variantSpec(v, { hiddenSize: 5, numLayers: 2, bidirectional: true });
 
 describe.skipIf(!be)('buffer pool', () => {
   it('live GPU buffers and tensors are back at baseline after 1,000 training steps; the pool stops growing', async () => {
-    const specs = [spec('lstm'), spec('gru'), spec('gru', false), spec('rnn_tanh')];
+    const specs = [spec('lstm'), spec('gru'), spec('gru_reset_before'), spec('rnn_tanh')];
     // Parameters live across steps, like a model's.
     const params = specs.map((s) => {
       const m = new Map<string, Tensor>();
@@ -106,7 +97,7 @@ describe.skipIf(!be)('buffer pool', () => {
   });
 
   it('repeating the same ops reuses the same buffers and bind groups (none made after the first run)', async () => {
-    const s = spec('gru', false);
+    const s = spec('gru_reset_before');
     const ps = new Map<string, Tensor>();
     for (const [name, data] of initParams(recurrentParams(s), 4)) ps.set(name, be.upload(data, recurrentParams(s).find((p) => p.name === name)!.shape));
     const x = be.upload(randomArray(new Rng(5), 2 * 3 * 3), [2, 3, 3]);
