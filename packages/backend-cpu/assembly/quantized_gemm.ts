@@ -62,40 +62,56 @@ export function quantPackedBytes(N: i32, K: i32): i32 {
 
 /**
  * Quantizes M rows of x [M, K] (row stride ldx floats) to the build's activation rows at q
- * (row stride quantRowBytes(K)), writing each row's scale sx[m] (f32) and zero point zx[m] (i32):
+ * (row stride quantRowBytes(K)), writing each row's scale sx[m] (f32) and zero point zx[m] (i32),
+ * as core's composite/int8_impl.ts states the scheme:
  *
- *   lo = min(0, min_k x), hi = max(0, max_k x), s = f32(f32(hi − lo) / 127) (1 when 0),
+ *   lo = min(0, min_k x), hi = max(0, max_k x), s = f32(f32(hi − lo) / 127),
  *   z = clamp(roundHalfEven(f32(−lo / s)), 0, 127), q = clamp(roundHalfEven(f32(x / s)) + z, 0, 127).
  *
- * Padding to the group is zero. x must be finite (core checks its inputs; the states are).
+ * s = 0 (an all-zero row, or a range that underflows): q and z are 0. A row holding NaN or ±∞,
+ * or whose range overflows, gets s = NaN (and q, z = 0), so its whole output row is NaN.
+ * Padding to the group is zero.
  */
 export function quantizeRows(M: i32, K: i32, x: usize, ldx: i32, q: usize, sx: usize, zx: usize): void {
   const rowBytes = <usize>quantRowBytes(K);
   const K4 = K & ~3;
+  const zero = f32x4.splat(0);
   for (let m = 0; m < M; m++) {
     const row = x + ((<usize>m * ldx) << 2);
-    // min and max over the row: four lanes, then across them.
-    let vlo = f32x4.splat(0);
-    let vhi = f32x4.splat(0);
+    // min and max over the row, four lanes then across them; `bad` turns NaN where any x is NaN or ±∞ (x · 0).
+    let vlo = zero;
+    let vhi = zero;
+    let bad = zero;
     let k = 0;
     for (; k < K4; k += 4) {
       const v = v128.load(row + (<usize>k << 2));
       vlo = f32x4.pmin(v, vlo);
       vhi = f32x4.pmax(v, vhi);
+      bad = f32x4.add(bad, f32x4.mul(v, zero));
     }
     let lo = min(min(f32x4.extract_lane(vlo, 0), f32x4.extract_lane(vlo, 1)), min(f32x4.extract_lane(vlo, 2), f32x4.extract_lane(vlo, 3)));
     let hi = max(max(f32x4.extract_lane(vhi, 0), f32x4.extract_lane(vhi, 1)), max(f32x4.extract_lane(vhi, 2), f32x4.extract_lane(vhi, 3)));
+    let b = f32x4.extract_lane(bad, 0) + f32x4.extract_lane(bad, 1) + f32x4.extract_lane(bad, 2) + f32x4.extract_lane(bad, 3);
     for (; k < K; k++) {
       const v = load<f32>(row + (<usize>k << 2));
       lo = min(lo, v);
       hi = max(hi, v);
+      b += v * 0;
     }
     let s: f32 = (hi - lo) / 127;
-    if (s == 0) s = 1;
+    const dst = q + <usize>m * rowBytes;
+    if (b != 0 || !(s < Infinity) || s == 0) {
+      // b is NaN for a non-finite x; s = ∞ for an overflowing range: NaN rows. s = 0: zero rows.
+      if (b != 0 || s != 0) s = NaN;
+      store<f32>(sx + (<usize>m << 2), s);
+      store<i32>(zx + (<usize>m << 2), 0);
+      memory.fill(dst, 0, rowBytes);
+      continue;
+    }
     const z = <i32>min<f32>(max<f32>(nearest<f32>(-lo / s), 0), 127);
     store<f32>(sx + (<usize>m << 2), s);
     store<i32>(zx + (<usize>m << 2), z);
-    quantizeRow(K, row, q + <usize>m * rowBytes, s, z, rowBytes);
+    quantizeRow(K, row, dst, s, z, rowBytes);
   }
 }
 

@@ -2,7 +2,8 @@ import type { Backend, BackendDefinition, BackendInfo, Tensor } from '@rnnkit/co
 import { RnnkitError } from '@rnnkit/core';
 import type { BackendDefinitionParts } from '@rnnkit/core/backend';
 import { KernelBackend } from '@rnnkit/core/backend';
-import { cpuKernels } from './kernels/index.js';
+import { cpuKernels, cpuQuantizedKernels } from './kernels/index.js';
+import type { CpuQuantized } from './kernels/quantized_impl.js';
 import { cpuMemory } from './memory.js';
 import type { CpuContext, CpuTensor } from './tensor.js';
 import type { WasmKernels } from './wasm/load.js';
@@ -37,12 +38,13 @@ const workerCleanup = new FinalizationRegistry<WasmKernels>((w) => w.close());
  * holding the loaded WebAssembly kernels (absent: the plain TypeScript engine). Core validates
  * every call and counts tensors; the kernels hold only their math.
  */
-export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<CpuTensor, CpuContext, CpuInfo> {
+export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<CpuTensor, CpuContext, CpuInfo, CpuQuantized> {
   return {
     name: 'cpu',
     context,
     memory: cpuMemory,
-    kernels: cpuKernels,
+    // The int8 kernels on the wasm engines; the TypeScript engine runs core's composite ones.
+    kernels: context.wasm ? { ...cpuKernels, ...cpuQuantizedKernels } : cpuKernels,
     // Both fused recurrent kernels take batch-first x (and give y, take dy, give dx) themselves.
     recurrentBatchFirst: true,
     // The wasm engines copy every operand into a wasm32 memory (at most 4 GiB); the TypeScript
@@ -67,7 +69,7 @@ export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<Cpu
  * `new CpuBackend()` is the synchronous way to get the plain TypeScript engine (what
  * `createCpuBackend({ simd: false })` gives).
  */
-export class CpuBackend extends KernelBackend<CpuTensor, CpuContext, CpuInfo> {
+export class CpuBackend extends KernelBackend<CpuTensor, CpuContext, CpuInfo, CpuQuantized> {
   constructor(opts: { wasm?: WasmKernels } = {}) {
     super(cpuBackendParts(opts.wasm ? { wasm: opts.wasm } : {}));
     if (opts.wasm && opts.wasm.threads > 1) workerCleanup.register(this, opts.wasm);

@@ -1,54 +1,25 @@
+import { int8RowSums, quantizeActivationRow, quantizedMatmulHost } from '@rnnkit/core/backend';
 import { describe, expect, it } from 'vitest';
 import type { WasmKernels } from '../src/wasm/load.js';
 import { loadWasmKernels, wasmSupport } from '../src/wasm/load.js';
 import { packQuantized } from '../src/wasm/quantized_pack.js';
 
 /**
- * The int8 kernels (assembly/quantized_gemm.ts) against a plain-JS statement of the integer
- * scheme, per wasm build: the quantized activation rows, their scales and zero points, and the
+ * The int8 kernels (assembly/quantized_gemm.ts) against core's plain-JS statement of the integer
+ * scheme (composite/int8_impl.ts: quantizeActivationRow, quantizedMatmulHost), per wasm build: the quantized activation rows, their scales and zero points, and the
  * float outputs agree bit for bit (the integer sums are exact and the float epilogue is the same
  * three float32 operations, no fused multiply-add, in both builds).
  */
 
-const f = Math.fround;
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** One row's (q, s, z), as the kernels' header states it. */
-function quantizeRowRef(x: Float32Array, K: number): { q: number[]; s: number; z: number } {
-  let lo = 0;
-  let hi = 0;
-  for (let k = 0; k < K; k++) {
-    lo = Math.min(lo, x[k]);
-    hi = Math.max(hi, x[k]);
-  }
-  let s = f(f(hi - lo) / 127);
-  if (s === 0) s = 1;
-  const z = Math.min(Math.max(roundHalfEven(f(-lo / s)), 0), 127);
-  const q: number[] = [];
-  for (let k = 0; k < K; k++) q.push(Math.min(Math.max(roundHalfEven(f(x[k] / s)) + z, 0), 127));
-  return { q, s, z };
-}
-
+/** Core's reference: each row's (q, s, z) and the product, from composite/int8_impl.ts. */
 function refGemm(x: Float32Array, M: number, K: number, w: Int8Array, sw: Float32Array, N: number, bias: Float32Array | undefined) {
-  const y = new Float32Array(M * N);
+  const qm = { data: w, scales: sw, shape: [N, K] as [number, number] };
+  const y = quantizedMatmulHost(x, M, qm, int8RowSums(qm), bias);
   const rows = [];
   for (let m = 0; m < M; m++) {
-    const r = quantizeRowRef(x.subarray(m * K, (m + 1) * K), K);
-    rows.push(r);
-    for (let n = 0; n < N; n++) {
-      let acc = 0;
-      let rs = 0;
-      for (let k = 0; k < K; k++) {
-        acc += w[n * K + k] * r.q[k];
-        rs += w[n * K + k];
-      }
-      const v = f(f(acc - r.z * rs) * f(sw[n] * r.s));
-      y[m * N + n] = bias ? f(v + bias[n]) : v;
-    }
+    const q = new Uint8Array(K);
+    const { scale, zero } = quantizeActivationRow(x, m * K, K, q);
+    rows.push({ q: Number.isNaN(scale) ? new Array(K).fill(0) : Array.from(q), s: scale, z: zero });
   }
   return { y, rows };
 }
@@ -120,26 +91,34 @@ describe.each(builds.map((fma) => ({ fma, name: fma ? 'relaxed (8-bit dot)' : 'p
     }
   });
 
-  it('handles rows of one sign, all zeros, and ties that round to even', async () => {
+  it('handles rows of one sign, all zeros, underflow, non-finite values, and ties that round to even', async () => {
     const w = await loadWasmKernels({ fma });
     if (!w) return;
     const K = 12;
     const rows = [
-      new Array(K).fill(0), // s = 1, z = 0, q = 0
+      new Array(K).fill(0), // s = 0: q = 0, z = 0
       Array.from({ length: K }, (_, i) => i + 1), // all positive: z = 0
       Array.from({ length: K }, (_, i) => -(i + 1)), // all negative: z = 127
       // hi − lo = 127 → s = 1: x/s lands on .5 ties, which go to the even neighbour
       [-63.5, 63.5, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, -3.5, 10.5, 11.5],
+      new Array(K).fill(1e-45), // a range that underflows: s = 0
+      [1, 2, Number.NaN, 4, 5, 6, 7, 8, 9, 10, 11, 12], // NaN: the whole output row is NaN
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, Number.POSITIVE_INFINITY], // ∞ in the scalar tail
+      [3e38, -3e38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], // hi − lo overflows float32
     ];
     const M = rows.length;
     const x = Float32Array.from(rows.flat());
     const N = 9;
     const wq = Int8Array.from({ length: N * K }, (_, i) => ((i * 37) % 255) - 127);
     const sw = Float32Array.from({ length: N }, (_, i) => 0.01 * (i + 1));
-    const ref = refGemm(x, M, K, wq, sw, N, undefined);
-    const got = runKernel(w, x, M, K, wq, sw, N, undefined);
+    const bias = Float32Array.from({ length: N }, (_, i) => i - 4);
+    const ref = refGemm(x, M, K, wq, sw, N, bias);
+    const got = runKernel(w, x, M, K, wq, sw, N, bias);
     expect(got.qRows).toEqual(ref.rows.map((r) => r.q));
+    expect(got.zx).toEqual(ref.rows.map((r) => r.z));
+    expect(Array.from(got.sx)).toEqual(ref.rows.map((r) => r.s));
     expect(ref.rows[3].q.slice(2, 8)).toEqual([64, 66, 66, 64, 62, 62]); // z = 64: 0.5→0, 1.5→2, 2.5→2, −0.5→−0, −1.5→−2, −2.5→−2
+    for (const m of [5, 6, 7]) expect(Array.from(got.y.subarray(m * N, (m + 1) * N)).every(Number.isNaN)).toBe(true);
     expect(Array.from(got.y)).toEqual(Array.from(ref.y));
   });
 });
