@@ -29,9 +29,15 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 const models = (): [string, () => Model][] => [
   [
     'lstm 2 layers bidirectional + linear',
-    () => sequential([lstm({ inputSize: 6, hiddenSize: 64, numLayers: 2, bidirectional: true, batchFirst: false }), lastStep(), linear({ outFeatures: 3 })], { seed: 3 }),
+    () =>
+      sequential([lstm({ inputSize: 6, hiddenSize: 64, numLayers: 2, bidirectional: true, batchFirst: false }), lastStep(), linear({ outFeatures: 3 })], {
+        seed: 3,
+      }),
   ],
-  ['gru reset-before + linear', () => sequential([gru({ inputSize: 6, hiddenSize: 96, resetAfter: false, batchFirst: false }), linear({ outFeatures: 2 })], { seed: 4 })],
+  [
+    'gru reset-before + linear',
+    () => sequential([gru({ inputSize: 6, hiddenSize: 96, resetAfter: false, batchFirst: false }), linear({ outFeatures: 2 })], { seed: 4 }),
+  ],
   [
     'rnn relu batch-first',
     () => sequential([rnn({ inputSize: 6, hiddenSize: 128, nonlinearity: 'relu', batchFirst: true }), linear({ outFeatures: 2 })], { seed: 5 }),
