@@ -3,6 +3,7 @@ import {
   adam,
   embedding,
   fit,
+  generateTokens,
   gru,
   lastStep,
   linear,
@@ -94,6 +95,9 @@ describe('quantize(model, { weights: int8 })', () => {
     expect(maxDiff(a.data, b.data)).toBeLessThan(0.05);
     const saved = parseSafetensors((await saveModel(q)).weights);
     expect(saved.tensors.get('0.weight')!.dtype).toBe('F32');
+    // generation carries state through the int8 recurrent layer, step by step
+    const tokens = await generateTokens(q, { prompt: [1, 2, 3], maxLength: 6, strategy: 'greedy' });
+    expect(tokens.length).toBe(6);
     f.dispose();
     q.dispose();
   });
