@@ -8,7 +8,7 @@
  *   pnpm --filter @rnnkit/examples run charlm
  */
 import { readFileSync } from 'node:fs';
-import { adam, charVocabulary, cosineWithWarmup, evaluate, fitTruncated, generateTokens, oneToMany } from '@rnnkit/core';
+import { adam, charVocabulary, cosineWithWarmup, evaluate, fitTruncated, generateTokens, oneToMany, quantize } from '@rnnkit/core';
 import { cpu, examplesPath, isMain, logEpoch } from './common.js';
 
 export interface CharLmOptions {
@@ -24,6 +24,8 @@ export interface CharLmResult {
   trainLoss: number;
   /** Cross-entropy on the held-out last 10% of the text. */
   validationLoss: number;
+  /** The same for the trained model after `quantize(model, { weights: 'int8' })`. */
+  int8ValidationLoss: number;
   samples: string[];
   /** Words of 3+ letters from the training text that the samples contain. */
   learnedWords: string[];
@@ -93,7 +95,11 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
       vy[i * W + t] = valIds[s + t + 1];
     }
   });
-  const validation = await evaluate(model, { x: { ids: vx, shape: [starts.length, W] }, y: { ids: vy, shape: [starts.length, W] } }, { loss: 'crossEntropy' });
+  const heldOut = { x: { ids: vx, shape: [starts.length, W] as [number, number] }, y: { ids: vy, shape: [starts.length, W] as [number, number] } };
+  const validation = await evaluate(model, heldOut, { loss: 'crossEntropy' });
+  const int8 = (await quantize(model, { weights: 'int8' })).to(backend);
+  const int8Validation = await evaluate(int8, heldOut, { loss: 'crossEntropy' });
+  int8.dispose();
 
   const samples: string[] = [];
   for (const [i, prompt] of ['Jack ', 'The ', 'Little '].entries()) {
@@ -114,6 +120,7 @@ export async function runCharLm(o: CharLmOptions = {}): Promise<CharLmResult> {
     unigramEntropy: unigramEntropy(trainIds, V),
     trainLoss: h.epochs[h.epochs.length - 1].loss,
     validationLoss: validation.loss,
+    int8ValidationLoss: int8Validation.loss,
     samples,
     learnedWords,
     seconds: (performance.now() - t0) / 1000,

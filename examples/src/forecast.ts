@@ -6,7 +6,7 @@
  *
  *   pnpm --filter @rnnkit/examples run forecast
  */
-import { adam, cosineWithWarmup, createSequences, evaluate, fit, fitZScore, manyToOne, Rng, trainValidationSplit } from '@rnnkit/core';
+import { adam, cosineWithWarmup, createSequences, evaluate, fit, fitZScore, manyToOne, quantize, Rng, trainValidationSplit } from '@rnnkit/core';
 import { cpu, isMain, logEpoch } from './common.js';
 
 export interface ForecastOptions {
@@ -18,6 +18,8 @@ export interface ForecastOptions {
 export interface ForecastResult {
   /** Mean squared error on the held-out windows, in the series' own units. */
   validationMse: number;
+  /** The same for the trained model after `quantize(model, { weights: 'int8' })`. */
+  int8ValidationMse: number;
   /** The same for the naive last-value forecast. */
   naiveMse: number;
   /** Variance of the noise added to the series: the best any forecast can do. */
@@ -64,13 +66,16 @@ export async function runForecast(o: ForecastOptions = {}): Promise<ForecastResu
   const scaled = await evaluate(model, val, { loss: 'mse' });
   const std = z.toJSON().std[0];
   const validationMse = scaled.loss * std * std;
+  const int8 = (await quantize(model, { weights: 'int8' })).to(backend);
+  const int8ValidationMse = (await evaluate(int8, val, { loss: 'mse' })).loss * std * std;
+  int8.dispose();
   // Naive forecast: the window's last value.
   const N = val.x.shape[0];
   let naive = 0;
   for (let i = 0; i < N; i++) naive += (val.x.data[i * window + window - 1] - val.y.data[i]) ** 2;
   const naiveMse = (naive / N) * std * std;
   model.dispose();
-  return { validationMse, naiveMse, noiseVariance: 0.01, epochs, seconds: (performance.now() - t0) / 1000 };
+  return { validationMse, int8ValidationMse, naiveMse, noiseVariance: 0.01, epochs, seconds: (performance.now() - t0) / 1000 };
 }
 
 if (isMain(import.meta.url)) {

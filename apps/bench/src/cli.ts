@@ -70,6 +70,8 @@ export interface CliOptions {
   anchors: boolean;
   series: boolean;
   train: boolean;
+  int8: boolean;
+  ortOnly?: boolean;
   out: string;
   quiet?: boolean;
   inProcess?: boolean;
@@ -99,6 +101,8 @@ export function program(): Command {
     .option('--no-anchors', 'skip the onnxruntime and tfjs-layers speed anchors')
     .option('--no-series', 'skip the scaling series over T and H')
     .option('--no-train', 'time inference only')
+    .option('--no-int8', 'no int8 rows (backends with their own int8 kernels time quantizedRecurrentForward beside each float32 forward)')
+    .option('--ort-only', 'of the anchors, run only onnxruntime (not tfjs-layers)')
     .option('--out <dir>', 'folder for bench.json, bench.html and bench.md', DEFAULT_OUT)
     .option('--quiet', 'no progress display')
     .option('--in-process', 'run the backends in this process (no crash isolation; for debugging)')
@@ -122,6 +126,8 @@ export function configFrom(o: CliOptions): BenchConfig {
   cfg.conformance.onnx = o.onnx;
   cfg.speed.enabled = o.speed;
   cfg.speed.training = o.train;
+  cfg.speed.int8 = o.int8;
+  if (o.ortOnly) cfg.anchors = { ...cfg.anchors, tfjsLayers: false };
   if (!o.anchors) cfg.anchors = { ...cfg.anchors, onnxruntime: false, tfjsLayers: false };
   if (!o.series) delete cfg.series;
   return cfg;

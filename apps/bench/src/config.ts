@@ -81,6 +81,12 @@ export interface BenchConfig {
      */
     rounds: number;
     training: boolean;
+    /**
+     * Also time int8 inference (`quantizedRecurrentForward` on the workload's weights quantized
+     * by core's `quantizeRows`) on every backend whose int8 kernels are its own
+     * (`info().quantized === 'native'`): a `<label> int8` row beside each float32 forward.
+     */
+    int8: boolean;
   };
   anchors: {
     onnxruntime: boolean;
@@ -108,7 +114,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         cells: ['lstm'],
         shapes: [{ D: 8, H: 16, T: 8, B: 2 }],
         conformance: { enabled: true, cases: 'tiny', onnx: true },
-        speed: { enabled: true, warmup: 0, warmupMs: 0, repeats: 1, minMs: 0, budgetMs: 2_000, rounds: 1, training: true },
+        speed: { enabled: true, warmup: 0, warmupMs: 0, repeats: 1, minMs: 0, budgetMs: 2_000, rounds: 1, training: true, int8: true },
         series: { base: { D: 8, H: 16, T: 8, B: 2 }, T: [4, 8], H: [8, 16], cells: ['lstm'], training: false },
       };
     case 'quick':
@@ -116,7 +122,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         ...common,
         shapes: STANDARD_SHAPES.slice(0, 2),
         conformance: { enabled: true, cases: 'quick', onnx: true, budgetS: 45 },
-        speed: { enabled: true, warmup: 1, warmupMs: 250, repeats: 5, minMs: 250, budgetMs: 1_000, rounds: 1, training: true },
+        speed: { enabled: true, warmup: 1, warmupMs: 250, repeats: 5, minMs: 250, budgetMs: 1_000, rounds: 1, training: true, int8: true },
         series: { base: { D: 32, H: 128, T: 64, B: 32 }, T: [16, 64, 256], H: [64, 128, 256], cells: ['lstm'], training: false },
       };
     case 'full':
@@ -124,7 +130,7 @@ export function defaultConfig(mode: Mode, outDir: string): BenchConfig {
         ...common,
         shapes: [...STANDARD_SHAPES],
         conformance: { enabled: true, cases: 'all', onnx: true },
-        speed: { enabled: true, warmup: 2, warmupMs: 1_000, repeats: 10, minMs: 1_000, budgetMs: 20_000, rounds: 1, training: true },
+        speed: { enabled: true, warmup: 2, warmupMs: 1_000, repeats: 10, minMs: 1_000, budgetMs: 20_000, rounds: 1, training: true, int8: true },
         series: {
           base: { D: 32, H: 128, T: 128, B: 32 },
           T: [16, 32, 64, 128, 256, 512],

@@ -14,8 +14,10 @@ import { firstLine, loadPackage } from './packages.js';
  * WebAssembly SIMD ones in the same run; `cpu-fma` is backend-cpu's relaxed-SIMD build (fused
  * multiply-add), whose process gets `--experimental-wasm-relaxed-simd` where Node needs it (Node
  * 20 and 21: see `relaxedSimdFlags`), so one run shows what FMA is worth on this machine.
+ * `cpu-2t` is backend-cpu with `threads: 2` (one worker thread joins the large GEMMs), beside
+ * onnxruntime's 2-thread anchor: the measurements backend-cpu's `threads` default rests on.
  */
-export const BACKEND_NAMES = ['cpu', 'cpu-fma', 'cpu-js', 'webgpu', 'tfjs'] as const;
+export const BACKEND_NAMES = ['cpu', 'cpu-fma', 'cpu-js', 'cpu-2t', 'webgpu', 'tfjs'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 interface Candidate {
@@ -37,9 +39,24 @@ const fmaRequirement = (info: Record<string, unknown>) =>
     ? undefined
     : `this runtime has no relaxed SIMD, so backend-cpu runs ${String(info.engine)} (Node ${process.versions.node}: needs ${RELAXED_SIMD_FLAG}, which the bench passes to this backend's own process)`;
 
-/** Packages, exports and options come from core's one list of known backends. */
+/** Packages, exports and options come from core's one list of known backends (plus the bench's own thread variant). */
+const BENCH_ONLY_VARIANTS: Partial<Record<BackendName, { of: string; options: Record<string, unknown> }>> = {
+  'cpu-2t': { of: 'cpu', options: { threads: 2 } },
+};
 const CANDIDATES = Object.fromEntries(
   BACKEND_NAMES.map((name): [BackendName, Candidate] => {
+    const own = BENCH_ONLY_VARIANTS[name];
+    if (own) {
+      const base = knownVariant(own.of);
+      if (!base) throw new Error(`bench: ${own.of} is not a variant in KNOWN_BACKENDS`);
+      const { backend } = base;
+      const options = { ...base.variant.options, ...own.options };
+      const requires = (info: Record<string, unknown>) =>
+        info.threads === options.threads
+          ? undefined
+          : `backend-cpu runs ${String(info.threads)} thread(s) here, not ${String(options.threads)} (no worker_threads or SharedArrayBuffer)`;
+      return [name, { name, pkg: backend.package, createExport: backend.createExport, definitionExport: backend.definitionExport, options, requires }];
+    }
     const known = knownVariant(name);
     if (!known) throw new Error(`bench: ${name} is not a variant in KNOWN_BACKENDS`);
     const { backend, variant } = known;

@@ -1,6 +1,7 @@
 import type { Backend, Model, Tensor } from '@rnnkit/core';
-import { sgd, supervised, trainStep } from '@rnnkit/core';
-import { runRecurrent } from '@rnnkit/core/backend';
+import { gateCount, sgd, supervised, trainStep } from '@rnnkit/core';
+import type { QuantizedTensor } from '@rnnkit/core/backend';
+import { quantizeRows, runRecurrent } from '@rnnkit/core/backend';
 import type { AnchorRun } from './anchors/onnxruntime.js';
 import { onnxruntimeSpeed } from './anchors/onnxruntime.js';
 import type { TfjsLayers } from './anchors/tfjs_layers.js';
@@ -221,6 +222,16 @@ export async function backendSpeed(cfg: BenchConfig, be: Backend, label: string,
     } catch (e) {
       rows.push(row(w, p.series, label, 'backend', 'forward', undefined, { failure: firstLine(e) }));
     }
+    if (cfg.speed.int8 && be.info().quantized === 'native') {
+      const r = await timeInt8(be, w, xt, timing, label);
+      rows.push(
+        row(w, p.series, `${label} int8`, 'backend', 'forward', r.stats, {
+          ...(r.failure ? { failure: r.failure } : {}),
+          ...(r.output && output ? { check: { against: label, maxAbsDiff: maxAbsDiff(lastStep(r.output, w), lastStep(output, w)) } } : {}),
+          note: int8SizeNote(w),
+        }),
+      );
+    }
     if (p.training) {
       try {
         const t = await withDeadline(timeTraining(m, w, timing, be), deadlineMs(timing), `${label} training step`);
@@ -236,6 +247,80 @@ export async function backendSpeed(cfg: BenchConfig, be: Backend, label: string,
     if (x) be.dispose(x);
   }
   return { rows, ...(output ? { lastStep: lastStep(output, w) } : {}) };
+}
+
+/**
+ * Int8 inference of the workload's layer: W_ih and W_hh quantized once by core's `quantizeRows`
+ * (per output row, symmetric) and uploaded, as a quantized model's `to(backend)` would; each run
+ * is one `quantizedRecurrentForward` on the uploaded (batch-first) input with the output read
+ * back, the same as the float32 forward row beside it.
+ */
+async function timeInt8(
+  be: Backend,
+  w: Workload,
+  x: Tensor,
+  timing: TimingOptions,
+  label: string,
+): Promise<{ stats?: TimingStats; output?: Float32Array; failure?: string }> {
+  const { B, D, H } = w.shape;
+  const G = gateCount(w.cell);
+  const param = (name: string) => w.params.get(`0.${name}_l0`)!;
+  const handles: QuantizedTensor[] = [];
+  const tensors: Tensor[] = [];
+  try {
+    const wIh = be.uploadQuantized(quantizeRows(param('weight_ih'), G * H, D));
+    handles.push(wIh);
+    const wHh = be.uploadQuantized(quantizeRows(param('weight_hh'), G * H, H));
+    handles.push(wHh);
+    const biasIh = be.upload(param('bias_ih'), [G * H]);
+    tensors.push(biasIh);
+    const biasHh = be.upload(param('bias_hh'), [G * H]);
+    tensors.push(biasHh);
+    const h0 = be.zeros([B, H]);
+    tensors.push(h0);
+    const c0 = w.cell === 'lstm' ? be.zeros([B, H]) : undefined;
+    if (c0) tensors.push(c0);
+    if (!be.recurrentBatchFirst) throw new Error('int8 timing needs a backend whose recurrent kernels take batch-first input');
+    const xIn = x;
+    let output: Float32Array | undefined;
+    const forward = async () => {
+      const r = be.quantizedRecurrentForward({
+        cell: w.cell,
+        gruResetAfter: w.spec.gruResetAfter,
+        x: xIn,
+        batchFirst: true,
+        weightIh: wIh,
+        weightHh: wHh,
+        biasIh,
+        biasHh,
+        h0,
+        ...(c0 ? { c0 } : {}),
+      });
+      output = await be.read(r.y);
+      for (const t of [r.y, r.hN, r.cN]) if (t) be.dispose(t);
+    };
+    const stats = await withDeadline(measure(forward, timing), deadlineMs(timing), `${label} int8 forward`);
+    return { stats, ...(output ? { output } : {}) };
+  } catch (e) {
+    return { failure: firstLine(e) };
+  } finally {
+    for (const t of tensors) be.dispose(t);
+    for (const q of handles) be.disposeQuantized(q);
+  }
+}
+
+/** The layer's weights in bytes: float32, and int8 with per-row float32 scales (biases stay float32 in both). */
+export function modelBytes(w: Workload): { float32: number; int8: number } {
+  const { D, H } = w.shape;
+  const G = gateCount(w.cell);
+  const weights = G * H * (D + H);
+  const biases = 2 * G * H;
+  return { float32: 4 * (weights + biases), int8: weights + 4 * 2 * G * H + 4 * biases };
+}
+
+function int8SizeNote(w: Workload): string {
+  const b = modelBytes(w);
+  return `weights ${(b.float32 / 1024).toFixed(0)} KiB float32 → ${(b.int8 / 1024).toFixed(0)} KiB int8 (${(b.float32 / b.int8).toFixed(1)}× smaller)`;
 }
 
 /** Last-step outputs by point id, then by engine, for the cross-engine check. */

@@ -85,8 +85,15 @@ describe('bench --tiny', () => {
     }
     for (const r of rows.filter((x) => x.medianMs === undefined)) expect(typeof r.failure).toBe('string');
     if (report.backends[0].available) {
-      const cpu = rows.filter((r) => r.kind === 'backend' && r.series === 'standard');
+      const cpu = rows.filter((r) => r.kind === 'backend' && r.series === 'standard' && !r.engine.endsWith(' int8'));
       expect(cpu.map((r) => r.task).sort()).toEqual(['forward', 'train']);
+      // backend-cpu's wasm engines run int8 with their own kernels: a forward row beside float32.
+      if (report.backends[0].info?.quantized === 'native') {
+        const int8 = rows.filter((r) => r.kind === 'backend' && r.series === 'standard' && r.engine.endsWith(' int8'));
+        expect(int8.map((r) => r.task)).toEqual(['forward']);
+        expect(int8[0].check?.against).toBe(cpu[0].engine);
+        expect(int8[0].note).toMatch(/KiB float32 → .* KiB int8/);
+      }
     }
     expect(new Set(rows.map((r) => r.series))).toEqual(new Set(['standard', 'T', 'H']));
   });
@@ -135,6 +142,10 @@ describe('flags', () => {
     ]);
     expect(c.series).toBeUndefined();
     expect(c.speed.training).toBe(false);
+    expect(c.speed.int8).toBe(true);
+    const d = configFrom(options(['--no-int8', '--ort-only']));
+    expect(d.speed.int8).toBe(false);
+    expect(d.anchors).toMatchObject({ onnxruntime: true, tfjsLayers: false });
     expect(() => options(['--backends', 'cuda'])).toThrow(/cuda/);
   });
 });

@@ -3,6 +3,7 @@ import { RnnkitError } from '@rnnkit/core';
 import type { BackendDefinitionParts } from '@rnnkit/core/backend';
 import { KernelBackend } from '@rnnkit/core/backend';
 import * as cpuKernels from './kernels/index.js';
+import type { CpuQuantized } from './kernels/quantized_impl.js';
 import { cpuMemory } from './memory.js';
 import type { CpuContext, CpuTensor } from './tensor.js';
 import type { WasmKernels } from './wasm/load.js';
@@ -29,6 +30,13 @@ export interface CpuInfo {
 /** `info()` of the cpu backend. */
 export type CpuBackendInfo = BackendInfo & CpuInfo;
 
+/**
+ * The plain TypeScript engine's table: every kernel but the int8 ones, whose integer dot products
+ * are the point of the wasm engines; without them core runs its composite int8 ops on the host
+ * (`info().quantized` is `host` there, `native` on the wasm engines).
+ */
+const { uploadQuantized, disposeQuantized, quantizedMatmul, quantizedRecurrentForward, ...cpuJsKernels } = cpuKernels;
+
 /** Stops the worker threads of a backend that was dropped without `destroy()`. */
 const workerCleanup = new FinalizationRegistry<WasmKernels>((w) => w.close());
 
@@ -37,12 +45,12 @@ const workerCleanup = new FinalizationRegistry<WasmKernels>((w) => w.close());
  * holding the loaded WebAssembly kernels (absent: the plain TypeScript engine). Core validates
  * every call and counts tensors; the kernels hold only their math.
  */
-export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<CpuTensor, CpuContext, CpuInfo> {
+export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<CpuTensor, CpuContext, CpuInfo, CpuQuantized> {
   return {
     name: 'cpu',
     context,
     memory: cpuMemory,
-    kernels: cpuKernels,
+    kernels: context.wasm ? cpuKernels : cpuJsKernels,
     // Both fused recurrent kernels take batch-first x (and give y, take dy, give dx) themselves.
     recurrentBatchFirst: true,
     // The wasm engines copy every operand into a wasm32 memory (at most 4 GiB); the TypeScript
@@ -67,7 +75,7 @@ export function cpuBackendParts(context: CpuContext): BackendDefinitionParts<Cpu
  * `new CpuBackend()` is the synchronous way to get the plain TypeScript engine (what
  * `createCpuBackend({ simd: false })` gives).
  */
-export class CpuBackend extends KernelBackend<CpuTensor, CpuContext, CpuInfo> {
+export class CpuBackend extends KernelBackend<CpuTensor, CpuContext, CpuInfo, CpuQuantized> {
   constructor(opts: { wasm?: WasmKernels } = {}) {
     super(cpuBackendParts(opts.wasm ? { wasm: opts.wasm } : {}));
     if (opts.wasm && opts.wasm.threads > 1) workerCleanup.register(this, opts.wasm);

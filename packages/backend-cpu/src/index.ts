@@ -5,6 +5,7 @@
 
 export type { CpuBackendInfo, CpuBackendOptions, CpuEngine, CpuInfo } from './backend.js';
 export { AUTO_MAX_THREADS, CpuBackend, cpuBackend, createCpuBackend } from './backend.js';
+export { CpuQuantized } from './kernels/quantized_impl.js';
 export { CpuRecurrentSaved } from './kernels/recurrent_impl.js';
 export type { CpuContext, CpuData } from './tensor.js';
 export { CpuTensor } from './tensor.js';

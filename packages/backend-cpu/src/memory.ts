@@ -11,4 +11,6 @@ export const cpuMemory: MemoryKernels<CpuTensor, CpuContext> = {
   dispose: (_, x) => x.release(),
   /** A new tensor on the same buffer. */
   reshape: (_, x, shape) => new CpuTensor(x.data, shape),
+  /** x's own array, not a copy: core's composite int8 kernels only read it. */
+  readSync: (_, x) => x.data,
 };

@@ -19,7 +19,17 @@ describe('CpuBackend', () => {
       simd: false,
       fma: false,
       threads: 1,
-      fusedOps: { recurrentForward: 'native', recurrentBackward: 'native', squaredErrorGrad: 'native', sgdUpdate: 'composite', adamUpdate: 'composite' },
+      fusedOps: {
+        recurrentForward: 'native',
+        recurrentBackward: 'native',
+        squaredErrorGrad: 'native',
+        sgdUpdate: 'composite',
+        adamUpdate: 'composite',
+        // The TypeScript engine runs core's composite int8 ops on the host; the wasm engines their own (test/quantized.test.ts).
+        quantizedMatmul: 'composite',
+        quantizedRecurrentForward: 'composite',
+      },
+      quantized: 'host',
     });
   });
 

@@ -97,6 +97,7 @@ export function guardMemory(m: MemoryKernels<TfjsTensor, TfjsContext>): MemoryKe
     zeros: guard('zeros', m.zeros),
     fill: guard('fill', m.fill),
     reshape: guard('reshape', m.reshape),
+    ...(m.readSync ? { readSync: guard('readSync', m.readSync) } : {}),
     read: async (ctx, x) => {
       try {
         return await m.read(ctx, x);

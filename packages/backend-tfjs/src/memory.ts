@@ -19,6 +19,11 @@ export const tfjsMemory: MemoryKernels<TfjsTensor, TfjsContext> = {
     // tfjs-backend-cpu hands out its own storage; copy so the caller can't write into the tensor.
     return ctx.kind === 'cpu' ? data.slice() : data;
   },
+  /**
+   * The values now (dataSync): lets core's composite int8 ops run the exact integer scheme on
+   * the host (`info().quantized` = 'host'), the same numbers as backend-cpu's int8 kernels.
+   */
+  readSync: (_ctx, x) => tfOf(x).dataSync() as Float32Array,
   dispose: (ctx, x) => release(ctx, x),
   /** A tfjs reshape: shares the data buffer, with its own tf.Tensor. */
   reshape: (ctx, x, shape) => runOne(ctx, () => ctx.tf.reshape(tfOf(x), [...shape])),

@@ -45,6 +45,9 @@ describe('engines', () => {
     const c = await pkg.createTfjsBackend({ engine: 'cpu' });
     expect(w.info().engine).toBe('tfjs-wasm');
     expect(c.info().engine).toBe('tfjs-cpu');
+    // dataSync reads: core's composite int8 ops run the exact integer scheme on the host
+    expect(w.info().quantized).toBe('host');
+    expect(c.info().quantized).toBe('host');
     // Two instances on different engines interleave: each call runs on its own engine.
     const a = w.upload(Float32Array.from([1, 2]), [2]);
     const b = c.upload(Float32Array.from([3, 4]), [2]);

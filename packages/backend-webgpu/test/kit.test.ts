@@ -40,6 +40,7 @@ if (engine) {
         memory: samePath,
         primitives: samePath,
         errors: samePath,
+        quantized: 'runs the int8 ops on the same dequantized float32 matmul on both paths (it ran above with the sequence path)',
         faults: 'the same kernel calls fail on both paths (a fault at every call ran above with the sequence path)',
         reliability: samePath,
       },

@@ -6,7 +6,7 @@
  * deliberate.
  */
 
-export type { Backend, BackendInfo, FusedOpName } from './backend/backend.js';
+export type { Backend, BackendInfo, FusedOpName, QuantizedMatrix, QuantizedMode, QuantizedTensor } from './backend/backend.js';
 export type { BackendDefinition, CreateBackendOptions } from './backend/registry.js';
 export { createBackend, registerBackend, registeredBackends, unregisterBackend } from './backend/registry.js';
 export type { CellKind } from './cells.js';
@@ -42,9 +42,11 @@ export {
   loadModelBundle,
   loadWeights,
   parseSafetensors,
+  QUANTIZATION_METADATA_KEY,
   SAFETENSORS_MAX_HEADER_BYTES,
   SPEC_METADATA_KEY,
   safetensorsToFloat32,
+  safetensorsToInt8,
   saveModel,
   saveModelBundle,
   saveWeights,
@@ -54,6 +56,8 @@ export type { Limits } from './limits.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { ForwardOptions, ForwardPass, Gradients, ModelOptions, RecurrentState, SequenceInput, TokenInput } from './model/model.js';
 export { Model, sequential } from './model/model.js';
+export type { QuantizeOptions } from './model/quantize.js';
+export { quantize } from './model/quantize.js';
 export { DEFAULT_MAX_SEQUENCE_LENGTH } from './model/validate_inputs.js';
 export { initParams } from './params/init.js';
 export type { DirectionParamNames, ParamInfo, ParamInit } from './params/names.js';

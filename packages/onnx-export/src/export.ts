@@ -1,5 +1,5 @@
 import type { LayerSpec, Model, ModelSpec } from '@rnnkit/core';
-import { hasCellState, numDirections } from '@rnnkit/core';
+import { hasCellState, numDirections, RnnkitError } from '@rnnkit/core';
 import { GraphBuilder } from './graph_builder.js';
 import type { ExportContext, Flow } from './ops/flow.js';
 import { withLayout } from './ops/flow.js';
@@ -198,5 +198,13 @@ export function exportOnnxFromState(spec: ModelSpec, stateDict: StateDict, optio
 export async function exportOnnx(model: Model, options?: ExportOptions): Promise<Uint8Array> {
   const opts = resolveOptions(options); // fail on bad options before reading weights back
   checkExportable(model.spec, opts);
+  if (model.quantization !== undefined && opts.quantized !== 'dequantize') {
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `model: it is quantized (${model.quantization}); pass { quantized: 'dequantize' } to export float32 weights (Wq · scale) — onnxruntime's DynamicQuantizeLSTM form is not written`,
+      { argument: 'model' },
+    );
+  }
+  // A quantized model's stateDict holds its weights dequantized (Wq · scale).
   return exportOnnxFromState(model.spec, await model.stateDict(), options);
 }

@@ -34,6 +34,13 @@ export interface ExportOptions {
   docString?: string;
   /** The graph's name; default `rnnkit`. */
   graphName?: string;
+  /**
+   * How to export an int8-quantized model (`quantize(model, { weights: 'int8' })`):
+   * `'dequantize'` writes float32 weights Wq · scale (every cell and the linear head, standard
+   * ONNX ops; onnxruntime then runs float32 and does not quantize activations). Without it a
+   * quantized model is refused (UNSUPPORTED): the file would not run the model's int8 scheme.
+   */
+  quantized?: 'dequantize';
 }
 
 export interface ResolvedOptions {
@@ -43,9 +50,10 @@ export interface ResolvedOptions {
   initialState: boolean;
   docString?: string;
   graphName: string;
+  quantized?: 'dequantize';
 }
 
-const KNOWN = new Set(['opset', 'lengths', 'initialState', 'docString', 'graphName']);
+const KNOWN = new Set(['opset', 'lengths', 'initialState', 'docString', 'graphName', 'quantized']);
 
 /** Checks the options object; opsets outside 14–21 are UNSUPPORTED, anything else malformed INVALID_ARGUMENT. */
 export function resolveOptions(options: ExportOptions | undefined): ResolvedOptions {
@@ -73,6 +81,11 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
       throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a boolean, got ${describe(options[k])}`, { argument: `options.${k}` });
     }
   }
+  if (options.quantized !== undefined && options.quantized !== 'dequantize') {
+    throw new RnnkitError('INVALID_ARGUMENT', `options.quantized: expected 'dequantize', got ${describe(options.quantized)}`, {
+      argument: 'options.quantized',
+    });
+  }
   for (const k of ['docString', 'graphName'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'string') {
       throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a string, got ${describe(options[k])}`, { argument: `options.${k}` });
@@ -85,5 +98,6 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
     initialState: options.initialState ?? false,
     ...(options.docString !== undefined ? { docString: options.docString } : {}),
     graphName: options.graphName ?? 'rnnkit',
+    ...(options.quantized !== undefined ? { quantized: options.quantized } : {}),
   };
 }

@@ -3,17 +3,23 @@
 // The cpu kernel table: every primitive, plus its own fused recurrent forward and backward (both
 // engines, batch-first too) and the MSE pass. sgdUpdate and adamUpdate run core's composite
 // versions. Each kernel reads `ctx.wasm` to pick the SIMD engine where it has one.
+// The int8 kernels (uploadQuantized, disposeQuantized, quantizedMatmul,
+// quantizedRecurrentForward) are for the wasm engines only: backend.ts leaves them out of the
+// plain TypeScript engine's table, which then runs core's composite ones on the host.
 export { add } from './add.js';
 export { addRowVector } from './add_row_vector.js';
 export { affine } from './affine.js';
 export { clip } from './clip.js';
 export { concatColumns } from './concat_columns.js';
 export { concatRows } from './concat_rows.js';
+export { disposeQuantized } from './dispose_quantized.js';
 export { div } from './div.js';
 export { gatherRows } from './gather_rows.js';
 export { matmul } from './matmul.js';
 export { mul } from './mul.js';
 export { mulColumnVector } from './mul_column_vector.js';
+export { quantizedMatmul } from './quantized_matmul.js';
+export { quantizedRecurrentForward } from './quantized_recurrent_forward.js';
 export { recurrentBackward } from './recurrent_backward.js';
 export { recurrentForward } from './recurrent_forward.js';
 export { relu } from './relu.js';
@@ -33,3 +39,4 @@ export { sumRows } from './sum_rows.js';
 export { sumSquares } from './sum_squares.js';
 export { tanh } from './tanh.js';
 export { tanhBackward } from './tanh_backward.js';
+export { uploadQuantized } from './upload_quantized.js';

@@ -174,6 +174,12 @@ export class WasmArena {
     this.f32(p, src.length).set(src);
     return p;
   }
+  /** A copy of raw bytes (the int8 kernels' packed weights). */
+  putBytes(src: Uint8Array): number {
+    const p = this.alloc(src.length);
+    new Uint8Array(this.memory.buffer, p, src.length).set(src);
+    return p;
+  }
   putI32(src: Int32Array): number {
     const p = this.alloc(src.length * 4);
     new Int32Array(this.memory.buffer, p, src.length).set(src);

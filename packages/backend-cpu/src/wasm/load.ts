@@ -110,6 +110,30 @@ export interface KernelExports {
   transposeRows(outer: number, inner: number, cols: number, src: number, dst: number): void;
   /** `iters` rounds of 96 flops on registers only: the SIMD ceiling, for the bench. */
   peakLoop(iters: number, x: number): number;
+  /** `iters` rounds of 12 integer dot products on registers only (`peakDotMacs()` multiply-adds a round). */
+  peakDotLoop(iters: number, x: number): number;
+  peakDotMacs(): number;
+  /** Int8 kernels (assembly/quantized_gemm.ts): k per 4-byte group (4 relaxed, 2 plain). */
+  quantGroupK(): number;
+  quantRowBytes(K: number): number;
+  quantPackedBytes(N: number, K: number): number;
+  /** Rows of x [M, K] (stride ldx floats) to quantized activation rows q, scales sx [M] (f32) and zero points zx [M] (i32). */
+  quantizeRows(M: number, K: number, x: number, ldx: number, q: number, sx: number, zx: number): void;
+  /** y [M, N] (stride ldy floats) = dequant(q · Wqᵀ) + bias (0: none), W packed at wp with rowsum [N] and scales sw [N]. */
+  quantizedGemm(
+    M: number,
+    N: number,
+    K: number,
+    q: number,
+    sx: number,
+    zx: number,
+    wp: number,
+    rowsum: number,
+    sw: number,
+    bias: number,
+    y: number,
+    ldy: number,
+  ): void;
 }
 
 /** A loaded kernel module and the arena its calls work in. One per backend. */

@@ -213,6 +213,78 @@ export interface AdamUpdateResult<T extends Tensor = Tensor> {
 }
 
 /**
+ * An int8 weight matrix on the host: W [N, K] (N output channels, K inputs; PyTorch's
+ * [out, in] and [G·H, D] layouts) quantized symmetrically per row (output channel):
+ * scales[n] = max|W[n, :]| / 127 (float32), data[n·K + k] = clamp(roundHalfEven(W / scales[n]),
+ * −127, 127), zero point 0. `W ≈ data · scales[n]`. Made by `quantizeRows` (core's
+ * `composite/int8_impl.ts`, which also states the activation scheme every kernel follows).
+ */
+export interface QuantizedMatrix {
+  readonly data: Int8Array; // [N·K], row-major, values in [−127, 127]
+  readonly scales: Float32Array; // [N], finite, ≥ 0
+  readonly shape: readonly [number, number]; // [N, K]
+}
+
+/**
+ * A backend-owned handle to a `QuantizedMatrix` (`uploadQuantized`). Only the quantized ops take
+ * it; release it with `disposeQuantized` (it counts in `liveTensors()`).
+ */
+export interface QuantizedTensor {
+  readonly shape: Shape; // [N, K]
+  readonly backend: string;
+  readonly dtype: 'int8';
+}
+
+/**
+ * y [M, N] = dequant(dynamicQuant(x) · Wqᵀ) + bias, exactly as `composite/int8_impl.ts`
+ * (`quantizedMatmulHost`) specifies: each row of x [M, K] is quantized to unsigned 7-bit with its
+ * own scale and zero point, the dot products are int32, and the float steps are three float32
+ * operations in a fixed order (no fused multiply-add), so a native kernel can match it bit for bit.
+ */
+export interface QuantizedMatmulArgs<T extends Tensor = Tensor, Q extends QuantizedTensor = QuantizedTensor> {
+  x: T; // [M, K] float32
+  weight: Q; // [N, K] int8
+  bias?: T; // [N] float32
+}
+
+/**
+ * Inference-only recurrent forward with int8 weightIh [G·H, D] and weightHh [G·H, H]: the same
+ * arguments and results as `recurrentForward` (no `training`, no `saved`). Every gate
+ * pre-activation is `quantizedMatmul(x_t, weightIh, biasIh) + quantizedMatmul(h, weightHh, biasHh)`
+ * (GRU reset-after: the n gate's recurrent half is multiplied by r after its bias; reset-before:
+ * `quantizedMatmul(r ⊙ h, weightHh[2H:3H], biasHh[2H:3H])`), then the float gate math of
+ * `recurrentForward`. The input projection may run for all steps at once: quantization is per row.
+ */
+export interface QuantizedRecurrentForwardArgs<T extends Tensor = Tensor, Q extends QuantizedTensor = QuantizedTensor>
+  extends Omit<RecurrentForwardArgs<T>, 'weightIh' | 'weightHh' | 'training'> {
+  weightIh: Q; // [G*H, D] int8
+  weightHh: Q; // [G*H, H] int8
+}
+
+/**
+ * Int8 inference ops. On a `Backend` every one is present: a kernel table without
+ * `uploadQuantized` gets core's form (the host matrix, dequantized once to a float32 tensor when
+ * needed); without `quantizedMatmul` core's composite runs the exact integer scheme on the host
+ * when the backend can read synchronously (`MemoryKernels.readSync`), else a float32 matmul on
+ * the dequantized weights; without `quantizedRecurrentForward` core's composite runs the
+ * recurrence with `quantizedMatmul` and the primitives. `info().quantized` says which.
+ */
+export interface QuantizedOps {
+  uploadQuantized(q: QuantizedMatrix): QuantizedTensor;
+  disposeQuantized(q: QuantizedTensor): void;
+  quantizedMatmul(args: QuantizedMatmulArgs): Tensor;
+  quantizedRecurrentForward(args: QuantizedRecurrentForwardArgs): RecurrentForwardResult;
+}
+
+/**
+ * How a backend runs the int8 ops: `native` (its own integer kernels), `host` (core's exact
+ * integer scheme in plain JS on synchronously read data: the same numbers as a native kernel), or
+ * `dequantized` (float32 weights dequantized once; activations are not quantized, so results
+ * differ from the integer scheme by the activation rounding).
+ */
+export type QuantizedMode = 'native' | 'host' | 'dequantized';
+
+/**
  * Fused kernels. On a `Backend` every one is present: `defineBackend` runs the backend's own
  * kernel when its table has one and core's composite version (`composite/`, written with the
  * primitives) otherwise; `info().fusedOps` says which.
@@ -232,7 +304,15 @@ export interface FusedOps {
 }
 
 /** The fused ops, by name: what `info().fusedOps` reports on. */
-export const FUSED_OPS = ['recurrentForward', 'recurrentBackward', 'squaredErrorGrad', 'sgdUpdate', 'adamUpdate'] as const;
+export const FUSED_OPS = [
+  'recurrentForward',
+  'recurrentBackward',
+  'squaredErrorGrad',
+  'sgdUpdate',
+  'adamUpdate',
+  'quantizedMatmul',
+  'quantizedRecurrentForward',
+] as const;
 export type FusedOpName = (typeof FUSED_OPS)[number];
 
 export interface BackendInfo {
@@ -242,13 +322,15 @@ export interface BackendInfo {
   engine: string;
   /** For each fused op: the backend's own kernel (`native`) or core's composite one. */
   fusedOps: Record<FusedOpName, 'native' | 'composite'>;
+  /** How the int8 ops run (see `QuantizedMode`). */
+  quantized: QuantizedMode;
 }
 
 /**
  * What core and users call. Build one with `defineBackend` (`@rnnkit/core/backend`): it validates
  * every argument, counts and checks tensor ownership, and fills in the fused ops.
  */
-export interface Backend extends MemoryOps, PrimitiveOps, FusedOps {
+export interface Backend extends MemoryOps, PrimitiveOps, FusedOps, QuantizedOps {
   readonly specificationVersion: typeof BACKEND_SPEC_VERSION;
   readonly name: string;
   /** The fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */

@@ -2,7 +2,8 @@ import { gateCount, isCellKind } from '../cells.js';
 import { describe, RnnkitError } from '../errors.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { formatShape, rowsCols, sizeOf } from '../tensor.js';
-import type { AdamUpdateArgs, RecurrentBackwardArgs, RecurrentForwardArgs, SgdUpdateArgs } from './backend.js';
+import type { AdamUpdateArgs, QuantizedMatrix, QuantizedTensor, RecurrentBackwardArgs, RecurrentForwardArgs, SgdUpdateArgs } from './backend.js';
+import { MAX_QUANTIZED_K } from './composite/int8_impl.js';
 import type { MatmulOptions } from './kernel_table.js';
 
 /**
@@ -256,4 +257,42 @@ export function checkAdamUpdate(a: AdamUpdateArgs): void {
   if (typeof a.step !== 'number' || !Number.isInteger(a.step) || a.step < 1) invalidArgument(op, 'step', 'an integer ≥ 1', a.step);
   for (const k of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) checkFinite(op, k, a[k]);
   if (typeof a.decoupled !== 'boolean') invalidArgument(op, 'decoupled', 'a boolean', a.decoupled);
+}
+
+// ---- int8 ops ---------------------------------------------------------------------------
+
+/** A host int8 matrix (`uploadQuantized`): sizes bounded, every value and scale in range. */
+export function checkQuantizedMatrix(op: string, q: unknown): [number, number] {
+  if (q === null || typeof q !== 'object') invalidArgument(op, 'q', 'a quantized matrix { data, scales, shape }', q);
+  const m = q as Partial<QuantizedMatrix>;
+  const shape = m.shape;
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    invalidArgument(op, 'q.shape', '[N, K] with N, K ≥ 1', shape);
+  }
+  const [N, K] = shape as [number, number];
+  if (K > MAX_QUANTIZED_K) {
+    throw new RnnkitError('LIMIT_EXCEEDED', `${op}: q.shape: expected at most ${MAX_QUANTIZED_K} columns (K), got ${K}`, { argument: 'q.shape' });
+  }
+  if (!(m.data instanceof Int8Array)) invalidArgument(op, 'q.data', 'an Int8Array', m.data);
+  if (m.data.length !== N * K) invalidArgument(op, 'q.data', `${N * K} values for [${N}, ${K}]`, `${m.data.length} values`);
+  for (let i = 0; i < m.data.length; i++) {
+    if (m.data[i] === -128) invalidArgument(op, `q.data[${i}]`, 'a value in [-127, 127]', -128);
+  }
+  if (!(m.scales instanceof Float32Array)) invalidArgument(op, 'q.scales', 'a Float32Array', m.scales);
+  if (m.scales.length !== N) invalidArgument(op, 'q.scales', `${N} scales (one per row)`, `${m.scales.length} scales`);
+  for (let n = 0; n < N; n++) {
+    const s = m.scales[n];
+    if (!(s >= 0 && s <= 3.4028234663852886e38)) invalidArgument(op, `q.scales[${n}]`, 'a finite number ≥ 0', s);
+  }
+  return [N, K];
+}
+
+/** x [M, K] · weight [N, K]ᵀ + bias [N]. Returns [M, N]. */
+export function checkQuantizedMatmul(x: Tensor, weight: QuantizedTensor, bias: Tensor | undefined): [number, number] {
+  const op = 'quantizedMatmul';
+  const [N, K] = weight.shape;
+  const [M] = check2d(op, 'x', x);
+  if (x.shape[1] !== K) shapeError(op, 'x', `[M, ${K}] (K from weight ${formatShape(weight.shape)})`, x.shape);
+  if (bias) checkVector(op, 'bias', bias, N);
+  return [M, N];
 }

@@ -7,6 +7,11 @@ import type {
   Backend,
   BackendInfo,
   FusedOpName,
+  QuantizedMatmulArgs,
+  QuantizedMatrix,
+  QuantizedMode,
+  QuantizedRecurrentForwardArgs,
+  QuantizedTensor,
   RecurrentBackwardArgs,
   RecurrentBackwardResult,
   RecurrentForwardArgs,
@@ -17,6 +22,9 @@ import type {
 } from './backend.js';
 import { BACKEND_SPEC_VERSION, FUSED_OPS } from './backend.js';
 import { compositeAdamUpdate, compositeSgdUpdate } from './composite/optimizer_updates.js';
+import { compositeQuantizedMatmul } from './composite/quantized_matmul.js';
+import { compositeQuantizedRecurrentForward } from './composite/quantized_recurrent_forward.js';
+import { CompositeQuantized } from './composite/quantized_weight.js';
 import { compositeRecurrentBackward } from './composite/recurrent_backward.js';
 import { CompositeSaved, compositeRecurrentForward } from './composite/recurrent_forward.js';
 import { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
@@ -33,7 +41,9 @@ import { DEFAULT_MAX_TENSOR_BYTES } from './kernel_table.js';
  */
 const OWNER = Symbol('rnnkit.owner');
 const DISPOSED_BY = Symbol('rnnkit.disposedBy');
-type Marked = { [OWNER]?: object; [DISPOSED_BY]?: object };
+/** OWNER for int8 weight handles (`uploadQuantized`), so a float op never takes one. */
+const QUANTIZED_OWNER = Symbol('rnnkit.quantizedOwner');
+type Marked = { [OWNER]?: object; [DISPOSED_BY]?: object; [QUANTIZED_OWNER]?: object };
 
 /** A native recurrent forward's `saved`, with the sizes it was made for and whether it was released. */
 class NativeSaved implements RecurrentSaved {
@@ -59,22 +69,24 @@ class NativeSaved implements RecurrentSaved {
  * goes to the backend's kernel or to core's composite version. Subclass it to add
  * backend-specific methods (use `tensorOf` to accept a tensor argument there).
  */
-export class KernelBackend<T extends Tensor, C, I extends object = object> implements Backend {
+export class KernelBackend<T extends Tensor, C, I extends object = object, Q extends QuantizedTensor = QuantizedTensor> implements Backend {
   readonly specificationVersion = BACKEND_SPEC_VERSION;
   readonly name: string;
   readonly recurrentBatchFirst: boolean;
   /** The backend's shared state, as its kernels see it. */
   readonly context: C;
   private readonly memory: MemoryKernels<T, C>;
-  private readonly kernels: KernelTable<T, C>;
-  private readonly parts: BackendDefinitionParts<T, C, I>;
+  private readonly kernels: KernelTable<T, C, Q>;
+  private readonly parts: BackendDefinitionParts<T, C, I, Q>;
+  /** The table's own int8 form (`uploadQuantized`); otherwise core's `CompositeQuantized`. */
+  private readonly nativeQuantized: boolean;
   /** Tensors handed out and not yet disposed (each marked OWNER = this). */
   private live = 0;
   private destroyed = false;
   /** The largest tensor this backend makes, in bytes (`BackendDefinitionParts.limits`); larger requests are LIMIT_EXCEEDED. */
   readonly maxTensorBytes: number;
 
-  constructor(parts: BackendDefinitionParts<T, C, I>) {
+  constructor(parts: BackendDefinitionParts<T, C, I, Q>) {
     const max = parts.limits?.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
     if (typeof max !== 'number' || !(max === Infinity || (Number.isSafeInteger(max) && max >= 4))) {
       contract.invalidArgument('defineBackend', 'limits.maxTensorBytes', 'an integer ≥ 4 or Infinity', max);
@@ -87,6 +99,16 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     this.kernels = parts.kernels;
     const native = parts.kernels.recurrentForward !== undefined && parts.kernels.recurrentBackward !== undefined;
     this.recurrentBatchFirst = native && parts.recurrentBatchFirst === true;
+    const k = parts.kernels;
+    this.nativeQuantized = k.uploadQuantized !== undefined;
+    if (this.nativeQuantized ? !k.disposeQuantized || !k.quantizedMatmul : k.disposeQuantized || k.quantizedMatmul || k.quantizedRecurrentForward) {
+      contract.invalidArgument(
+        'defineBackend',
+        'kernels',
+        'uploadQuantized, disposeQuantized and quantizedMatmul together (quantizedRecurrentForward optional), or none of them',
+        (['uploadQuantized', 'disposeQuantized', 'quantizedMatmul', 'quantizedRecurrentForward'] as const).filter((n) => k[n] !== undefined).join(', '),
+      );
+    }
   }
 
   // ---- bookkeeping ------------------------------------------------------------------------
@@ -107,6 +129,9 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     if (this.destroyed) throw new RnnkitError('DISPOSED', `${where}: the ${this.name} backend was destroyed; create a new one`, { argument });
     if (x !== null && typeof x === 'object' && (x as Marked)[DISPOSED_BY] === this) {
       throw new RnnkitError('DISPOSED', `${where}: the tensor ${formatShape(x.shape)} can't be used: it was disposed`, { argument });
+    }
+    if (x !== null && typeof x === 'object' && (x as Marked)[QUANTIZED_OWNER] === this) {
+      contract.invalidArgument(op || 'backend', argument, 'a float32 tensor', 'an int8 weight (uploadQuantized): only the quantized ops take it');
     }
     const owner = x !== null && typeof x === 'object' && typeof (x as Tensor).backend === 'string' ? (x as Tensor).backend : undefined;
     if (owner === undefined) {
@@ -152,7 +177,8 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
   info(): BackendInfo & I {
     const fusedOps = {} as Record<FusedOpName, 'native' | 'composite'>;
     for (const op of FUSED_OPS) fusedOps[op] = this.kernels[op] ? 'native' : 'composite';
-    return { ...this.parts.info(this.context), name: this.name, fusedOps } as BackendInfo & I;
+    const quantized: QuantizedMode = this.kernels.quantizedMatmul ? 'native' : this.memory.readSync ? 'host' : 'dequantized';
+    return { ...this.parts.info(this.context), name: this.name, fusedOps, quantized } as BackendInfo & I;
   }
 
   async sync(): Promise<void> {
@@ -540,6 +566,88 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
     const r = kernel(this.context, a);
     return { param: this.adopt(r.param), m: this.adopt(r.m), v: this.adopt(r.v) };
   }
+
+  // ---- int8 ops: the backend's kernels, or core's form and composite ones -----------------
+
+  /** `q` as a live int8 handle of this very instance (the table's `Q`, or core's composite form). */
+  private quantizedOf(q: QuantizedTensor, argument: string, op: string): Q | CompositeQuantized {
+    if (q !== null && typeof q === 'object' && (q as Marked)[QUANTIZED_OWNER] === this && !this.destroyed) return q as Q | CompositeQuantized;
+    if (q !== null && typeof q === 'object' && (q as Marked)[OWNER] === this && !this.destroyed) {
+      contract.invalidArgument(op, argument, 'an int8 weight from uploadQuantized', `a float32 tensor ${formatShape((q as Tensor).shape)}`);
+    }
+    return this.tensorOf(q as unknown as Tensor, argument, op) as never; // throws the ownership error
+  }
+
+  uploadQuantized(q: QuantizedMatrix): Q | CompositeQuantized {
+    this.enter();
+    const [N, K] = contract.checkQuantizedMatrix('uploadQuantized', q);
+    this.room('uploadQuantized', 'q', Math.ceil((N * K) / 4) + N, () => `int8 [${N}, ${K}]`);
+    const h = this.nativeQuantized ? this.kernels.uploadQuantized!(this.context, q) : new CompositeQuantized(this.name, q);
+    if ((h as Marked)[QUANTIZED_OWNER] === this) {
+      throw new RnnkitError('BACKEND_FAILURE', `${this.name} backend: uploadQuantized returned a handle it had made before`, { argument: 'result' });
+    }
+    (h as Marked)[QUANTIZED_OWNER] = this;
+    this.live++;
+    return h;
+  }
+
+  disposeQuantized(q: QuantizedTensor): void {
+    const h = this.quantizedOf(q, 'q', 'disposeQuantized');
+    (h as Marked)[QUANTIZED_OWNER] = undefined;
+    (h as Marked)[DISPOSED_BY] = this;
+    this.live--;
+    if (h instanceof CompositeQuantized) h.release(this);
+    else this.kernels.disposeQuantized!(this.context, h);
+  }
+
+  quantizedMatmul(args: QuantizedMatmulArgs): T {
+    this.enter();
+    const op = 'quantizedMatmul';
+    if (args === null || typeof args !== 'object') contract.invalidArgument(op, 'args', 'an object { x, weight, bias? }', args);
+    const x = this.tensorOf(args.x, 'x', op);
+    const weight = this.quantizedOf(args.weight, 'weight', op);
+    const bias = this.optionalTensor(args.bias, 'bias', op);
+    const [M, N] = contract.checkQuantizedMatmul(x, weight, bias);
+    this.room(op, 'weight', M * N, () => `[${M}, ${N}]`);
+    if (weight instanceof CompositeQuantized) {
+      const readSync = this.memory.readSync;
+      return compositeQuantizedMatmul(this, { x, weight, bias }, readSync ? (t) => readSync(this.context, t as T) : undefined) as T;
+    }
+    return this.adopt(this.kernels.quantizedMatmul!(this.context, { x, weight, bias }));
+  }
+
+  quantizedRecurrentForward(args: QuantizedRecurrentForwardArgs): RecurrentForwardResult<T> {
+    this.enter();
+    const op = 'quantizedRecurrentForward';
+    if (args === null || typeof args !== 'object') contract.invalidArgument(op, 'args', 'an object of recurrent arguments', args);
+    const a = {
+      cell: args.cell,
+      gruResetAfter: args.gruResetAfter,
+      x: this.tensorOf(args.x, 'x', op),
+      batchFirst: args.batchFirst,
+      weightIh: this.quantizedOf(args.weightIh, 'weightIh', op),
+      weightHh: this.quantizedOf(args.weightHh, 'weightHh', op),
+      biasIh: this.optionalTensor(args.biasIh, 'biasIh', op),
+      biasHh: this.optionalTensor(args.biasHh, 'biasHh', op),
+      h0: this.tensorOf(args.h0, 'h0', op),
+      c0: this.optionalTensor(args.c0, 'c0', op),
+      lengths: args.lengths,
+    };
+    // The float op's shape checks apply unchanged (they read shapes only).
+    const dims = contract.checkRecurrentForward(op, { ...a, training: false } as unknown as RecurrentForwardArgs);
+    this.room(op, 'x', dims.T * dims.B * dims.H, () => `y [${dims.T}, ${dims.B}, ${dims.H}]`);
+    const kernel = this.kernels.quantizedRecurrentForward;
+    if (kernel && this.nativeQuantized && (!dims.batchFirst || this.recurrentBatchFirst)) {
+      const r = kernel(this.context, a as QuantizedRecurrentForwardArgs<T, Q>);
+      return { y: this.adopt(r.y), hN: this.adopt(r.hN), ...(r.cN ? { cN: this.adopt(r.cN) } : {}) };
+    }
+    if (dims.batchFirst) {
+      throw new RnnkitError('UNSUPPORTED', `${op}: batchFirst: the ${this.name} backend's int8 recurrent kernel is time-major only`, {
+        argument: 'batchFirst',
+      });
+    }
+    return compositeQuantizedRecurrentForward(this, a) as RecurrentForwardResult<T>;
+  }
 }
 
 /**
@@ -547,6 +655,8 @@ export class KernelBackend<T extends Tensor, C, I extends object = object> imple
  * The result validates every call once, here, for every backend, and runs core's composite
  * kernels for the fused ops the table leaves out.
  */
-export function defineBackend<T extends Tensor, C, I extends object = object>(parts: BackendDefinitionParts<T, C, I>): KernelBackend<T, C, I> {
+export function defineBackend<T extends Tensor, C, I extends object = object, Q extends QuantizedTensor = QuantizedTensor>(
+  parts: BackendDefinitionParts<T, C, I, Q>,
+): KernelBackend<T, C, I, Q> {
   return new KernelBackend(parts);
 }

@@ -13,9 +13,22 @@ export type { RecurrentCache, RecurrentGradients, RecurrentRunOptions, Recurrent
 export { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '../model/recurrent_layer.js';
 export { formatShape, rowsCols, shapeEquals, sizeOf } from '../tensor.js';
 export * from './backend.js';
+export {
+  dequantizeRows,
+  int8RowSums,
+  MAX_QUANTIZED_K,
+  quantizeActivationRow,
+  quantizedMatmulHost,
+  quantizeRows,
+  roundHalfEven,
+} from './composite/int8_impl.js';
 export { compositeAdamUpdate, compositeSgdUpdate } from './composite/optimizer_updates.js';
+export { compositeQuantizedMatmul } from './composite/quantized_matmul.js';
+export { compositeQuantizedRecurrentForward } from './composite/quantized_recurrent_forward.js';
+export { CompositeQuantized } from './composite/quantized_weight.js';
 export { compositeRecurrentBackward } from './composite/recurrent_backward.js';
-export { CompositeSaved, compositeRecurrentForward, stepMasks } from './composite/recurrent_forward.js';
+export type { RecurrentProjections } from './composite/recurrent_forward.js';
+export { CompositeSaved, compositeRecurrence, compositeRecurrentForward, stepMasks } from './composite/recurrent_forward.js';
 export { compositeSquaredErrorGrad } from './composite/squared_error_grad.js';
 export type { RecurrentDims } from './contracts.js';
 export { invalidArgument, shapeError } from './contracts.js';

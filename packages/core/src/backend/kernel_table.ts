@@ -3,6 +3,10 @@ import type {
   AdamUpdateArgs,
   AdamUpdateResult,
   BackendInfo,
+  QuantizedMatmulArgs,
+  QuantizedMatrix,
+  QuantizedRecurrentForwardArgs,
+  QuantizedTensor,
   RecurrentBackwardArgs,
   RecurrentBackwardResult,
   RecurrentForwardArgs,
@@ -42,6 +46,12 @@ export interface MemoryKernels<T extends Tensor, C> {
   dispose(ctx: C, x: T): void;
   /** Same data, another shape of the same size: a view where the backend can. */
   reshape(ctx: C, x: T, shape: Shape): T;
+  /**
+   * Optional: x's data now, for a backend whose memory the host can read synchronously (a
+   * Float32Array, tfjs's dataSync). Core's composite int8 kernels use it to run the exact integer
+   * scheme on the host; a backend without it runs them on dequantized float32 weights.
+   */
+  readSync?(ctx: C, x: T): Float32Array;
 }
 
 /** The primitives, as in `PrimitiveOps`, with the context first. */
@@ -87,7 +97,28 @@ export interface FusedKernels<T extends Tensor, C> {
   adamUpdate(ctx: C, args: AdamUpdateArgs<T>): AdamUpdateResult<T>;
 }
 
-export type KernelTable<T extends Tensor, C> = PrimitiveKernels<T, C> & Partial<FusedKernels<T, C>>;
+/**
+ * Optional int8 kernels (see `QuantizedOps` in backend.ts and the scheme in
+ * `composite/int8_impl.ts`). `uploadQuantized` and `disposeQuantized` come together; the
+ * quantized ops then receive only handles this backend's `uploadQuantized` made (`Q`). A table
+ * with `quantizedMatmul` or `quantizedRecurrentForward` must have `uploadQuantized`. A table with
+ * `uploadQuantized` but without `quantizedMatmul` is refused: core's composite can't read a
+ * backend's own int8 form. Without `quantizedRecurrentForward`, core's composite runs the
+ * recurrence on this backend's `quantizedMatmul`.
+ */
+export interface QuantizedKernels<T extends Tensor, C, Q extends QuantizedTensor = QuantizedTensor> {
+  /** q is checked: data.length = N·K, values in [−127, 127], N finite scales ≥ 0. Copy what you keep. */
+  uploadQuantized(ctx: C, q: QuantizedMatrix): Q;
+  disposeQuantized(ctx: C, q: Q): void;
+  /** Bit-for-bit `quantizedMatmulHost` (int8_impl.ts): result [M, N]. */
+  quantizedMatmul(ctx: C, args: QuantizedMatmulArgs<T, Q>): T;
+  /** Inference only; the recurrence of `QuantizedRecurrentForwardArgs`. No `saved`. */
+  quantizedRecurrentForward(ctx: C, args: QuantizedRecurrentForwardArgs<T, Q>): RecurrentForwardResult<T>;
+}
+
+export type KernelTable<T extends Tensor, C, Q extends QuantizedTensor = QuantizedTensor> = PrimitiveKernels<T, C> &
+  Partial<FusedKernels<T, C>> &
+  Partial<QuantizedKernels<T, C, Q>>;
 
 /** Every primitive kernel name: the test kit checks a table against it. */
 export const PRIMITIVE_KERNELS = [
@@ -122,18 +153,26 @@ export const PRIMITIVE_KERNELS = [
 
 export const MEMORY_KERNELS = ['upload', 'zeros', 'fill', 'read', 'dispose', 'reshape'] as const satisfies readonly (keyof MemoryKernels<Tensor, unknown>)[];
 
+/** The int8 kernel names a table may hold (all optional). */
+export const QUANTIZED_KERNELS = [
+  'uploadQuantized',
+  'disposeQuantized',
+  'quantizedMatmul',
+  'quantizedRecurrentForward',
+] as const satisfies readonly (keyof QuantizedKernels<Tensor, unknown>)[];
+
 /** Everything `defineBackend` needs. `I` is the backend's own info (beyond name and fusedOps). */
-export interface BackendDefinitionParts<T extends Tensor, C, I extends object = object> {
+export interface BackendDefinitionParts<T extends Tensor, C, I extends object = object, Q extends QuantizedTensor = QuantizedTensor> {
   /** Registered name (`cpu`, `webgpu`, `tfjs`); also every tensor's `backend` field. */
   name: string;
   /** Whatever the kernels share: loaded wasm, a GPU device, a tfjs namespace. */
   context: C;
   memory: MemoryKernels<T, C>;
-  kernels: KernelTable<T, C>;
+  kernels: KernelTable<T, C, Q>;
   /** The fused recurrent kernels also take batch-first tensors (see `RecurrentForwardArgs.batchFirst`). */
   recurrentBatchFirst?: boolean;
   /** What runs (`engine`) and anything else the backend reports. */
-  info(ctx: C): Omit<BackendInfo, 'name' | 'fusedOps'> & I;
+  info(ctx: C): Omit<BackendInfo, 'name' | 'fusedOps' | 'quantized'> & I;
   /** Waits for queued work; default: nothing to wait for. */
   sync?(ctx: C): Promise<void>;
   /**

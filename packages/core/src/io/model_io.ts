@@ -3,10 +3,11 @@ import type { ModelSpec } from '../graph/spec.js';
 import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
-import { checkModel, HANDED_OVER, Model } from '../model/model.js';
+import { checkModel, HANDED_OVER, Model, QUANTIZED_WEIGHTS } from '../model/model.js';
 import type { ParamInfo } from '../params/names.js';
 import { modelParams } from '../params/names.js';
 import { formatShape, shapeEquals } from '../tensor.js';
+import { QUANTIZATION_METADATA, QUANTIZATION_METADATA_KEY, quantizedStateFromSafetensors, quantizedTensors } from './quantized_io.js';
 import type { SafetensorsFile } from './safetensors.js';
 import { parseSafetensors, safetensorsToFloat32, serializeSafetensors } from './safetensors.js';
 
@@ -128,6 +129,12 @@ export function stateDictFromSafetensors(
   argument = 'weights',
 ): Map<string, Float32Array> {
   const o = checkLoadOptions(options);
+  if (file.metadata[QUANTIZATION_METADATA_KEY] !== undefined) {
+    fileError(
+      `this file holds an int8-quantized model (__metadata__["${QUANTIZATION_METADATA_KEY}"]): load it with loadModel or loadModelBundle, which make a quantized model`,
+      argument,
+    );
+  }
   const infos = modelParams(spec);
   const recurrent = spec.layers.flatMap((l, i) => (l.type === 'recurrent' ? [i] : []));
   const recurrentPrefix = recurrent.length === 1 ? `${recurrent[0]}.` : undefined;
@@ -191,6 +198,14 @@ export async function saveWeights(model: Model, options: SaveOptions = {}): Prom
   checkModel(model);
   checkObject(options, 'options', '{ metadata }');
   const state = await model.stateDict();
+  if (model.quantization) {
+    // I8 weights with F32 per-row scales (see quantized_io.ts); the float parameters as usual.
+    return serializeSafetensors(quantizedTensors(model, state), {
+      ...(options.metadata ?? {}),
+      format: 'pt',
+      [QUANTIZATION_METADATA_KEY]: QUANTIZATION_METADATA,
+    });
+  }
   const tensors = new Map(model.parameterInfo().map((p) => [p.name, { dtype: 'F32' as const, shape: [...p.shape], data: state.get(p.name)! }]));
   return serializeSafetensors(tensors, { ...(options.metadata ?? {}), format: 'pt' });
 }
@@ -222,8 +237,17 @@ export async function saveModel(model: Model, options: SaveOptions = {}): Promis
 export function loadModel(spec: string | ModelSpec, weights: Uint8Array, options: LoadWeightsOptions = {}): Model {
   const o = checkLoadOptions(options);
   const s = readSpec(spec, 'spec', o.limits);
-  const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), s, options);
-  return new Model(s, state, { limits: o.limits, [HANDED_OVER]: true } as never);
+  const file = parseSafetensors(weights, { limits: o.limits });
+  return modelFromFile(file, s, options, o, 'weights');
+}
+
+/** A float32 or (marked in the metadata) int8-quantized model from a parsed file. */
+function modelFromFile(file: SafetensorsFile, s: ModelSpec, options: LoadWeightsOptions, o: CheckedLoadOptions, argument: string): Model {
+  if (file.metadata[QUANTIZATION_METADATA_KEY] !== undefined) {
+    const { floats, quantized } = quantizedStateFromSafetensors(file, s, o.allowNonFinite, argument);
+    return new Model(s, floats, { limits: o.limits, [HANDED_OVER]: true, [QUANTIZED_WEIGHTS]: quantized } as never);
+  }
+  return new Model(s, stateDictFromSafetensors(file, s, options, argument), { limits: o.limits, [HANDED_OVER]: true } as never);
 }
 
 /** One safetensors file holding both: the weights, and the spec JSON under `__metadata__["rnnkit.spec"]`. */
@@ -245,5 +269,5 @@ export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions =
     );
   }
   const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`, o.limits);
-  return new Model(s, stateDictFromSafetensors(file, s, options, 'bytes'), { limits: o.limits, [HANDED_OVER]: true } as never);
+  return modelFromFile(file, s, options, o, 'bytes');
 }

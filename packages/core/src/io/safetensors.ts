@@ -514,3 +514,15 @@ export function safetensorsToFloat32(t: SafetensorsTensor, name = 'tensor'): Flo
       throw new RnnkitError('INVALID_FILE', `${name}: expected a floating-point dtype (F32, F64, F16 or BF16), got ${t.dtype}`, { argument: name });
   }
 }
+
+/** An I8 tensor's values as a new Int8Array; any other dtype is an `INVALID_FILE` error. */
+export function safetensorsToInt8(t: SafetensorsTensor, name = 'tensor'): Int8Array {
+  if (t === null || typeof t !== 'object' || !(t.data instanceof Uint8Array) || !Array.isArray(t.shape) || !isDtype(t.dtype)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a parsed tensor { dtype, shape, data: Uint8Array }, got ${describe(t)}`, { argument: name });
+  }
+  if (t.dtype !== 'I8') throw new RnnkitError('INVALID_FILE', `${name}: expected dtype I8 (int8 weights), got ${t.dtype}`, { argument: name });
+  if (t.data.length !== numel(t.shape)) {
+    throw new RnnkitError('INVALID_FILE', `${name}: I8 ${formatShape(t.shape)} needs ${numel(t.shape)} bytes, got ${t.data.length}`, { argument: name });
+  }
+  return new Int8Array(t.data.slice().buffer);
+}

@@ -4,6 +4,7 @@ import type { EmbeddingSpec, LayerSpec, LinearSpec, SelectStepsSpec } from '../g
 import type { Tensor } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
 import { lastStepRows } from './layout.js';
+import { inferenceOnly, isQuantized } from './quantized_params.js';
 import type { RecurrentCache } from './recurrent_layer.js';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from './recurrent_layer.js';
 
@@ -98,6 +99,16 @@ function runLinear(be: Backend, spec: LinearSpec, params: ReadonlyMap<string, Te
   const W = params.get('weight')!;
   const bias = spec.bias ? params.get('bias') : undefined;
   const rows = inp.x.shape.slice(0, -1);
+  if (isQuantized(W)) {
+    // int8 weight (a quantized model): inference only, one fused product with the bias.
+    if (ctx.training) throw inferenceOnly('linear');
+    const out = allOrNothing(be, (made, s) => {
+      const x2 = s.t(be.reshape(inp.x, [rows.reduce((a, b) => a * b, 1), spec.inFeatures]));
+      const y = s.t(be.quantizedMatmul({ x: x2, weight: W, ...(bias ? { bias } : {}) }));
+      return made.t(be.reshape(y, [...rows, spec.outFeatures]));
+    });
+    return { out: { ...inp, x: out } };
+  }
   const { x2, out } = allOrNothing(be, (made, s) => {
     const x2 = (ctx.training ? made : s).t(be.reshape(inp.x, [rows.reduce((a, b) => a * b, 1), spec.inFeatures]));
     let y = s.t(be.matmul(x2, W, { transposeB: true }));

@@ -1,5 +1,6 @@
-import type { Backend } from '../backend/backend.js';
+import type { Backend, QuantizedMatrix, QuantizedTensor } from '../backend/backend.js';
 import { BACKEND_SPEC_VERSION } from '../backend/backend.js';
+import { dequantizeRows } from '../backend/composite/int8_impl.js';
 import { asRnnkitError, describe, quote, RnnkitError } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
 import { resolveLayers } from '../graph/builders.js';
@@ -16,6 +17,7 @@ import { Rng } from '../util/rng.js';
 import { checkForwardInputs } from './forward_inputs.js';
 import { runForwardPass } from './forward_pass.js';
 import type { ForwardOptions, ForwardPass, SequenceInput, TokenInput } from './forward_types.js';
+import { inferenceOnly, isQuantizableParam, isQuantized } from './quantized_params.js';
 
 export type { ForwardOptions, ForwardPass, Gradients, RecurrentState, SequenceInput, TokenInput } from './forward_types.js';
 export type { ModelOptions };
@@ -28,6 +30,11 @@ interface ModelOptions {
 
 /** Model options key (internal): the params map's arrays are the model's to keep, not copied. */
 export const HANDED_OVER: unique symbol = Symbol('rnnkit.handedOver');
+/**
+ * Model options key (internal): int8 weights by model parameter name (`quantize`, the loaders).
+ * The params map then holds every other parameter (biases, embeddings) in float32.
+ */
+export const QUANTIZED_WEIGHTS: unique symbol = Symbol('rnnkit.quantizedWeights');
 
 /** What each model is busy with: a training call, or a move between backends. */
 const busy = new WeakMap<Model, string>();
@@ -87,6 +94,8 @@ export class Model {
   private readonly layerParamsOf: (i: number) => Map<string, Tensor>;
   private passes = 0;
   private disposed = false;
+  /** int8 weights (a quantized model), kept on the host for the model's life: they are small and can't be read back. */
+  private readonly qHost: ReadonlyMap<string, QuantizedMatrix> | undefined;
 
   constructor(spec: ModelSpec, params?: ReadonlyMap<string, Float32Array>, options: ModelOptions = {}) {
     if (options === null || typeof options !== 'object')
@@ -98,6 +107,17 @@ export class Model {
     this.infoByName = new Map(this.infos.map((p) => [p.name, p]));
     this.layerNames = this.spec.layers.map((l, i) => layerParams(l).map((p) => [p.name, `${i}.${p.name}`] as [string, string]));
     this.layerParamsOf = (i) => this.layerParamMap(i);
+    const q = (options as { [QUANTIZED_WEIGHTS]?: ReadonlyMap<string, QuantizedMatrix> })[QUANTIZED_WEIGHTS];
+    if (q !== undefined) {
+      for (const [name, m] of q) {
+        const info = this.infoByName.get(name);
+        const [layer, local] = splitName(name);
+        if (!info || !isQuantizableParam(this.spec.layers[layer], local) || !shapeEquals(info.shape, m.shape)) {
+          throw new RnnkitError('INVALID_ARGUMENT', `params: ${quote(name)} can't hold int8 weights ${formatShape(m.shape)}`, { argument: 'params' });
+        }
+      }
+      this.qHost = q;
+    }
     if (params !== undefined) {
       this.checkParams(params, 'params');
       // The caller keeps its arrays; the loaders hand over arrays they made (no second copy).
@@ -116,6 +136,22 @@ export class Model {
     this.checkUsable(what);
     const holder = busy.get(this);
     if (holder !== undefined) throw new RnnkitError('BUSY', `model: ${what} can't run while the model is in ${holder}; await it first`, { argument: 'model' });
+  }
+
+  /** `int8` for a model made by `quantize(model, { weights: 'int8' })` (inference only), else undefined. */
+  get quantization(): 'int8' | undefined {
+    return this.qHost ? 'int8' : undefined;
+  }
+
+  /** The int8 weights of a quantized model, by parameter name (host copies are kept). @internal */
+  quantizedWeights(): ReadonlyMap<string, QuantizedMatrix> | undefined {
+    return this.qHost;
+  }
+
+  /** The parameters stored as float32 (all of them, unless the model is quantized). */
+  private floatInfos(): readonly ParamInfo[] {
+    const q = this.qHost;
+    return q ? this.infos.filter((p) => !q.has(p.name)) : this.infos;
   }
 
   get backend(): Backend {
@@ -183,9 +219,9 @@ export class Model {
     checkBackend(backend);
     const staged: Map<string, Tensor>[] = [];
     try {
-      for (const m of moving) staged.push(uploadAll(backend, m.infos, m.hostParams!, 'to'));
+      for (const m of moving) staged.push(uploadAll(backend, m.floatInfos(), m.hostParams!, 'to', m.qHost));
     } catch (e) {
-      for (const s of staged) for (const t of s.values()) backend.dispose(t);
+      for (const s of staged) releaseAll(backend, s);
       throw e;
     }
     moving.forEach((m, i) => {
@@ -197,7 +233,7 @@ export class Model {
 
   /** Uploads `host` to `backend` and makes it the model's; all or nothing. */
   private install(backend: Backend, host: ReadonlyMap<string, Float32Array>): void {
-    const uploaded = uploadAll(backend, this.infos, host, 'to');
+    const uploaded = uploadAll(backend, this.floatInfos(), host, 'to', this.qHost);
     try {
       this.releaseDevice();
     } finally {
@@ -210,6 +246,12 @@ export class Model {
   /** Parameters on the backend, by PyTorch-style name (`0.weight_ih_l0`, `2.weight`). */
   parameters(): ReadonlyMap<string, Tensor> {
     this.checkUsable('parameters');
+    if (this.qHost) throw inferenceOnly('parameters');
+    return this.deviceParameters();
+  }
+
+  /** Every parameter on the backend (int8 handles included, for the layers). */
+  private deviceParameters(): ReadonlyMap<string, Tensor> {
     if (!this.deviceParams) throw new RnnkitError('INVALID_ARGUMENT', 'model: not on a backend yet; call model.to(backend) first', { argument: 'model' });
     return this.deviceParams;
   }
@@ -217,8 +259,11 @@ export class Model {
   /** Copies of every parameter on the host, in state_dict order. */
   async stateDict(): Promise<Map<string, Float32Array>> {
     this.checkUsable('stateDict');
-    if (this.hostParams) return new Map([...this.hostParams].map(([k, v]) => [k, v.slice()]));
-    return this.readParams();
+    const floats = this.hostParams ? new Map([...this.hostParams].map(([k, v]) => [k, v.slice()])) : await this.readParams();
+    const q = this.qHost;
+    if (!q) return floats;
+    // A quantized model's int8 weights come back dequantized (Wq · scale), in state_dict order.
+    return new Map(this.infos.map((p) => [p.name, q.has(p.name) ? dequantizeRows(q.get(p.name)!) : floats.get(p.name)!]));
   }
 
   private async readParams(): Promise<Map<string, Float32Array>> {
@@ -226,7 +271,7 @@ export class Model {
     const params = this.deviceParams!;
     const out = new Map<string, Float32Array>();
     try {
-      for (const p of this.infos) out.set(p.name, await be.read(params.get(p.name)!));
+      for (const p of this.floatInfos()) out.set(p.name, await be.read(params.get(p.name)!));
     } catch (e) {
       throw asRnnkitError(e, 'stateDict');
     }
@@ -237,7 +282,7 @@ export class Model {
   private checkParams(params: ReadonlyMap<string, Float32Array>, arg: string): void {
     if (!(params instanceof Map))
       throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
-    for (const p of this.infos) {
+    for (const p of this.floatInfos()) {
       const v = params.get(p.name);
       if (!v)
         throw new RnnkitError('INVALID_ARGUMENT', `${arg}: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `${arg}.${p.name}` });
@@ -249,8 +294,8 @@ export class Model {
         );
       }
     }
-    if (params.size !== this.infos.length) {
-      const names = new Set(this.infos.map((p) => p.name));
+    if (params.size !== this.floatInfos().length) {
+      const names = new Set(this.floatInfos().map((p) => p.name));
       for (const k of params.keys()) {
         if (!names.has(k)) {
           const shown = typeof k === 'string' ? quote(k) : describe(k);
@@ -268,6 +313,7 @@ export class Model {
    */
   loadStateDict(params: ReadonlyMap<string, Float32Array>): void {
     this.notBusy('loadStateDict');
+    if (this.qHost) throw inferenceOnly('loadStateDict');
     this.checkParams(params, 'stateDict');
     if (!this.be) {
       this.hostParams = new Map([...params].map(([k, v]) => [k, v.slice()]));
@@ -303,7 +349,7 @@ export class Model {
   }
 
   private layerParamMap(i: number): Map<string, Tensor> {
-    const all = this.parameters();
+    const all = this.deviceParameters();
     const out = new Map<string, Tensor>();
     for (const [local, name] of this.layerNames[i]) out.set(local, all.get(name)!);
     return out;
@@ -317,6 +363,7 @@ export class Model {
   forward(input: SequenceInput | TokenInput, opts: ForwardOptions = {}): ForwardPass {
     this.checkUsable('forward');
     const be = this.backend;
+    if (this.qHost && opts !== null && typeof opts === 'object' && opts.training === true) throw inferenceOnly('forward with training: true');
     if (opts === null || typeof opts !== 'object')
       throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, training, … }, got ${describe(opts)}`, { argument: 'opts' });
     const checked = checkForwardInputs(this.spec, be, input, opts, this.limits);
@@ -346,13 +393,7 @@ export class Model {
     const params = this.deviceParams;
     this.deviceParams = undefined;
     if (!be || !params) return;
-    for (const t of params.values()) {
-      try {
-        be.dispose(t);
-      } catch {
-        // the backend was destroyed: its tensors are gone already
-      }
-    }
+    releaseAll(be, params);
   }
 
   /**
@@ -389,22 +430,44 @@ function checkBackend(backend: Backend): void {
   }
 }
 
-/** Every parameter of `host` uploaded to `be`, or (on any error) nothing: what was uploaded is released. */
-function uploadAll(be: Backend, infos: readonly ParamInfo[], host: ReadonlyMap<string, Float32Array>, what: string): Map<string, Tensor> {
+/**
+ * Every parameter of `host` (and the int8 weights of `quantized`, as handles in the same map)
+ * uploaded to `be`, or (on any error) nothing: what was uploaded is released.
+ */
+function uploadAll(
+  be: Backend,
+  infos: readonly ParamInfo[],
+  host: ReadonlyMap<string, Float32Array>,
+  what: string,
+  quantized?: ReadonlyMap<string, QuantizedMatrix>,
+): Map<string, Tensor> {
   const uploaded = new Map<string, Tensor>();
   try {
     for (const p of infos) uploaded.set(p.name, be.upload(host.get(p.name)!, p.shape));
+    for (const [name, q] of quantized ?? []) uploaded.set(name, be.uploadQuantized(q) as QuantizedTensor & Tensor);
     return uploaded;
   } catch (e) {
-    for (const t of uploaded.values()) {
-      try {
-        be.dispose(t);
-      } catch {
-        // a destroyed backend already released it
-      }
-    }
+    releaseAll(be, uploaded);
     throw asRnnkitError(e, what);
   }
+}
+
+/** Disposes every tensor and int8 handle of `params`; a destroyed backend already released them. */
+function releaseAll(be: Backend, params: ReadonlyMap<string, Tensor>): void {
+  for (const t of params.values()) {
+    try {
+      if (isQuantized(t)) be.disposeQuantized(t);
+      else be.dispose(t);
+    } catch {
+      // the backend was destroyed: its tensors are gone already
+    }
+  }
+}
+
+/** `3.weight_ih_l0` → [3, 'weight_ih_l0']. */
+function splitName(name: string): [number, string] {
+  const dot = name.indexOf('.');
+  return [Number(name.slice(0, dot)), name.slice(dot + 1)];
 }
 
 /**

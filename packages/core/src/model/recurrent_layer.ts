@@ -1,4 +1,4 @@
-import type { Backend, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
+import type { Backend, QuantizedTensor, RecurrentForwardArgs, RecurrentSaved } from '../backend/backend.js';
 import { Scope } from '../backend/scope.js';
 import { hasCellState } from '../cells.js';
 import { RnnkitError } from '../errors.js';
@@ -8,6 +8,7 @@ import { directionParamNames } from '../params/names.js';
 import type { Tensor } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
 import { batchToTimeMajor, reverseWithinLengths, timeToBatchMajor } from './layout.js';
+import { inferenceOnly, isQuantized } from './quantized_params.js';
 
 export interface RecurrentRunOptions {
   /** [numLayers * numDirections, B, H]; zeros when absent. */
@@ -70,7 +71,9 @@ export function runRecurrent(
   const training = opts.training ?? false;
   const s = new Scope(be); // temporaries of this call
   const keep = new Scope(be); // held by the cache
-  const direct = kernelBatchFirst(be, spec);
+  const quantized = isQuantized(params.get(directionParamNames(spec, 0, false).weightIh)!);
+  if (quantized && training) throw inferenceOnly('recurrent');
+  const direct = kernelBatchFirst(be, spec) && (!quantized || be.info().fusedOps.quantizedRecurrentForward === 'native');
   const cache: RecurrentCache | undefined = training ? { T, B, kernelBatchFirst: direct, layers: [], scope: keep } : undefined;
   const hold = <X extends Tensor>(t: X): X => (training ? keep.t(t) : s.t(t));
 
@@ -111,7 +114,13 @@ export function runRecurrent(
           if (args.h0 === zeros) args.h0 = keep.t(be.zeros([B, H]));
           if (args.c0 === zeros) args.c0 = keep.t(be.zeros([B, H]));
         }
-        const r = be.recurrentForward(args);
+        const r = quantized
+          ? be.quantizedRecurrentForward({
+              ...args,
+              weightIh: args.weightIh as unknown as QuantizedTensor,
+              weightHh: args.weightHh as unknown as QuantizedTensor,
+            })
+          : be.recurrentForward(args);
         if (r.saved) dirCaches.push({ args, saved: r.saved, ...(reversePerm ? { reversePerm } : {}) });
         s.t(r.y);
         hNs.push(s.t(r.hN));

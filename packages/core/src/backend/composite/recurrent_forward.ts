@@ -43,6 +43,60 @@ export function stepMasks(lengths: Int32Array, T: number): Float32Array[] {
 }
 
 /**
+ * How the composite recurrence gets its matrix products: the input projection of every step at
+ * once, and the recurrent one. `hidden` gives [B, G·H] with biasHh added; `hiddenRZ` /
+ * `hiddenN` serve GRU reset-before (the r,z columns of W_hh h + b_hh, and W_hn (r ⊙ h) + b_hn).
+ * Every tensor they return is the caller's to dispose.
+ */
+export interface RecurrentProjections {
+  input(x2: Tensor): Tensor; // [T·B, D] → [T·B, G·H], biasIh added
+  hidden(h: Tensor): Tensor; // [B, H] → [B, G·H]
+  hiddenRZ(h: Tensor): Tensor; // [B, H] → [B, 2H]
+  hiddenN(rh: Tensor): Tensor; // [B, H] → [B, H]
+  dispose(): void;
+}
+
+/** Float32 weights' projections: GEMMs with the primitives. */
+function floatProjections(be: Backend, a: RecurrentForwardArgs, H: number, G: number): RecurrentProjections {
+  const own = new Scope(be);
+  const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
+  let whhRZ: Tensor | undefined;
+  let whhN: Tensor | undefined;
+  let bhhRZ: Tensor | undefined;
+  let bhhN: Tensor | undefined;
+  try {
+    if (resetBefore) {
+      whhRZ = own.t(be.sliceRows(a.weightHh, 0, 2 * H));
+      whhN = own.t(be.sliceRows(a.weightHh, 2 * H, H));
+      if (a.biasHh) {
+        const col = own.t(be.reshape(a.biasHh, [G * H, 1]));
+        bhhRZ = own.t(be.reshape(own.t(be.sliceRows(col, 0, 2 * H)), [2 * H]));
+        bhhN = own.t(be.reshape(own.t(be.sliceRows(col, 2 * H, H)), [H]));
+      }
+    }
+  } catch (e) {
+    own.dispose();
+    throw e;
+  }
+  const gemm = (x: Tensor, w: Tensor, b: Tensor | undefined): Tensor => {
+    const p = be.matmul(x, w, { transposeB: true });
+    if (!b) return p;
+    try {
+      return be.addRowVector(p, b);
+    } finally {
+      be.dispose(p);
+    }
+  };
+  return {
+    input: (x2) => gemm(x2, a.weightIh, a.biasIh),
+    hidden: (h) => gemm(h, a.weightHh, a.biasHh),
+    hiddenRZ: (h) => gemm(h, whhRZ!, bhhRZ),
+    hiddenN: (rh) => gemm(rh, whhN!, bhhN),
+    dispose: () => own.dispose(),
+  };
+}
+
+/**
  * Reference fused forward written with primitives only: one GEMM projects every step's input,
  * then each step adds the recurrent GEMM and applies the gate math. Any backend that
  * implements the primitives runs recurrent layers through this.
@@ -53,12 +107,31 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
       argument: 'batchFirst',
     });
   }
-  const [T, B, D] = a.x.shape;
   const G = gateCount(a.cell);
   const H = a.weightHh.shape[1];
   if (a.weightHh.shape[0] !== G * H) {
     throw new RnnkitError('SHAPE_MISMATCH', `weightHh: expected [${G * H}, ${H}], got [${a.weightHh.shape.join(', ')}]`, { argument: 'weightHh' });
   }
+  const proj = floatProjections(be, a, H, G);
+  try {
+    return compositeRecurrence(be, a, H, proj);
+  } finally {
+    proj.dispose();
+  }
+}
+
+/**
+ * The recurrence itself (gate math, lengths, states) over any projections: the float composite
+ * above and the int8 one (`quantized_recurrent_forward.ts`) share it. `a.weightIh`/`weightHh`
+ * are not read here.
+ */
+export function compositeRecurrence(
+  be: Backend,
+  a: Omit<RecurrentForwardArgs, 'weightIh' | 'weightHh'>,
+  H: number,
+  proj: RecurrentProjections,
+): RecurrentForwardResult {
+  const [T, B, D] = a.x.shape;
   const tmp = new Scope(be); // released at the end of forward
   const keep = new Scope(be); // kept for backward when training
   const made = new Scope(be); // results, released only if the call fails
@@ -67,14 +140,9 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
 
     // Input projection of all steps at once: [T*B, G*H].
     const x2 = tmp.t(be.reshape(a.x, [T * B, D]));
-    let xp = tmp.t(be.matmul(x2, a.weightIh, { transposeB: true }));
-    if (a.biasIh) xp = tmp.t(be.addRowVector(xp, a.biasIh));
+    const xp = tmp.t(proj.input(x2));
 
     const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
-    const whhRZ = resetBefore ? tmp.t(be.sliceRows(a.weightHh, 0, 2 * H)) : undefined;
-    const whhN = resetBefore ? tmp.t(be.sliceRows(a.weightHh, 2 * H, H)) : undefined;
-    const bhhRZ = resetBefore && a.biasHh ? tmp.t(be.reshape(tmp.t(be.sliceRows(tmp.t(be.reshape(a.biasHh, [G * H, 1])), 0, 2 * H)), [2 * H])) : undefined;
-    const bhhN = resetBefore && a.biasHh ? tmp.t(be.reshape(tmp.t(be.sliceRows(tmp.t(be.reshape(a.biasHh, [G * H, 1])), 2 * H, H)), [H])) : undefined;
 
     const masks = a.lengths ? stepMasks(a.lengths, T).map((m) => k(be.upload(m, [B]))) : undefined;
     const steps: CompositeStep[] = [];
@@ -84,14 +152,7 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
     for (let t = 0; t < T; t++) {
       const xt = tmp.t(be.sliceRows(xp, t * B, B));
       const gate = (src: Tensor, g: number): Tensor => tmp.t(be.sliceColumns(src, g * H, H));
-      let hp: Tensor;
-      if (resetBefore) {
-        hp = tmp.t(be.matmul(h, whhRZ!, { transposeB: true }));
-        if (bhhRZ) hp = tmp.t(be.addRowVector(hp, bhhRZ));
-      } else {
-        hp = tmp.t(be.matmul(h, a.weightHh, { transposeB: true }));
-        if (a.biasHh) hp = tmp.t(be.addRowVector(hp, a.biasHh));
-      }
+      const hp = tmp.t(resetBefore ? proj.hiddenRZ(h) : proj.hidden(h));
       const step: CompositeStep = { hPrev: h, cPrev: c, hNew: h, gates: [] };
       let hNew: Tensor;
       let cNew: Tensor | undefined;
@@ -123,9 +184,7 @@ export function compositeRecurrentForward(be: Backend, a: RecurrentForwardArgs):
           let nIn: Tensor;
           if (resetBefore) {
             aux = k(be.mul(r, h)); // r ⊙ h
-            let q = tmp.t(be.matmul(aux, whhN!, { transposeB: true }));
-            if (bhhN) q = tmp.t(be.addRowVector(q, bhhN));
-            nIn = q;
+            nIn = tmp.t(proj.hiddenN(aux));
           } else {
             aux = k(be.sliceColumns(hp, 2 * H, H)); // W_hn h + b_hn, kept for backward
             nIn = tmp.t(be.mul(r, aux));

@@ -5,6 +5,7 @@ export { faultSweep } from './fault_injection.js';
 export { FUSED_TOLERANCE, fusedCases } from './fused_cases.js';
 export type { KitCase } from './primitive_cases.js';
 export { ACCUMULATION_TOLERANCE, memoryCases, PRIMITIVE_TOLERANCE, primitiveCases } from './primitive_cases.js';
+export { QUANTIZED_RECURRENT_TOLERANCE, quantizedCases } from './quantized_cases.js';
 export type {
   RecurrentKernelBiases,
   RecurrentKernelCase,
@@ -23,6 +24,6 @@ export type { TorchReplay } from './torch_replay.js';
 export { replayTorchRun } from './torch_replay.js';
 
 import { FUSED_OPS } from '../../backend/backend.js';
-import { MEMORY_KERNELS, PRIMITIVE_KERNELS } from '../../backend/kernel_table.js';
-/** Every name a backend's memory functions and kernel table may hold. */
-export const KERNEL_NAMES = [...MEMORY_KERNELS, ...PRIMITIVE_KERNELS, ...FUSED_OPS] as const;
+import { MEMORY_KERNELS, PRIMITIVE_KERNELS, QUANTIZED_KERNELS } from '../../backend/kernel_table.js';
+/** Every name a backend's memory functions and kernel table may hold (`readSync` is the optional memory one). */
+export const KERNEL_NAMES = [...MEMORY_KERNELS, 'readSync', ...PRIMITIVE_KERNELS, ...new Set([...FUSED_OPS, ...QUANTIZED_KERNELS])] as const;

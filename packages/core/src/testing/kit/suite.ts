@@ -7,6 +7,7 @@ import { check } from './expect.js';
 import { faultSweep } from './fault_injection.js';
 import { fusedCases } from './fused_cases.js';
 import { type KitCase, memoryCases, primitiveCases } from './primitive_cases.js';
+import { quantizedCases } from './quantized_cases.js';
 import { reliabilityCases } from './reliability_cases.js';
 import { replayTorchRun } from './torch_replay.js';
 
@@ -17,7 +18,7 @@ export interface TestApi {
   afterAll(fn: () => void | Promise<void>): void;
 }
 
-export const SUITE_PARTS = ['memory', 'primitives', 'errors', 'conformance', 'fused', 'training', 'faults', 'reliability'] as const;
+export const SUITE_PARTS = ['memory', 'primitives', 'errors', 'conformance', 'fused', 'quantized', 'training', 'faults', 'reliability'] as const;
 export type SuitePart = (typeof SUITE_PARTS)[number];
 
 export interface BackendSuiteOptions {
@@ -42,7 +43,8 @@ export interface BackendSuiteOptions {
 /**
  * Registers a backend's whole shared test suite: memory and every primitive against float64
  * formulas, the same bad calls giving the same RnnkitError everywhere, the 230 conformance cases,
- * fused kernels against core's composite ones, the training conformance and the PyTorch
+ * fused kernels against core's composite ones, the int8 ops against core's integer scheme, the
+ * training conformance and the PyTorch
  * training replay, a fault injected at every kernel call of a recurrent pass with leak
  * checks, and the reliability promises of docs/reliability.md (limits, the non-finite training
  * guard, all-or-nothing public calls, dispose order, one training call at a time). A backend package's suite is one call of this plus its own special cases.
@@ -83,6 +85,7 @@ export function runBackendSuite(t: TestApi, o: BackendSuiteOptions): void {
     );
   }
   if (parts.has('fused')) register('fused kernels against composite ones', fusedCases(), o.timeout);
+  if (parts.has('quantized')) register('int8 ops (the scheme of composite/int8_impl.ts)', quantizedCases(), o.timeout);
   if (parts.has('training')) {
     register(
       'training conformance (against the reference backend)',

@@ -8,6 +8,8 @@ export const referenceMemory: MemoryKernels<RefTensor, RefContext> = {
   zeros: (_, shape) => refTensor(new Float32Array(sizeOf(shape)), shape),
   fill: (_, shape, value) => refTensor(new Float32Array(sizeOf(shape)).fill(value), shape),
   read: async (_, x) => x.data.slice(),
+  // Host memory reads synchronously: core's composite int8 ops run the exact integer scheme here.
+  readSync: (_, x) => x.data,
   dispose: () => {},
   reshape: (_, x, shape) => refTensor(x.data, shape),
 };

@@ -1,0 +1,31 @@
+import type { Tensor } from '../../tensor.js';
+import type { Backend, QuantizedMatrix, QuantizedTensor } from '../backend.js';
+import { dequantizeRows, int8RowSums } from './int8_impl.js';
+
+/**
+ * Core's form of an int8 weight on a backend without int8 kernels: the host matrix (and its row
+ * sums, for the exact integer scheme), plus a float32 copy dequantized once, on first use, for a
+ * backend that runs the int8 ops on float32 weights.
+ */
+export class CompositeQuantized implements QuantizedTensor {
+  readonly dtype = 'int8' as const;
+  readonly shape: readonly [number, number];
+  readonly rowSums: Int32Array;
+  private float: Tensor | undefined;
+  constructor(
+    readonly backend: string,
+    readonly host: QuantizedMatrix,
+  ) {
+    this.shape = Object.freeze([host.shape[0], host.shape[1]]) as readonly [number, number];
+    this.rowSums = int8RowSums(host);
+  }
+  /** Wq · s_w [N, K] as a float32 tensor of `be`, made once and kept until `release`. */
+  dequantized(be: Backend): Tensor {
+    this.float ??= be.upload(dequantizeRows(this.host), this.shape);
+    return this.float;
+  }
+  release(be: Backend): void {
+    if (this.float) be.dispose(this.float);
+    this.float = undefined;
+  }
+}
