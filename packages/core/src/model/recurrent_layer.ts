@@ -39,7 +39,7 @@ export interface RecurrentCache {
 export interface RecurrentRunResult {
   /** [B, T, dirs*H] when batchFirst, else [T, B, dirs*H]; zeros past each length. */
   output: Tensor;
-  /** [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for reverse). */
+  /** Shape [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for reverse). */
   hN: Tensor;
   cN?: Tensor;
   cache?: RecurrentCache;
