@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `pnpm docs`: the API reference of every published package and entry point (TypeDoc,
-// typedoc.json at the root plus one typedoc.json per package naming its entry points), written
-// to docs/api/. It is also the check that every public export is documented: TypeDoc's
-// validation (notDocumented, notExported, invalidLink) runs on every package, and
+// `pnpm run docs` (plain `pnpm docs` is pnpm's built-in that opens a homepage): the API
+// reference of every published package and entry point (TypeDoc, typedoc.json at the root
+// plus one typedoc.json per package naming its entry points), written to docs/api/. It is
+// also the check that every public export is documented: TypeDoc's validation (notDocumented,
+// notExported, invalidLink) runs on every package, and
 //
 // - any TypeDoc warning that is not "X does not have any documentation" fails the run;
 // - an undocumented reflection fails the run unless it is listed in docs/api-undocumented.txt,

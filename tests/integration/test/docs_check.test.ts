@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, REPO_ROOT } from './guide_runner.js';
 
 /**
- * `pnpm docs` (scripts/docs.mjs) is the CI check that every public export has a doc comment.
+ * `pnpm run docs` (scripts/docs.mjs) is the CI check that every public export has a doc comment.
  * Here it runs, with the repository's TypeDoc and the same validation settings as typedoc.json,
  * on a scratch package with one documented and one undocumented export: it must fail naming the
  * undocumented one, and pass once that export is in the baseline list of older gaps.
@@ -54,7 +54,7 @@ function check(): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe('scripts/docs.mjs (pnpm docs)', () => {
+describe('scripts/docs.mjs (pnpm run docs)', () => {
   let entry = '';
   it('fails on an undocumented export and names it, and only it', () => {
     setUp([]);
