@@ -30,6 +30,7 @@ export const BENCH_JSON = 'docs/bench.json';
 export const DOC_FILES = [
   'README.md',
   'apps/bench/README.md',
+  'docs/guides/choosing-a-backend.md',
   'packages/backend-cpu/README.md',
   'packages/backend-tfjs/README.md',
   'packages/backend-webgpu/README.md',

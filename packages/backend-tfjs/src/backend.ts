@@ -13,6 +13,7 @@ import type { TfjsTensor } from './tensor.js';
 import { release } from './tensor.js';
 import type { Tf } from './tf.js';
 
+/** What `backend.info()` reports on the tfjs backend: core's fields plus the engine that runs. */
 export interface TfjsBackendInfo extends BackendInfo {
   /** `tfjs-node`, `tfjs-wasm` or `tfjs-cpu`. */
   engine: string;
@@ -31,6 +32,7 @@ export interface TfjsBackendInfo extends BackendInfo {
 
 type TfjsInfoFields = Pick<TfjsBackendInfo, 'tfBackend' | 'wasm' | 'skipped' | 'failed'>;
 
+/** Options of `createTfjsBackend` (also `createBackend('tfjs', { options })`): the engine (`engine`, `wasmPaths`…) and its limits. */
 export interface TfjsBackendOptions extends EngineOptions {
   /**
    * The largest tensor the backend makes, in bytes (an integer ≥ 4, or Infinity). Default: what

@@ -15,24 +15,42 @@ import { gateCount, RnnkitError } from '@rnnkit/core';
 
 /** One layer-direction's weights in rnnkit's layout. */
 export interface RnnkitDirectionWeights {
-  weightIh: Float32Array; // [G*H, D]
-  weightHh: Float32Array; // [G*H, H]
-  biasIh?: Float32Array; // [G*H]
-  biasHh?: Float32Array; // [G*H]
+  /** `weight_ih_l{k}`: [G*H, D], gates stacked in PyTorch's order (lstm i,f,g,o; gru r,z,n). */
+  weightIh: Float32Array;
+  /** `weight_hh_l{k}`: [G*H, H]. */
+  weightHh: Float32Array;
+  /** `bias_ih_l{k}`: [G*H]; absent for a layer without biases. */
+  biasIh?: Float32Array;
+  /** `bias_hh_l{k}`: [G*H]; absent for a layer without biases. */
+  biasHh?: Float32Array;
 }
 
+/**
+ * One Keras / tfjs-layers recurrent layer's weights, as `layer.getWeights()` (tfjs) or
+ * `layer.get_weights()` (Python) give them, with their shapes: gates in Keras' order.
+ */
 export interface KerasRecurrentWeights {
+  /** `kernel`: W_ihᵀ, row-major [D, G*H]. */
   kernel: Float32Array;
-  kernelShape: [number, number]; // [D, G*H]
+  /** [D, G*H]. */
+  kernelShape: [number, number];
+  /** `recurrent_kernel`: W_hhᵀ, row-major [H, G*H]. */
   recurrentKernel: Float32Array;
-  recurrentKernelShape: [number, number]; // [H, G*H]
+  /** [H, G*H]. */
+  recurrentKernelShape: [number, number];
+  /** `bias`: [G*H], or [2, G*H] (input row, recurrent row) for a GRU with reset_after=True; absent with `use_bias=False`. */
   bias?: Float32Array;
-  biasShape?: [number] | [number, number]; // [G*H], or [2, G*H] for GRU reset_after=True
+  /** [G*H], or [2, G*H] for a GRU with reset_after=True. */
+  biasShape?: [number] | [number, number];
 }
 
+/** What `toKerasWeights`, `fromKerasWeights` and `kerasLayerArgs` need to know about the layer. */
 export interface KerasConversionOptions {
+  /** The cell: `rnn_tanh`/`rnn_relu` (Keras SimpleRNN), `lstm` or `gru`. */
   cell: CellKind;
+  /** Input features D. */
   inputSize: number;
+  /** Hidden units H (Keras `units`). */
   hiddenSize: number;
   /** GRU only: rnnkit's `gruResetAfter` (Keras `reset_after`). */
   gruResetAfter?: boolean;

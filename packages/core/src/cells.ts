@@ -7,8 +7,10 @@
  *   (Keras reset_after=False, ONNX linear_before_reset=0) n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).
  */
 export const CELL_KINDS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'] as const;
+/** A recurrent cell: `rnn_tanh`, `rnn_relu` (torch.nn.RNN with that nonlinearity), `lstm` or `gru`. */
 export type CellKind = (typeof CELL_KINDS)[number];
 
+/** True when `v` is one of `CELL_KINDS`. */
 export function isCellKind(v: unknown): v is CellKind {
   return typeof v === 'string' && (CELL_KINDS as readonly string[]).includes(v);
 }

@@ -25,7 +25,25 @@ export type RnnkitErrorCode =
   /** The model is already in a training call; calls that change its parameters wait for it to end. */
   | 'BUSY';
 
+/**
+ * The one error type rnnkit's public API throws (or rejects with). `code` says what went wrong
+ * (see `RnnkitErrorCode`; docs/reliability.md lists every code and what to do about it),
+ * `argument` names the argument or field at fault, and the message reads
+ * `argument: expected …, got …`. An engine's own error (a device error, a wasm trap) arrives as
+ * `BACKEND_FAILURE` with the original as `cause`. A call that throws leaves models, optimizers and
+ * backends as they were before it.
+ *
+ * ```ts
+ * try {
+ *   await model.predict(x);
+ * } catch (e) {
+ *   if (isRnnkitError(e) && e.code === 'SHAPE_MISMATCH') console.error(e.argument, e.message);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class RnnkitError extends Error {
+  /** What went wrong, stable across versions: branch on this, not on the message. */
   readonly code: RnnkitErrorCode;
   /** The argument or field at fault, e.g. `x`, `lengths[2]`, `layers[0].hiddenSize`. */
   readonly argument: string | undefined;
@@ -37,6 +55,7 @@ export class RnnkitError extends Error {
   }
 }
 
+/** True when `e` is an `RnnkitError` (a type guard for `catch` blocks). */
 export function isRnnkitError(e: unknown): e is RnnkitError {
   return e instanceof RnnkitError;
 }

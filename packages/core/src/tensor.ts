@@ -19,6 +19,7 @@ export interface HostTensor {
   readonly shape: Shape;
 }
 
+/** Number of elements of a tensor of this shape (the product of its extents; 1 for `[]`). Throws INVALID_ARGUMENT when `shape` is not a list. */
 export function sizeOf(shape: Shape): number {
   if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number')
     throw new RnnkitError('INVALID_ARGUMENT', `shape: expected a list of extents, got ${describe(shape)}`, { argument: 'shape' });
@@ -36,16 +37,19 @@ export function rowsCols(shape: Shape): [rows: number, cols: number] {
   return [rows, cols];
 }
 
+/** True when both shapes have the same extents in the same order; false (never a throw) for anything that is not a list. */
 export function shapeEquals(a: Shape, b: Shape): boolean {
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || typeof a.length !== 'number' || typeof b.length !== 'number') return false;
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** A shape as text for messages: `[2, 3, 4]`. */
 export function formatShape(shape: Shape): string {
   if (shape === null || typeof shape !== 'object' || typeof shape.length !== 'number') return describe(shape);
   return `[${Array.prototype.join.call(shape, ', ')}]`;
 }
 
+/** A `HostTensor` from float32 data or an array of numbers (copied to a Float32Array) and its shape. Throws INVALID_ARGUMENT for a bad shape or a non-number value, SHAPE_MISMATCH when `data.length` is not the shape's size. */
 export function hostTensor(data: Float32Array | ArrayLike<number>, shape: Shape): HostTensor {
   checkShapeList(shape);
   if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {

@@ -20,6 +20,7 @@ export interface ImportedInput {
 
 /** A graph output and where it comes from in the rnnkit model. */
 export interface ImportedOutput {
+  /** The graph output's name in the file. */
   name: string;
   /** `output`: the model output; `hN`/`cN`: final states of recurrent layer `layer`. */
   role: 'output' | 'hN' | 'cN';

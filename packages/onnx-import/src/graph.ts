@@ -12,6 +12,7 @@ import type { ImportLimits } from './limits.js';
 
 /** Opsets of the default domain whose RNN/LSTM/GRU and glue ops this importer knows (RNN/LSTM/GRU are defined from 7 on). */
 export const MIN_IMPORT_OPSET = 7;
+/** Newest default-domain opset this importer reads; a newer file is UNSUPPORTED naming its opset. */
 export const MAX_IMPORT_OPSET = 22;
 
 /** One node with a readable reference for error messages. */

@@ -13,6 +13,7 @@ import { ModelBuild } from './model_build.js';
 import { restoreTrainingFields, SPEC_METADATA_KEY, stackingHint } from './rnnkit_metadata.js';
 import { walkGraph } from './walk.js';
 
+/** Options of `importOnnx`. */
 export interface ImportOptions {
   /** Bounds on what the file may make this import allocate (see ImportLimits). */
   limits?: Partial<ImportLimits>;
@@ -22,6 +23,7 @@ export interface ImportOptions {
 export interface ImportedOnnx {
   /** The rnnkit model on the host; `model.to(backend)` to run or train it. */
   model: Model;
+  /** The model's graph (`model.spec`): what `saveModel` writes and `loadModel` reads. */
   spec: ModelSpec;
   /** The weights by PyTorch state_dict name, in PyTorch's gate orders and layouts. */
   stateDict: Map<string, Float32Array>;
@@ -31,6 +33,7 @@ export interface ImportedOnnx {
   outputs: ImportedOutput[];
   /** The file's default-domain opset. */
   opset: number;
+  /** The file's `producer_name` and `producer_version` (`pytorch`, `tf2onnx`, `rnnkit`…), each cut to 120 characters. */
   producer: { name: string; version: string };
 }
 

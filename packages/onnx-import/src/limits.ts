@@ -19,6 +19,7 @@ export interface ImportLimits {
   maxRank: number;
 }
 
+/** The default `ImportLimits` (frozen); `importOnnx(bytes, { limits })` overrides any of them for one call. */
 export const DEFAULT_IMPORT_LIMITS: Readonly<ImportLimits> = Object.freeze({
   maxTensorElements: 2 ** 28,
   maxTotalElements: 2 ** 29,

@@ -7,7 +7,9 @@ import type { OutputActivation } from './values.js';
 
 /** A feed for one ONNX graph input: float data, or integer ids/lengths, with its shape. */
 export interface OnnxFeed {
+  /** The values, row-major. */
   data: Float32Array | Int32Array | BigInt64Array | readonly number[];
+  /** The extents, as the file declares the input's axes. */
   shape: readonly number[];
 }
 
@@ -70,7 +72,9 @@ function rowsOf(t: HostTensor, rows: [number, number]): HostTensor {
 
 /** What one rnnkit forward pass gives, read back: the output and each recurrent layer's final states. */
 export interface RnnkitResults {
+  /** The model's output, in rnnkit's layout. */
   output: HostTensor;
+  /** Per recurrent layer (`layer`: its index in `spec.layers`): final `hN` and, for LSTM, `cN`, each [numLayers·dirs, batch, hidden]. */
   states: { layer: number; hN: HostTensor; cN?: HostTensor }[];
 }
 

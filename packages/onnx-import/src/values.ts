@@ -53,6 +53,7 @@ export type Value =
   /** The sequence-lengths graph input plus `offset` (lengths − 1 for a last-step index). */
   | { kind: 'lengths'; input: string; offset: number; axes: Axis[] };
 
+/** A final activation on the last axis that the file applies after the recurrent model and rnnkit applies outside it (`applyActivation`). */
 export type OutputActivation = 'softmax' | 'logSoftmax' | 'sigmoid' | 'tanh' | 'relu';
 
 export function isSeqLabel(l: Label): l is 'S0' | 'S1' {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadModelBundle } from '@rnnkit/core';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
@@ -19,7 +20,7 @@ describe('README quickstart', () => {
     expect(code).toBeTruthy();
   });
 
-  it('type-checks and runs as written; the loss falls and model.onnx is written', () => {
+  it('type-checks and runs as written; progress is reported, the loss falls, the saved file reloads, model.onnx is written', () => {
     const dir = mkdtempSync(join(here, '.readme-'));
     try {
       writeFileSync(join(dir, 'quickstart.mts'), code!);
@@ -48,6 +49,12 @@ describe('README quickstart', () => {
       expect(losses.length).toBe(3);
       expect(losses[2]).toBeLessThan(losses[0]);
       expect(Number.isFinite(Number(/next value (\S+)/.exec(out)![1]))).toBe(true);
+      // Progress: one line per epoch, in order, before the summary.
+      expect([...out.matchAll(/^epoch (\d)\/3: loss \S+ in \S+ s$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3]);
+      // The saved bundle (graph + weights) loads here too, outside the quickstart.
+      const reloaded = loadModelBundle(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+      expect(reloaded.spec.layers.map((l) => l.type)).toEqual(['recurrent', 'select', 'linear']);
+      reloaded.dispose();
       expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

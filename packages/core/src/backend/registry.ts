@@ -53,14 +53,17 @@ function checkSpecification(name: string, be: Backend): void {
   }
 }
 
+/** Removes a registered definition; true when there was one under `name`. Backends it already created keep working. */
 export function unregisterBackend(name: string): boolean {
   return registry.delete(name);
 }
 
+/** Names of the registered definitions, highest priority first (the order `createBackend()` tries them). */
 export function registeredBackends(): string[] {
   return [...registry.values()].sort((a, b) => b.priority - a.priority).map((d) => d.name);
 }
 
+/** Options of `createBackend`. */
 export interface CreateBackendOptions {
   /** Names to try, in order, when the first can't start. */
   fallback?: string[];

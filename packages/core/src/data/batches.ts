@@ -32,7 +32,9 @@ export function shuffledIndices(n: number, seed: number): Int32Array {
   return idx;
 }
 
+/** Options of `iterateBatches` and `batchCount`. */
 export interface BatchOptions {
+  /** Rows per batch, a positive integer; the last batch holds what is left. */
   batchSize: number;
   /** Visit rows in a seeded random order (default false: in order). */
   shuffle?: boolean;

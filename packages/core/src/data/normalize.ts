@@ -9,13 +9,19 @@ import { formatShape, sizeOf } from '../tensor.js';
  */
 export type NumericData = readonly number[] | Float32Array | Float64Array | readonly (readonly number[])[] | HostTensor;
 
+/** A fitted `ZScore` as plain JSON (`zscore.toJSON()`, `ZScore.fromJSON`), to keep beside a saved model. */
 export interface ZScoreJSON {
+  /** Format tag: always `rnnkit.zscore`. */
   format: 'rnnkit.zscore';
+  /** Format version: 1. */
   version: 1;
+  /** Per-feature mean, `[D]`. */
   mean: number[];
+  /** Per-feature standard deviation, `[D]` (a constant feature's is 1, so it maps to 0). */
   std: number[];
 }
 
+/** Options of `ZScore.apply` and `ZScore.invert`. */
 export interface ZScoreApplyOptions {
   /**
    * Which fitted features the data's last axis holds (default all D, in order). A last axis of

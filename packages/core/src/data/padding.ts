@@ -2,6 +2,7 @@ import { fail } from '../errors.js';
 import type { HostTensor } from '../tensor.js';
 import { positiveInteger } from './series.js';
 
+/** Options of `padSequences` and `padTokens`. */
 export interface PadOptions {
   /** Pad (and truncate) every sequence to this many steps (default: the longest). */
   maxLength?: number;
@@ -11,6 +12,7 @@ export interface PadOptions {
   batchFirst?: boolean;
 }
 
+/** What `padSequences` returns: one batch of equal-length float sequences and their true lengths. */
 export interface PaddedSequences {
   /** `[N, T, D]` (or `[T, N, D]`), zeros (or `value`) after each sequence's length. */
   x: HostTensor;
@@ -18,10 +20,13 @@ export interface PaddedSequences {
   lengths: Int32Array;
 }
 
+/** What `padTokens` returns: one batch of equal-length token-id sequences and their true lengths. */
 export interface PaddedTokens {
   /** `[N, T]` (or `[T, N]`) ids, `padId` after each sequence's length: a model's `TokenInput`. */
   ids: Int32Array;
+  /** `[N, T]` (or `[T, N]` when `batchFirst: false`). */
   shape: [number, number];
+  /** Valid steps of each sequence, `[N]`: pass as `lengths` so padded steps are ignored. */
   lengths: Int32Array;
 }
 

@@ -3,6 +3,7 @@ import type { HostTensor } from '../tensor.js';
 import type { Series } from './series.js';
 import { positiveInteger, readSeries } from './series.js';
 
+/** Options of `createSequences`. */
 export interface SequenceOptions {
   /** Input steps per example. */
   window: number;
@@ -19,6 +20,7 @@ export interface SequenceOptions {
   targetLayout?: 'flat' | 'steps';
 }
 
+/** Sliding-window examples from `createSequences`, ready for `fit(model, { x, y })`. */
 export interface Sequences {
   /** Inputs `[N, window, D]`, batch-first. */
   x: HostTensor;

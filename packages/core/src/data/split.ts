@@ -3,6 +3,7 @@ import { shuffledIndices } from './batches.js';
 import type { RowRecord, RowSource } from './rows.js';
 import { recordRowCount, rowCount, takeRecordRows, takeRows } from './rows.js';
 
+/** Options of `trainValidationSplit`. */
 export interface SplitOptions {
   /** Share of rows for validation, in (0, 1) (default 0.2). Rounded to the nearest row, at least one on each side. */
   validationFraction?: number;
@@ -23,8 +24,11 @@ export interface SplitOptions {
   overlap?: number;
 }
 
+/** The two parts of `trainValidationSplit`, of the same kind as its input. */
 export interface Split<T> {
+  /** The rows to train on. */
   train: T;
+  /** The held-out rows (pass as `fit`'s `validation`). */
   validation: T;
 }
 

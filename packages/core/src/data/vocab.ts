@@ -1,7 +1,9 @@
 import { describe, fail, RnnkitError } from '../errors.js';
 
+/** What a vocabulary's tokens are: single characters (`charVocabulary`) or whitespace-separated words (`wordVocabulary`). */
 export type VocabularyLevel = 'char' | 'word';
 
+/** Options of `charVocabulary`, `wordVocabulary` and `new Vocabulary`. */
 export interface VocabularyOptions {
   /** Padding token, id 0 (default `'<pad>'`; `null` for none). */
   pad?: string | null;

@@ -7,10 +7,15 @@ import { checkObject } from '../errors.js';
  * and serializer read the same object.
  */
 export interface RecurrentSpec {
+  /** Layer kind tag. */
   type: 'recurrent';
+  /** The cell: `rnn_tanh`, `rnn_relu`, `lstm` or `gru`. */
   cell: CellKind;
+  /** Features D of each step of the input. */
   inputSize: number;
+  /** Features H of the hidden state (per direction). */
   hiddenSize: number;
+  /** Stacked layers (torch `num_layers`); layer l > 0 takes layer l − 1's output. */
   numLayers: number;
   bidirectional: boolean;
   /**
@@ -25,21 +30,31 @@ export interface RecurrentSpec {
   dropout: number;
   /** (batch, seq, feature) when true (default), (seq, batch, feature) when false. */
   batchFirst: boolean;
+  /** Whether the layer has `bias_ih`/`bias_hh` (torch `bias`). */
   bias: boolean;
   /** GRU only: true = PyTorch/ONNX linear_before_reset=1 (default); false = Keras reset_after=False. */
   gruResetAfter: boolean;
 }
 
+/** An affine map on the last axis (torch.nn.Linear): `weight` [outFeatures, inFeatures], `bias` [outFeatures]. */
 export interface LinearSpec {
+  /** Layer kind tag. */
   type: 'linear';
+  /** Input features of the last axis. */
   inFeatures: number;
+  /** Output features. */
   outFeatures: number;
+  /** Whether the layer adds a bias (torch `bias`). */
   bias: boolean;
 }
 
+/** A lookup table of token vectors (torch.nn.Embedding): `weight` [numEmbeddings, embeddingDim]; must be the first layer. */
 export interface EmbeddingSpec {
+  /** Layer kind tag. */
   type: 'embedding';
+  /** Vocabulary size: ids run 0..numEmbeddings − 1. */
   numEmbeddings: number;
+  /** Features of each token vector. */
   embeddingDim: number;
 }
 
@@ -49,20 +64,28 @@ export interface EmbeddingSpec {
  * (many-to-many).
  */
 export interface SelectStepsSpec {
+  /** Layer kind tag. */
   type: 'select';
+  /** `last`: each sequence's last valid step, `[B, F]`; `all`: every step, unchanged. */
   steps: 'last' | 'all';
 }
 
+/** One layer of a `ModelSpec`, told apart by `type`. */
 export type LayerSpec = RecurrentSpec | LinearSpec | EmbeddingSpec | SelectStepsSpec;
 
+/** A whole model as plain JSON (what `saveModel` writes and `loadModel` reads): its layers in order, validated by `validateModelSpec`. */
 export interface ModelSpec {
+  /** Format tag: always `rnnkit.model`. */
   format: 'rnnkit.model';
+  /** Format version: 1. */
   version: 1;
+  /** The layers, first to last; parameter names are prefixed with each layer's index (`0.weight_ih_l0`). */
   layers: LayerSpec[];
   /** Seed that produced the initial parameters. */
   seed: number;
 }
 
+/** 1, or 2 for a bidirectional layer. Throws INVALID_ARGUMENT when `spec` is not an object. */
 export function numDirections(spec: RecurrentSpec): 1 | 2 {
   checkObject(spec, 'spec', 'a recurrent layer spec');
   return spec.bidirectional ? 2 : 1;

@@ -5,6 +5,7 @@ import { formatShape, rowsCols } from '../tensor.js';
 import { carriedRecurrent, stream } from '../train/streaming.js';
 import { Rng } from '../util/rng.js';
 
+/** How `generateTokens` picks each next token from the model's logits. */
 export interface SamplingOptions {
   /** `greedy` (default) takes the arg-max; `sample` draws from softmax(logits / temperature). */
   strategy?: 'greedy' | 'sample';
@@ -50,6 +51,7 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rn
   return idx[idx.length - 1];
 }
 
+/** Options of `generateTokens` (a language model fed its own samples). */
 export interface GenerateTokensOptions extends SamplingOptions {
   /** Start tokens (at least one); the model reads them all before generating. */
   prompt: ArrayLike<number>;
@@ -59,6 +61,7 @@ export interface GenerateTokensOptions extends SamplingOptions {
   stopToken?: number;
   /** Initial state, [numLayers, 1, H]. */
   h0?: HostTensor;
+  /** Initial cell state of an LSTM, [numLayers, 1, H]. */
   c0?: HostTensor;
 }
 
@@ -108,12 +111,15 @@ export async function generateTokens(model: Model, o: GenerateTokensOptions): Pr
   }
 }
 
+/** Options of `generateValues` (a forecaster fed its own predictions, autoregressively). */
 export interface GenerateValuesOptions {
   /** Start input(s): one step `[F]`, or a primer `[T, F]` read before generating. */
   start: HostTensor;
   /** Steps to generate. */
   steps: number;
+  /** Initial hidden state, [numLayers, 1, H]; zeros when absent. */
   h0?: HostTensor;
+  /** Initial cell state of an LSTM, [numLayers, 1, H]. */
   c0?: HostTensor;
 }
 

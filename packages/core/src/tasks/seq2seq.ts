@@ -16,6 +16,7 @@ import { carriedRecurrent, detachState, disposeState } from '../train/streaming.
 import type { TaskCell } from './models.js';
 import { trunk } from './models.js';
 
+/** Options of `new Seq2Seq`: an embedding + recurrent encoder and decoder sharing one cell kind and size. */
 export interface Seq2SeqOptions {
   cell: TaskCell;
   /** Source and target vocabulary sizes (the target one includes `bos` and `eos`). */
@@ -31,6 +32,7 @@ export interface Seq2SeqOptions {
   seed?: number;
 }
 
+/** Options of `Seq2Seq.greedy`. */
 export interface DecodeOptions {
   /** Valid source steps per sequence. */
   lengths?: ArrayLike<number>;
@@ -38,6 +40,7 @@ export interface DecodeOptions {
   maxLength: number;
 }
 
+/** Options of `Seq2Seq.beamSearch`. */
 export interface BeamOptions extends DecodeOptions {
   /** Hypotheses kept per source. Default 4. */
   beamWidth?: number;

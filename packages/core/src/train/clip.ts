@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { checkObject, describe, RnnkitError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
+/** Gradient clipping, as `fit`, `fitTruncated` and `trainStep` take it (neither is applied by default). */
 export interface ClipOptions {
   /** Rescale all gradients together so their global L2 norm is at most this (clip_grad_norm_). */
   maxNorm?: number | undefined;

@@ -17,6 +17,7 @@ export interface LossContext {
   batchFirst?: boolean;
 }
 
+/** What a `Loss` computes for one batch, on the backend (the caller disposes `loss` and `grad`). */
 export interface LossValue {
   /** The reduced loss, shape [1], on the backend. */
   loss: Tensor;
@@ -31,14 +32,17 @@ export interface LossValue {
 
 /** A loss from the model output and targets. Everything stays on the backend. */
 export interface Loss {
+  /** Its name in logs and `History` (`mse`, `crossEntropy`). */
   readonly name: string;
   /** `regression` losses take float targets, `classification` ones class ids. */
   readonly kind: 'regression' | 'classification';
   /** Classification: the target id that counts for nothing. */
   readonly ignoreIndex?: number;
+  /** The batch's loss and its gradient with respect to `output` (`ctx` carries `lengths` so padded steps count for nothing). */
   compute(be: Backend, output: Tensor, target: Targets, ctx?: LossContext): LossValue;
 }
 
+/** A built-in loss by name: `mse` (mean squared error) or `crossEntropy` (softmax cross-entropy over class logits, integer targets). */
 export type LossName = 'mse' | 'crossEntropy';
 
 /**
@@ -125,6 +129,7 @@ export function mse(): Loss {
   };
 }
 
+/** Options of `crossEntropy(…)`. */
 export interface CrossEntropyOptions {
   /** Targets equal to this are skipped (loss 0, gradient 0), as in PyTorch. Default −100. */
   ignoreIndex?: number;

@@ -11,10 +11,13 @@ import { stepRowMask } from './losses.js';
  * batches combine exactly: the epoch's value is Σ total / Σ count.
  */
 export interface Metric {
+  /** Its key in `StepLog.metrics` / `EpochLog.metrics` (`val_<name>` for validation). */
   readonly name: string;
+  /** The batch's sum and how many rows it counted; the epoch's value is Σ total / Σ count. */
   evaluate(output: HostTensor, target: Targets, ctx: LossContext): { total: number; count: number };
 }
 
+/** A built-in metric by name: `accuracy` (arg-max equals the class id) or `mae` (mean absolute error). */
 export type MetricName = 'accuracy' | 'mae';
 
 /**
