@@ -14,10 +14,18 @@ export const BACKEND_SPEC_VERSION = 'v2' as const;
  * asynchronously. Every tensor a call returns is new and must be disposed by the caller.
  */
 export interface MemoryOps {
+  /**
+   * A new tensor of `shape` holding a copy of `data` (the caller may reuse the array).
+   * Throws SHAPE_MISMATCH unless `data.length` is the shape's size, LIMIT_EXCEEDED past the backend's limits.
+   */
   upload(data: Float32Array, shape: Shape): Tensor;
+  /** A new tensor of `shape` filled with 0. */
   zeros(shape: Shape): Tensor;
+  /** A new tensor of `shape` with every element `value`. */
   fill(shape: Shape, value: number): Tensor;
+  /** A copy of x's elements, row-major; x stays live. */
   read(x: Tensor): Promise<Float32Array>;
+  /** Releases x; any later use of it throws DISPOSED. */
   dispose(x: Tensor): void;
   /** Same data, another shape of the same size (a view where the backend can). Dispose it too. */
   reshape(x: Tensor, shape: Shape): Tensor;
@@ -38,9 +46,13 @@ export interface PrimitiveOps {
    */
   matmul(a: Tensor, b: Tensor, opts?: { transposeA?: boolean; transposeB?: boolean; alpha?: number; c?: Tensor; beta?: number }): Tensor;
 
+  /** a + b, elementwise; both view as the same [rows, cols] (SHAPE_MISMATCH otherwise). Result has a's shape. */
   add(a: Tensor, b: Tensor): Tensor;
+  /** a − b, elementwise; shapes as for `add`. */
   sub(a: Tensor, b: Tensor): Tensor;
+  /** a · b, elementwise (Hadamard); shapes as for `add`. */
   mul(a: Tensor, b: Tensor): Tensor;
+  /** a / b, elementwise, IEEE division (x / 0 is ±Infinity or NaN); shapes as for `add`. */
   div(a: Tensor, b: Tensor): Tensor;
   /** a · s + t, elementwise. */
   affine(a: Tensor, s: number, t: number): Tensor;
@@ -49,9 +61,13 @@ export interface PrimitiveOps {
   /** a [M, N] with row m scaled by v[m] (v is [M]): masks per batch row. */
   mulColumnVector(a: Tensor, v: Tensor): Tensor;
 
+  /** tanh(a), elementwise. */
   tanh(a: Tensor): Tensor;
+  /** 1 / (1 + e^(−a)), elementwise. */
   sigmoid(a: Tensor): Tensor;
+  /** max(a, 0), elementwise. */
   relu(a: Tensor): Tensor;
+  /** √a, elementwise (NaN for a < 0). */
   sqrt(a: Tensor): Tensor;
   /** Clamps into [lo, hi]. */
   clip(a: Tensor, lo: number, hi: number): Tensor;
@@ -87,17 +103,30 @@ export interface PrimitiveOps {
    * equals `ignoreIndex` give loss 0 and gradient 0. Returns per-row losses [N] and
    * d(loss_i)/d(logits_i) = softmax − one-hot, [N, C].
    */
-  softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: Tensor; grad: Tensor };
+  softmaxCrossEntropy(
+    logits: Tensor,
+    targets: Int32Array,
+    ignoreIndex: number,
+  ): {
+    /** Per-row losses −log softmax(logits)[target], [N] (0 on ignored rows). */
+    loss: Tensor;
+    /** softmax(logits) − one-hot(target), [N, C] (0 on ignored rows). */
+    grad: Tensor;
+  };
   /** Row-wise softmax of [N, C]. */
   softmax(a: Tensor): Tensor;
 }
 
 /** One layer-direction's weights as the fused kernels take them (PyTorch layouts and gate orders). */
 export interface RecurrentWeights<T extends Tensor = Tensor> {
-  weightIh: T; // [G*H, D]
-  weightHh: T; // [G*H, H]
-  biasIh?: T; // [G*H]
-  biasHh?: T; // [G*H]
+  /** Input-to-hidden weights [G·H, D], gates stacked in PyTorch's order (G = 1 rnn, 4 lstm i f g o, 3 gru r z n). */
+  weightIh: T;
+  /** Hidden-to-hidden weights [G·H, H], gates stacked as in `weightIh`. */
+  weightHh: T;
+  /** Input-side bias [G·H]; absent means none (zeros). */
+  biasIh?: T;
+  /** Hidden-side bias [G·H]; absent means none (zeros). */
+  biasHh?: T;
 }
 
 /**
@@ -106,18 +135,22 @@ export interface RecurrentWeights<T extends Tensor = Tensor> {
  * never see `reverse`.
  */
 export interface RecurrentForwardArgs<T extends Tensor = Tensor> extends RecurrentWeights<T> {
+  /** Which recurrence: `rnn_tanh`, `rnn_relu`, `lstm` or `gru` (UNKNOWN_CELL otherwise). */
   cell: CellKind;
   /** GRU only: PyTorch's form (reset applied to W_hn h + b_hn). */
   gruResetAfter: boolean;
-  x: T; // [T, B, D], time-major; [B, T, D] with batchFirst
+  /** The input sequence [T, B, D], time-major; [B, T, D] with `batchFirst`. T ≥ 1, B ≥ 1. */
+  x: T;
   /**
    * x is [B, T, D] and y comes back [B, T, H] (and in backward dy and dx likewise): the layout
    * change happens inside the kernel instead of as separate gathers. Only passed to a backend
    * whose `recurrentBatchFirst` is true.
    */
   batchFirst?: boolean;
-  h0: T; // [B, H]
-  c0?: T; // [B, H], LSTM only; zeros when absent
+  /** Initial hidden state [B, H]. */
+  h0: T;
+  /** Initial cell state [B, H], LSTM only (INVALID_ARGUMENT for other cells); zeros when absent. */
+  c0?: T;
   /** Per-sequence lengths (B), 1..T. Step t ≥ lengths[b] keeps b's state and outputs zeros. */
   lengths?: Int32Array;
   /** Keep what backward needs in `saved`. */
@@ -126,22 +159,34 @@ export interface RecurrentForwardArgs<T extends Tensor = Tensor> extends Recurre
 
 /** Whatever a kernel keeps for backward; the caller disposes it once backward is done. */
 export interface RecurrentSaved {
+  /** Releases the tensors kept for backward. */
   dispose(): void;
 }
 
+/** What `recurrentForward` returns: new tensors the caller disposes. */
 export interface RecurrentForwardResult<T extends Tensor = Tensor> {
-  y: T; // [T, B, H]; [B, T, H] with args.batchFirst
-  hN: T; // [B, H]
-  cN?: T; // [B, H]
+  /** Hidden state at every step [T, B, H] ([B, T, H] with `args.batchFirst`); zeros past a row's length. */
+  y: T;
+  /** Final hidden state [B, H]: each row's state at its last valid step. */
+  hN: T;
+  /** Final cell state [B, H]; LSTM only. */
+  cN?: T;
+  /** What backward needs; present only when `args.training`. Pass it to `recurrentBackward`, then dispose it. */
   saved?: RecurrentSaved;
 }
 
+/** Backpropagation through time over one layer-direction; absent upstream gradients count as zeros. */
 export interface RecurrentBackwardArgs<T extends Tensor = Tensor> {
+  /** The same arguments the forward ran with (INVALID_ARGUMENT when `saved` came from other sizes). */
   forward: RecurrentForwardArgs<T>;
+  /** The forward's `saved` (a training forward of this backend). Backward does not dispose it. */
   saved: RecurrentSaved;
-  dy?: T; // [T, B, H]; [B, T, H] when forward.batchFirst
-  dhN?: T; // [B, H]
-  dcN?: T; // [B, H]
+  /** Gradient of the loss w.r.t. `y`, [T, B, H] ([B, T, H] when `forward.batchFirst`). */
+  dy?: T;
+  /** Gradient w.r.t. the final hidden state `hN`, [B, H]. */
+  dhN?: T;
+  /** Gradient w.r.t. the final cell state `cN`, [B, H]; LSTM only. */
+  dcN?: T;
   /**
    * false: the caller has no use for dx (the layer's input is data, as in a training step), so
    * the backend may skip its GEMM and omit it from the result. Default true.
@@ -149,14 +194,21 @@ export interface RecurrentBackwardArgs<T extends Tensor = Tensor> {
   inputGrad?: boolean;
 }
 
+/** Gradients of one layer-direction, new tensors the caller disposes; weight gradients have the weights' shapes. */
 export interface RecurrentBackwardResult<T extends Tensor = Tensor> {
   /** [T, B, D] ([B, T, D] when forward.batchFirst); may be absent when the args said `inputGrad: false` (core disposes one that isn't). */
   dx?: T;
-  dh0: T; // [B, H]
-  dc0?: T; // [B, H]
+  /** Gradient w.r.t. `h0`, [B, H]. */
+  dh0: T;
+  /** Gradient w.r.t. `c0`, [B, H]; LSTM only. */
+  dc0?: T;
+  /** Gradient w.r.t. `weightIh`, [G·H, D], summed over steps and batch. */
   dWeightIh: T;
+  /** Gradient w.r.t. `weightHh`, [G·H, H], summed over steps and batch. */
   dWeightHh: T;
+  /** Gradient w.r.t. `biasIh`, [G·H]; present when the forward had `biasIh`. */
   dBiasIh?: T;
+  /** Gradient w.r.t. `biasHh`, [G·H]; present when the forward had `biasHh`. */
   dBiasHh?: T;
 }
 
@@ -167,18 +219,27 @@ export interface RecurrentBackwardResult<T extends Tensor = Tensor> {
  * param' = param − lr·g. Every tensor has the parameter's shape; inputs are not modified.
  */
 export interface SgdUpdateArgs<T extends Tensor = Tensor> {
+  /** The parameter before the step. */
   param: T;
+  /** Its gradient, param's shape (SHAPE_MISMATCH otherwise). */
   grad: T;
   /** Momentum buffer from the previous step; absent on the first step. */
   velocity?: T;
+  /** Learning rate; finite (INVALID_ARGUMENT otherwise), as are the other numbers. */
   lr: number;
+  /** Momentum factor; 0 for plain SGD (no buffer). */
   momentum: number;
+  /** Dampening of the momentum buffer's gradient term (0 in PyTorch's default). */
   dampening: number;
+  /** Nesterov momentum: step along g + momentum·buf instead of buf. */
   nesterov: boolean;
+  /** L2 penalty added to the gradient as weightDecay·param; 0 for none. */
   weightDecay: number;
 }
 
+/** What `sgdUpdate` returns: new tensors; the inputs are left as they were for the caller to dispose. */
 export interface SgdUpdateResult<T extends Tensor = Tensor> {
+  /** The parameter after the step, its shape. */
   param: T;
   /** New momentum buffer (only when momentum > 0). */
   velocity?: T;
@@ -191,24 +252,37 @@ export interface SgdUpdateResult<T extends Tensor = Tensor> {
  * param' = param − (lr / (1 − β1^step)) · m / (√v / √(1 − β2^step) + eps).
  */
 export interface AdamUpdateArgs<T extends Tensor = Tensor> {
+  /** The parameter before the step. */
   param: T;
+  /** Its gradient, param's shape (SHAPE_MISMATCH otherwise; likewise m and v). */
   grad: T;
-  /** First and second moments from the previous step (zeros before the first). */
+  /** First moment (running mean of g) from the previous step; zeros before the first. */
   m: T;
+  /** Second moment (running mean of g²) from the previous step; zeros before the first. */
   v: T;
   /** 1-based step count, for bias correction. */
   step: number;
+  /** Learning rate; finite (INVALID_ARGUMENT otherwise), as are the other numbers. */
   lr: number;
+  /** Decay of the first moment (PyTorch's default 0.9). */
   beta1: number;
+  /** Decay of the second moment (PyTorch's default 0.999). */
   beta2: number;
+  /** Added to the bias-corrected √v for stability (PyTorch's default 1e-8). */
   eps: number;
+  /** Weight decay: L2 on the gradient (Adam) or decoupled shrinkage (AdamW); 0 for none. */
   weightDecay: number;
+  /** true: AdamW's decoupled weight decay; false: Adam's L2 form. */
   decoupled: boolean;
 }
 
+/** What `adamUpdate` returns: new tensors, each param's shape; the inputs are left for the caller to dispose. */
 export interface AdamUpdateResult<T extends Tensor = Tensor> {
+  /** The parameter after the step. */
   param: T;
+  /** The updated first moment. */
   m: T;
+  /** The updated second moment. */
   v: T;
 }
 
@@ -290,16 +364,35 @@ export type QuantizedMode = 'native' | 'host' | 'dequantized';
  * primitives) otherwise; `info().fusedOps` says which.
  */
 export interface FusedOps {
+  /**
+   * Runs one layer-direction of a recurrent cell over the whole sequence (see
+   * `RecurrentForwardArgs`); returns y, the final states and, when training, `saved`. Throws
+   * SHAPE_MISMATCH, UNKNOWN_CELL or INVALID_LENGTHS for arguments that disagree.
+   */
   recurrentForward(args: RecurrentForwardArgs): RecurrentForwardResult;
+  /**
+   * Backpropagation through time for a `recurrentForward` run with `training: true`: gradients
+   * w.r.t. the inputs, initial states and weights (see `RecurrentBackwardResult`).
+   */
   recurrentBackward(args: RecurrentBackwardArgs): RecurrentBackwardResult;
   /**
    * The MSE loss's pass in one: sumSquares [1] = Σ (output − target)² (accumulated in double)
    * and grad = gradScale · (output − target), computed as sub, then affine(·, gradScale, 0) in
    * double, would give it. output and target view as the same [rows, cols].
    */
-  squaredErrorGrad(output: Tensor, target: Tensor, gradScale: number): { sumSquares: Tensor; grad: Tensor };
+  squaredErrorGrad(
+    output: Tensor,
+    target: Tensor,
+    gradScale: number,
+  ): {
+    /** Σ (output − target)², [1]. */
+    sumSquares: Tensor;
+    /** gradScale · (output − target), output's shape. */
+    grad: Tensor;
+  };
   /** Optimizer updates, so parameters and their state stay on the device. New tensors out. */
   sgdUpdate(args: SgdUpdateArgs): SgdUpdateResult;
+  /** One Adam/AdamW step (see `AdamUpdateArgs`): new param, m and v; inputs are not modified. */
   adamUpdate(args: AdamUpdateArgs): AdamUpdateResult;
 }
 
@@ -313,8 +406,10 @@ export const FUSED_OPS = [
   'quantizedMatmul',
   'quantizedRecurrentForward',
 ] as const;
+/** One of `FUSED_OPS`: an op a backend may run natively or through core's composite. */
 export type FusedOpName = (typeof FUSED_OPS)[number];
 
+/** What a backend reports about itself (`Backend.info()`); a backend may add its own fields. */
 export interface BackendInfo {
   /** Registered name: `cpu`, `webgpu`, `tfjs`. */
   name: string;
@@ -331,10 +426,13 @@ export interface BackendInfo {
  * every argument, counts and checks tensor ownership, and fills in the fused ops.
  */
 export interface Backend extends MemoryOps, PrimitiveOps, FusedOps, QuantizedOps {
+  /** The interface version this backend implements (`BACKEND_SPEC_VERSION`). */
   readonly specificationVersion: typeof BACKEND_SPEC_VERSION;
+  /** Registered name (`cpu`, `webgpu`, `tfjs`); every tensor it makes carries it as `backend`. */
   readonly name: string;
   /** The fused recurrent kernels take `batchFirst: true` (core then skips its own re-layout). */
   readonly recurrentBatchFirst: boolean;
+  /** What runs: engine, which fused ops are native, how int8 runs (see `BackendInfo`). */
   info(): BackendInfo;
   /** Waits for queued work (no-op on synchronous backends). */
   sync(): Promise<void>;

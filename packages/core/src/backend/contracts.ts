@@ -17,6 +17,10 @@ export function shapeError(op: string, argument: string, expected: string, actua
   throw new RnnkitError('SHAPE_MISMATCH', `${op}: ${argument}: expected shape ${expected}, got ${formatShape(actual)}`, { argument });
 }
 
+/**
+ * Throws the RnnkitError INVALID_ARGUMENT for `op`'s `argument`, message
+ * `op: argument: expected <expected>, got <actual described>`. Never returns.
+ */
 export function invalidArgument(op: string, argument: string, expected: string, actual: unknown): never {
   throw new RnnkitError('INVALID_ARGUMENT', `${op}: ${argument}: expected ${expected}, got ${describe(actual)}`, { argument });
 }
@@ -138,12 +142,19 @@ export function checkSoftmaxCrossEntropy(logits: Tensor, targets: unknown, ignor
 
 /** The sizes a recurrent forward's arguments fix, also kept with `saved` to check backward against. */
 export interface RecurrentDims {
+  /** The cell kind the forward ran. */
   cell: RecurrentForwardArgs['cell'];
+  /** GRU with PyTorch's reset-after form (false for every other cell). */
   resetAfter: boolean;
+  /** x and y were [B, T, ·] instead of [T, B, ·]. */
   batchFirst: boolean;
+  /** Sequence length (steps), ≥ 1. */
   T: number;
+  /** Batch size, ≥ 1. */
   B: number;
+  /** Input features per step. */
   D: number;
+  /** Hidden size. */
   H: number;
 }
 

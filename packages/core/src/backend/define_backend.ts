@@ -406,7 +406,16 @@ export class KernelBackend<T extends Tensor, C, I extends object = object, Q ext
     this.room('scatterAddRows', 'numRows', numRows * N, () => `[${numRows}, ${N}]`);
     return this.adopt(this.kernels.scatterAddRows(this.context, ta, indices, numRows));
   }
-  softmaxCrossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex: number): { loss: T; grad: T } {
+  softmaxCrossEntropy(
+    logits: Tensor,
+    targets: Int32Array,
+    ignoreIndex: number,
+  ): {
+    /** Per-row losses [N]; 0 on rows whose target is `ignoreIndex`. */
+    loss: T;
+    /** softmax − one-hot, [N, C]; 0 on ignored rows. */
+    grad: T;
+  } {
     this.enter();
     const tl = this.tensorOf(logits, 'logits', 'softmaxCrossEntropy');
     contract.checkSoftmaxCrossEntropy(tl, targets, ignoreIndex);
@@ -509,7 +518,16 @@ export class KernelBackend<T extends Tensor, C, I extends object = object, Q ext
     return contract.invalidArgument(op, 'saved', `the value returned by this ${this.name} backend's recurrentForward`, saved);
   }
 
-  squaredErrorGrad(output: Tensor, target: Tensor, gradScale: number): { sumSquares: T; grad: T } {
+  squaredErrorGrad(
+    output: Tensor,
+    target: Tensor,
+    gradScale: number,
+  ): {
+    /** Σ (output − target)², [1]. */
+    sumSquares: T;
+    /** gradScale · (output − target), output's shape. */
+    grad: T;
+  } {
     this.enter();
     const op = 'squaredErrorGrad';
     const to = this.tensorOf(output, 'output', op);

@@ -24,8 +24,11 @@ import type {
  * returns new tensors (never an input); core counts them for `liveTensors()`.
  */
 
+/** Options of the `matmul` kernel: alpha · op(a) · op(b) + beta · c. */
 export interface MatmulOptions<T extends Tensor = Tensor> {
+  /** Use aᵀ: a is [K, M]. @defaultValue false */
   transposeA?: boolean;
+  /** Use bᵀ: b is [N, K]. @defaultValue false */
   transposeB?: boolean;
   /** Defaults to 1. */
   alpha?: number;
@@ -39,8 +42,11 @@ export interface MatmulOptions<T extends Tensor = Tensor> {
 export interface MemoryKernels<T extends Tensor, C> {
   /** A tensor holding a copy of data (the caller may reuse its array); data.length = size of shape. */
   upload(ctx: C, data: Float32Array, shape: Shape): T;
+  /** A new tensor of `shape` filled with 0. */
   zeros(ctx: C, shape: Shape): T;
+  /** A new tensor of `shape` with every element `value` (any number, NaN and ±Infinity included). */
   fill(ctx: C, shape: Shape, value: number): T;
+  /** A fresh copy of x's elements, row-major (x is live and of this backend). */
   read(ctx: C, x: T): Promise<Float32Array>;
   /** Releases x's storage (x is live and of this backend; core forgets it afterwards). */
   dispose(ctx: C, x: T): void;
@@ -56,32 +62,69 @@ export interface MemoryKernels<T extends Tensor, C> {
 
 /** The primitives, as in `PrimitiveOps`, with the context first. */
 export interface PrimitiveKernels<T extends Tensor, C> {
+  /** alpha · op(a) · op(b) + beta · c, a and b rank 2; opts arrive with shapes checked. Result [M, N]. */
   matmul(ctx: C, a: T, b: T, opts: MatmulOptions<T>): T;
+  /** a + b, elementwise; a and b view as the same [rows, cols]. Result has a's shape. */
   add(ctx: C, a: T, b: T): T;
+  /** a − b, elementwise, as `add`. */
   sub(ctx: C, a: T, b: T): T;
+  /** a · b, elementwise, as `add`. */
   mul(ctx: C, a: T, b: T): T;
+  /** a / b, elementwise, IEEE division, as `add`. */
   div(ctx: C, a: T, b: T): T;
+  /** a · s + t, elementwise; s and t finite. */
   affine(ctx: C, a: T, s: number, t: number): T;
+  /** a [M, N] + v [N] on every row. */
   addRowVector(ctx: C, a: T, v: T): T;
+  /** a [M, N] with row m scaled by v[m], v [M]. */
   mulColumnVector(ctx: C, a: T, v: T): T;
+  /** tanh(a), elementwise. */
   tanh(ctx: C, a: T): T;
+  /** 1 / (1 + e^(−a)), elementwise. */
   sigmoid(ctx: C, a: T): T;
+  /** max(a, 0), elementwise. */
   relu(ctx: C, a: T): T;
+  /** √a, elementwise (NaN for a < 0). */
   sqrt(ctx: C, a: T): T;
+  /** a clamped into [lo, hi] (lo ≤ hi, checked). */
   clip(ctx: C, a: T, lo: number, hi: number): T;
+  /** dy · (1 − y²), from the tanh output y. */
   tanhBackward(ctx: C, y: T, dy: T): T;
+  /** dy · y · (1 − y), from the sigmoid output y. */
   sigmoidBackward(ctx: C, y: T, dy: T): T;
+  /** dy where y > 0, else 0, from the relu output y. */
   reluBackward(ctx: C, y: T, dy: T): T;
+  /** Column sums of a [M, N]: [N]. */
   sumRows(ctx: C, a: T): T;
+  /** Sum of all elements: [1]. */
   sum(ctx: C, a: T): T;
+  /** Sum of squares of all elements: [1]. */
   sumSquares(ctx: C, a: T): T;
+  /** Columns [start, start + width) of a [M, N]: [M, width] (range checked). */
   sliceColumns(ctx: C, a: T, start: number, width: number): T;
+  /** Joins [M, N_i] tensors side by side: [M, Σ N_i] (at least one part, rows checked). */
   concatColumns(ctx: C, parts: readonly T[]): T;
+  /** Rows [start, start + count) of a [M, N]: [count, N] (range checked). */
   sliceRows(ctx: C, a: T, start: number, count: number): T;
+  /** Stacks [M_i, N] tensors: [Σ M_i, N] (at least one part, columns checked). */
   concatRows(ctx: C, parts: readonly T[]): T;
+  /** out[i] = a[indices[i]]: [indices.length, N]; every index in [0, M). */
   gatherRows(ctx: C, a: T, indices: Int32Array): T;
+  /** out[indices[i]] += a[i] into zeros [numRows, N]; every index in [0, numRows). */
   scatterAddRows(ctx: C, a: T, indices: Int32Array, numRows: number): T;
-  softmaxCrossEntropy(ctx: C, logits: T, targets: Int32Array, ignoreIndex: number): { loss: T; grad: T };
+  /** Row-wise softmax cross-entropy of logits [N, C] (see `PrimitiveOps.softmaxCrossEntropy`); targets checked. */
+  softmaxCrossEntropy(
+    ctx: C,
+    logits: T,
+    targets: Int32Array,
+    ignoreIndex: number,
+  ): {
+    /** Per-row losses [N]; 0 on rows whose target is `ignoreIndex`. */
+    loss: T;
+    /** softmax − one-hot, [N, C]; 0 on ignored rows. */
+    grad: T;
+  };
+  /** Row-wise softmax of [N, C]. */
   softmax(ctx: C, a: T): T;
 }
 
@@ -90,10 +133,25 @@ export interface PrimitiveKernels<T extends Tensor, C> {
  * backward receives only `saved` values that this backend's own recurrentForward returned.
  */
 export interface FusedKernels<T extends Tensor, C> {
+  /** One layer-direction over the whole sequence (see `RecurrentForwardArgs`); `saved` only when `args.training`. */
   recurrentForward(ctx: C, args: RecurrentForwardArgs<T>): RecurrentForwardResult<T>;
+  /** Backpropagation through time for this backend's own forward (see `RecurrentBackwardArgs`). */
   recurrentBackward(ctx: C, args: RecurrentBackwardArgs<T>): RecurrentBackwardResult<T>;
-  squaredErrorGrad(ctx: C, output: T, target: T, gradScale: number): { sumSquares: T; grad: T };
+  /** The MSE pass in one (see `FusedOps.squaredErrorGrad`); output and target view as the same [rows, cols]. */
+  squaredErrorGrad(
+    ctx: C,
+    output: T,
+    target: T,
+    gradScale: number,
+  ): {
+    /** Σ (output − target)², [1], accumulated in double. */
+    sumSquares: T;
+    /** gradScale · (output − target), output's shape. */
+    grad: T;
+  };
+  /** One SGD step (see `SgdUpdateArgs`): new tensors; inputs are not modified. */
   sgdUpdate(ctx: C, args: SgdUpdateArgs<T>): SgdUpdateResult<T>;
+  /** One Adam/AdamW step (see `AdamUpdateArgs`): new tensors; inputs are not modified. */
   adamUpdate(ctx: C, args: AdamUpdateArgs<T>): AdamUpdateResult<T>;
 }
 
@@ -116,6 +174,11 @@ export interface QuantizedKernels<T extends Tensor, C, Q extends QuantizedTensor
   quantizedRecurrentForward(ctx: C, args: QuantizedRecurrentForwardArgs<T, Q>): RecurrentForwardResult<T>;
 }
 
+/**
+ * A backend's kernels: every primitive, plus whichever fused and int8 kernels it has (core
+ * supplies composite versions of the rest). `T`: the backend's tensor type; `C`: its context;
+ * `Q`: its int8 weight handle.
+ */
 export type KernelTable<T extends Tensor, C, Q extends QuantizedTensor = QuantizedTensor> = PrimitiveKernels<T, C> &
   Partial<FusedKernels<T, C>> &
   Partial<QuantizedKernels<T, C, Q>>;
@@ -151,6 +214,7 @@ export const PRIMITIVE_KERNELS = [
   'softmax',
 ] as const satisfies readonly (keyof PrimitiveKernels<Tensor, unknown>)[];
 
+/** Every memory function a backend must supply (`readSync` is optional and not listed). */
 export const MEMORY_KERNELS = ['upload', 'zeros', 'fill', 'read', 'dispose', 'reshape'] as const satisfies readonly (keyof MemoryKernels<Tensor, unknown>)[];
 
 /** The int8 kernel names a table may hold (all optional). */
@@ -167,7 +231,9 @@ export interface BackendDefinitionParts<T extends Tensor, C, I extends object = 
   name: string;
   /** Whatever the kernels share: loaded wasm, a GPU device, a tfjs namespace. */
   context: C;
+  /** How tensors are made, read, reshaped and released. */
   memory: MemoryKernels<T, C>;
+  /** Every primitive kernel and any fused or int8 kernels the backend has. */
   kernels: KernelTable<T, C, Q>;
   /** The fused recurrent kernels also take batch-first tensors (see `RecurrentForwardArgs.batchFirst`). */
   recurrentBatchFirst?: boolean;

@@ -11,9 +11,11 @@ export interface KnownBackendVariant {
   options: Readonly<Record<string, unknown>>;
 }
 
+/** One backend rnnkit ships: where it lives, how to start it, and its engine variants. */
 export interface KnownBackend {
   /** The name the backend registers under. */
   name: string;
+  /** The npm package that exports it, e.g. `@rnnkit/backend-cpu`. */
   package: string;
   /** `create…Backend(options)` export. */
   createExport: string;
@@ -21,9 +23,11 @@ export interface KnownBackend {
   definitionExport: string;
   /** What it needs to start, said to a user whose backend could not. */
   needs: string;
+  /** Its engine variants; the first is the default (empty options). */
   variants: readonly KnownBackendVariant[];
 }
 
+/** Every backend rnnkit ships (`cpu`, `webgpu`, `tfjs`), in that order. */
 export const KNOWN_BACKENDS: readonly KnownBackend[] = [
   {
     name: 'cpu',
@@ -60,7 +64,14 @@ export const KNOWN_BACKENDS: readonly KnownBackend[] = [
 ];
 
 /** The known backend and variant behind a label (`cpu-js` → cpu with `{ simd: false }`). */
-export function knownVariant(label: string): { backend: KnownBackend; variant: KnownBackendVariant } | undefined {
+export function knownVariant(label: string):
+  | {
+      /** The backend that has a variant with this label. */
+      backend: KnownBackend;
+      /** The variant itself (label and create options). */
+      variant: KnownBackendVariant;
+    }
+  | undefined {
   for (const backend of KNOWN_BACKENDS) {
     const variant = backend.variants.find((v) => v.label === label);
     if (variant) return { backend, variant };

@@ -8,6 +8,7 @@ import type { Backend } from './backend.js';
 export class Scope {
   private readonly held: Tensor[] = [];
   constructor(private readonly backend: Backend) {}
+  /** Records x for the next `dispose` and returns it, so a call can be wrapped inline: `s.t(be.add(a, b))`. */
   t<T extends Tensor>(x: T): T {
     this.held.push(x);
     return x;

@@ -21,10 +21,13 @@ export class CompositeSaved implements RecurrentSaved {
   constructor(
     /** The backend whose composite forward made it: backward must run on the same one. */
     readonly backend: Backend,
+    /** What each time step kept for backward (gate activations, states), in time order. */
     readonly steps: CompositeStep[],
+    /** Per-step length masks [B] (1 while t < lengths[b], else 0); undefined without `lengths`. */
     readonly masks: Tensor[] | undefined,
     private readonly scope: Scope,
   ) {}
+  /** Releases every tensor kept for backward (steps and masks). */
   dispose(): void {
     this.scope.dispose();
   }
