@@ -15,12 +15,19 @@ import { referenceRecurrent64 } from './reference.js';
  * backend and the float64 reference see the same numbers and differ only in arithmetic.
  */
 export interface ConformanceCase {
+  /** Unique, readable name, e.g. `lstm L3 bi batchFirst lengths h0`; also the reference cache key. */
   name: string;
+  /** The recurrent layer under test. */
   spec: RecurrentSpec;
+  /** Sequence length (steps). */
   T: number;
+  /** Batch size. */
   B: number;
+  /** Per-sequence lengths (B values in 1..T, at least one equal to T); absent: every sequence is T long. */
   lengths?: number[];
+  /** Whether the case passes h0 (and c0 for LSTM); false starts from zeros. */
   initialState: boolean;
+  /** Seed of the parameters, inputs and upstream gradients (derived from `name`). */
   seed: number;
 }
 
@@ -31,11 +38,18 @@ export interface ConformanceCase {
  * reassociation (blocked GEMMs, GPU reductions) and long sequences.
  */
 export const FORWARD_TOLERANCE = 1e-5;
+/** Bound on a case's gradient error against the float64 finite differences (same scaled measure as `FORWARD_TOLERANCE`). */
 export const GRADIENT_TOLERANCE = 1e-4;
 
+/** A cell as the conformance cases vary it: a `CellKind`, with GRU split into PyTorch's reset-after (`gru`) and the reset-before form. */
 export type CellVariant = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru' | 'gru_reset_before';
+/** Every `CellVariant`, in the order the cases and reports list them. */
 export const CELL_VARIANTS: readonly CellVariant[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before'];
 
+/**
+ * A small recurrent spec for a cell variant: inputSize 3, hiddenSize 4, one unidirectional layer,
+ * batchFirst, with bias, no dropout; `o` overrides any field.
+ */
 export function variantSpec(v: CellVariant, o: Partial<RecurrentSpec> = {}): RecurrentSpec {
   return {
     type: 'recurrent',
@@ -107,18 +121,27 @@ export function conformanceCases(): ConformanceCase[] {
 
 /** Host-side data of a case, float32 values (the reference widens them to float64). */
 export interface CaseData {
+  /** Every parameter by PyTorch name (`weight_ih_l0`, …), drawn by core's initializer. */
   params: Map<string, Float32Array>;
+  /** The input, `xShape`, standard normal. */
   x: Float32Array;
+  /** Initial hidden state, `stateShape`, N(0, 0.5²); present when the case has `initialState`. */
   h0?: Float32Array;
+  /** Initial cell state, `stateShape`; LSTM cases with `initialState` only. */
   c0?: Float32Array;
   /** Loss L = Σ output⊙ry + Σ hN⊙rh (+ Σ cN⊙rc): these are the upstream gradients. */
   ry: Float32Array;
+  /** Upstream gradient of hN, `stateShape`. */
   rh: Float32Array;
+  /** Upstream gradient of cN, `stateShape`; LSTM only. */
   rc?: Float32Array;
+  /** [B, T, inputSize] with batchFirst, else [T, B, inputSize]. */
   xShape: number[];
+  /** Shape of h0/hN/c0/cN: [numLayers · directions, B, hiddenSize]. */
   stateShape: number[];
 }
 
+/** Draws a case's host data from its seed: the same numbers on every call and every backend. */
 export function caseData(c: ConformanceCase): CaseData {
   const s = c.spec;
   const rng = new Rng(c.seed);
@@ -175,9 +198,13 @@ function referenceLoss(c: ConformanceCase, d: CaseData, w64: Case64): number {
   return L;
 }
 
+/** The float64 reference's answer for a case (`referenceFor`). */
 export interface ReferenceResult {
+  /** The layer's output, in the case's x layout with hiddenSize · directions features. */
   output: Float64Array;
+  /** Final hidden states [numLayers · directions, B, hiddenSize]. */
   hN: Float64Array;
+  /** Final cell states, as hN; LSTM only. */
   cN?: Float64Array;
   /** Central finite differences of the float64 reference loss, by name (`x`, `h0`, `c0`, parameters). */
   grads: Map<string, Float64Array>;
@@ -236,6 +263,7 @@ export function referenceFor(c: ConformanceCase, d: CaseData = caseData(c)): Ref
  * run of the conformance cases to seconds of reference work instead of minutes.
  */
 export const FD_MAX_COORDINATES = 24;
+/** The indices (ascending, distinct) that finite differences check in a tensor of n values; see `FD_MAX_COORDINATES`. */
 export function fdCoordinates(n: number): number[] {
   if (n <= FD_MAX_COORDINATES) return Array.from({ length: n }, (_, i) => i);
   const out = new Set<number>();
@@ -257,16 +285,23 @@ export function scaledError(actual: ArrayLike<number>, ref: ArrayLike<number>): 
   return err / scale;
 }
 
+/** One conformance case's outcome on a backend (`runConformanceCase`); errors use `scaledError`. */
 export interface ConformanceResult {
+  /** The case's name. */
   name: string;
+  /** Worst scaled error of output, hN and cN against the float64 reference. */
   forwardError: number;
+  /** The bound forwardError had to meet (`FORWARD_TOLERANCE`). */
   forwardTolerance: number;
+  /** Worst scaled error of any gradient against finite differences; Infinity when one is missing or dx came back with `inputGrad: false`. */
   gradError: number;
+  /** The bound gradError had to meet (`GRADIENT_TOLERANCE`). */
   gradTolerance: number;
   /** The tensor with the largest gradient error. */
   worstGradient: string;
   /** Tensors the backend still held after the case, beyond those it held before (should be 0). */
   leakedTensors: number;
+  /** Both errors within tolerance and no leaked tensors. */
   pass: boolean;
 }
 

@@ -9,18 +9,29 @@ import { directionParamNames } from '../params/names.js';
  * Layouts: x is [B, T, D] when spec.batchFirst, else [T, B, D]; states [L*dirs, B, H].
  */
 export interface Reference64Inputs {
+  /** The input, [B, T, D] when spec.batchFirst, else [T, B, D], D = spec.inputSize. */
   x: Float64Array;
+  /** Sequence length (steps). */
   T: number;
+  /** Batch size. */
   B: number;
+  /** Initial hidden states [L·dirs, B, H]; zeros when absent. */
   h0?: Float64Array;
+  /** Initial cell states [L·dirs, B, H], LSTM only; zeros when absent. */
   c0?: Float64Array;
+  /** Per-sequence lengths (B values in 0..T); absent: every sequence is T long. Outputs past a length are 0. */
   lengths?: ArrayLike<number>;
+  /** Every parameter by PyTorch name (`weight_ih_l0`, `bias_hh_l1_reverse`, …), PyTorch layouts. */
   params: ReadonlyMap<string, Float64Array>;
 }
 
+/** What `referenceRecurrent64` returns. */
 export interface Reference64Outputs {
-  output: Float64Array; // spec layout, dirs*H features
+  /** The last layer's output in the spec's x layout, dirs·H features per step. */
+  output: Float64Array;
+  /** Final hidden states [L·dirs, B, H]: each sequence's state at its last valid step. */
   hN: Float64Array;
+  /** Final cell states [L·dirs, B, H]; LSTM only. */
   cN?: Float64Array;
 }
 
@@ -97,6 +108,10 @@ function cellStep(
   return [hn, cn];
 }
 
+/**
+ * Runs the whole recurrent layer `spec` (every layer and direction) in float64 with plain loops.
+ * The oracle: slow on purpose, tests only. Arrays are not checked against the spec's sizes.
+ */
 export function referenceRecurrent64(spec: RecurrentSpec, inp: Reference64Inputs): Reference64Outputs {
   const { T, B } = inp;
   const H = spec.hiddenSize;

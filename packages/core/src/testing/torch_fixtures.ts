@@ -17,32 +17,61 @@ interface Flat {
   data: number[];
 }
 
+/**
+ * One fixture file as scripts/torch_fixtures.py writes it: a layer configuration, its inputs,
+ * and PyTorch's float64 outputs and gradients of L = Σ output⊙Ry + Σ h_n⊙Rh (+ Σ c_n⊙Rc).
+ * Every tensor is `{ shape, data }`, data flat and row-major.
+ */
 export interface TorchFixture {
+  /** The fixture's name (also its file name without `.json`). */
   name: string;
+  /** `torch.__version__` of the PyTorch that wrote it. */
   torch_version: string;
+  /** The cell; GRU fixtures use PyTorch's reset-after form. */
   cell: CellKind;
+  /** Input features per step (D). */
   inputSize: number;
+  /** Hidden size (H). */
   hiddenSize: number;
+  /** Stacked layers (L). */
   numLayers: number;
+  /** Both directions (dirs = 2) or forward only. */
   bidirectional: boolean;
+  /** x and output are [B, T, ·] instead of [T, B, ·]. */
   batchFirst: boolean;
+  /** The layer has bias vectors. */
   bias: boolean;
+  /** Sequence length (steps). */
   T: number;
+  /** Batch size. */
   B: number;
+  /** Per-sequence lengths (packed sequences in PyTorch); null: every sequence is T long. */
   lengths: number[] | null;
+  /** The input, [B, T, D] or [T, B, D] by `batchFirst`. */
   x: Flat;
+  /** Initial hidden state [L·dirs, B, H]; null: zeros. */
   h0: Flat | null;
+  /** Initial cell state [L·dirs, B, H] (LSTM); null: zeros or not an LSTM. */
   c0: Flat | null;
+  /** Every parameter by PyTorch name (`weight_ih_l0`, …), PyTorch layouts. */
   params: Record<string, Flat>;
+  /** Upstream gradient of output, output's shape. */
   Ry: Flat;
+  /** Upstream gradient of h_n, h_n's shape. */
   Rh: Flat;
+  /** Upstream gradient of c_n (LSTM); null otherwise. */
   Rc: Flat | null;
+  /** PyTorch's output, [B, T, dirs·H] or [T, B, dirs·H]; zeros past each length. */
   output: Flat;
+  /** PyTorch's final hidden state [L·dirs, B, H]. */
   h_n: Flat;
+  /** PyTorch's final cell state [L·dirs, B, H] (LSTM); null otherwise. */
   c_n: Flat | null;
+  /** dL/d of `x`, `h0`, `c0` and every parameter, by name; null where the input is null. */
   grads: Record<string, Flat | null>;
 }
 
+/** The folder of the committed PyTorch fixtures (`packages/core/fixtures/torch/`, trailing slash). */
 export function torchFixturesDir(): string {
   return `${coreFixturesPath('torch')}/`;
 }
@@ -57,6 +86,7 @@ export function loadTorchFixtures(dir = torchFixturesDir()): TorchFixture[] {
   return files.map((f) => JSON.parse(readFileSync(dir + f, 'utf8')) as TorchFixture);
 }
 
+/** The recurrent spec a fixture was made with (no dropout; GRU reset-after, as PyTorch's). */
 export function torchFixtureSpec(f: TorchFixture): RecurrentSpec {
   return {
     type: 'recurrent',
@@ -72,11 +102,17 @@ export function torchFixtureSpec(f: TorchFixture): RecurrentSpec {
   };
 }
 
+/** One fixture's outcome on a backend (`runTorchFixture`); errors use `scaledError`. */
 export interface TorchFixtureResult {
+  /** The fixture's name. */
   name: string;
+  /** Worst scaled error of output, h_n and c_n against PyTorch's. */
   forwardError: number;
+  /** Worst scaled error of any gradient; Infinity when the backend returned none for one PyTorch has. */
   gradError: number;
+  /** Name of the gradient with the largest error (`x`, `h0`, `c0` or a parameter name). */
   worstGradient: string;
+  /** forwardError ≤ `FORWARD_TOLERANCE` and gradError ≤ `GRADIENT_TOLERANCE`. */
   pass: boolean;
 }
 

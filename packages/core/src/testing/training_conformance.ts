@@ -23,15 +23,25 @@ import { coreFixturesPath, FIXTURES_HINT } from './fixtures_dir.js';
  * `compareTrainingRuns`.
  */
 export interface TrainingCase {
+  /** Readable, unique name: model, loss, optimizer and what else the case exercises. */
   name: string;
+  /** The model's layers, built with `sequential`. */
   layers: LayerDraft[];
+  /** Seed of the initial parameters, the shuffles and the dropout masks. */
   seed: number;
+  /** Inputs, targets and optional lengths, on the host. */
   data: TrainData;
+  /** `mse` or `crossEntropy`. */
   loss: LossName;
+  /** Makes a fresh optimizer (with its schedule) for each run. */
   optimizer: () => Optimizer;
+  /** Passes over the data. */
   epochs: number;
+  /** Samples per optimizer step. */
   batchSize: number;
+  /** Clip the global gradient norm to this (`clip_grad_norm_`); absent: no norm clipping. */
   maxNorm?: number;
+  /** Clamp every gradient element into [−clipValue, clipValue] (`clip_grad_value_`); absent: none. */
   clipValue?: number;
 }
 
@@ -89,12 +99,15 @@ export function trainingConformanceCases(): TrainingCase[] {
   ];
 }
 
+/** What `runTrainingCase` ended with on one backend. */
 export interface TrainingRun {
+  /** The case's name. */
   name: string;
   /** Parameters after the last step, state_dict order. */
   params: Map<string, Float32Array>;
   /** Loss and global gradient norm of every step. */
   losses: number[];
+  /** Global gradient norm (before clipping) of every step, in step order. */
   gradNorms: number[];
   /** Tensors the backend still held after the run beyond those before (should be 0). */
   leakedTensors: number;
@@ -129,7 +142,17 @@ export async function runTrainingCase(be: Backend, c: TrainingCase): Promise<Tra
 }
 
 /** Largest scaled error between two runs' parameters, losses and gradient norms. */
-export function compareTrainingRuns(a: TrainingRun, b: TrainingRun): { paramError: number; lossError: number; worst: string } {
+export function compareTrainingRuns(
+  a: TrainingRun,
+  b: TrainingRun,
+): {
+  /** Worst scaled error over parameters; Infinity when the two runs have different parameter sets. */
+  paramError: number;
+  /** Worst scaled error of the per-step losses and gradient norms. */
+  lossError: number;
+  /** Name of the parameter with the largest error ('' when none differs). */
+  worst: string;
+} {
   let paramError = 0;
   let worst = '';
   for (const [k, v] of a.params) {
@@ -146,20 +169,31 @@ export function compareTrainingRuns(a: TrainingRun, b: TrainingRun): { paramErro
 
 /** A whole training run recorded from PyTorch (packages/core/fixtures/training/generate.py). */
 export interface TorchTrainingRun {
+  /** The run's name in the fixture. */
   name: string;
   /** Model, data and optimizer the run used, and what PyTorch got. */
-  build(): { model: Model; data: TrainData; loss: LossName; optimizer: Optimizer; epochs: number; maxNorm?: number; clipValue?: number };
+  build(): {
+    /** A new model holding PyTorch's initial parameters. */
+    model: Model;
+    /** The run's inputs, targets and lengths (one full batch). */
+    data: TrainData;
+    /** `crossEntropy` (tagger) or `mse` (regressor). */
+    loss: LossName;
+    /** A new optimizer with PyTorch's settings. */
+    optimizer: Optimizer;
+    /** Steps PyTorch took: one full batch per epoch. */
+    epochs: number;
+    /** Global gradient-norm clip (`clip_grad_norm_`), when the run used one. */
+    maxNorm?: number;
+    /** Per-element gradient clamp (`clip_grad_value_`), when the run used one. */
+    clipValue?: number;
+  };
+  /** PyTorch's loss at every step. */
   losses: number[];
+  /** PyTorch's parameters after the last step, by state_dict name. */
   final: Map<string, Float32Array>;
 }
 
-/**
- * The committed PyTorch training runs (an LSTM tagger with Adam and clip_grad_norm_, a 2-layer
- * GRU regressor with Nesterov SGD and clip_grad_value_), ready to replay on any backend:
- * run `fit` one full batch per epoch and compare losses and final parameters (1e-5 on
- * backend-cpu). Node only (reads a file); throws when the file is missing, so a test that loops
- * over the runs can't pass while testing nothing.
- */
 /** One run as `fixtures/training/generate.py` writes it. */
 interface TorchRunJson {
   name: string;
@@ -174,6 +208,13 @@ interface TorchRunJson {
   clipValue?: number;
 }
 
+/**
+ * The committed PyTorch training runs (an LSTM tagger with Adam and clip_grad_norm_, a 2-layer
+ * GRU regressor with Nesterov SGD and clip_grad_value_), ready to replay on any backend:
+ * run `fit` one full batch per epoch and compare losses and final parameters (1e-5 on
+ * backend-cpu). Node only (reads a file); throws when the file is missing, so a test that loops
+ * over the runs can't pass while testing nothing.
+ */
 export function torchTrainingRuns(): TorchTrainingRun[] {
   const file = coreFixturesPath('training/torch_training.json');
   if (!existsSync(file))

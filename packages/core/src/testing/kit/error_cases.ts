@@ -321,6 +321,11 @@ const BAD_CALLS: BadCall[] = [
   },
 ];
 
+/**
+ * One case per bad call: requires the exact RnnkitError (code, argument, whole message) and an
+ * unchanged live tensor count. `createOther` starts a second instance of the same backend, for
+ * the cross-instance cases; each case destroys the one it made.
+ */
 export function errorCases(createOther: () => Promise<Backend>): KitCase[] {
   return BAD_CALLS.map((c) => ({
     name: c.name,

@@ -4,9 +4,11 @@ import { maxElementError } from '../numeric.js';
 
 /** A failed kit check. Plain Error: the kit has no test-framework dependency. */
 export class KitAssertionError extends Error {
+  /** Always `KitAssertionError`. */
   override name = 'KitAssertionError';
 }
 
+/** Throws a `KitAssertionError` with `message` unless `condition` holds. */
 export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new KitAssertionError(message);
 }

@@ -11,7 +11,9 @@ import { check, checkClose, checkShape } from './expect.js';
  * case also checks the result's shape, that inputs are unchanged and that nothing leaked.
  */
 export interface KitCase {
+  /** Test name, e.g. `add [3,1000]`: the op and the input shape. */
   name: string;
+  /** Runs the case on `be`; rejects with a `KitAssertionError` (or the backend's error) on failure. */
   run(be: Backend): Promise<void>;
 }
 
@@ -100,6 +102,10 @@ function softmaxRef(x: Float32Array, N: number, C: number): Float64Array {
 const SMALL = [2, 3, 4];
 const LARGE = [3, 1000];
 
+/**
+ * One case per primitive op (and per size class: small, and large enough for a backend's SIMD
+ * paths), each against float64 formulas within `PRIMITIVE_TOLERANCE` (GEMMs and long sums within `ACCUMULATION_TOLERANCE`).
+ */
 export function primitiveCases(): KitCase[] {
   const cases: KitCase[] = [];
   const unary: [string, Op, (v: number) => number, number?, number?][] = [

@@ -1,8 +1,11 @@
 import type { Backend } from '../../backend/backend.js';
 import { knownVariant } from '../../backend/known_backends.js';
 
+/** One requested variant after `startBackendVariants`: started, or the reason it could not. */
 export interface StartedVariant {
+  /** The variant's label, as requested (`cpu-js`, `tfjs-wasm`, …). */
   label: string;
+  /** The started backend (the caller destroys it); absent when it could not start. */
   backend?: Backend;
   /** Why it could not start (printed as the skip reason). */
   why: string;

@@ -13,14 +13,20 @@ import { replayTorchRun } from './torch_replay.js';
 
 /** The test functions the kit registers with (vitest's, or any framework's of the same shape). */
 export interface TestApi {
+  /** Groups the tests `fn` registers under `name`. */
   describe(name: string, fn: () => void): void;
+  /** Registers one async test; `timeout` in ms, the framework's default when absent. */
   it(name: string, fn: () => Promise<void>, timeout?: number): void;
+  /** Runs `fn` once after all tests of the current scope (the kit destroys the backend it started there). */
   afterAll(fn: () => void | Promise<void>): void;
 }
 
+/** The parts of the shared backend suite, in the order `runBackendSuite` registers them. */
 export const SUITE_PARTS = ['memory', 'primitives', 'errors', 'conformance', 'fused', 'quantized', 'training', 'faults', 'reliability'] as const;
+/** One of `SUITE_PARTS`. */
 export type SuitePart = (typeof SUITE_PARTS)[number];
 
+/** How `runBackendSuite` starts and labels a backend, and which parts it runs. */
 export interface BackendSuiteOptions {
   /** Names the suite: `cpu (cpu-wasm-simd)`. */
   label: string;

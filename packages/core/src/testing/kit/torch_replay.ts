@@ -5,9 +5,11 @@ import type { TorchTrainingRun } from '../training_conformance.js';
 
 /** How far a replay of a PyTorch training run landed from PyTorch's own losses and final parameters. */
 export interface TorchReplay {
+  /** The largest scaled error (`scaledError`) over the per-step losses. */
   lossError: number;
   /** The largest scaled error over the final parameters, and which one it was. */
   paramError: number;
+  /** The state_dict name of the parameter with the largest error ('' when all match exactly). */
   worstParam: string;
 }
 

@@ -4,9 +4,11 @@ import { rowsCols } from '../../tensor.js';
 /** The reference backend's tensor: a Float32Array in this thread, never written after it is made. */
 export interface RefTensor extends Tensor {
   readonly backend: 'reference';
+  /** The elements, row-major; its length is the size of `shape`. */
   readonly data: Float32Array;
 }
 
+/** Wraps data (not copied) with a frozen copy of shape as a reference-backend tensor. */
 export function refTensor(data: Float32Array, shape: Shape): RefTensor {
   return { backend: 'reference', data, shape: Object.freeze([...shape]) };
 }
