@@ -294,9 +294,12 @@ export interface AdamUpdateResult<T extends Tensor = Tensor> {
  * `composite/int8_impl.ts`, which also states the activation scheme every kernel follows).
  */
 export interface QuantizedMatrix {
-  readonly data: Int8Array; // [N·K], row-major, values in [−127, 127]
-  readonly scales: Float32Array; // [N], finite, ≥ 0
-  readonly shape: readonly [number, number]; // [N, K]
+  /** Wq, [N·K] row-major, every value in [−127, 127] (−128 is refused). */
+  readonly data: Int8Array;
+  /** Per-row scales s_w [N], finite and ≥ 0. */
+  readonly scales: Float32Array;
+  /** [N, K], N, K ≥ 1, K ≤ `MAX_QUANTIZED_K` (LIMIT_EXCEEDED otherwise). */
+  readonly shape: readonly [number, number];
 }
 
 /**
@@ -304,8 +307,11 @@ export interface QuantizedMatrix {
  * it; release it with `disposeQuantized` (it counts in `liveTensors()`).
  */
 export interface QuantizedTensor {
-  readonly shape: Shape; // [N, K]
+  /** [N, K], the uploaded matrix's shape. */
+  readonly shape: Shape;
+  /** Name of the backend that made it; only that instance accepts it. */
   readonly backend: string;
+  /** Always `int8`: tells it apart from a float32 `Tensor`. */
   readonly dtype: 'int8';
 }
 
@@ -316,9 +322,12 @@ export interface QuantizedTensor {
  * operations in a fixed order (no fused multiply-add), so a native kernel can match it bit for bit.
  */
 export interface QuantizedMatmulArgs<T extends Tensor = Tensor, Q extends QuantizedTensor = QuantizedTensor> {
-  x: T; // [M, K] float32
-  weight: Q; // [N, K] int8
-  bias?: T; // [N] float32
+  /** Activations [M, K], float32; each row is quantized on the fly. */
+  x: T;
+  /** Int8 weight [N, K] from this backend's `uploadQuantized`. */
+  weight: Q;
+  /** Float32 bias [N] added last; absent: no add. */
+  bias?: T;
 }
 
 /**
@@ -331,8 +340,10 @@ export interface QuantizedMatmulArgs<T extends Tensor = Tensor, Q extends Quanti
  */
 export interface QuantizedRecurrentForwardArgs<T extends Tensor = Tensor, Q extends QuantizedTensor = QuantizedTensor>
   extends Omit<RecurrentForwardArgs<T>, 'weightIh' | 'weightHh' | 'training'> {
-  weightIh: Q; // [G*H, D] int8
-  weightHh: Q; // [G*H, H] int8
+  /** Int8 input-to-hidden weights [G·H, D], gates in PyTorch's order. */
+  weightIh: Q;
+  /** Int8 hidden-to-hidden weights [G·H, H], gates as in `weightIh`. */
+  weightHh: Q;
 }
 
 /**
@@ -344,9 +355,21 @@ export interface QuantizedRecurrentForwardArgs<T extends Tensor = Tensor, Q exte
  * recurrence with `quantizedMatmul` and the primitives. `info().quantized` says which.
  */
 export interface QuantizedOps {
+  /**
+   * Puts a host int8 matrix on the backend and returns its handle (counted in `liveTensors()`).
+   * Throws INVALID_ARGUMENT for a malformed matrix, LIMIT_EXCEEDED past `MAX_QUANTIZED_K` columns
+   * or the backend's limits.
+   */
   uploadQuantized(q: QuantizedMatrix): QuantizedTensor;
+  /** Releases a handle from `uploadQuantized`; any later use of it throws DISPOSED. */
   disposeQuantized(q: QuantizedTensor): void;
+  /** y [M, N] = x [M, K] · Wqᵀ dequantized, + bias (see `QuantizedMatmulArgs`). A new tensor. */
   quantizedMatmul(args: QuantizedMatmulArgs): Tensor;
+  /**
+   * `recurrentForward` with int8 weights, inference only (see `QuantizedRecurrentForwardArgs`):
+   * y, hN and cN, never `saved`. `batchFirst` throws UNSUPPORTED unless the backend's own int8
+   * kernel takes it (`recurrentBatchFirst`).
+   */
   quantizedRecurrentForward(args: QuantizedRecurrentForwardArgs): RecurrentForwardResult;
 }
 

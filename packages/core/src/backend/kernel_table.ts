@@ -167,6 +167,7 @@ export interface FusedKernels<T extends Tensor, C> {
 export interface QuantizedKernels<T extends Tensor, C, Q extends QuantizedTensor = QuantizedTensor> {
   /** q is checked: data.length = N·K, values in [−127, 127], N finite scales ≥ 0. Copy what you keep. */
   uploadQuantized(ctx: C, q: QuantizedMatrix): Q;
+  /** Releases q's storage (q is live and this backend's own; core forgets it afterwards). */
   disposeQuantized(ctx: C, q: Q): void;
   /** Bit-for-bit `quantizedMatmulHost` (int8_impl.ts): result [M, N]. */
   quantizedMatmul(ctx: C, args: QuantizedMatmulArgs<T, Q>): T;

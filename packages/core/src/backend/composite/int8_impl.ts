@@ -100,7 +100,17 @@ export function int8RowSums(q: QuantizedMatrix): Int32Array {
  * Quantizes x[offset .. offset + K) into out[0 .. K) (unsigned 7-bit) and returns its scale and
  * zero point; `scale` is NaN for a row that must give NaN (non-finite values, overflowing range).
  */
-export function quantizeActivationRow(x: Float32Array, offset: number, K: number, out: Uint8Array): { scale: number; zero: number } {
+export function quantizeActivationRow(
+  x: Float32Array,
+  offset: number,
+  K: number,
+  out: Uint8Array,
+): {
+  /** s_x, the row's float32 scale; 0 for an all-zero row, NaN for a row that must give NaN. */
+  scale: number;
+  /** z, the zero point in [0, 127]. */
+  zero: number;
+} {
   let lo = 0;
   let hi = 0;
   for (let k = 0; k < K; k++) {

@@ -52,10 +52,15 @@ export function stepMasks(lengths: Int32Array, T: number): Float32Array[] {
  * Every tensor they return is the caller's to dispose.
  */
 export interface RecurrentProjections {
-  input(x2: Tensor): Tensor; // [T·B, D] → [T·B, G·H], biasIh added
-  hidden(h: Tensor): Tensor; // [B, H] → [B, G·H]
-  hiddenRZ(h: Tensor): Tensor; // [B, H] → [B, 2H]
-  hiddenN(rh: Tensor): Tensor; // [B, H] → [B, H]
+  /** Every step's input projection at once: x2 [T·B, D] → x2 · W_ihᵀ + b_ih, [T·B, G·H]. */
+  input(x2: Tensor): Tensor;
+  /** The recurrent projection h [B, H] → h · W_hhᵀ + b_hh, [B, G·H]. */
+  hidden(h: Tensor): Tensor;
+  /** GRU reset-before: the r and z gates' recurrent projection, h [B, H] → [B, 2H] (rows 0..2H of W_hh, b_hh). */
+  hiddenRZ(h: Tensor): Tensor;
+  /** GRU reset-before: the n gate's projection of r ⊙ h [B, H] → [B, H] (rows 2H..3H of W_hh, b_hh). */
+  hiddenN(rh: Tensor): Tensor;
+  /** Releases what the projections hold (the float path's W_hh / b_hh row slices); the weights themselves stay. */
   dispose(): void;
 }
 

@@ -19,8 +19,11 @@ import { FUSED_TOLERANCE } from './fused_cases.js';
 
 /** A cell and its GRU reset placement. */
 export interface RecurrentKernelVariant {
+  /** The cell kind passed as `cell`. */
   cell: CellKind;
+  /** GRU: PyTorch's reset-after form (`gruResetAfter`); true, and ignored, for the other cells. */
   resetAfter: boolean;
+  /** Name in test titles, e.g. `gru (reset before)`. */
   label: string;
 }
 
@@ -38,10 +41,15 @@ export type RecurrentKernelBiases = 'both' | 'none' | 'ih' | 'hh';
 
 /** One kernel call's sizes: x is [T, B, D] (time-major, as kernels take it), the state [B, H]. */
 export interface RecurrentKernelShape {
+  /** Sequence length (steps). */
   T: number;
+  /** Batch size. */
   B: number;
+  /** Input features. */
   D: number;
+  /** Hidden size. */
   H: number;
+  /** Which bias vectors the call passes: both, none, or only biasIh / biasHh. */
   biases: RecurrentKernelBiases;
   /** Valid steps per sequence (B of them); absent: all T. */
   lengths?: number[];
@@ -51,16 +59,23 @@ export interface RecurrentKernelShape {
 
 /** Which upstream gradients the backward pass receives. */
 export interface RecurrentUpstream {
+  /** Pass dy [T, B, H]. */
   dy: boolean;
+  /** Pass dhN [B, H]. */
   dhN: boolean;
+  /** Pass dcN [B, H] (LSTM only; ignored for other cells). */
   dcN: boolean;
 }
 
 /** A named kernel-level case: what `it(name, ...)` runs through `compareRecurrentKernels`. */
 export interface RecurrentKernelCase {
+  /** Test name: variant label and what the case varies. */
   name: string;
+  /** The cell under test. */
   variant: RecurrentKernelVariant;
+  /** Sizes, biases, lengths and c0 of the call. */
   shape: RecurrentKernelShape;
+  /** Which upstream gradients backward receives. */
   upstream: RecurrentUpstream;
 }
 
@@ -153,6 +168,7 @@ export interface RecurrentKernelHooks {
   afterBackward?: (args: RecurrentForwardArgs) => void;
   /** Fused against composite; FUSED_TOLERANCE unless given. */
   tolerance?: number;
+  /** Seed of the weights, inputs and upstream gradients. @defaultValue 1 */
   seed?: number;
 }
 
