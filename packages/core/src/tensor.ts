@@ -8,6 +8,7 @@ export type Shape = readonly number[];
  * made — primitives never write into their inputs — and must be released with `backend.dispose`.
  */
 export interface Tensor {
+  /** Extents, outermost first (e.g. [B, T, D]). */
   readonly shape: Shape;
   /** Name of the backend that owns the handle (`cpu`, `webgpu`, `tfjs`, …). */
   readonly backend: string;

@@ -10,12 +10,15 @@ import type { Rng } from '../util/rng.js';
 import { batchToTimeMajor, reverseWithinLengths, timeToBatchMajor } from './layout.js';
 import { inferenceOnly, isQuantized } from './quantized_params.js';
 
+/** Options of `runRecurrent`: initial states, lengths, training mode and dropout. */
 export interface RecurrentRunOptions {
   /** [numLayers * numDirections, B, H]; zeros when absent. */
   h0?: Tensor;
+  /** LSTM only: the initial cell state, [numLayers * numDirections, B, H]; zeros when absent. */
   c0?: Tensor;
   /** Validated lengths (B), or undefined when every sequence spans all T steps. */
   lengths?: Int32Array;
+  /** Keep what backward needs (`result.cache`) and apply dropout between layers. @defaultValue false */
   training?: boolean;
   /** Source of dropout masks between layers; dropout runs only when training and given. */
   dropoutRng?: Rng;
@@ -29,20 +32,32 @@ interface DirectionCache {
 
 /** What backward needs from a training forward; release with `disposeRecurrentCache`. */
 export interface RecurrentCache {
+  /** Steps of the sequence the forward ran. */
   T: number;
+  /** Batch size of that forward. */
   B: number;
   /** The fused kernel took and gave batch-first tensors itself (see `kernelBatchFirst`). */
   kernelBatchFirst: boolean;
-  layers: { dirs: DirectionCache[]; dropoutMask?: Tensor }[];
+  /** Per layer: what each direction's backward needs, and the dropout mask applied to its input. */
+  layers: {
+    /** One entry per direction (forward, then reverse), in kernel order. */
+    dirs: DirectionCache[];
+    /** The mask applied to this layer's input in training, [T·B, inputSize]; absent without dropout. */
+    dropoutMask?: Tensor;
+  }[];
+  /** Tensors the cache holds (released by `disposeRecurrentCache`). */
   scope: Scope;
 }
 
+/** What `runRecurrent` returns: the output sequence, the final states and, in training, the cache. */
 export interface RecurrentRunResult {
   /** [B, T, dirs*H] when batchFirst, else [T, B, dirs*H]; zeros past each length. */
   output: Tensor;
-  /** [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for a reverse direction). */
+  /** Final hidden states, [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for a reverse direction). */
   hN: Tensor;
+  /** LSTM only: the final cell states, laid out like `hN`. */
   cN?: Tensor;
+  /** Training only: what `backpropRecurrent` needs; release it with `disposeRecurrentCache`. */
   cache?: RecurrentCache;
 }
 
@@ -165,10 +180,13 @@ export function runRecurrent(
   }
 }
 
+/** What `backpropRecurrent` returns: gradients of the input, the initial states and every parameter. */
 export interface RecurrentGradients {
   /** Same layout as the input x; absent with `inputGrad: false`. */
   dx?: Tensor;
-  dh0: Tensor; // [L*dirs, B, H]
+  /** d loss / d h0, [numLayers * dirs, B, H]. */
+  dh0: Tensor;
+  /** LSTM only: d loss / d c0, [numLayers * dirs, B, H]. */
   dc0?: Tensor;
   /** Gradients by unprefixed parameter name. */
   grads: Map<string, Tensor>;
@@ -270,6 +288,7 @@ export function backpropRecurrent(
   }
 }
 
+/** Releases what a training forward kept for backward (the kernels' saved values and the cache's tensors). */
 export function disposeRecurrentCache(cache: RecurrentCache): void {
   for (const l of cache.layers) for (const d of l.dirs) d.saved.dispose();
   cache.scope.dispose();
