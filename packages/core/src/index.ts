@@ -45,6 +45,7 @@ export {
   SAFETENSORS_MAX_HEADER_BYTES,
   SPEC_METADATA_KEY,
   safetensorsToFloat32,
+  safetensorsToInt32,
   saveModel,
   saveModelBundle,
   saveWeights,
@@ -52,7 +53,22 @@ export {
 } from './io/index.js';
 export type { Limits } from './limits.js';
 export { DEFAULT_LIMITS } from './limits.js';
-export type { ForwardOptions, ForwardPass, Gradients, ModelOptions, RecurrentState, SequenceInput, TokenInput } from './model/model.js';
+export type {
+  ForwardOptions,
+  ForwardPass,
+  Gradients,
+  HostRecurrentState,
+  Lengths,
+  LoadStateDictOptions,
+  LoadStateDictResult,
+  ModelOptions,
+  PredictionWithState,
+  PredictOptions,
+  RecurrentState,
+  SequenceInput,
+  StateDictOptions,
+  TokenInput,
+} from './model/model.js';
 export { Model, sequential } from './model/model.js';
 export { DEFAULT_MAX_SEQUENCE_LENGTH } from './model/validate_inputs.js';
 export { initParams } from './params/init.js';

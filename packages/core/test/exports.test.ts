@@ -77,6 +77,7 @@ const EXPECTED: Record<string, string[]> = {
     'registeredBackends',
     'rnn',
     'safetensorsToFloat32',
+    'safetensorsToInt32',
     'saveModel',
     'saveModelBundle',
     'saveWeights',

@@ -119,7 +119,7 @@ async function truncatedLoop(
   const dropoutRng = new Rng((o.seed ?? model.spec.seed) ^ 0x7b77);
   let stop = false;
   const control = { stop: () => void (stop = true) };
-  const history: History = { epochs: [], stoppedEarly: false, steps: 0, skippedSteps: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, stopped: 'completed', steps: 0, skippedSteps: 0 };
 
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
     const t0 = performance.now();
@@ -199,5 +199,6 @@ async function truncatedLoop(
     history.epochs.push(log);
     await o.callbacks?.onEpochEnd?.(log, control);
   }
+  if (stop) history.stopped = 'callback';
   return history;
 }
