@@ -4,7 +4,7 @@ import type { Backend, HostTensor, Model } from '@rnnkit/core';
 import { loadModelBundle, parseSafetensors, safetensorsToFloat32 } from '@rnnkit/core';
 import { FORWARD_TOLERANCE, startBackendVariants } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { guideBlocks, guideFixtures, runGuideBlock } from './guide_blocks.js';
+import { guideBlocks, guideFixtures, repoRoot, runGuideBlock } from './guide_blocks.js';
 
 /**
  * docs/guides/distributed-training.md, run as written on every backend: weights trained with
@@ -33,6 +33,18 @@ it('the guide has one TypeScript block and the DDP results are committed', () =>
     ['head.bias', 'head.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0'].sort(),
   );
   expect(probe.tensors.get('x')!.shape).toEqual([4, 16, 1]);
+});
+
+it('the browser block imports only what the packages export', async () => {
+  const text = readFileSync(join(repoRoot, 'docs', 'guides', 'distributed-training.md'), 'utf8');
+  const browser = /```js\n([\s\S]*?)```/.exec(text)?.[1];
+  expect(browser).toMatch(/loadModelBundle\(bytes\)\.to\(backend\)/);
+  const imports = [...browser!.matchAll(/import \{ ([^}]+) \} from '([^']+)';/g)];
+  expect(imports.map((m) => m[2]).sort()).toEqual(['@rnnkit/backend-cpu', '@rnnkit/backend-webgpu', '@rnnkit/core']);
+  for (const [, names, pkg] of imports) {
+    const mod = (await import(pkg)) as Record<string, unknown>;
+    for (const n of names.split(',').map((x) => x.trim())) expect(typeof mod[n], `${pkg} exports ${n}`).toBe('function');
+  }
 });
 
 for (const { label, backend: be, why } of await startBackendVariants(['cpu', 'cpu-js', 'tfjs-wasm', 'tfjs-cpu', 'webgpu'], (name) => import(name))) {
