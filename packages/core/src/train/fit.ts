@@ -35,10 +35,11 @@ export function checkNonFiniteAction(v: unknown): NonFiniteAction {
 
 export interface StepOptions extends ClipOptions {
   optimizer: Optimizer;
-  /** Seed of this step's dropout masks. */
+  /** Seed of this step's dropout masks. @defaultValue a stream derived from the model's seed */
   dropoutSeed?: number;
+  /** @defaultValue none */
   metrics?: readonly Metric[];
-  /** A non-finite loss or gradient norm: `error` (default), `skip` or `allow` (see NonFiniteAction). */
+  /** A non-finite loss or gradient norm: `error`, `skip` or `allow` (see NonFiniteAction). @defaultValue 'error' */
   nonFinite?: NonFiniteAction;
 }
 
@@ -150,8 +151,11 @@ async function metricsOf(be: Backend, run: ObjectiveRun, metrics: readonly Metri
 }
 
 export interface EvaluateOptions {
+  /** Required when evaluating a Model (an Objective carries its own). */
   loss?: Loss | LossName;
+  /** Samples per forward pass; no gradients are kept, so larger than fit's 32 costs little. @defaultValue 64 */
   batchSize?: number;
+  /** @defaultValue none */
   metrics?: readonly (Metric | MetricName)[];
 }
 

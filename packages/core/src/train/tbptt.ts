@@ -43,15 +43,19 @@ export interface TbpttOptions extends ClipOptions {
   k: number;
   loss: Loss | LossName;
   optimizer: Optimizer;
+  /** Passes over the streams. @defaultValue 1 */
   epochs?: number;
+  /** @defaultValue none */
   metrics?: readonly (Metric | MetricName)[];
-  /** Seed of the dropout masks. Default: the model's seed. */
+  /** Seed of the dropout masks. @defaultValue the model's `spec.seed` */
   seed?: number;
   /**
-   * A chunk whose loss or gradient norm is not finite: `error` (default, TRAINING_DIVERGED
+   * A chunk whose loss or gradient norm is not finite: `error` (TRAINING_DIVERGED
    * before its update), `skip` (no update, and the carried state restarts from zeros) or `allow`.
+   * @defaultValue 'error'
    */
   nonFinite?: NonFiniteAction;
+  /** `onChunkEnd`, `onEpochEnd`; `stop()` ends after the current chunk or epoch. @defaultValue none */
   callbacks?: {
     onChunkEnd?(log: ChunkLog, control: { stop(): void }): void | Promise<void>;
     onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
