@@ -64,7 +64,7 @@ export interface ConformanceReport {
 
 const TINY = ['rnn_tanh L1 uni batchFirst', 'lstm L1 bi batchFirst lengths h0', 'gru L1 uni timeMajor lengths', 'gru_reset_before edge T=1'];
 
-/** The quick subset: every 1-layer case and every edge except T=300, plus one 3-layer bidirectional case per cell variant. */
+/** The quick subset: every 1-layer case, every reverse-only case (1 or 2 layers) and every edge except T=300, plus one 3-layer bidirectional case per cell variant. */
 function inQuick(c: ConformanceCase): boolean {
   if (c.name.endsWith('edge T=300')) return false;
   if (c.spec.numLayers === 3) return / L3 bi timeMajor lengths h0$/.test(c.name);
@@ -73,7 +73,8 @@ function inQuick(c: ConformanceCase): boolean {
 
 export const SELECTION_TEXT: Record<BenchConfig['conformance']['cases'], string> = {
   all: 'all of conformanceCases()',
-  quick: 'every 1-layer case and every edge case except T=300, plus one 3-layer bidirectional case (time-major, lengths, h0) per cell variant; --full runs all',
+  quick:
+    'every 1-layer case, every reverse-only case and every edge case except T=300, plus one 3-layer bidirectional case (time-major, lengths, h0) per cell variant; --full runs all',
   tiny: `4 cases: ${TINY.join('; ')}`,
 };
 

@@ -65,8 +65,8 @@ export async function hiddenStateGradients(p: GradientProbe): Promise<HiddenGrad
   const be = model.backend;
   const rec = model.spec.layers.find((l): l is RecurrentSpec => l.type === 'recurrent');
   if (!rec) throw new RnnkitError('UNSUPPORTED', 'model: has no recurrent layer', { argument: 'model' });
-  if (rec.bidirectional || !rec.batchFirst)
-    throw new RnnkitError('UNSUPPORTED', 'model: gradient flow is measured for batch-first, unidirectional models', { argument: 'model' });
+  if (rec.bidirectional || rec.direction === 'reverse' || !rec.batchFirst)
+    throw new RnnkitError('UNSUPPORTED', 'model: gradient flow is measured for batch-first, forward (unidirectional) models', { argument: 'model' });
   const T = seqLength(p);
   const M = T - 1;
   if (M < 1) throw new RnnkitError('INVALID_ARGUMENT', `input: expected at least 2 steps, got ${T}`, { argument: 'input' });

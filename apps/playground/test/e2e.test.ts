@@ -4,7 +4,8 @@
  * playwright-core. Trains a GRU forecaster on WebGPU (SwiftShader) and an LSTM character model
  * on the CPU backend, checks that the loss falls and the charts draw, downloads each model's
  * ONNX export and runs it in onnxruntime-node against the page's own prediction, loads a
- * downloaded bundle back, trains a seq2seq model on tfjs-wasm (its .wasm files served by the
+ * downloaded bundle back, opens a PyTorch .onnx forecaster (checked against onnxruntime on the
+ * file) and trains it on, trains a seq2seq model on tfjs-wasm (its .wasm files served by the
  * page, no other host contacted), and keeps screenshots in test-artifacts/
  * (PLAYGROUND_SCREENSHOT=1 also rewrites the README's screenshot.png).
  *
@@ -14,30 +15,18 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumUnavailable, launchChromium } from '@rnnkit/browser-harness';
 import * as ort from 'onnxruntime-node';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendStatus, Probe, TrainConfig } from '../src/shared.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
-const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const inCi = Boolean(process.env.CI);
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !inCi) console.log(`playground e2e: skipped: no Chromium at ${CHROMIUM} (bash scripts/install-browser-deps.sh installs it)`);
+const noChromium = chromiumUnavailable();
+if (noChromium && !inCi) console.log(`playground e2e: skipped: ${noChromium}`);
 
 interface PageState {
   ready: boolean;
@@ -122,6 +111,9 @@ async function seriesPixels(page: Page, selector: string, rgb: [number, number, 
 
 const BLUE: [number, number, number] = [37, 99, 235]; // the charts' first series
 
+/** onnx-import's committed PyTorch fixture: torch.onnx.export of a 2-layer LSTM forecaster (input x, output y). */
+const FORECASTER_ONNX = resolve(root, '../../packages/onnx-import/fixtures/torch_lstm_forecaster.onnx');
+
 async function expectChartsDrawn(page: Page): Promise<void> {
   expect(await seriesPixels(page, '#loss-chart', BLUE)).toBeGreaterThan(100);
   expect(await seriesPixels(page, '#grad-chart', BLUE)).toBeGreaterThan(50);
@@ -134,11 +126,15 @@ async function download(page: Page, kind: string, model = 'model'): Promise<stri
   return file;
 }
 
-/** Runs the ONNX file on the probe's inputs; returns the largest error relative to the page's output. */
-async function onnxError(file: string, probe: Probe): Promise<number> {
+/**
+ * Runs the ONNX file on the probe's inputs; returns the largest error relative to the page's
+ * output. `names` renames the probe's `input` and the file's `output` for a file rnnkit did not write.
+ */
+async function onnxError(file: string, probe: Probe, names: { input: string; output: string } = { input: 'input', output: 'output' }): Promise<number> {
   const session = await ort.InferenceSession.create(file);
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(probe.inputs)) {
+  for (const [probeName, t] of Object.entries(probe.inputs)) {
+    const name = probeName === 'input' ? names.input : probeName;
     feeds[name] =
       t.type === 'int64'
         ? new ort.Tensor(
@@ -148,7 +144,7 @@ async function onnxError(file: string, probe: Probe): Promise<number> {
           )
         : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
   }
-  const out = (await session.run(feeds)).output;
+  const out = (await session.run(feeds))[names.output];
   expect([...out.dims]).toEqual(probe.output.shape);
   const got = out.data as Float32Array;
   const ref = probe.output.data;
@@ -162,7 +158,7 @@ async function onnxError(file: string, probe: Probe): Promise<number> {
   return err / scale;
 }
 
-describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () => {
+describe.skipIf(noChromium !== undefined && !inCi)('playground in headless Chromium', () => {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -171,7 +167,7 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI: the playground's browser test needs Chromium at ${CHROMIUM}; run scripts/install-browser-deps.sh`);
+    if (noChromium) throw new Error(`CI: the playground's browser test needs Chromium: ${noChromium}`);
     mkdirSync(artifacts, { recursive: true });
     console.log(`playground e2e: ${await buildIfStale()}`);
     server = await preview({
@@ -182,7 +178,7 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     });
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('vite preview gave no URL');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
@@ -267,6 +263,34 @@ describe.skipIf(!haveChromium && !inCi)('playground in headless Chromium', () =>
     const b = st.probes[0].output.data;
     expect(a.length).toBe(b.length);
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-5);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens a PyTorch ONNX forecaster (.onnx): the page computes what onnxruntime computes on the file, trains on, exports again', async () => {
+    await page.selectOption('#backend', 'cpu');
+    await page.selectOption('#task', 'charlm'); // the load must set the task from the file
+    const loads = await page.evaluate(() => window.__playground.loads);
+    await page.setInputFiles('#load', FORECASTER_ONNX);
+    await page.waitForFunction((n) => window.__playground.loads > n || window.__playground.errors.length > 0, loads, { timeout: 60_000 });
+    const st = await page.evaluate(() => window.__playground);
+    expect(st.errors).toEqual([]);
+    expect(await page.inputValue('#task')).toBe('forecast');
+    expect(st.output?.kind).toBe('forecast');
+    // The file as PyTorch wrote it (input x, output y), in onnxruntime, against the page's probe.
+    expect(await onnxError(FORECASTER_ONNX, st.probes[0], { input: 'x', output: 'y' })).toBeLessThan(1e-4);
+
+    // Continue trains the opened model on the page's data; its ONNX download matches the page again.
+    const runs = st.runs;
+    await page.fill('#steps', '10');
+    await page.click('#resume');
+    await page.waitForFunction((n) => window.__playground.runs > n || window.__playground.errors.length > 0, runs, { timeout: 100_000, polling: 250 });
+    const tuned = await page.evaluate(() => window.__playground);
+    expect(tuned.errors).toEqual([]);
+    expect(tuned.losses.length).toBe(10);
+    expect(tuned.losses.every((l) => Number.isFinite(l.loss))).toBe(true);
+    expect(tuned.probes[0].output.data).not.toEqual(st.probes[0].output.data);
+    expect(await onnxError(await download(page, 'onnx'), tuned.probes[0])).toBeLessThan(1e-4);
+    await page.screenshot({ path: join(artifacts, 'onnx-forecaster-cpu.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import type { Backend, BackendDefinition, BackendInfo, Tensor } from '@rnnkit/co
 import { RnnkitError } from '@rnnkit/core';
 import type { BackendDefinitionParts } from '@rnnkit/core/backend';
 import { KernelBackend } from '@rnnkit/core/backend';
-import { cpuKernels } from './kernels/index.js';
+import * as cpuKernels from './kernels/index.js';
 import { cpuMemory } from './memory.js';
 import type { CpuContext, CpuTensor } from './tensor.js';
 import type { WasmKernels } from './wasm/load.js';

@@ -6,7 +6,7 @@ import { activate, createContext } from './context.js';
 import type { EngineOptions, TfjsEngineKind } from './engine.js';
 import { ENGINE_LABELS, startEngine } from './engine.js';
 import { checkNotFailed, failureOf, guardKernels, guardMemory } from './failure.js';
-import { tfjsKernels } from './kernels/index.js';
+import * as tfjsKernels from './kernels/index.js';
 import { ENGINE_LIMITS } from './limits.js';
 import { tfjsMemory } from './memory.js';
 import type { TfjsTensor } from './tensor.js';

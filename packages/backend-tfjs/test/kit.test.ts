@@ -7,7 +7,7 @@ import { ENGINES } from './helpers.js';
 
 /**
  * The shared backend test kit (`@rnnkit/core/testing`) on each engine that starts here: memory
- * and every primitive against float64 formulas, the shared bad calls, the 190 conformance cases,
+ * and every primitive against float64 formulas, the shared bad calls, the 230 conformance cases,
  * fused against composite kernels, the training conformance and the PyTorch replay, a fault at
  * every kernel call, and the reliability promises. `resources` counts tf.Tensors
  * (`tf.memory().numTensors`), so every leak check of the kit sees tfjs's own tensors too, not

@@ -3,7 +3,7 @@ import type { BackendDefinition } from '@rnnkit/core';
 import { type BackendDefinitionParts, KernelBackend } from '@rnnkit/core/backend';
 import { type WebgpuBackendTuning, WebgpuContext, type WebgpuCounters } from './context.js';
 import { acquireDevice, type WebgpuAdapterDescription } from './device.js';
-import { webgpuKernels } from './kernels/index.js';
+import * as webgpuKernels from './kernels/index.js';
 import { planRecurrent, type RecurrentPathOption, type SequencePlan, sequenceCell } from './kernels/recurrent_sequence_impl.js';
 import { webgpuMemory } from './memory.js';
 import type { GpuBufferStats } from './pool.js';

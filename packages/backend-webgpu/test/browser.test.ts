@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { chromiumUnavailable, launchChromium, pageProblems, skipOrFailInCi } from '@rnnkit/browser-harness';
 import { build, type Plugin } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { BrowserReport, ConformanceReport } from './browser/page.js';
 
@@ -12,23 +11,7 @@ import type { BrowserReport, ConformanceReport } from './browser/page.js';
  * forward pass and a training step on the webgpu backend and on backend-cpu in the same page.
  * Without Chromium (or WebGPU in it) the test is skipped with the reason, except in CI.
  */
-const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function skipOrFail(reason: string): void {
-  if (process.env.CI) throw new Error(`browser test cannot run in CI: ${reason}`);
-  console.log(`skipped: no WebGPU adapter: ${reason}`);
-}
+const skipOrFail = (reason: string) => skipOrFailInCi('webgpu browser test', reason);
 
 async function serve(bundle: string): Promise<{ url: string; close: () => void }> {
   const server = http.createServer((req, res) => {
@@ -65,7 +48,8 @@ export default {};`,
 
 describe('webgpu backend in headless Chromium', () => {
   it('forward pass and training step match backend-cpu; conformance and training conformance on both recurrent paths', async () => {
-    if (!existsSync(CHROMIUM)) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+    const missing = chromiumUnavailable();
+    if (missing) return skipOrFail(missing);
     const out = await build({
       entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
       bundle: true,
@@ -79,14 +63,10 @@ describe('webgpu backend in headless Chromium', () => {
     const bundle = out.outputFiles[0].text;
     expect(bundle).not.toContain('dawn.node'); // the Node-only binding stays out of browser bundles
     const server = await serve(bundle);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
-      });
+      const errors = pageProblems(page);
       await page.goto(server.url);
       await page.waitForFunction(() => typeof (globalThis as { rnnkitRun?: unknown }).rnnkitRun === 'function');
       for (const path of ['sequence', 'step'] as const) {
@@ -118,7 +98,7 @@ describe('webgpu backend in headless Chromium', () => {
         console.log(
           `Chromium, ${path} path: ${c.cases} conformance cases and ${c.trainingCases} training cases, ${c.failures.length} failed (${((Date.now() - started) / 1000).toFixed(0)} s; fused recurrent calls ${JSON.stringify(c.recurrent)})`,
         );
-        expect(c.cases).toBe(190);
+        expect(c.cases).toBe(230);
         expect(c.failures).toEqual([]);
         expect(c.recurrent[path]).toBeGreaterThan(0);
         expect(c.recurrent[path === 'step' ? 'sequence' : 'step']).toBe(0);

@@ -7,7 +7,7 @@ import { requireAdapterInCi, startBackend } from './helpers.js';
  * The shared backend test kit (`@rnnkit/core/testing`) on the webgpu backend, once per recurrent
  * path. With the sequence kernels forced (`recurrentPath: 'sequence'`, what `auto` picks at
  * the kit's sizes): memory and every primitive against float64 formulas, the shared bad calls,
- * the 190 conformance cases, fused against composite kernels, the training conformance and the
+ * the 230 conformance cases, fused against composite kernels, the training conformance and the
  * PyTorch replay, a fault at every kernel call, the reliability part. With the per-step kernels
  * forced (`recurrentPath: 'step'`): every part the recurrent path can change — conformance,
  * fused, training — again. On lavapipe this is the slow file (several minutes).

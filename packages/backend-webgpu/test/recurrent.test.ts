@@ -1,8 +1,16 @@
-import type { CellKind, RecurrentSpec, Tensor } from '@rnnkit/core';
-import { gateCount, initParams, Rng, recurrentParams } from '@rnnkit/core';
+import type { RecurrentSpec, Tensor } from '@rnnkit/core';
+import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import type { RecurrentForwardArgs } from '@rnnkit/core/backend';
-import { backpropRecurrent, compositeRecurrentBackward, compositeRecurrentForward, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
-import { checkClose, FUSED_TOLERANCE, randomArray } from '@rnnkit/core/testing';
+import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
+import type { RecurrentKernelShape, RecurrentKernelVariant } from '@rnnkit/core/testing';
+import {
+  checkClose,
+  compareRecurrentKernels,
+  randomArray,
+  recurrentKernelArgs,
+  recurrentKernelCases,
+  RECURRENT_KERNEL_VARIANTS as VARIANTS,
+} from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
 import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
@@ -20,151 +28,31 @@ afterAll(() => {
   paths?.sequence.destroy();
 });
 
-/** Fused against composite on the same device: the kit's tolerance. */
-const TOL = FUSED_TOLERANCE;
-
-interface Variant {
-  cell: CellKind;
-  resetAfter: boolean;
-  label: string;
-}
-const VARIANTS: Variant[] = [
-  { cell: 'rnn_tanh', resetAfter: true, label: 'rnn_tanh' },
-  { cell: 'rnn_relu', resetAfter: true, label: 'rnn_relu' },
-  { cell: 'lstm', resetAfter: true, label: 'lstm' },
-  { cell: 'gru', resetAfter: true, label: 'gru (reset after)' },
-  { cell: 'gru', resetAfter: false, label: 'gru (reset before)' },
+/** Beyond the kit's standard kernel cases: T = B = H = 1, and sizes past a step kernel's workgroup and a GEMM tile. */
+const WEBGPU_SHAPES = [
+  { name: 'T = 1, B = 1, H = 1', shape: { T: 1, B: 1, D: 2, H: 1 } },
+  { name: 'wider than a tile (H = 70, B = 11, T·B = 132)', shape: { T: 12, B: 11, D: 9, H: 70, lengths: [12, 3, 7, 12, 1, 9, 12, 5, 2, 11, 12] } },
 ];
-type Biases = 'both' | 'none' | 'ih' | 'hh';
 
-interface Case {
-  T: number;
-  B: number;
-  D: number;
-  H: number;
-  biases: Biases;
-  lengths?: number[];
-  c0: boolean;
-}
-
-function makeArgs(v: Variant, c: Case, seed: number, be: WebgpuBackend = started.be!): RecurrentForwardArgs {
-  const rng = new Rng(seed);
-  const G = gateCount(v.cell);
-  const up = (shape: number[], scale = 1): Tensor =>
-    be.upload(
-      randomArray(
-        rng,
-        shape.reduce((a, b) => a * b, 1),
-        -scale,
-        scale,
-      ),
-      shape,
-    );
-  const k = 1 / Math.sqrt(c.H);
-  return {
-    cell: v.cell,
-    gruResetAfter: v.resetAfter,
-    x: up([c.T, c.B, c.D]),
-    h0: up([c.B, c.H], 0.5),
-    ...(v.cell === 'lstm' && c.c0 ? { c0: up([c.B, c.H], 0.5) } : {}),
-    weightIh: up([G * c.H, c.D], 2 * k),
-    weightHh: up([G * c.H, c.H], 2 * k),
-    ...(c.biases === 'both' || c.biases === 'ih' ? { biasIh: up([G * c.H], k) } : {}),
-    ...(c.biases === 'both' || c.biases === 'hh' ? { biasHh: up([G * c.H], k) } : {}),
-    ...(c.lengths ? { lengths: Int32Array.from(c.lengths) } : {}),
-    training: true,
-  };
-}
-
-/**
- * Fused and composite forward + backward on the same inputs, on the same device; every output
- * compared. Beyond the kit's layer-level cases (H = 4, both biases): each bias alone or none
- * (the dummy binding), gradients from y only or from the final state only, T = B = H = 1, and
- * sizes past a step kernel's workgroup and a GEMM tile.
- */
-async function compareWithComposite(v: Variant, c: Case, upstream: { dy: boolean; dhN: boolean; dcN: boolean }, be: WebgpuBackend, seed = 1): Promise<void> {
-  await noGpuErrors(be, async () => {
-    const live = be.liveTensors();
-    const args = makeArgs(v, c, seed, be);
-    // The composite LSTM needs c0; the fused one defaults it to zeros.
-    const refArgs = v.cell === 'lstm' && !args.c0 ? { ...args, c0: be.zeros([c.B, c.H]) } : args;
-    const f = be.recurrentForward(args);
-    const r = compositeRecurrentForward(be, refArgs);
-    expect(f.y.shape).toEqual([c.T, c.B, c.H]);
-    expect(f.hN.shape).toEqual([c.B, c.H]);
-    const read = (t: Tensor | undefined) => be.read(t!);
-    checkClose(await read(f.y), await read(r.y), TOL, 'y');
-    checkClose(await read(f.hN), await read(r.hN), TOL, 'hN');
-    if (v.cell === 'lstm') checkClose(await read(f.cN), await read(r.cN), TOL, 'cN');
-    else expect(f.cN).toBeUndefined();
-
-    const rng = new Rng(seed + 100);
-    const up = (shape: number[]) =>
-      be.upload(
-        randomArray(
-          rng,
-          shape.reduce((a, b) => a * b, 1),
-        ),
-        shape,
-      );
-    const grads = {
-      ...(upstream.dy ? { dy: up([c.T, c.B, c.H]) } : {}),
-      ...(upstream.dhN ? { dhN: up([c.B, c.H]) } : {}),
-      ...(upstream.dcN && v.cell === 'lstm' ? { dcN: up([c.B, c.H]) } : {}),
-    };
-    expect(be.counters().lastRecurrent?.path).toBe(
-      be.recurrentPath === 'auto' ? be.recurrentPlan('forward', v.cell, v.resetAfter, c.B, c.H).path : be.recurrentPath,
-    );
-    const fb = be.recurrentBackward({ forward: args, saved: f.saved!, ...grads });
-    expect(be.counters().lastRecurrent?.path).toBe(
-      be.recurrentPath === 'auto' ? be.recurrentPlan('backward', v.cell, v.resetAfter, c.B, c.H).path : be.recurrentPath,
-    );
-    const rb = compositeRecurrentBackward(be, { forward: refArgs, saved: r.saved!, ...grads });
-    expect(fb.dx!.shape).toEqual([c.T, c.B, c.D]);
-    checkClose(await read(fb.dx), await read(rb.dx), TOL, 'dx');
-    checkClose(await read(fb.dh0), await read(rb.dh0), TOL, 'dh0');
-    if (v.cell === 'lstm') checkClose(await read(fb.dc0), await read(rb.dc0), TOL, 'dc0');
-    checkClose(await read(fb.dWeightIh), await read(rb.dWeightIh), TOL, 'dWeightIh');
-    checkClose(await read(fb.dWeightHh), await read(rb.dWeightHh), TOL, 'dWeightHh');
-    expect(fb.dWeightHh.shape).toEqual(args.weightHh.shape);
-    expect(fb.dBiasIh === undefined).toBe(args.biasIh === undefined);
-    expect(fb.dBiasHh === undefined).toBe(args.biasHh === undefined);
-    if (args.biasIh) checkClose(await read(fb.dBiasIh), await read(rb.dBiasIh), TOL, 'dBiasIh');
-    if (args.biasHh) checkClose(await read(fb.dBiasHh), await read(rb.dBiasHh), TOL, 'dBiasHh');
-
-    f.saved!.dispose();
-    r.saved!.dispose();
-    const inputs = [args.x, args.h0, args.c0, args.weightIh, args.weightHh, args.biasIh, args.biasHh, refArgs.c0];
-    for (const t of new Set([...inputs, f.y, f.hN, f.cN, r.y, r.hN, r.cN, ...Object.values(grads), ...Object.values(fb), ...Object.values(rb)])) {
-      if (t) be.dispose(t);
-    }
-    expect(be.liveTensors()).toBe(live);
-  });
+/** The path the backend must have taken for `direction` at this case's sizes. */
+function expectedPath(pb: WebgpuBackend, direction: 'forward' | 'backward', args: RecurrentForwardArgs) {
+  const B = args.x.shape[1];
+  const H = args.weightHh.shape[1];
+  return pb.recurrentPath === 'auto' ? pb.recurrentPlan(direction, args.cell, args.gruResetAfter, B, H).path : pb.recurrentPath;
 }
 
 for (const path of ['step', 'sequence'] as const) {
   describe.skipIf(!be)(`fused WGSL recurrent kernels (${path} path) match core composite kernels on the same device`, () => {
-    const pb = () => paths![path];
-    const base = { T: 6, B: 5, D: 3, H: 7 };
-    const all = { dy: true, dhN: true, dcN: true };
-    for (const v of VARIANTS) {
-      for (const biases of ['both', 'none'] as const) {
-        for (const lengths of [undefined, [6, 2, 5, 1, 3]]) {
-          for (const c0 of v.cell === 'lstm' ? [true, false] : [false]) {
-            const name = `${v.label}, biases ${biases}, ${lengths ? 'lengths' : 'full length'}${v.cell === 'lstm' ? (c0 ? ', c0' : ', no c0') : ''}`;
-            it(name, () => compareWithComposite(v, { ...base, biases, c0, ...(lengths ? { lengths } : {}) }, all, pb()));
-          }
-        }
-      }
-      for (const biases of ['ih', 'hh'] as const) {
-        it(`${v.label}, only bias_${biases}`, () => compareWithComposite(v, { ...base, biases, c0: true, lengths: [1, 6, 4, 6, 2] }, all, pb()));
-      }
-      it(`${v.label}, gradient only from y`, () => compareWithComposite(v, { ...base, biases: 'both', c0: true }, { dy: true, dhN: false, dcN: false }, pb()));
-      it(`${v.label}, gradient only from the final state`, () =>
-        compareWithComposite(v, { ...base, biases: 'both', c0: true, lengths: [3, 6, 1, 2, 5] }, { dy: false, dhN: true, dcN: true }, pb()));
-      it(`${v.label}, T = 1, B = 1, H = 1`, () => compareWithComposite(v, { T: 1, B: 1, D: 2, H: 1, biases: 'both', c0: true }, all, pb()));
-      it(`${v.label}, wider than a tile (H = 70, B = 11, T·B = 132)`, () =>
-        compareWithComposite(v, { T: 12, B: 11, D: 9, H: 70, biases: 'both', c0: true, lengths: [12, 3, 7, 12, 1, 9, 12, 5, 2, 11, 12] }, all, pb()));
+    for (const c of recurrentKernelCases(WEBGPU_SHAPES)) {
+      it(c.name, async () => {
+        const pb = paths![path];
+        await noGpuErrors(pb, () =>
+          compareRecurrentKernels(pb, c, {
+            afterForward: (args) => expect(pb.counters().lastRecurrent?.path).toBe(expectedPath(pb, 'forward', args)),
+            afterBackward: (args) => expect(pb.counters().lastRecurrent?.path).toBe(expectedPath(pb, 'backward', args)),
+          }),
+        );
+      });
     }
   });
 }
@@ -172,7 +60,7 @@ for (const path of ['step', 'sequence'] as const) {
 describe.skipIf(!be)('fused recurrent forward', () => {
   it('inference gives the training outputs and keeps nothing', async () => {
     for (const v of VARIANTS) {
-      const args = makeArgs(v, { T: 5, B: 3, D: 2, H: 5, biases: 'both', c0: true, lengths: [5, 2, 3] }, 9);
+      const args = recurrentKernelArgs(be, v, { T: 5, B: 3, D: 2, H: 5, biases: 'both', c0: true, lengths: [5, 2, 3] }, 9);
       const inUse = be.liveGpuBuffers();
       const infer = be.recurrentForward({ ...args, training: false });
       expect(infer.saved).toBeUndefined();
@@ -185,7 +73,7 @@ describe.skipIf(!be)('fused recurrent forward', () => {
   });
 
   it('zeros the output past each length and keeps the state of the last valid step', async () => {
-    const args = makeArgs(VARIANTS[2], { T: 5, B: 2, D: 3, H: 4, biases: 'both', c0: true, lengths: [5, 2] }, 4);
+    const args = recurrentKernelArgs(be, VARIANTS[2], { T: 5, B: 2, D: 3, H: 4, biases: 'both', c0: true, lengths: [5, 2] }, 4);
     const full = be.recurrentForward({ ...args, lengths: undefined, training: false });
     const masked = be.recurrentForward({ ...args, training: false });
     const yf = await be.read(full.y);
@@ -212,7 +100,7 @@ describe.skipIf(!be)('on a device with WebGPU default limits (as browsers give b
     const { createWebgpuBackend } = await import('../src/index.js');
     const small = await createWebgpuBackend({ device });
     device.pushErrorScope('validation');
-    const layer = (v: Variant): RecurrentSpec => ({
+    const layer = (v: RecurrentKernelVariant): RecurrentSpec => ({
       type: 'recurrent',
       cell: v.cell,
       inputSize: 2,
@@ -267,11 +155,11 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
 
   it('counters() reports dispatches, submits and the last call: one recurrence dispatch on the sequence path, T on the per-step path', async () => {
     const v = VARIANTS[2];
-    const c: Case = { T: 9, B: 2, D: 3, H: 5, biases: 'both', c0: true };
+    const c: RecurrentKernelShape = { T: 9, B: 2, D: 3, H: 5, biases: 'both', c0: true };
     const dispatches: Record<string, number> = {};
     for (const path of ['step', 'sequence'] as const) {
       const b = paths![path];
-      const args = makeArgs(v, c, 3, b);
+      const args = recurrentKernelArgs(b, v, c, 3);
       b.resetCounters();
       const f = b.recurrentForward(args);
       const last = b.counters().lastRecurrent!;

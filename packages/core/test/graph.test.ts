@@ -99,6 +99,34 @@ describe('model graph', () => {
     }
   });
 
+  it('direction "reverse": recorded only when reverse, plain parameter names, validated', () => {
+    const fwd = sequential([lstm({ inputSize: 2, hiddenSize: 3, direction: 'forward' })]).spec;
+    expect('direction' in fwd.layers[0]).toBe(false); // a forward layer's JSON is what it was before the field
+    const rev = sequential([gru({ inputSize: 2, hiddenSize: 3, numLayers: 2, direction: 'reverse' }), linear({ outFeatures: 1 })]);
+    expect(rev.spec.layers[0]).toMatchObject({ direction: 'reverse', bidirectional: false });
+    expect(rev.spec.layers[1]).toMatchObject({ inFeatures: 3 }); // one direction: H features
+    expect(rev.parameterInfo().map((p) => p.name)).toEqual([
+      '0.weight_ih_l0',
+      '0.weight_hh_l0',
+      '0.bias_ih_l0',
+      '0.bias_hh_l0',
+      '0.weight_ih_l1',
+      '0.weight_hh_l1',
+      '0.bias_ih_l1',
+      '0.bias_hh_l1',
+      '1.weight',
+      '1.bias',
+    ]);
+    expect(new Model(JSON.parse(JSON.stringify(rev.spec)) as ModelSpec).spec).toEqual(rev.spec);
+    expect(codeOf(() => sequential([lstm({ inputSize: 1, hiddenSize: 2, bidirectional: true, direction: 'reverse' })]))).toBe('INVALID_SPEC');
+    expect(codeOf(() => sequential([rnn({ inputSize: 1, hiddenSize: 2, direction: 'backward' as never })]))).toBe('INVALID_SPEC');
+    try {
+      sequential([rnn({ inputSize: 1, hiddenSize: 2, direction: 'backward' as never })]);
+    } catch (e) {
+      expect((e as Error).message).toBe('spec.layers[0].direction: expected "forward" or "reverse" (or absent: forward), got "backward"');
+    }
+  });
+
   it('recurrent layers of one model share batchFirst', () => {
     expect(codeOf(() => sequential([lstm({ inputSize: 1, hiddenSize: 2 }), gru({ hiddenSize: 2, batchFirst: false })]))).toBe('INVALID_SPEC');
   });

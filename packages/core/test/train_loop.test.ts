@@ -101,6 +101,8 @@ describe('streaming inference', () => {
 
     const bi = sequential([gru({ inputSize: 2, hiddenSize: 3, bidirectional: true })]).to(be);
     expect(() => stream(bi)).toThrow(/bidirectional/);
+    const rev = sequential([gru({ inputSize: 2, hiddenSize: 3, direction: 'reverse' })]).to(be);
+    expect(() => stream(rev)).toThrow(/direction: "reverse"/);
     const two = sequential([gru({ inputSize: 2, hiddenSize: 3 }), lstm({ hiddenSize: 2 })]).to(be);
     try {
       stream(two);

@@ -43,7 +43,7 @@ function layerSummary(l: LayerSpec): string {
     case 'embedding':
       return `embedding(${l.numEmbeddings}→${l.embeddingDim})`;
     case 'recurrent':
-      return `${l.cell}${l.cell === 'gru' && !l.gruResetAfter ? '(resetAfter=false)' : ''}(${l.inputSize}→${l.hiddenSize}, layers=${l.numLayers}${l.bidirectional ? ', bidirectional' : ''})`;
+      return `${l.cell}${l.cell === 'gru' && !l.gruResetAfter ? '(resetAfter=false)' : ''}(${l.inputSize}→${l.hiddenSize}, layers=${l.numLayers}${l.bidirectional ? ', bidirectional' : l.direction === 'reverse' ? ', reverse' : ''})`;
     case 'linear':
       return `linear(${l.inFeatures}→${l.outFeatures})`;
     case 'select':
@@ -163,12 +163,12 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
   const summary = layers.map(layerSummary).join(' → ');
   const optionalInputs = [...(ctx.lengths ? ['lengths'] : []), ...(h0 ? ['h0'] : []), ...(c0 ? ['c0'] : [])];
   return {
-    irVersion: opts.irVersion,
-    opsetImport: [{ domain: '', version: opts.opset }],
+    irVersion: BigInt(opts.irVersion),
+    opsetImport: [{ domain: '', version: BigInt(opts.opset) }],
     producerName: 'rnnkit',
     producerVersion: VERSION,
     domain: 'dev.rnnkit',
-    modelVersion: spec.version,
+    modelVersion: BigInt(spec.version),
     docString:
       opts.docString ??
       `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,

@@ -9,7 +9,7 @@ export const MAX_OPSET = 21;
 
 /**
  * The IR version written for an opset: the one of the ONNX release that introduced the opset,
- * and at least 8 (ONNX 1.10, the schema `onnx-proto` encodes). Opset 17 → IR 8.
+ * and at least 8 (ONNX 1.10, what PyTorch's exporter writes for opset 17). Opset 17 → IR 8.
  */
 export function irVersionFor(opset: number): number {
   return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;

@@ -1,20 +1,39 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { RnnkitError } from '@rnnkit/core';
-import onnxProto from 'onnx-proto';
+import type * as gen from './gen/onnx_pb.js';
+import { AttributeProto_AttributeType, ModelProtoSchema } from './gen/onnx_pb.js';
 
 /**
- * The ONNX protobuf schema, as compiled by protobufjs in the `onnx-proto` package (ONNX 1.10
- * schema, IR version 8 messages). Everything this package writes is encoded by it: this file
- * only builds plain message objects and never touches the wire format.
+ * The ONNX protobuf layer. The messages are Protobuf-ES (`@bufbuild/protobuf` v2) code generated
+ * from the current `onnx.proto` (`schema/onnx.proto`; `pnpm --filter @rnnkit/onnx-export
+ * gen:proto` writes `src/gen/onnx_pb.ts`). Everything this package writes is encoded by it:
+ * this file builds plain message objects and never touches the wire format. int64 fields are
+ * `bigint` (no `Long`).
  */
-export const onnx = onnxProto.onnx;
 
-export type TensorProto = import('onnx-proto').onnx.ITensorProto;
-export type NodeProto = import('onnx-proto').onnx.INodeProto;
-export type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
-export type ValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
-export type GraphProto = import('onnx-proto').onnx.IGraphProto;
-export type ModelProto = import('onnx-proto').onnx.IModelProto;
+/** A message as written: a plain object, every field optional, int64 fields `bigint`. */
+export type ModelProto = MessageInitShape<typeof ModelProtoSchema>;
+export type GraphProto = MessageInitShape<typeof gen.GraphProtoSchema>;
+export type NodeProto = MessageInitShape<typeof gen.NodeProtoSchema>;
+export type TensorProto = MessageInitShape<typeof gen.TensorProtoSchema>;
+export type AttributeProto = MessageInitShape<typeof gen.AttributeProtoSchema>;
+export type ValueInfoProto = MessageInitShape<typeof gen.ValueInfoProtoSchema>;
 
+/**
+ * A message as decoded (what `decodeModel` and `readModelProto` return): every scalar and
+ * repeated field is present (its default when absent from the bytes), sub-messages are
+ * `undefined` when absent, int64 fields are `bigint`, and a oneof is `{ case, value }`
+ * (`type.value.case === 'tensorType'`, `dim.value.case === 'dimValue'`).
+ */
+export type DecodedModelProto = gen.ModelProto;
+export type DecodedGraphProto = gen.GraphProto;
+export type DecodedNodeProto = gen.NodeProto;
+export type DecodedTensorProto = gen.TensorProto;
+export type DecodedAttributeProto = gen.AttributeProto;
+export type DecodedValueInfoProto = gen.ValueInfoProto;
+
+/** TensorProto.DataType codes this package writes. */
 export const DataType = {
   FLOAT: 1,
   INT32: 6,
@@ -26,6 +45,7 @@ export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 export type Dim = number | string;
 
 const utf8 = new TextEncoder();
+const int64s = (values: readonly number[]): bigint[] => values.map((v) => BigInt(v));
 
 /** Little-endian bytes of float32 values (ONNX raw_data is always little-endian). */
 function float32Bytes(values: Float32Array): Uint8Array {
@@ -44,28 +64,28 @@ function int64Bytes(values: readonly number[]): Uint8Array {
 
 /** A float32 initializer of the given shape. */
 export function floatTensor(name: string, dims: readonly number[], values: Float32Array, docString?: string): TensorProto {
-  return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: float32Bytes(values), ...(docString ? { docString } : {}) };
+  return { name, dims: int64s(dims), dataType: DataType.FLOAT, rawData: float32Bytes(values), ...(docString ? { docString } : {}) };
 }
 
 /** An int64 initializer; `dims` [] makes a scalar. */
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
-  return { name, dims: [...dims], dataType: DataType.INT64, rawData: int64Bytes(values) };
+  return { name, dims: int64s(dims), dataType: DataType.INT64, rawData: int64Bytes(values) };
 }
 
 export function intAttr(name: string, i: number): AttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
+  return { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) };
 }
 
 export function intsAttr(name: string, ints: readonly number[]): AttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...ints] };
+  return { name, type: AttributeProto_AttributeType.INTS, ints: int64s(ints) };
 }
 
 export function stringAttr(name: string, s: string): AttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: utf8.encode(s) };
+  return { name, type: AttributeProto_AttributeType.STRING, s: utf8.encode(s) };
 }
 
 export function stringsAttr(name: string, strings: readonly string[]): AttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.STRINGS, strings: strings.map((s) => utf8.encode(s)) };
+  return { name, type: AttributeProto_AttributeType.STRINGS, strings: strings.map((s) => utf8.encode(s)) };
 }
 
 /**
@@ -73,39 +93,32 @@ export function stringsAttr(name: string, strings: readonly string[]): Attribute
  * string dims are symbolic, so one exported model runs any batch size and sequence length.
  */
 export function valueInfo(name: string, elemType: DataTypeCode, dims: readonly Dim[] | undefined, docString?: string): ValueInfoProto {
+  const dim = dims?.map((d) => ({ value: typeof d === 'number' ? { case: 'dimValue' as const, value: BigInt(d) } : { case: 'dimParam' as const, value: d } }));
   return {
     name,
-    type: {
-      tensorType: {
-        elemType,
-        ...(dims ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } : {}),
-      },
-    },
+    type: { value: { case: 'tensorType', value: { elemType, ...(dim ? { shape: { dim } } : {}) } } },
     ...(docString ? { docString } : {}),
   };
 }
 
-/** Serializes a model with the protobufjs encoder. */
+/** Serializes a model (fields in field-number order, as every protobuf encoder writes them). */
 export function encodeModel(model: ModelProto): Uint8Array {
-  const err = onnx.ModelProto.verify(model);
-  if (err) throw new Error(`onnx-export: internal error, the model message is invalid: ${err}`);
-  return onnx.ModelProto.encode(model).finish();
+  return toBinary(ModelProtoSchema, create(ModelProtoSchema, model));
 }
 
 /** Parses ONNX bytes back into a message (tests and tools that inspect an export). */
-export function decodeModel(bytes: Uint8Array): import('onnx-proto').onnx.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+export function decodeModel(bytes: Uint8Array): DecodedModelProto {
+  return fromBinary(ModelProtoSchema, bytes, { readUnknownFields: false });
 }
-
-/** A decoded model message (what `decodeModel` and `readModelProto` return). */
-export type DecodedModelProto = import('onnx-proto').onnx.ModelProto;
 
 /**
  * Decodes ONNX bytes from an untrusted source. Any wire-format fault (truncated message, bad
- * wire type, a length that runs past the end, nesting deep enough to exhaust the stack) is an
- * `RnnkitError` INVALID_FILE naming `argument`, never a protobufjs error. Decoding allocates
- * only what the bytes hold: byte fields are views of `bytes`, and every repeated field is at
- * most one entry per byte, so nothing here grows past the input's size.
+ * wire type, a length that runs past the end, nesting deeper than the decoder's recursion limit
+ * of 100, or deep enough to exhaust the stack) is an `RnnkitError` INVALID_FILE naming
+ * `argument`, never a protobuf error. Decoding allocates only what the bytes hold: every length
+ * is checked against the end of the input before it is read, byte fields are views of `bytes`,
+ * every repeated field is at most one entry per byte, and unknown fields are skipped, not kept,
+ * so nothing here grows past the input's size.
  */
 export function readModelProto(bytes: Uint8Array, argument = 'bytes'): DecodedModelProto {
   if (!(bytes instanceof Uint8Array)) {
@@ -114,7 +127,7 @@ export function readModelProto(bytes: Uint8Array, argument = 'bytes'): DecodedMo
     });
   }
   try {
-    return onnx.ModelProto.decode(bytes);
+    return decodeModel(bytes);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new RnnkitError(

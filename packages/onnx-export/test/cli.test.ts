@@ -3,10 +3,9 @@ import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@rnnkit/core';
-import { gru, lastStep, linear, lstm, sequential } from '@rnnkit/core';
+import { gru, lastStep, linear, lstm, sequential, serializeSafetensors } from '@rnnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run.js';
-import { makeLoader } from '../src/cli/saved_model.js';
 import { exportOnnxFromState } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
@@ -80,20 +79,33 @@ describe('rnnkit-onnx CLI', () => {
     expect(maxAbsDiff(a.output, b.output)).toBe(0);
   });
 
-  it("reads the same files without core's model I/O (the fallback readers)", async () => {
+  it("reads every input form through core's one safetensors reader, to the exact bytes of exportOnnxFromState", async () => {
     const s = await saved('f');
-    const fallback = makeLoader(undefined);
     const outs = ['f1.onnx', 'f2.onnx', 'f3.onnx'].map((f) => join(dir, f));
-    expect(await runCli(['-s', s.spec, '-w', s.st, '-o', outs[0]], capture().io, fallback)).toBe(0);
-    expect(await runCli(['-m', s.bundle, '-o', outs[1]], capture().io, fallback)).toBe(0);
-    expect(await runCli(['-s', s.spec, '-w', s.js, '-o', outs[2]], capture().io, fallback)).toBe(0);
+    expect(await runCli(['-s', s.spec, '-w', s.st, '-o', outs[0]], capture().io)).toBe(0);
+    expect(await runCli(['-m', s.bundle, '-o', outs[1]], capture().io)).toBe(0);
+    expect(await runCli(['-s', s.spec, '-w', s.js, '-o', outs[2]], capture().io)).toBe(0);
     const expected = exportOnnxFromState(s.model.spec, s.state);
     for (const o of outs) expect(Buffer.compare(readFileSync(o), Buffer.from(expected))).toBe(0);
     const c = capture();
     writeFileSync(join(dir, 'trunc.safetensors'), readFileSync(s.st).subarray(0, 40));
-    expect(await runCli(['-s', s.spec, '-w', join(dir, 'trunc.safetensors'), '-o', join(dir, 'f4.onnx')], c.io, fallback)).toBe(1);
-    expect(c.out.stderr).toMatch(/INVALID_FILE: --weights/);
+    expect(await runCli(['-s', s.spec, '-w', join(dir, 'trunc.safetensors'), '-o', join(dir, 'f4.onnx')], c.io)).toBe(1);
+    expect(c.out.stderr).toMatch(/^rnnkit-onnx: --weights ".*trunc\.safetensors": INVALID_FILE: /);
     expect(existsSync(join(dir, 'f4.onnx'))).toBe(false);
+  });
+
+  it("reads float64 weights (core's reader rounds them to float32) and names a tensor it can't use", async () => {
+    const s = await saved('h');
+    const shapes = new Map(s.model.parameterInfo().map((p) => [p.name, p.shape]));
+    const path = join(dir, 'h.f64.safetensors');
+    writeFileSync(path, serializeSafetensors(new Map([...s.state].map(([k, v]) => [k, { shape: shapes.get(k)!, data: Float64Array.from(v) }]))));
+    const out = join(dir, 'h.onnx');
+    expect(await runCli(['-s', s.spec, '-w', path, '-o', out], capture().io)).toBe(0);
+    expect(Buffer.compare(readFileSync(out), Buffer.from(exportOnnxFromState(s.model.spec, s.state)))).toBe(0);
+    writeFileSync(path, serializeSafetensors(new Map([...s.state].map(([k, v]) => [k, { shape: shapes.get(k)!, data: Int32Array.from(v, Math.round) }]))));
+    const c = capture();
+    expect(await runCli(['-s', s.spec, '-w', path, '-o', join(dir, 'h2.onnx')], c.io)).toBe(1);
+    expect(c.out.stderr).toMatch(/^rnnkit-onnx: --weights ".*h\.f64\.safetensors": INVALID_FILE: .*I32/);
   });
 
   it('on a model that cannot be exported prints why, exits 1 and writes nothing', async () => {

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { LayerDraft } from '@rnnkit/core';
 import { gru, lastStep, linear, lstm, rnn, sequential } from '@rnnkit/core';
 import { describe, expect, it } from 'vitest';
-import type { OnnxAttribute, OnnxModel, OnnxNode } from '../src/index.js';
+import type { OnnxAttribute, OnnxModel, OnnxNode, OnnxValueInfo } from '../src/index.js';
 import { DEFAULT_OPSET, decodeModel, exportOnnx, irVersionFor, MAX_OPSET, MIN_OPSET, VERSION } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const text = new TextDecoder();
 const exportOf = async (layers: LayerDraft[], opts = {}) => decodeModel(await exportOnnx(sequential(layers, { seed: 5 }), opts));
-/** Decoded messages are class instances whose repeated fields are always arrays. */
+/** Decoded messages are plain objects whose repeated fields are always arrays. */
 const graphOf = (m: OnnxModel) => m.graph!;
 const nodes = (m: OnnxModel) => graphOf(m).node;
 const attr = (node: OnnxNode, name: string): OnnxAttribute | undefined => node.attribute.find((a) => a.name === name);
@@ -38,14 +38,18 @@ describe('the ONNX model message', () => {
 
   it('declares symbolic batch and sequence axes', async () => {
     const m = await exportOf([gru({ inputSize: 3, hiddenSize: 4, batchFirst: false })], { lengths: true, initialState: true });
+    const tensorType = (v: OnnxValueInfo | undefined) => {
+      if (v?.type?.value.case !== 'tensorType') throw new Error(`${v?.name}: expected a tensor type`);
+      return v.type.value.value;
+    };
     const dims = (name: string, list = graphOf(m).input) =>
-      list.find((v) => v.name === name)!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+      tensorType(list.find((v) => v.name === name)).shape!.dim.map((d) => (d.value.case === 'dimParam' ? d.value.value : Number(d.value.value)));
     expect(dims('input')).toEqual(['sequence', 'batch', 3]);
     expect(dims('lengths')).toEqual(['batch']);
     expect(dims('h0')).toEqual([1, 'batch', 4]);
     expect(dims('output', graphOf(m).output)).toEqual(['sequence', 'batch', 4]);
     expect(dims('h_n', graphOf(m).output)).toEqual([1, 'batch', 4]);
-    expect(graphOf(m).input.find((v) => v.name === 'lengths')!.type!.tensorType!.elemType).toBe(6); // int32
+    expect(tensorType(graphOf(m).input.find((v) => v.name === 'lengths')).elemType).toBe(6); // int32
   });
 
   it('writes one native op per stacked layer, never a loop', async () => {

@@ -263,6 +263,10 @@ def main():
                               {'x': {0: 'batch', 1: 'time'}, 'lengths': {0: 'batch'}, 'y': {0: 'batch', 1: 'time'}, 'h_n': {1: 'batch'}}, 14, {'loss': 'mse'}))
     names.append(keras_gru_classifier(rng))
     names.append(keras_bidirectional_sequence(rng))
+    # direction="reverse" graphs (no PyTorch needed: make_reverse_fixtures.py also runs alone).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import make_reverse_fixtures
+    names += make_reverse_fixtures.make_all()
     with open(os.path.join(OUT, 'index.json'), 'w') as f:
         json.dump(names, f, indent=1)
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))

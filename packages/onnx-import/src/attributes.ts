@@ -1,4 +1,4 @@
-import type { AttributeProto } from '@rnnkit/onnx-export/proto';
+import type { DecodedAttributeProto as AttributeProto } from '@rnnkit/onnx-export/proto';
 import { clip, invalidNode } from './errors.js';
 import type { GraphNode } from './graph.js';
 import { int64ToNumber } from './int64.js';

@@ -1,5 +1,10 @@
 import { RnnkitError } from '@rnnkit/core';
-import type { DecodedModelProto, NodeProto, TensorProto, ValueInfoProto } from '@rnnkit/onnx-export/proto';
+import type {
+  DecodedModelProto,
+  DecodedNodeProto as NodeProto,
+  DecodedTensorProto as TensorProto,
+  DecodedValueInfoProto as ValueInfoProto,
+} from '@rnnkit/onnx-export/proto';
 import type { NodeRef } from './errors.js';
 import { clip, invalidFile } from './errors.js';
 import { int64ToNumber } from './int64.js';
@@ -70,7 +75,7 @@ export function indexGraph(model: DecodedModelProto, limits: ImportLimits): Inde
     });
 
   const defined = new Set<string>();
-  // protobufjs decodes invalid UTF-8 to U+FFFD, so two different corrupt names could read as one.
+  // The protobuf decoder turns invalid UTF-8 into U+FFFD, so two different corrupt names could read as one.
   const checkName = (name: string, argument: string) => {
     if (name.includes('\uFFFD')) invalidFile(argument, `value name "${clip(name)}" is not valid UTF-8`);
   };

@@ -1,5 +1,5 @@
 import { RnnkitError } from '@rnnkit/core';
-import type { ValueInfoProto } from '@rnnkit/onnx-export/proto';
+import type { DecodedValueInfoProto as ValueInfoProto } from '@rnnkit/onnx-export/proto';
 import { clip } from './errors.js';
 import type { IndexedGraph } from './graph.js';
 import { int64ToNumber } from './int64.js';
@@ -44,15 +44,15 @@ function findRole(graph: IndexedGraph, name: string): InputRole | undefined {
 }
 
 function elemTypeOf(v: ValueInfoProto): number | undefined {
-  return v.type?.tensorType?.elemType ?? undefined;
+  return v.type?.value.case === 'tensorType' ? v.type.value.value.elemType : undefined;
 }
 
 /** Declared dims: numbers for fixed extents, undefined for symbolic or missing ones. */
 function declaredDims(v: ValueInfoProto): (number | undefined)[] | undefined {
-  const dims = v.type?.tensorType?.shape?.dim;
+  const dims = v.type?.value.case === 'tensorType' ? v.type.value.value.shape?.dim : undefined;
   if (!dims) return undefined;
   return dims.map((d) => {
-    const n = d.dimValue !== undefined && d.dimValue !== null ? int64ToNumber(d.dimValue) : Number.NaN;
+    const n = d.value.case === 'dimValue' ? int64ToNumber(d.value.value) : Number.NaN;
     return Number.isSafeInteger(n) && n > 0 ? n : undefined;
   });
 }

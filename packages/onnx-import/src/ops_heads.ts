@@ -90,6 +90,7 @@ function stateAsLastStep(ctx: WalkContext, node: GraphNode, v: Extract<Value, { 
     spec.type === 'recurrent' &&
     v.which === 'h' &&
     !spec.bidirectional &&
+    spec.direction !== 'reverse' &&
     v.rows[1] - v.rows[0] === 1 &&
     v.rows[0] === spec.numLayers - 1 &&
     v.layer === ctx.build.layers.length - 1 &&

@@ -65,9 +65,7 @@ function floatConst(ctx: WalkContext, node: GraphNode, slot: number, what: strin
 function convert(ctx: WalkContext, node: GraphNode, inputSize: number, batchFirst: boolean): Converted {
   const a = ctx.attrs(node);
   const direction = a.string('direction') ?? 'forward';
-  if (direction === 'reverse')
-    unsupported(node.ref, 'attribute direction', 'is "reverse": rnnkit has forward and bidirectional layers but no reverse-only one');
-  if (direction !== 'forward' && direction !== 'bidirectional')
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional')
     invalidNode(node.ref, 'attribute direction', `expected forward, reverse or bidirectional, got "${direction}"`);
   const dirs = direction === 'bidirectional' ? 2 : 1;
   if (a.float('clip') !== undefined) unsupported(node.ref, 'attribute clip', 'clips the cell input; rnnkit does not');
@@ -106,7 +104,20 @@ function convert(ctx: WalkContext, node: GraphNode, inputSize: number, batchFirs
       : {}),
   }));
   return {
-    spec: { type: 'recurrent', cell, inputSize, hiddenSize: H, bidirectional: dirs === 2, dropout: 0, batchFirst, bias: B !== undefined, gruResetAfter },
+    // A reverse node is an rnnkit reverse layer (its one direction's weights under the plain
+    // names); the field is written only for reverse, as the builders do.
+    spec: {
+      type: 'recurrent',
+      cell,
+      inputSize,
+      hiddenSize: H,
+      bidirectional: dirs === 2,
+      ...(direction === 'reverse' ? { direction: 'reverse' as const } : {}),
+      dropout: 0,
+      batchFirst,
+      bias: B !== undefined,
+      gruResetAfter,
+    },
     dirs,
     weights,
   };
@@ -158,6 +169,7 @@ function continues(ctx: WalkContext, prevIndex: number, c: Converted, h: InitSta
     p.cell === c.spec.cell &&
     p.hiddenSize === c.spec.hiddenSize &&
     p.bidirectional === c.spec.bidirectional &&
+    p.direction === c.spec.direction &&
     p.bias === c.spec.bias &&
     p.gruResetAfter === c.spec.gruResetAfter &&
     c.spec.inputSize === p.hiddenSize * c.dirs;

@@ -3,9 +3,14 @@ import type { LayerSpec, ModelSpec } from '@rnnkit/core';
 /** The metadata key under which `@rnnkit/onnx-export` stores the exported ModelSpec. */
 export const SPEC_METADATA_KEY = 'rnnkit.spec';
 
-/** Spec fields ONNX does not carry: training-only dropout and the initialisation seed. */
+/**
+ * Spec fields ONNX does not carry: training-only dropout and the initialisation seed; and an
+ * explicit `direction: 'forward'`, which is the same layer as no `direction`.
+ */
 function withoutTrainingFields(l: LayerSpec): LayerSpec {
-  return l.type === 'recurrent' ? { ...l, dropout: 0 } : l;
+  if (l.type !== 'recurrent') return l;
+  const { direction, ...rest } = l;
+  return { ...rest, dropout: 0, ...(direction === 'reverse' ? { direction } : {}) };
 }
 
 function sameLayers(a: LayerSpec[], b: LayerSpec[]): boolean {

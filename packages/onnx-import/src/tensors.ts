@@ -1,5 +1,5 @@
 import { RnnkitError } from '@rnnkit/core';
-import type { TensorProto } from '@rnnkit/onnx-export/proto';
+import type { DecodedTensorProto as TensorProto } from '@rnnkit/onnx-export/proto';
 import type { NodeRef } from './errors.js';
 import { clip, invalidFile, unsupported } from './errors.js';
 import { int64ToNumber } from './int64.js';

@@ -69,7 +69,7 @@ describe('bad input', () => {
 
   it('a tensor whose dims declare more data than the file holds', () => {
     const g = rnnGraph();
-    g.raw = [{ name: 'B', dims: [1_000_000, 1_000_000], dataType: 1, rawData: new Uint8Array(8) }];
+    g.raw = [{ name: 'B', dims: [1_000_000n, 1_000_000n], dataType: 1, rawData: new Uint8Array(8) }];
     g.nodes[0].inputs = ['X', 'W', 'R', 'B'];
     const before = process.memoryUsage().arrayBuffers;
     const e = errorOf(() => importOnnx(buildOnnx(g)));
@@ -101,7 +101,7 @@ describe('bad input', () => {
     const bytes = buildOnnx(g);
     // Rewrite the hidden_size attribute with type UNDEFINED through the decoded message.
     const m = decodeModel(bytes);
-    m.graph!.node![0].attribute![0].type = 0;
+    m.graph!.node[0].attribute[0].type = 0;
     const e = errorOf(() => importOnnx(encodeModel(m)));
     expect(e.code).toBe('INVALID_FILE');
     expect(e.message).toMatch(/node "rec" \(RNN\), attribute hidden_size: has no type/);
@@ -109,7 +109,7 @@ describe('bad input', () => {
 
   it('a missing IR version', () => {
     const m = decodeModel(buildOnnx(rnnGraph()));
-    m.irVersion = 0;
+    m.irVersion = 0n;
     expect(errorOf(() => importOnnx(encodeModel(m))).message).toMatch(/^ir_version: expected an IR version ≥ 3/);
   });
 

@@ -10,7 +10,8 @@ import { draws, maxAbsDiff, maxDiffAll, ORT_TOLERANCE, runOrt } from './helpers.
 
 /**
  * Every exporter fixture on every backend: the imported model computes what onnxruntime
- * computes on the same file; exported again it runs in onnxruntime with the file's outputs;
+ * computes on the same file; exported again it runs in onnxruntime with the file's outputs and
+ * imports back as the same spec and parameters bit for bit;
  * `fit` on a few batches lowers the loss; the fine-tuned model exports and runs in onnxruntime
  * with rnnkit's own outputs.
  */
@@ -108,6 +109,11 @@ describe.each(fixtures)('$name', (f) => {
         const again = toOnnxOutputs(imported, exportResults(imported, await runOrt(reexported, exportFeeds(imported, f.feeds))));
         const dRe = maxDiffAll(again, fileOutputs);
         expect(dRe).toBeLessThanOrEqual(ORT_TOLERANCE);
+        // ... and imports back as the same spec with the same parameter bits.
+        const back = importOnnx(reexported);
+        expect(back.spec).toEqual(imported.spec);
+        expect([...back.stateDict.keys()]).toEqual([...imported.stateDict.keys()]);
+        for (const [k, v] of imported.stateDict) expect(Buffer.compare(Buffer.from(back.stateDict.get(k)!.buffer), Buffer.from(v.buffer)), k).toBe(0);
 
         // 3. A few batches of fit lower the loss.
         const data = trainingData(imported, f.feeds, f.train.loss);

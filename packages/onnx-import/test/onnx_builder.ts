@@ -57,8 +57,8 @@ export function buildOnnx(g: GraphSpec): Uint8Array {
     ...(g.raw ?? []),
   ];
   return encodeModel({
-    irVersion: irVersionFor(g.opset),
-    opsetImport: [{ domain: '', version: g.opset }],
+    irVersion: BigInt(irVersionFor(g.opset)),
+    opsetImport: [{ domain: '', version: BigInt(g.opset) }],
     producerName: 'onnx-import tests',
     graph: {
       name: 'test',

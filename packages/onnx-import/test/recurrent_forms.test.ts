@@ -7,7 +7,7 @@ import type { GraphSpec, NodeSpec } from './onnx_builder.js';
 import { buildOnnx, node, weights } from './onnx_builder.js';
 
 /**
- * ONNX RNN / LSTM / GRU at opsets 7 to 22 in the forms the spec allows: forward and
+ * ONNX RNN / LSTM / GRU at opsets 7 to 22 in the forms the spec allows: forward, reverse and
  * bidirectional, layout 0 and 1, sequence_lens, initial_h/initial_c as inputs, zero
  * initializers or omitted, RNN Tanh/Relu, GRU linear_before_reset 0 and 1, with and without B.
  * Each imported model must compute what onnxruntime computes on the same file (layout 1, which
@@ -26,6 +26,8 @@ const OPSETS = [7, 9, 11, 13, 14, 17, 18, 21, 22];
 interface Form {
   cell: Cell;
   dirs: 1 | 2;
+  /** direction="reverse" (dirs 1). */
+  reverse?: boolean;
   opset: number;
   lengths: boolean;
   init: 'input' | 'zeros' | 'omitted';
@@ -73,6 +75,7 @@ function graphFor(f: Form): GraphSpec {
   }
   const attrs: NonNullable<NodeSpec['attrs']> = { hidden_size: H };
   if (f.dirs === 2) attrs.direction = 'bidirectional';
+  if (f.reverse) attrs.direction = 'reverse';
   if (f.cell === 'RNN_relu') attrs.activations = Array<string>(f.dirs).fill('Relu');
   if (f.cell === 'GRU_lbr1') attrs.linear_before_reset = 1;
   if (f.layout === 1) attrs.layout = 1;
@@ -115,10 +118,19 @@ function forms(): Form[] {
       }
     }
   }
+  // direction="reverse": every cell at a spread of opsets, the other options varied.
+  for (const cell of CELLS) {
+    for (const opset of [7, 11, 14, 22]) {
+      k++;
+      const init = (['input', 'zeros', 'omitted'] as const)[k % 3];
+      out.push({ cell, dirs: 1, reverse: true, opset, lengths: k % 2 === 0, init, bias: k % 5 !== 0, layout: 0 });
+    }
+  }
   // Layout 1 (opset 14+): zero initial states only.
   for (const cell of CELLS)
     for (const dirs of [1, 2] as const)
       out.push({ cell, dirs, opset: 14 + ((out.length + dirs) % 9), lengths: dirs === 2, init: 'omitted', bias: true, layout: 1 });
+  for (const cell of CELLS) out.push({ cell, dirs: 1, reverse: true, opset: 17, lengths: true, init: 'omitted', bias: true, layout: 1 });
   return out;
 }
 
@@ -126,13 +138,18 @@ describe('recurrent node forms against onnxruntime', async () => {
   const backend = await createCpuBackend();
   it.each(
     forms().map(
-      (f) => [`${f.cell} dirs=${f.dirs} opset ${f.opset} layout ${f.layout}${f.lengths ? ' lengths' : ''} init=${f.init}${f.bias ? '' : ' no-B'}`, f] as const,
+      (f) =>
+        [
+          `${f.cell} dirs=${f.dirs}${f.reverse ? ' reverse' : ''} opset ${f.opset} layout ${f.layout}${f.lengths ? ' lengths' : ''} init=${f.init}${f.bias ? '' : ' no-B'}`,
+          f,
+        ] as const,
     ),
   )('%s', async (_, f) => {
     const bytes = buildOnnx(graphFor(f));
     const imported = importOnnx(bytes);
     const rec = imported.spec.layers[0];
     expect(rec.type).toBe('recurrent');
+    if (rec.type === 'recurrent') expect(rec.direction).toBe(f.reverse ? 'reverse' : undefined);
     const feeds = feedsFor(f);
     const ours = await runImported(imported, imported.model.to(backend), feeds);
     let theirs: Awaited<ReturnType<typeof runOrt>>;
@@ -152,6 +169,56 @@ describe('recurrent node forms against onnxruntime', async () => {
       theirs = { out: r.out_bf };
     }
     const d = maxDiffAll(ours, theirs);
+    expect(d).toBeLessThanOrEqual(ORT_TOLERANCE);
+  });
+});
+
+/**
+ * Two chained LSTM nodes over X [T, N, D] with sequence_lens: two reverse nodes are one rnnkit
+ * reverse layer of two stacked layers; a forward node then a reverse one are two rnnkit layers
+ * (a layer's stack has one direction).
+ */
+describe('stacked reverse nodes against onnxruntime', async () => {
+  const backend = await createCpuBackend();
+  const G = 4;
+  const stack = (first: 'forward' | 'reverse'): GraphSpec => ({
+    opset: 17,
+    inputs: [
+      { name: 'X', dims: ['T', 'N', D] },
+      { name: 'seq_lens', type: 'int32', dims: ['N'] },
+    ],
+    outputs: ['out', 'Y_h2'],
+    floats: {
+      W1: { dims: [1, G * H, D], data: weights(G * H * D, 31) },
+      R1: { dims: [1, G * H, H], data: weights(G * H * H, 32) },
+      B1: { dims: [1, 2 * G * H], data: weights(2 * G * H, 33) },
+      W2: { dims: [1, G * H, H], data: weights(G * H * H, 34) },
+      R2: { dims: [1, G * H, H], data: weights(G * H * H, 35) },
+      B2: { dims: [1, 2 * G * H], data: weights(2 * G * H, 36) },
+    },
+    ints: { ax1: { dims: [1], data: [1] } },
+    nodes: [
+      node('LSTM', ['X', 'W1', 'R1', 'B1', 'seq_lens'], ['Y1'], { hidden_size: H, direction: first }, 'lstm1'),
+      node('Squeeze', ['Y1', 'ax1'], ['h1']),
+      node('LSTM', ['h1', 'W2', 'R2', 'B2', 'seq_lens'], ['Y2', 'Y_h2'], { hidden_size: H, direction: 'reverse' }, 'lstm2'),
+      node('Squeeze', ['Y2', 'ax1'], ['out']),
+    ],
+  });
+  const feeds: Record<string, OnnxFeed> = {
+    X: { data: draws(T * B * D, 41), shape: [T, B, D] },
+    seq_lens: { data: Int32Array.of(3, T, 1), shape: [B] },
+  };
+  it.each([
+    ['reverse, reverse: one reverse layer of 2', 'reverse', [2]],
+    ['forward, reverse: two layers', 'forward', [1, 1]],
+  ] as const)('%s', async (_, first, numLayers) => {
+    const bytes = buildOnnx(stack(first));
+    const imported = importOnnx(bytes);
+    const recs = imported.spec.layers.filter((l) => l.type === 'recurrent');
+    expect(recs.map((l) => (l.type === 'recurrent' ? l.numLayers : 0))).toEqual([...numLayers]);
+    expect(recs.map((l) => (l.type === 'recurrent' ? (l.direction ?? 'forward') : ''))).toEqual(first === 'reverse' ? ['reverse'] : ['forward', 'reverse']);
+    const ours = await runImported(imported, imported.model.to(backend), feeds);
+    const d = maxDiffAll(ours, await runOrt(bytes, feeds));
     expect(d).toBeLessThanOrEqual(ORT_TOLERANCE);
   });
 });

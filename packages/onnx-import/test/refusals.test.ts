@@ -61,7 +61,6 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
     ['RNN Sigmoid activation', recurrent('RNN', { activations: ['Sigmoid'] }), /node "rec" \(RNN\), attribute activations: .*Tanh or Relu.*sigmoid/],
     ['LSTM non-default activations', recurrent('LSTM', { activations: ['Sigmoid', 'Relu', 'Tanh'] }), /node "rec" \(LSTM\), attribute activations/],
     ['activation_alpha', recurrent('RNN', { activation_alpha: { floats: [0.5] } }), /attribute activation_alpha/],
-    ['reverse direction', recurrent('GRU', { direction: 'reverse' }), /node "rec" \(GRU\), attribute direction: .*reverse/],
     [
       'an attribute the op does not have (a misspelled linear_before_reset)',
       recurrent('GRU', { linear_before_rest: 1 }),
@@ -98,6 +97,20 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
         ],
       },
       /node "cat_states" \(Concat\), input: concatenates state, state values on axis 1 \(F\)/,
+    ],
+    [
+      "a reverse layer's final state as a head's input (its state after step 0, not the last step)",
+      recurrent(
+        'GRU',
+        { direction: 'reverse' },
+        {
+          ints: { ax1: { dims: [1], data: [1] }, ax0: { dims: [1], data: [0] } },
+          floats: { Wfc: { dims: [H, 2], data: weights(2 * H, 6) } },
+          nodes: [node('Squeeze', ['Y_h', 'ax0'], ['h']), node('MatMul', ['h', 'Wfc'], ['y'], undefined, 'fc')],
+          outputs: ['y'],
+        },
+      ),
+      /node "fc" \(MatMul\), .*final hidden state .*forward final hidden state/,
     ],
     [
       'a constant non-zero initial state',
@@ -212,7 +225,7 @@ describe('unsupported forms are refused, naming node, op and attribute or input'
   it('external tensor data', () => {
     const g = recurrent('RNN');
     g.floats = { R: g.floats!.R };
-    g.raw = [{ name: 'W', dims: [1, H, D], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }];
+    g.raw = [{ name: 'W', dims: [1n, BigInt(H), BigInt(D)], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }];
     const e = refusal(g);
     expect(e.code).toBe('UNSUPPORTED');
     expect(e.message).toMatch(/tensor "W" keeps its data in an external file/);

@@ -14,7 +14,7 @@ const recurrentLayer = fc.record({
   cell: fc.constantFrom('rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'gru_reset_before'),
   hiddenSize: fc.integer({ min: 1, max: 5 }),
   numLayers: fc.integer({ min: 1, max: 3 }),
-  bidirectional: fc.boolean(),
+  direction: fc.constantFrom('forward', 'reverse', 'bidirectional'),
   bias: fc.boolean(),
   dropout: fc.constantFrom(0, 0.1, 0.5),
 });
@@ -44,7 +44,8 @@ describe('importOnnx(exportOnnx(m)) for random models', () => {
           const o = {
             hiddenSize: r.hiddenSize,
             numLayers: r.numLayers,
-            bidirectional: r.bidirectional,
+            bidirectional: r.direction === 'bidirectional',
+            ...(r.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
             bias: r.bias,
             dropout: r.numLayers > 1 ? r.dropout : 0,
             batchFirst: s.batchFirst,

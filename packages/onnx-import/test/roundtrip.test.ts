@@ -36,6 +36,20 @@ const CASES: { name: string; layers: LayerDraft[]; opts?: ExportOptions; tokens?
     tokens: 11,
   },
   {
+    name: 'reverse lstm, 2 layers, with h0/c0 and lengths',
+    layers: [lstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, direction: 'reverse' }), linear({ outFeatures: 2 })],
+    opts: { initialState: true, lengths: true },
+  },
+  {
+    name: 'reverse gru resetAfter=false after a forward rnn, time-major',
+    layers: [
+      rnn({ inputSize: 2, hiddenSize: 3, batchFirst: false }),
+      gru({ hiddenSize: 4, resetAfter: false, batchFirst: false, direction: 'reverse' }),
+      lastStep(),
+      linear({ outFeatures: 1 }),
+    ],
+  },
+  {
     name: 'rnn tanh opset 14 time-major lastStep',
     layers: [rnn({ inputSize: 2, hiddenSize: 3, batchFirst: false }), lastStep(), linear({ outFeatures: 1 })],
     opts: { opset: 14 },

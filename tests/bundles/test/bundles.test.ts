@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createCpuBackend } from '@rnnkit/backend-cpu';
 import { createTfjsBackend } from '@rnnkit/backend-tfjs';
+import { chromiumUnavailable, launchChromium, pageProblems, skipOrFailInCi } from '@rnnkit/browser-harness';
 import { exportOnnx } from '@rnnkit/onnx-export';
 import { build as esbuild } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createLogger, build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeModel, type PageResult, predictOn } from '../src/model.js';
@@ -21,18 +22,6 @@ import { makeModel, type PageResult, predictOn } from '../src/model.js';
  * with the reason, except in CI, where they fail.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.RNNKIT_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** core + backend-cpu, minified and gzipped (issue #15 measured 38 KB). */
 const CPU_BUDGET = 45 * 1024;
 
@@ -153,7 +142,7 @@ describe('browser bundles of core with each backend', () => {
     const wasmDir = dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-backend-wasm')));
     /** What Node computes: backend-cpu without FMA, tfjs-wasm, the exported bytes. */
     const node: { cpu?: number[]; tfjs?: number[]; onnx?: number[] } = {};
-    const noChromium = !existsSync(CHROMIUM);
+    const noChromium = chromiumUnavailable();
 
     beforeAll(async () => {
       node.cpu = await predictOn(await createCpuBackend({ fma: false }));
@@ -189,7 +178,7 @@ describe('browser bundles of core with each backend', () => {
       });
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {
@@ -200,11 +189,7 @@ describe('browser bundles of core with each backend', () => {
     /** Loads one build in a fresh page and runs it; returns the result and the console's warnings and errors. */
     async function runPage(c: Combo, t: Tool, arg?: string): Promise<{ result: PageResult; console: string[] }> {
       const page = await browser!.newPage();
-      const messages: string[] = [];
-      page.on('pageerror', (e) => messages.push(`pageerror: ${e}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') messages.push(m.text());
-      });
+      const messages = pageProblems(page);
       try {
         await page.goto(`${base}/${c}/${t}/index.html`);
         await page.waitForFunction(() => typeof (globalThis as { rnnkitRun?: unknown }).rnnkitRun === 'function');
@@ -218,16 +203,13 @@ describe('browser bundles of core with each backend', () => {
       }
     }
 
-    function skipOrFail(reason: string): void {
-      if (process.env.CI) throw new Error(`browser bundle test cannot run in CI: ${reason}`);
-      console.log(`skipped: ${reason}`);
-    }
+    const skipOrFail = (reason: string) => skipOrFailInCi('browser bundle test', reason);
 
     const scaledError = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / Math.max(1, ...b.map(Math.abs));
 
     for (const t of ['esbuild', 'vite'] as const) {
       it(`${t}: core + backend-cpu gives Node's numbers bit for bit`, async () => {
-        if (noChromium) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+        if (noChromium) return skipOrFail(noChromium);
         const { result, console: msgs } = await runPage('cpu', t);
         expect(msgs).toEqual([]);
         expect(result).toMatchObject({ engine: 'cpu-wasm-simd' });
@@ -238,7 +220,7 @@ describe('browser bundles of core with each backend', () => {
       });
 
       it(`${t}: core + backend-cpu + onnx-export writes the same ONNX bytes as Node`, async () => {
-        if (noChromium) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+        if (noChromium) return skipOrFail(noChromium);
         const { result, console: msgs } = await runPage('onnx-export', t);
         expect(msgs).toEqual([]);
         const r = result as { data: number[]; bytes: number[] };
@@ -248,7 +230,7 @@ describe('browser bundles of core with each backend', () => {
       });
 
       it(`${t}: core + backend-tfjs on tfjs-wasm (wasmPaths) gives Node's tfjs-wasm numbers`, async () => {
-        if (noChromium) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+        if (noChromium) return skipOrFail(noChromium);
         const { result, console: msgs } = await runPage('tfjs', t, '/tfjs-wasm/');
         expect(msgs).toEqual([]);
         expect(result).toMatchObject({ engine: 'tfjs-wasm' });
@@ -258,7 +240,7 @@ describe('browser bundles of core with each backend', () => {
       });
 
       it(`${t}: core + backend-tfjs without its .wasm files warns with the fix and runs on tfjs-cpu`, async () => {
-        if (noChromium) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+        if (noChromium) return skipOrFail(noChromium);
         const { result, console: msgs } = await runPage('tfjs', t);
         expect(result).toMatchObject({ engine: 'tfjs-cpu' });
         const ours = msgs.filter((m) => m.startsWith('@rnnkit/backend-tfjs:'));
@@ -270,7 +252,7 @@ describe('browser bundles of core with each backend', () => {
       });
 
       it(`${t}: core + backend-webgpu (navigator.gpu) agrees with Node's backend-cpu`, async () => {
-        if (noChromium) return skipOrFail(`${CHROMIUM} not found (apt-get install chromium)`);
+        if (noChromium) return skipOrFail(noChromium);
         const { result, console: msgs } = await runPage('webgpu', t);
         if ('unavailable' in result) return skipOrFail(`no WebGPU adapter in Chromium: ${result.unavailable}`);
         expect(msgs).toEqual([]);

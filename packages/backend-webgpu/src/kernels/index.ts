@@ -1,73 +1,36 @@
-import type { KernelTable } from '@rnnkit/core/backend';
-import type { WebgpuContext } from '../context.js';
-import type { WebgpuTensor } from '../tensor.js';
-import { adamUpdate } from './adam_update.js';
-import { add } from './add.js';
-import { addRowVector } from './add_row_vector.js';
-import { affine } from './affine.js';
-import { clip } from './clip.js';
-import { concatColumns } from './concat_columns.js';
-import { concatRows } from './concat_rows.js';
-import { div } from './div.js';
-import { gatherRows } from './gather_rows.js';
-import { matmul } from './matmul.js';
-import { mul } from './mul.js';
-import { mulColumnVector } from './mul_column_vector.js';
-import { recurrentBackward } from './recurrent_backward.js';
-import { recurrentForward } from './recurrent_forward.js';
-import { relu } from './relu.js';
-import { reluBackward } from './relu_backward.js';
-import { scatterAddRows } from './scatter_add_rows.js';
-import { sgdUpdate } from './sgd_update.js';
-import { sigmoid } from './sigmoid.js';
-import { sigmoidBackward } from './sigmoid_backward.js';
-import { sliceColumns } from './slice_columns.js';
-import { sliceRows } from './slice_rows.js';
-import { softmax } from './softmax.js';
-import { softmaxCrossEntropy } from './softmax_cross_entropy.js';
-import { sqrt } from './sqrt.js';
-import { sub } from './sub.js';
-import { sum } from './sum.js';
-import { sumRows } from './sum_rows.js';
-import { sumSquares } from './sum_squares.js';
-import { tanh } from './tanh.js';
-import { tanhBackward } from './tanh_backward.js';
-
-/**
- * The webgpu kernel table: every primitive, and the fused recurrent forward/backward and
- * optimizer updates. It has no squaredErrorGrad: core's composite version (sub, sumSquares,
- * affine) runs on these primitives.
- */
-export const webgpuKernels: KernelTable<WebgpuTensor, WebgpuContext> = {
-  adamUpdate,
-  add,
-  addRowVector,
-  affine,
-  clip,
-  concatColumns,
-  concatRows,
-  div,
-  gatherRows,
-  matmul,
-  mul,
-  mulColumnVector,
-  recurrentBackward,
-  recurrentForward,
-  relu,
-  reluBackward,
-  scatterAddRows,
-  sgdUpdate,
-  sigmoid,
-  sigmoidBackward,
-  sliceColumns,
-  sliceRows,
-  softmax,
-  softmaxCrossEntropy,
-  sqrt,
-  sub,
-  sum,
-  sumRows,
-  sumSquares,
-  tanh,
-  tanhBackward,
-};
+// This module is the kernel table: each export is one kernel, one file per op named after it,
+// and backend.ts hands the module to defineBackend as it is.
+// The webgpu kernel table: every primitive, and the fused recurrent forward/backward and optimizer
+// updates. It has no squaredErrorGrad: core's composite version (sub, sumSquares, affine) runs on
+// these primitives.
+export { adamUpdate } from './adam_update.js';
+export { add } from './add.js';
+export { addRowVector } from './add_row_vector.js';
+export { affine } from './affine.js';
+export { clip } from './clip.js';
+export { concatColumns } from './concat_columns.js';
+export { concatRows } from './concat_rows.js';
+export { div } from './div.js';
+export { gatherRows } from './gather_rows.js';
+export { matmul } from './matmul.js';
+export { mul } from './mul.js';
+export { mulColumnVector } from './mul_column_vector.js';
+export { recurrentBackward } from './recurrent_backward.js';
+export { recurrentForward } from './recurrent_forward.js';
+export { relu } from './relu.js';
+export { reluBackward } from './relu_backward.js';
+export { scatterAddRows } from './scatter_add_rows.js';
+export { sgdUpdate } from './sgd_update.js';
+export { sigmoid } from './sigmoid.js';
+export { sigmoidBackward } from './sigmoid_backward.js';
+export { sliceColumns } from './slice_columns.js';
+export { sliceRows } from './slice_rows.js';
+export { softmax } from './softmax.js';
+export { softmaxCrossEntropy } from './softmax_cross_entropy.js';
+export { sqrt } from './sqrt.js';
+export { sub } from './sub.js';
+export { sum } from './sum.js';
+export { sumRows } from './sum_rows.js';
+export { sumSquares } from './sum_squares.js';
+export { tanh } from './tanh.js';
+export { tanhBackward } from './tanh_backward.js';

@@ -2,7 +2,7 @@
  * Runs inside headless Chromium (bundled by test/browser.test.ts): the same recurrent layers on
  * the webgpu backend (navigator.gpu) and on backend-cpu, a forward pass and one training step
  * (loss, BPTT, SGD update, forward again), and reports the largest differences; and
- * `rnnkitConformance(path)`: the 190 conformance cases and the training conformance on the
+ * `rnnkitConformance(path)`: the 230 conformance cases and the training conformance on the
  * webgpu backend with one recurrent path forced.
  */
 import { createCpuBackend } from '@rnnkit/backend-cpu';
@@ -145,7 +145,7 @@ export interface ConformanceReport {
   recurrent: { sequence: number; step: number };
 }
 
-/** The 190 conformance cases and the training conformance (against the reference backend) on one path. */
+/** The 230 conformance cases and the training conformance (against the reference backend) on one path. */
 async function conformance(path: RecurrentPath): Promise<ConformanceReport | { unavailable: string }> {
   let gpu: WebgpuBackend;
   try {

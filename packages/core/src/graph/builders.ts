@@ -22,6 +22,12 @@ export interface RecurrentOptions {
   numLayers?: number;
   /** Run a reverse direction too and concatenate (torch's `bidirectional`). @defaultValue false */
   bidirectional?: boolean;
+  /**
+   * 'reverse': one direction that reads each sequence from its last valid step back to step 0
+   * (ONNX direction="reverse"); not with `bidirectional`.
+   * @defaultValue 'forward'
+   */
+  direction?: 'forward' | 'reverse';
   /** Dropout on the outputs of every layer but the last, in training (torch's `dropout`). @defaultValue 0 */
   dropout?: number;
   /**
@@ -56,6 +62,9 @@ function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): L
     hiddenSize: o.hiddenSize,
     numLayers: o.numLayers ?? 1,
     bidirectional: o.bidirectional ?? false,
+    // Only a non-forward value is recorded, so a forward layer's spec is what it was before the
+    // field; validateModelSpec refuses anything but 'reverse' (and 'reverse' with bidirectional).
+    ...(o.direction !== undefined && o.direction !== 'forward' ? { direction: o.direction } : {}),
     dropout: o.dropout ?? 0,
     batchFirst: o.batchFirst ?? true,
     bias: o.bias ?? true,

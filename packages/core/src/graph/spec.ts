@@ -13,6 +13,14 @@ export interface RecurrentSpec {
   hiddenSize: number;
   numLayers: number;
   bidirectional: boolean;
+  /**
+   * Which way a one-direction layer reads time: 'forward' (absent means forward, as in every
+   * spec written before this field) or 'reverse' (each sequence from its last valid step back to
+   * step 0, ONNX's direction="reverse"). Only with `bidirectional: false`. A reverse layer's
+   * parameters use the plain names (`weight_ih_l0`, no `_reverse` suffix): they are its one
+   * direction's weights.
+   */
+  direction?: 'forward' | 'reverse';
   /** Dropout probability applied to each layer's output except the last, in training only. */
   dropout: number;
   /** (batch, seq, feature) when true (default), (seq, batch, feature) when false. */
@@ -58,6 +66,11 @@ export interface ModelSpec {
 export function numDirections(spec: RecurrentSpec): 1 | 2 {
   checkObject(spec, 'spec', 'a recurrent layer spec');
   return spec.bidirectional ? 2 : 1;
+}
+
+/** Whether direction `d` (0 or 1) of a recurrent layer reads time backwards: a bidirectional layer's second, or a reverse layer's only one. */
+export function isReverseDirection(spec: RecurrentSpec, d: number): boolean {
+  return spec.bidirectional ? d === 1 : spec.direction === 'reverse';
 }
 
 /** Feature size of a recurrent layer's output: H times the number of directions. */

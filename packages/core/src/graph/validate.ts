@@ -28,6 +28,9 @@ export function validateRecurrentSpec(s: RecurrentSpec, at = 'recurrent'): void 
   positiveInt(s.hiddenSize, `${at}.hiddenSize`);
   positiveInt(s.numLayers, `${at}.numLayers`);
   bool(s.bidirectional, `${at}.bidirectional`);
+  if (s.direction !== undefined && s.direction !== 'forward' && s.direction !== 'reverse')
+    specError(`${at}.direction`, '"forward" or "reverse" (or absent: forward)', s.direction);
+  if (s.bidirectional && s.direction === 'reverse') specError(`${at}.direction`, 'absent or "forward" with bidirectional: true', s.direction);
   bool(s.batchFirst, `${at}.batchFirst`);
   bool(s.bias, `${at}.bias`);
   bool(s.gruResetAfter, `${at}.gruResetAfter`);
@@ -136,7 +139,7 @@ export function checkSpecSizes(spec: ModelSpec, limits: Readonly<Limits>): void 
 function describeLayer(l: LayerSpec): string {
   switch (l.type) {
     case 'recurrent':
-      return `${l.cell} layer (inputSize ${formatCount(l.inputSize)}, hiddenSize ${formatCount(l.hiddenSize)}, numLayers ${formatCount(l.numLayers)}${l.bidirectional ? ', bidirectional' : ''})`;
+      return `${l.cell} layer (inputSize ${formatCount(l.inputSize)}, hiddenSize ${formatCount(l.hiddenSize)}, numLayers ${formatCount(l.numLayers)}${l.bidirectional ? ', bidirectional' : l.direction === 'reverse' ? ', reverse' : ''})`;
     case 'linear':
       return `linear layer (${formatCount(l.inFeatures)} → ${formatCount(l.outFeatures)})`;
     case 'embedding':

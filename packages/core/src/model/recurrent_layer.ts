@@ -3,7 +3,7 @@ import { Scope } from '../backend/scope.js';
 import { hasCellState } from '../cells.js';
 import { RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
-import { numDirections } from '../graph/spec.js';
+import { isReverseDirection, numDirections } from '../graph/spec.js';
 import { directionParamNames } from '../params/names.js';
 import type { Tensor } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
@@ -39,7 +39,7 @@ export interface RecurrentCache {
 export interface RecurrentRunResult {
   /** [B, T, dirs*H] when batchFirst, else [T, B, dirs*H]; zeros past each length. */
   output: Tensor;
-  /** [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for reverse). */
+  /** [numLayers * dirs, B, H]: each sequence's state at its own last step (step 0 for a reverse direction). */
   hN: Tensor;
   cN?: Tensor;
   cache?: RecurrentCache;
@@ -52,7 +52,7 @@ function stateSlice(be: Backend, s: Scope, state: Tensor, index: number, B: numb
 }
 
 /**
- * Runs a (possibly multi-layer, bidirectional) recurrent layer. Inputs are assumed valid: the
+ * Runs a (possibly multi-layer, bidirectional or reverse) recurrent layer. Inputs are assumed valid: the
  * public entry points check shapes and lengths first (see validate_inputs.ts).
  */
 export function runRecurrent(
@@ -89,7 +89,9 @@ export function runRecurrent(
       for (let d = 0; d < dirs; d++) {
         const names = directionParamNames(spec, layer, d === 1);
         const index = layer * dirs + d;
-        const reversePerm = d === 1 ? reverseWithinLengths(T, B, opts.lengths) : undefined;
+        // A reverse direction (a bidirectional layer's second, or a reverse layer's only one) runs
+        // the same kernel on each sequence reversed within its length; padding stays in place.
+        const reversePerm = isReverseDirection(spec, d) ? reverseWithinLengths(T, B, opts.lengths) : undefined;
         const xin = reversePerm ? hold(be.reshape(s.t(be.gatherRows(layerIn, reversePerm)), layerIn.shape)) : layerIn;
         const args: RecurrentForwardArgs = {
           cell: spec.cell,
@@ -276,9 +278,10 @@ function swapBatchTime(be: Backend, x: Tensor, B: number, T: number, perm: (B: n
 
 /**
  * Whether the backend's fused kernels take this layer's batch-first input and give its
- * batch-first output themselves: one layer, one direction (a stack or a reverse direction works
- * time-major in between), on a backend that says `recurrentBatchFirst`.
+ * batch-first output themselves: one layer, one forward direction (a stack or a reverse direction
+ * works time-major in between, where the reversal is a row gather), on a backend that says
+ * `recurrentBatchFirst`.
  */
 function kernelBatchFirst(be: Backend, spec: RecurrentSpec): boolean {
-  return spec.batchFirst && spec.numLayers === 1 && numDirections(spec) === 1 && be.recurrentBatchFirst;
+  return spec.batchFirst && spec.numLayers === 1 && numDirections(spec) === 1 && !isReverseDirection(spec, 0) && be.recurrentBatchFirst;
 }

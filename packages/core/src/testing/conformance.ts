@@ -67,8 +67,9 @@ function makeLengths(T: number, B: number, rng: Rng): number[] {
 
 /**
  * The full matrix: 5 cell variants × 1/3 layers × uni/bidirectional × batchFirst true/false ×
- * with/without lengths × with/without initial states (160 cases), plus edge cases per variant:
- * T=1, B=1, H=1, D=1 and T=300.
+ * with/without lengths × with/without initial states (160 cases); reverse-only layers per variant:
+ * 1/2 layers × batchFirst true/false × without / with lengths and initial states (40 cases); plus
+ * edge cases per variant: T=1, B=1, H=1, D=1, T=300 and no bias.
  */
 export function conformanceCases(): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
@@ -86,6 +87,14 @@ export function conformanceCases(): ConformanceCase[] {
               const name = `${v} L${numLayers} ${bidirectional ? 'bi' : 'uni'} ${batchFirst ? 'batchFirst' : 'timeMajor'}${withLengths ? ' lengths' : ''}${init ? ' h0' : ''}`;
               add(name, variantSpec(v, { numLayers, bidirectional, batchFirst }), 5, 3, withLengths, init);
             }
+    // Reverse-only layers (direction "reverse"): one direction, read from each sequence's last
+    // valid step back; with lengths the reversal stays inside each length, padding in place.
+    for (const numLayers of [1, 2])
+      for (const batchFirst of [true, false])
+        for (const both of [false, true]) {
+          const name = `${v} L${numLayers} rev ${batchFirst ? 'batchFirst' : 'timeMajor'}${both ? ' lengths h0' : ''}`;
+          add(name, variantSpec(v, { numLayers, direction: 'reverse', batchFirst }), 5, 3, both, both);
+        }
     add(`${v} edge T=1`, variantSpec(v, { numLayers: 2, bidirectional: true }), 1, 3, true, true);
     add(`${v} edge B=1`, variantSpec(v, { numLayers: 2, bidirectional: true }), 5, 1, true, true);
     add(`${v} edge H=1`, variantSpec(v, { numLayers: 2, bidirectional: true, hiddenSize: 1 }), 5, 3, true, true);

@@ -1,6 +1,6 @@
 import { gateCount, hasCellState } from '../cells.js';
 import type { RecurrentSpec } from '../graph/spec.js';
-import { numDirections } from '../graph/spec.js';
+import { isReverseDirection, numDirections } from '../graph/spec.js';
 import { directionParamNames } from '../params/names.js';
 
 /**
@@ -123,7 +123,7 @@ export function referenceRecurrent64(spec: RecurrentSpec, inp: Reference64Inputs
         let h: Float64Array = inp.h0 ? inp.h0.slice(si + b * H, si + (b + 1) * H) : new Float64Array(H);
         let c: Float64Array = inp.c0 ? inp.c0.slice(si + b * H, si + (b + 1) * H) : new Float64Array(H);
         for (let s = 0; s < len; s++) {
-          const t = d === 0 ? s : len - 1 - s; // reverse starts at the sequence's own last step
+          const t = isReverseDirection(spec, d) ? len - 1 - s : s; // reverse starts at the sequence's own last step
           const xt = input.subarray(idx(t, b, D), idx(t, b, D) + D);
           [h, c] = cellStep(spec, xt, h, c, wih, whh, bih, bhh, D);
           out.set(h, idx(t, b, F) + d * H);

@@ -30,6 +30,13 @@ export function carriedRecurrent(model: Model, what: string): RecurrentSpec {
       { argument: 'model' },
     );
   }
+  if (recs[0].direction === 'reverse') {
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `model: ${what} needs a forward recurrent layer (a reverse layer reads each sequence from its end, so it can't carry state forward), got direction: "reverse"`,
+      { argument: 'model' },
+    );
+  }
   return recs[0];
 }
 

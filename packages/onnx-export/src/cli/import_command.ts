@@ -130,7 +130,9 @@ export async function runImportCli(argv: readonly string[], io: CliIo, importer:
     }
     if (o.mapping) await writeAtomically(o.mapping, new TextEncoder().encode(mapping), '--mapping');
     const layers = imported.model.spec.layers
-      .map((l) => (l.type === 'recurrent' ? `${l.cell}×${l.numLayers}${l.bidirectional ? ' bidirectional' : ''}` : l.type))
+      .map((l) =>
+        l.type === 'recurrent' ? `${l.cell}×${l.numLayers}${l.bidirectional ? ' bidirectional' : l.direction === 'reverse' ? ' reverse' : ''}` : l.type,
+      )
       .join(' → ');
     io.stdout(
       `read ${input} (opset ${imported.opset}): ${layers}\nwrote ${[o.output, o.spec, o.weights, o.mapping].filter(Boolean).join(', ')}\n${summary(imported)}`,

@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Model, ModelSpec } from '@rnnkit/core';
-import * as core from '@rnnkit/core';
-import { RnnkitError } from '@rnnkit/core';
+import { loadModel, loadModelBundle, RnnkitError, validateModelSpec } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
 import { about, InputFileError } from './input_error.js';
-import { readF32Safetensors } from './safetensors.js';
 
 /** Where a saved model lives: a spec JSON plus a weights file, or one safetensors bundle. */
 export interface SavedModelPaths {
@@ -25,20 +23,6 @@ export interface LoadedModel {
 
 /** Turns saved files into a spec and weights. Swap it to read other formats. */
 export type ModelLoader = (paths: SavedModelPaths) => Promise<LoadedModel>;
-
-/**
- * Core's model I/O, when the installed `@rnnkit/core` has it (its `loadModel` and
- * `loadModelBundle` apply the full naming rules and widen F16/BF16/F64). Looked up at run time
- * so this CLI works with a core that predates them, through the fallback readers below.
- */
-export interface CoreModelIo {
-  loadModel(spec: string, weights: Uint8Array): Model;
-  loadModelBundle(bytes: Uint8Array): Model;
-}
-function coreModelIo(): CoreModelIo | undefined {
-  const c = core as unknown as Partial<CoreModelIo>;
-  return typeof c.loadModel === 'function' && typeof c.loadModelBundle === 'function' ? (c as CoreModelIo) : undefined;
-}
 
 function parseSpec(text: string, argument: string): ModelSpec {
   try {
@@ -83,31 +67,19 @@ function jsonWeights(text: string, argument: string): Map<string, Float32Array> 
   return out;
 }
 
-/** A loader over core's model I/O, or over the readers in this folder when `io` is undefined. */
-export function makeLoader(io: CoreModelIo | undefined): ModelLoader {
-  return (paths) => load(io, paths);
-}
-
-/** The default loader: core's model I/O when the installed core has it, else the readers in this folder. */
-export const loadSavedModel: ModelLoader = (paths) => load(coreModelIo(), paths);
-
-async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promise<LoadedModel> {
+/**
+ * The CLI's loader: safetensors files are read by core's `loadModel` / `loadModelBundle` (the
+ * one safetensors reader: full naming rules, F16/BF16/F64 widened, every size bounded), JSON
+ * weights by `jsonWeights` above. Errors name the flag and the file they are about.
+ */
+export const loadSavedModel: ModelLoader = async (paths) => {
   if (paths.model !== undefined) {
     if (paths.spec !== undefined || paths.weights !== undefined) {
       throw new RnnkitError('INVALID_ARGUMENT', '--model: expected either --model <bundle> or --spec with --weights, got both', { argument: '--model' });
     }
     const bytes = await read(paths.model, '--model');
-    if (io) {
-      const m = await about('--model', paths.model, () => io.loadModelBundle(bytes));
-      return { spec: m.spec, stateDict: await m.stateDict() };
-    }
-    const file = readF32Safetensors(bytes, '--model');
-    const specText = file.metadata['rnnkit.spec'];
-    if (specText === undefined)
-      throw new RnnkitError('INVALID_FILE', '--model: expected the spec in __metadata__["rnnkit.spec"]; for a weights-only file use --spec and --weights', {
-        argument: '--model',
-      });
-    return { spec: parseSpec(specText, '--model __metadata__["rnnkit.spec"]'), stateDict: new Map([...file.tensors].map(([k, t]) => [k, t.data])) };
+    const m = await about('--model', paths.model, () => loadModelBundle(bytes));
+    return { spec: m.spec, stateDict: await m.stateDict() };
   }
   if (paths.spec === undefined || paths.weights === undefined) {
     const missing = paths.spec === undefined ? '--spec' : '--weights';
@@ -120,21 +92,17 @@ async function load(io: CoreModelIo | undefined, paths: SavedModelPaths): Promis
   if (extname(paths.weights).toLowerCase() === '.json') {
     const spec = parseSpec(specText, '--spec');
     // The spec's sizes are checked (core's limits included) before the weights are read into arrays.
-    if (typeof core.validateModelSpec === 'function') await about('--spec', paths.spec, () => core.validateModelSpec(spec));
+    await about('--spec', paths.spec, () => validateModelSpec(spec));
     return { spec, stateDict: jsonWeights(new TextDecoder().decode(weights), '--weights') };
   }
-  if (io) {
-    let m: Model;
-    try {
-      m = io.loadModel(specText, weights);
-    } catch (e) {
-      // A fault of the spec names --spec; everything else is the weights file's.
-      if (!(e instanceof RnnkitError)) throw e;
-      const spec = (e.argument ?? '').startsWith('spec');
-      throw new InputFileError(e, spec ? '--spec' : '--weights', spec ? paths.spec : paths.weights);
-    }
-    return { spec: m.spec, stateDict: await m.stateDict() };
+  let m: Model;
+  try {
+    m = loadModel(specText, weights);
+  } catch (e) {
+    // A fault of the spec names --spec; everything else is the weights file's.
+    if (!(e instanceof RnnkitError)) throw e;
+    const spec = (e.argument ?? '').startsWith('spec');
+    throw new InputFileError(e, spec ? '--spec' : '--weights', spec ? paths.spec : paths.weights);
   }
-  const file = readF32Safetensors(weights, '--weights');
-  return { spec: parseSpec(specText, '--spec'), stateDict: new Map([...file.tensors].map(([k, t]) => [k, t.data])) };
-}
+  return { spec: m.spec, stateDict: await m.stateDict() };
+};

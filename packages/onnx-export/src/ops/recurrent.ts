@@ -24,7 +24,8 @@ export interface RecurrentOutputs {
 }
 
 /**
- * Emits one rnnkit recurrent layer as one native ONNX RNN/LSTM/GRU op per stacked layer
+ * Emits one rnnkit recurrent layer (forward, reverse or bidirectional: ONNX's `direction`) as one
+ * native ONNX RNN/LSTM/GRU op per stacked layer
  * (no unrolling): op k reads op k−1's output, gets slice [k*dirs, (k+1)*dirs) of h0/c0 as its
  * initial_h/initial_c ([dirs, B, H], exactly ONNX's layout) and the shared `lengths` as
  * sequence_lens. ONNX's Y [T, dirs, B, H] becomes [T, B, dirs*H] (forward half first, as in
@@ -80,7 +81,10 @@ export function emitRecurrent(
       if (L === 1) return s;
       return g.op('Slice', [s, g.int64([1], [k * dirs]), g.int64([1], [(k + 1) * dirs]), g.int64([1], [0])], `${tag}_k${k}_${which}`);
     };
-    const attrs: AttributeProto[] = [intAttr('hidden_size', H), stringAttr('direction', dirs === 2 ? 'bidirectional' : 'forward')];
+    // A reverse-only layer is ONNX's direction="reverse": its plain-named weights (weight_ih_l0…)
+    // are the one direction's W/R/B, and each op of a stack reads its input reversed.
+    const direction = dirs === 2 ? 'bidirectional' : spec.direction === 'reverse' ? 'reverse' : 'forward';
+    const attrs: AttributeProto[] = [intAttr('hidden_size', H), stringAttr('direction', direction)];
     if (spec.cell === 'rnn_tanh' || spec.cell === 'rnn_relu') {
       attrs.push(stringsAttr('activations', new Array<string>(dirs).fill(spec.cell === 'rnn_relu' ? 'Relu' : 'Tanh')));
     }

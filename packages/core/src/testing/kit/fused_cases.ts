@@ -14,19 +14,27 @@ export const FUSED_TOLERANCE = 1e-5;
 
 /**
  * Layer-level forward and BPTT through the backend's fused recurrent kernels against the same
- * backend with composite kernels, for every cell variant, one and two directions, batch-first
+ * backend with composite kernels, for every cell variant, forward, reverse and both directions, batch-first
  * and time-major (the batch-first path lets a backend with `recurrentBatchFirst` take the
  * layout itself), with lengths and initial states.
  */
 export function fusedCases(): KitCase[] {
   const cases: KitCase[] = [];
   for (const v of CELL_VARIANTS) {
-    for (const bidirectional of [false, true]) {
+    for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
+      const bidirectional = direction === 'bidirectional';
       for (const batchFirst of [true, false]) {
         cases.push({
-          name: `${v} ${bidirectional ? 'bidirectional' : 'one direction'} ${batchFirst ? 'batch-first' : 'time-major'}: fused = composite`,
+          name: `${v} ${bidirectional ? 'bidirectional' : direction === 'reverse' ? 'reverse' : 'one direction'} ${batchFirst ? 'batch-first' : 'time-major'}: fused = composite`,
           async run(base) {
-            const spec = variantSpec(v, { numLayers: 1, bidirectional, batchFirst, inputSize: 3, hiddenSize: 4 });
+            const spec = variantSpec(v, {
+              numLayers: 1,
+              bidirectional,
+              ...(direction === 'reverse' ? { direction } : {}),
+              batchFirst,
+              inputSize: 3,
+              hiddenSize: 4,
+            });
             const infos = recurrentParams(spec);
             const rng = new Rng(11);
             const held: Tensor[] = [];

@@ -5,6 +5,15 @@ export { faultSweep } from './fault_injection.js';
 export { FUSED_TOLERANCE, fusedCases } from './fused_cases.js';
 export type { KitCase } from './primitive_cases.js';
 export { ACCUMULATION_TOLERANCE, memoryCases, PRIMITIVE_TOLERANCE, primitiveCases } from './primitive_cases.js';
+export type {
+  RecurrentKernelBiases,
+  RecurrentKernelCase,
+  RecurrentKernelHooks,
+  RecurrentKernelShape,
+  RecurrentKernelVariant,
+  RecurrentUpstream,
+} from './recurrent_kernel_cases.js';
+export { compareRecurrentKernels, RECURRENT_KERNEL_VARIANTS, recurrentKernelArgs, recurrentKernelCases } from './recurrent_kernel_cases.js';
 export { reliabilityCases } from './reliability_cases.js';
 export type { StartedVariant } from './start_variants.js';
 export { startBackendVariants } from './start_variants.js';

@@ -41,7 +41,7 @@ export interface BackendSuiteOptions {
 
 /**
  * Registers a backend's whole shared test suite: memory and every primitive against float64
- * formulas, the same bad calls giving the same RnnkitError everywhere, the 190 conformance cases,
+ * formulas, the same bad calls giving the same RnnkitError everywhere, the 230 conformance cases,
  * fused kernels against core's composite ones, the training conformance and the PyTorch
  * training replay, a fault injected at every kernel call of a recurrent pass with leak
  * checks, and the reliability promises of docs/reliability.md (limits, the non-finite training

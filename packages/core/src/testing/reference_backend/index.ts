@@ -1,7 +1,7 @@
 import type { Backend } from '../../backend/backend.js';
 import { defineBackend } from '../../backend/define_backend.js';
-import type { FusedKernels } from '../../backend/kernel_table.js';
-import { referenceKernels } from './kernels/index.js';
+import type { FusedKernels, KernelTable } from '../../backend/kernel_table.js';
+import * as primitives from './kernels/index.js';
 import { referenceMemory } from './memory.js';
 import type { RefContext, RefTensor } from './tensor.js';
 
@@ -23,5 +23,8 @@ export function createReferenceBackend(options: { fused?: Partial<FusedKernels<R
   });
 }
 
+/** The reference kernel table: the primitives and nothing else (every fused op runs core's composite version). */
+export const referenceKernels: KernelTable<RefTensor, RefContext> = { ...primitives };
+
 export { type RefContext, type RefTensor, refTensor } from './tensor.js';
-export { referenceKernels, referenceMemory };
+export { referenceMemory };
