@@ -7,7 +7,8 @@
  *   pnpm --filter @rnnkit/examples run forecast
  */
 import { adam, cosineWithWarmup, createSequences, evaluate, fit, fitZScore, manyToOne, quantize, Rng, trainValidationSplit } from '@rnnkit/core';
-import { cpu, isMain, logEpoch } from './common.js';
+import { cpu, isMain } from './common.js';
+import { progressBar } from './progress.js';
 
 export interface ForecastOptions {
   epochs?: number;
@@ -53,16 +54,21 @@ export async function runForecast(o: ForecastOptions = {}): Promise<ForecastResu
   const model = manyToOne({ cell: 'gru', inputSize: 1, hiddenSize: 24, outputSize: 1, seed }).to(backend);
   const batchSize = 32;
   const steps = epochs * Math.ceil(train.x.shape[0] / batchSize);
-  await fit(model, train, {
-    loss: 'mse',
-    optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 20, totalSteps: steps, minFactor: 0.05 }) }),
-    epochs,
-    batchSize,
-    maxNorm: 1,
-    validation: val,
-    seed,
-    callbacks: { onEpochEnd: logEpoch('forecast', o.quiet) },
-  });
+  const progress = progressBar('forecast', o.quiet);
+  try {
+    await fit(model, train, {
+      loss: 'mse',
+      optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 20, totalSteps: steps, minFactor: 0.05 }) }),
+      epochs,
+      batchSize,
+      maxNorm: 1,
+      validation: val,
+      seed,
+      callbacks: progress.callbacks,
+    });
+  } finally {
+    progress.done();
+  }
   const scaled = await evaluate(model, val, { loss: 'mse' });
   const std = z.toJSON().std[0];
   const validationMse = scaled.loss * std * std;

@@ -8,7 +8,8 @@
  *   pnpm --filter @rnnkit/examples run seq2seq
  */
 import { adam, charVocabulary, cosineWithWarmup, fit, padTokens, Rng, Seq2Seq } from '@rnnkit/core';
-import { cpu, isMain, logEpoch } from './common.js';
+import { cpu, isMain } from './common.js';
+import { progressBar } from './progress.js';
 
 export interface Seq2SeqExampleOptions {
   epochs?: number;
@@ -66,15 +67,20 @@ export async function runSeq2Seq(o: Seq2SeqExampleOptions = {}): Promise<Seq2Seq
     backend,
   );
   const batchSize = 50;
-  await fit(s2s, train, {
-    optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 10, totalSteps: epochs * Math.ceil(N / batchSize), minFactor: 0.05 }) }),
-    epochs,
-    batchSize,
-    maxNorm: 1,
-    metrics: ['accuracy'],
-    seed,
-    callbacks: { onEpochEnd: logEpoch('seq2seq', o.quiet) },
-  });
+  const progress = progressBar('seq2seq', o.quiet);
+  try {
+    await fit(s2s, train, {
+      optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 10, totalSteps: epochs * Math.ceil(N / batchSize), minFactor: 0.05 }) }),
+      epochs,
+      batchSize,
+      maxNorm: 1,
+      metrics: ['accuracy'],
+      seed,
+      callbacks: progress.callbacks,
+    });
+  } finally {
+    progress.done();
+  }
   const greedy = await s2s.greedy(test.x, { lengths: test.lengths, maxLength: 25 });
   const beam = await s2s.beamSearch(test.x, { lengths: test.lengths, maxLength: 25, beamWidth: 4 });
   const text = (ids: number[]) => vocab.decode(ids);

@@ -6,7 +6,8 @@
  *   pnpm --filter @rnnkit/examples run tagging
  */
 import { adam, cosineWithWarmup, evaluate, fit, manyToMany, padTokens, Rng, tagSequences } from '@rnnkit/core';
-import { cpu, isMain, logEpoch } from './common.js';
+import { cpu, isMain } from './common.js';
+import { progressBar } from './progress.js';
 
 export interface TaggingOptions {
   epochs?: number;
@@ -54,17 +55,22 @@ export async function runTagging(o: TaggingOptions = {}): Promise<TaggingResult>
   const backend = await cpu();
   const model = manyToMany({ cell: 'gru', vocabSize: SYMBOLS, embeddingDim: 8, hiddenSize: 32, outputSize: SYMBOLS + 1, seed }).to(backend);
   const batchSize = 32;
-  await fit(model, train, {
-    loss: 'crossEntropy',
-    optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 10, totalSteps: epochs * Math.ceil(1200 / batchSize), minFactor: 0.05 }) }),
-    epochs,
-    batchSize,
-    maxNorm: 1,
-    metrics: ['accuracy'],
-    validation: test,
-    seed,
-    callbacks: { onEpochEnd: logEpoch('tagging', o.quiet) },
-  });
+  const progress = progressBar('tagging', o.quiet);
+  try {
+    await fit(model, train, {
+      loss: 'crossEntropy',
+      optimizer: adam({ lr: 0.01, schedule: cosineWithWarmup({ warmupSteps: 10, totalSteps: epochs * Math.ceil(1200 / batchSize), minFactor: 0.05 }) }),
+      epochs,
+      batchSize,
+      maxNorm: 1,
+      metrics: ['accuracy'],
+      validation: test,
+      seed,
+      callbacks: progress.callbacks,
+    });
+  } finally {
+    progress.done();
+  }
   const ev = await evaluate(model, test, { loss: 'crossEntropy', metrics: ['accuracy'] });
   const tagged = await tagSequences(model, test.x, { lengths: test.lengths });
   let ok = 0;

@@ -116,3 +116,32 @@ export function checkShapeList(v: unknown, argument = 'shape'): void {
 export function fail(code: RnnkitErrorCode, argument: string, expected: string, actual: unknown): never {
   throw new RnnkitError(code, `${argument}: expected ${expected}, got ${describe(actual)}`, { argument });
 }
+
+/** What a value is, by type name for typed arrays and arrays (`Float64Array`, `an array`), for "expected X, got Y". */
+function typeName(v: unknown): string {
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (Array.isArray(v)) return `an array (${v.length} items)`;
+  return describe(v);
+}
+
+/**
+ * The error for host data that is not `{ data: Float32Array, shape }`, saying what to pass: a
+ * `{ data: Float64Array, shape }` gets "`x.data`: expected Float32Array (convert with
+ * Float32Array.from(x)), got Float64Array"; bare data without a shape is told to wrap it.
+ */
+export function hostDataError(argument: string, v: unknown, alternatives = ''): RnnkitError {
+  if (v !== null && typeof v === 'object' && 'data' in v && 'shape' in v) {
+    const d = (v as { data: unknown }).data;
+    return new RnnkitError('INVALID_ARGUMENT', `${argument}.data: expected Float32Array (convert with Float32Array.from(x)), got ${typeName(d)}`, {
+      argument: `${argument}.data`,
+    });
+  }
+  if (ArrayBuffer.isView(v) || Array.isArray(v)) {
+    return new RnnkitError(
+      'INVALID_ARGUMENT',
+      `${argument}: expected { data: Float32Array, shape }${alternatives} (wrap it: { data: Float32Array.from(x), shape: [...] }), got ${typeName(v)}`,
+      { argument },
+    );
+  }
+  return new RnnkitError('INVALID_ARGUMENT', `${argument}: expected { data: Float32Array, shape }${alternatives}, got ${describe(v)}`, { argument });
+}

@@ -47,6 +47,7 @@ export {
   SPEC_METADATA_KEY,
   safetensorsToFloat32,
   safetensorsToInt8,
+  safetensorsToInt32,
   saveModel,
   saveModelBundle,
   saveWeights,
@@ -54,7 +55,22 @@ export {
 } from './io/index.js';
 export type { Limits } from './limits.js';
 export { DEFAULT_LIMITS } from './limits.js';
-export type { ForwardOptions, ForwardPass, Gradients, ModelOptions, RecurrentState, SequenceInput, TokenInput } from './model/model.js';
+export type {
+  ForwardOptions,
+  ForwardPass,
+  Gradients,
+  HostRecurrentState,
+  Lengths,
+  LoadStateDictOptions,
+  LoadStateDictResult,
+  ModelOptions,
+  PredictionWithState,
+  PredictOptions,
+  RecurrentState,
+  SequenceInput,
+  StateDictOptions,
+  TokenInput,
+} from './model/model.js';
 export { Model, sequential } from './model/model.js';
 export type { QuantizeOptions } from './model/quantize.js';
 export { quantize } from './model/quantize.js';

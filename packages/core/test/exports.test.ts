@@ -79,6 +79,7 @@ const EXPECTED: Record<string, string[]> = {
     'registeredBackends',
     'rnn',
     'safetensorsToFloat32',
+    'safetensorsToInt32',
     'safetensorsToInt8',
     'saveModel',
     'saveModelBundle',

@@ -240,7 +240,7 @@ describe('saveModel / loadModel', () => {
     const renamed = serializeSafetensors(
       new Map([...state].map(([k, v]) => [k.replace(/^0\./, 'rnn.'), { shape: m.parameterInfo().find((p) => p.name === k)!.shape, data: v }])),
     );
-    expect(thrown(() => loadModel(m.spec, renamed)).message).toMatch(/unexpected tensor "rnn.weight_ih_l0"/);
+    expect(thrown(() => loadModel(m.spec, renamed)).message).toMatch(/unexpected tensors "rnn.weight_ih_l0"/);
     const viaPrefix = loadModel(m.spec, renamed, { prefixes: { 'rnn.': '0.' } });
     expect(bits((await viaPrefix.stateDict()).get('0.weight_hh_l0')!)).toEqual(bits(state.get('0.weight_hh_l0')!));
   });

@@ -37,7 +37,7 @@ describe('recurrent input checks', () => {
     expect(err(() => checkRecurrentInputs(spec, [2, 0, 3], {})).code).toBe('SHAPE_MISMATCH');
     expect(err(() => checkRecurrentInputs(spec, [2, 5], {})).code).toBe('SHAPE_MISMATCH');
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5] })).message).toBe(
-      'lengths: expected 2 entries (one per sequence in the batch), got "1 entries"',
+      'lengths: expected 2 entries (one per sequence in the batch), got 1 entries',
     );
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 3], { lengths: [5, 6] })).message).toBe(
       'lengths[1]: expected an integer in 1..5 (the sequence length), got 6',

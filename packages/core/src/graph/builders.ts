@@ -2,19 +2,40 @@ import type { CellKind } from '../cells.js';
 import { describe, RnnkitError } from '../errors.js';
 import type { EmbeddingSpec, LayerSpec, LinearSpec, RecurrentSpec, SelectStepsSpec } from './spec.js';
 
-/** Options shared by `rnn`, `lstm` and `gru`, named as in torch.nn. `inputSize` may be left to the previous layer. */
+/**
+ * Options shared by `rnn`, `lstm` and `gru`, named as in torch.nn. `inputSize` may be left to the
+ * previous layer.
+ *
+ * Layout: **batch-first by default** — input `[batch, seq, features]`, output
+ * `[batch, seq, hidden × directions]` — unlike PyTorch, whose default is time-major
+ * (`batch_first=False`). For time-major data (`[seq, batch, features]`, as `nn.LSTM(…)` takes
+ * by default) pass `batchFirst: false`; a `[T, B, D]` input to a batch-first layer is read as
+ * `[B, T, D]` without an error when the sizes allow it. `h0`/`c0` and the final states are
+ * `[numLayers × directions, batch, hidden]` either way, as in PyTorch.
+ */
 export interface RecurrentOptions {
+  /** Features in the hidden state (torch's `hidden_size`). */
   hiddenSize: number;
+  /** Features in the input (torch's `input_size`). @defaultValue the previous layer's output size */
   inputSize?: number;
+  /** Stacked layers (torch's `num_layers`). @defaultValue 1 */
   numLayers?: number;
+  /** Run a reverse direction too and concatenate (torch's `bidirectional`). @defaultValue false */
   bidirectional?: boolean;
   /**
    * 'reverse': one direction that reads each sequence from its last valid step back to step 0
-   * (ONNX direction="reverse"); not with `bidirectional`. Default 'forward'.
+   * (ONNX direction="reverse"); not with `bidirectional`.
+   * @defaultValue 'forward'
    */
   direction?: 'forward' | 'reverse';
+  /** Dropout on the outputs of every layer but the last, in training (torch's `dropout`). @defaultValue 0 */
   dropout?: number;
+  /**
+   * `true`: `[batch, seq, features]`; `false`: `[seq, batch, features]` (PyTorch's default).
+   * @defaultValue true (PyTorch's default is false: pass `batchFirst: false` for time-major data)
+   */
   batchFirst?: boolean;
+  /** Learn `b_ih` and `b_hh` (torch's `bias`). @defaultValue true */
   bias?: boolean;
 }
 
@@ -51,7 +72,11 @@ function recurrent(cell: CellKind, o: RecurrentOptions, gruResetAfter = true): L
   };
 }
 
-/** Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh (default) or relu. */
+/**
+ * Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh (default) or relu.
+ * Batch-first by default (`[batch, seq, features]`); pass `batchFirst: false` for PyTorch's
+ * time-major `[seq, batch, features]` (see `RecurrentOptions`).
+ */
 export function rnn(o: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }): LayerDraft {
   options(o, 'rnn');
   if (o.nonlinearity !== undefined && o.nonlinearity !== 'tanh' && o.nonlinearity !== 'relu') {
@@ -60,7 +85,10 @@ export function rnn(o: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }): L
   return recurrent(o.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', o);
 }
 
-/** LSTM (torch.nn.LSTM), gates i, f, g, o. */
+/**
+ * LSTM (torch.nn.LSTM), gates i, f, g, o. Batch-first by default (`[batch, seq, features]`);
+ * pass `batchFirst: false` for PyTorch's time-major `[seq, batch, features]` (see `RecurrentOptions`).
+ */
 export function lstm(o: RecurrentOptions): LayerDraft {
   return recurrent('lstm', o);
 }
@@ -68,6 +96,8 @@ export function lstm(o: RecurrentOptions): LayerDraft {
 /**
  * GRU (torch.nn.GRU), gates r, z, n. `resetAfter: true` (default) is PyTorch's form;
  * `false` applies the reset gate before the recurrent matmul (Keras reset_after=False).
+ * Batch-first by default (`[batch, seq, features]`); pass `batchFirst: false` for PyTorch's
+ * time-major `[seq, batch, features]` (see `RecurrentOptions`).
  */
 export function gru(o: RecurrentOptions & { resetAfter?: boolean }): LayerDraft {
   options(o, 'gru');

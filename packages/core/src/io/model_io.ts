@@ -4,7 +4,8 @@ import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
 import { checkModel, HANDED_OVER, Model, QUANTIZED_WEIGHTS } from '../model/model.js';
-import type { ParamInfo } from '../params/names.js';
+import type { LoadStateDictResult } from '../params/match_names.js';
+import { bareNames, loadResult, matchParamNames, strictMismatchError } from '../params/match_names.js';
 import { modelParams } from '../params/names.js';
 import { formatShape, shapeEquals } from '../tensor.js';
 import { QUANTIZATION_METADATA, QUANTIZATION_METADATA_KEY, quantizedStateFromSafetensors, quantizedTensors } from './quantized_io.js';
@@ -17,23 +18,17 @@ import { parseSafetensors, safetensorsToFloat32, serializeSafetensors } from './
  *
  * Naming rule. Inside a model a parameter is `{layer index}.{PyTorch name}`, as
  * `torch.nn.Sequential` names its children: `0.weight_ih_l0`, `0.bias_hh_l1_reverse`,
- * `2.weight`, `2.bias`. When reading weights, each tensor name in the file is mapped to a model
- * name in this order:
- * 1. `prefixes` (an option) rewrites a leading prefix, longest first — e.g.
- *    `{ 'rnn.': '0.', 'fc.': '2.' }` for a PyTorch module with `self.rnn` and `self.fc`;
- * 2. a bare recurrent name (`weight_ih_l0`, `bias_hh_l1_reverse`, … — what a plain
- *    `nn.RNN/LSTM/GRU` `state_dict()` holds) belongs to the model's recurrent layer, when it has
- *    exactly one: `weight_ih_l0` → `0.weight_ih_l0` for a model whose layer 0 is that layer;
- * 3. anything else is taken as it is.
- * The mapped names must be exactly the model's parameters (none missing, none extra, no two
- * tensors onto one name), each with the parameter's shape and a floating-point dtype (F32 is
- * read bit for bit; F16/BF16 widen exactly; F64 rounds to float32).
+ * `2.weight`, `2.bias`. Names read from a file map onto them as `params/match_names.ts` says:
+ * `prefixes` first, then bare recurrent names (`weight_ih_l0`) onto a model's only recurrent
+ * layer, then as they are. With `strict` (the default) the mapped names must be exactly the
+ * model's parameters (none missing, none extra; the error lists both); `strict: false` loads the
+ * ones that match and reports `{ missing, unexpected }` as `torch.nn.Module.load_state_dict`
+ * does. Two tensors onto one name, a wrong shape or a non-float dtype are errors either way (F32
+ * is read bit for bit; F16/BF16 widen exactly; F64 rounds to float32).
  */
 
 /** Metadata key of the single-file bundle that holds the ModelSpec JSON. */
 export const SPEC_METADATA_KEY = 'rnnkit.spec';
-
-const BARE_RECURRENT_NAME = /^(weight|bias)_(ih|hh)_l\d+(_reverse)?$/;
 
 export interface LoadWeightsOptions {
   /** File-name prefix → model-name prefix, applied before the bare-name rule (see the naming rule). */
@@ -45,19 +40,30 @@ export interface LoadWeightsOptions {
   allowNonFinite?: boolean;
   /** Size limits (the spec's parameter count, the header's size and entries); see `Limits`. */
   limits?: Partial<Limits>;
+  /**
+   * Require the file's (mapped) names to be exactly the model's parameters. `false` loads the
+   * tensors that match, leaves the other parameters as they are, and `loadWeights` returns
+   * `{ missing, unexpected }` (torch's `load_state_dict(strict=False)`). `loadModel` and
+   * `loadModelBundle` make a new model and are always strict (they refuse `strict: false`).
+   * @defaultValue true
+   */
+  strict?: boolean;
 }
 
 interface CheckedLoadOptions {
   prefixes: [string, string][];
   allowNonFinite: boolean;
   limits: Readonly<Limits>;
+  strict: boolean;
 }
 
 /** Every load option checked for type (INVALID_ARGUMENT, never INVALID_FILE: the options are the caller's). */
 function checkLoadOptions(options: unknown): CheckedLoadOptions {
-  if (options === undefined) return { prefixes: [], allowNonFinite: false, limits: resolveLimits(undefined) };
+  if (options === undefined) return { prefixes: [], allowNonFinite: false, limits: resolveLimits(undefined), strict: true };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prefixes, allowNonFinite, limits }, got ${describe(options)}`, { argument: 'options' });
+    throw new RnnkitError('INVALID_ARGUMENT', `options: expected { prefixes, allowNonFinite, limits, strict }, got ${describe(options)}`, {
+      argument: 'options',
+    });
   }
   const o = options as LoadWeightsOptions;
   const p = o.prefixes as unknown;
@@ -76,7 +82,10 @@ function checkLoadOptions(options: unknown): CheckedLoadOptions {
   if (o.allowNonFinite !== undefined && typeof o.allowNonFinite !== 'boolean') {
     throw new RnnkitError('INVALID_ARGUMENT', `allowNonFinite: expected a boolean, got ${describe(o.allowNonFinite)}`, { argument: 'allowNonFinite' });
   }
-  return { prefixes: prefixes as [string, string][], allowNonFinite: o.allowNonFinite === true, limits: resolveLimits(o.limits) };
+  if (o.strict !== undefined && typeof o.strict !== 'boolean') {
+    throw new RnnkitError('INVALID_ARGUMENT', `strict: expected a boolean, got ${describe(o.strict)}`, { argument: 'strict' });
+  }
+  return { prefixes: prefixes as [string, string][], allowNonFinite: o.allowNonFinite === true, limits: resolveLimits(o.limits), strict: o.strict !== false };
 }
 
 /** Throws NON_FINITE at the first NaN or ±Infinity of a loaded tensor. */
@@ -101,6 +110,16 @@ export interface SaveOptions {
   metadata?: Readonly<Record<string, string>>;
 }
 
+export interface SaveWeightsOptions extends SaveOptions {
+  /**
+   * Tensor names: `model` writes `{layer}.{name}` (`0.weight_ih_l0`, as `nn.Sequential` names
+   * them); `bare` drops the prefix of the model's only recurrent layer (`weight_ih_l0`), so a
+   * plain `nn.LSTM`/`nn.GRU`/`nn.RNN` loads the file with `load_state_dict` (see `StateDictOptions`).
+   * @defaultValue 'model'
+   */
+  names?: 'model' | 'bare';
+}
+
 export interface SavedModel {
   /** The ModelSpec as JSON text. */
   spec: string;
@@ -112,15 +131,10 @@ function fileError(message: string, argument: string): never {
   throw new RnnkitError('INVALID_FILE', `${argument}: ${message}`, { argument });
 }
 
-function mapName(name: string, infos: readonly ParamInfo[], recurrentPrefix: string | undefined, prefixes: [string, string][]): string {
-  for (const [from, to] of prefixes) if (name.startsWith(from)) return to + name.slice(from.length);
-  if (recurrentPrefix !== undefined && BARE_RECURRENT_NAME.test(name) && !infos.some((p) => p.name === name)) return recurrentPrefix + name;
-  return name;
-}
-
 /**
  * The float32 state dict (model names, state_dict order) that a safetensors file holds for
- * `spec`, after every check of the naming rule above. Throws `INVALID_FILE` on any mismatch.
+ * `spec`, after every check of the naming rule above. Throws `INVALID_FILE` on any mismatch;
+ * with `strict: false` it holds only the parameters the file has.
  */
 export function stateDictFromSafetensors(
   file: SafetensorsFile,
@@ -128,48 +142,35 @@ export function stateDictFromSafetensors(
   options: LoadWeightsOptions = {},
   argument = 'weights',
 ): Map<string, Float32Array> {
-  const o = checkLoadOptions(options);
+  return readStateDict(file, spec, checkLoadOptions(options), argument).state;
+}
+
+/** stateDictFromSafetensors with the options checked, and what matched. */
+function readStateDict(
+  file: SafetensorsFile,
+  spec: ModelSpec,
+  o: CheckedLoadOptions,
+  argument: string,
+): { state: Map<string, Float32Array>; result: LoadStateDictResult } {
   if (file.metadata[QUANTIZATION_METADATA_KEY] !== undefined) {
     fileError(
       `this file holds an int8-quantized model (__metadata__["${QUANTIZATION_METADATA_KEY}"]): load it with loadModel or loadModelBundle, which make a quantized model`,
       argument,
     );
   }
-  const infos = modelParams(spec);
-  const recurrent = spec.layers.flatMap((l, i) => (l.type === 'recurrent' ? [i] : []));
-  const recurrentPrefix = recurrent.length === 1 ? `${recurrent[0]}.` : undefined;
-  const prefixes = [...o.prefixes];
-  prefixes.sort((a, b) => b[0].length - a[0].length);
-  const byModelName = new Map<string, string>(); // model name → file name
-  for (const fileName of file.tensors.keys()) {
-    const modelName = mapName(fileName, infos, recurrentPrefix, prefixes);
-    const prior = byModelName.get(modelName);
-    if (prior !== undefined) fileError(`tensors ${quote(prior)} and ${quote(fileName)} both map to parameter ${quote(modelName)}`, argument);
-    byModelName.set(modelName, fileName);
-  }
-  const expectedNames = infos.map((p) => `${p.name} ${formatShape(p.shape)}`).join(', ');
-  for (const [modelName, fileName] of byModelName) {
-    if (!infos.some((p) => p.name === modelName)) {
-      const shown = modelName === fileName ? quote(fileName) : `${quote(fileName)} (read as ${quote(modelName)})`;
-      fileError(`unexpected tensor ${shown}: the model's parameters are ${expectedNames}`, argument);
-    }
-  }
-  const out = new Map<string, Float32Array>();
-  for (const p of infos) {
-    const fileName = byModelName.get(p.name);
-    if (fileName === undefined) {
-      const names = [...file.tensors.keys()];
-      const shown = names.slice(0, 8).map(quote).join(', ') + (names.length > 8 ? `, … (${names.length} tensors)` : '');
-      fileError(`missing tensor "${p.name}" of shape ${formatShape(p.shape)} (the file has ${shown || 'no tensors'})`, argument);
-    }
-    const t = file.tensors.get(fileName)!;
+  const m = matchParamNames(file.tensors, spec, o.prefixes, argument, 'INVALID_FILE');
+  if (o.strict && (m.missing.length > 0 || m.unexpected.length > 0)) throw strictMismatchError(m, spec, argument, 'INVALID_FILE', 'tensor');
+  const infos = new Map(modelParams(spec).map((p) => [p.name, p]));
+  const state = new Map<string, Float32Array>();
+  for (const [modelName, [fileName, t]] of m.matched) {
+    const p = infos.get(modelName)!;
     const at = `${argument}[${quote(fileName)}]`;
     if (!shapeEquals(t.shape, p.shape))
       fileError(`expected shape ${formatShape(p.shape)} for parameter "${p.name}", got ${t.dtype} ${formatShape(t.shape)}`, at);
-    out.set(p.name, safetensorsToFloat32(t, at));
+    state.set(p.name, safetensorsToFloat32(t, at));
   }
-  if (!o.allowNonFinite) checkFiniteWeights(out, argument);
-  return out;
+  if (!o.allowNonFinite) checkFiniteWeights(state, argument);
+  return { state, result: loadResult(m) };
 }
 
 function readSpec(spec: string | ModelSpec, argument: string, limits: Readonly<Limits>): ModelSpec {
@@ -193,20 +194,28 @@ function readSpec(spec: string | ModelSpec, argument: string, limits: Readonly<L
   return structuredClone(s as ModelSpec);
 }
 
-/** The weights of `model` as a safetensors file (float32, PyTorch names, state_dict order). */
-export async function saveWeights(model: Model, options: SaveOptions = {}): Promise<Uint8Array> {
+/** The weights of `model` as a safetensors file (float32, PyTorch names, state_dict order; `names: 'bare'` for a plain `nn.LSTM`). */
+export async function saveWeights(model: Model, options: SaveWeightsOptions = {}): Promise<Uint8Array> {
   checkModel(model);
-  checkObject(options, 'options', '{ metadata }');
-  const state = await model.stateDict();
+  checkObject(options, 'options', '{ metadata, names }');
   if (model.quantization) {
+    if (options.names === 'bare') {
+      throw new RnnkitError('INVALID_ARGUMENT', "names: an int8-quantized model saves with rnnkit's names (its I8 weights and their scales), got 'bare'", {
+        argument: 'names',
+      });
+    }
     // I8 weights with F32 per-row scales (see quantized_io.ts); the float parameters as usual.
-    return serializeSafetensors(quantizedTensors(model, state), {
+    return serializeSafetensors(quantizedTensors(model, await model.stateDict()), {
       ...(options.metadata ?? {}),
       format: 'pt',
       [QUANTIZATION_METADATA_KEY]: QUANTIZATION_METADATA,
     });
   }
-  const tensors = new Map(model.parameterInfo().map((p) => [p.name, { dtype: 'F32' as const, shape: [...p.shape], data: state.get(p.name)! }]));
+  const state = await model.stateDict(options.names !== undefined ? { names: options.names } : {});
+  const infos = new Map(model.parameterInfo().map((p) => [p.name, p]));
+  const rename = options.names === 'bare' ? bareNames(model.spec, 'names') : (n: string) => n;
+  const modelName = new Map([...infos.keys()].map((n) => [rename(n), n]));
+  const tensors = new Map([...state].map(([name, data]) => [name, { dtype: 'F32' as const, shape: [...infos.get(modelName.get(name)!)!.shape], data }]));
   return serializeSafetensors(tensors, { ...(options.metadata ?? {}), format: 'pt' });
 }
 
@@ -214,13 +223,15 @@ export async function saveWeights(model: Model, options: SaveOptions = {}): Prom
  * Replaces a model's parameters with the weights of a safetensors file — for example a PyTorch
  * `nn.LSTM` `state_dict()` saved with `safetensors.torch.save_file`, into a model built with the
  * same sizes. Everything is checked before anything changes, so a bad file leaves the model as it was.
+ * Returns `{ missing, unexpected }` (both empty unless `strict: false`).
  */
-export function loadWeights(model: Model, weights: Uint8Array, options: LoadWeightsOptions = {}): void {
+export function loadWeights(model: Model, weights: Uint8Array, options: LoadWeightsOptions = {}): LoadStateDictResult {
   if (!(model instanceof Model)) throw new RnnkitError('INVALID_ARGUMENT', `model: expected a Model, got ${describe(model)}`, { argument: 'model' });
   model.notBusy('loadWeights');
   const o = checkLoadOptions(options);
-  const state = stateDictFromSafetensors(parseSafetensors(weights, { limits: o.limits }), model.spec, options);
-  model.loadStateDict(state);
+  const { state, result } = readStateDict(parseSafetensors(weights, { limits: o.limits }), model.spec, o, 'weights');
+  model.loadStateDict(state, { strict: o.strict });
+  return result;
 }
 
 /** The graph as JSON text and the weights as safetensors. Parameters are read back from the backend if the model is on one. */
@@ -236,18 +247,20 @@ export async function saveModel(model: Model, options: SaveOptions = {}): Promis
  */
 export function loadModel(spec: string | ModelSpec, weights: Uint8Array, options: LoadWeightsOptions = {}): Model {
   const o = checkLoadOptions(options);
+  refuseLoose(o, 'loadModel');
   const s = readSpec(spec, 'spec', o.limits);
   const file = parseSafetensors(weights, { limits: o.limits });
-  return modelFromFile(file, s, options, o, 'weights');
+  return modelFromFile(file, s, o, 'weights');
 }
 
-/** A float32 or (marked in the metadata) int8-quantized model from a parsed file. */
-function modelFromFile(file: SafetensorsFile, s: ModelSpec, options: LoadWeightsOptions, o: CheckedLoadOptions, argument: string): Model {
+/** A float32 or (marked in the metadata) int8-quantized model from a parsed file; every parameter required. */
+function modelFromFile(file: SafetensorsFile, s: ModelSpec, o: CheckedLoadOptions, argument: string): Model {
   if (file.metadata[QUANTIZATION_METADATA_KEY] !== undefined) {
     const { floats, quantized } = quantizedStateFromSafetensors(file, s, o.allowNonFinite, argument);
     return new Model(s, floats, { limits: o.limits, [HANDED_OVER]: true, [QUANTIZED_WEIGHTS]: quantized } as never);
   }
-  return new Model(s, stateDictFromSafetensors(file, s, options, argument), { limits: o.limits, [HANDED_OVER]: true } as never);
+  const state = readStateDict(file, s, { ...o, strict: true }, argument).state;
+  return new Model(s, state, { limits: o.limits, [HANDED_OVER]: true } as never);
 }
 
 /** One safetensors file holding both: the weights, and the spec JSON under `__metadata__["rnnkit.spec"]`. */
@@ -257,9 +270,21 @@ export async function saveModelBundle(model: Model, options: SaveOptions = {}): 
   return saveWeights(model, { metadata: { ...(options.metadata ?? {}), [SPEC_METADATA_KEY]: JSON.stringify(model.spec) } });
 }
 
+/** A new model needs every parameter: `strict: false` belongs to `loadWeights` into a built model. */
+function refuseLoose(o: CheckedLoadOptions, what: string): void {
+  if (!o.strict) {
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      `strict: ${what} makes a new model and needs every parameter, got false; build the model (sequential(…) or new Model(spec)) and call loadWeights(model, weights, { strict: false }), which returns { missing, unexpected }`,
+      { argument: 'strict' },
+    );
+  }
+}
+
 /** Reads a file written by `saveModelBundle`. */
 export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions = {}): Model {
   const o = checkLoadOptions(options);
+  refuseLoose(o, 'loadModelBundle');
   const file = parseSafetensors(bytes, { limits: o.limits });
   const specText = file.metadata[SPEC_METADATA_KEY];
   if (specText === undefined) {
@@ -269,5 +294,5 @@ export function loadModelBundle(bytes: Uint8Array, options: LoadWeightsOptions =
     );
   }
   const s = readSpec(specText, `bytes.__metadata__["${SPEC_METADATA_KEY}"]`, o.limits);
-  return modelFromFile(file, s, options, o, 'bytes');
+  return modelFromFile(file, s, o, 'bytes');
 }

@@ -526,3 +526,62 @@ export function safetensorsToInt8(t: SafetensorsTensor, name = 'tensor'): Int8Ar
   }
   return new Int8Array(t.data.slice().buffer);
 }
+
+/**
+ * An integer tensor's values as a new Int32Array — PyTorch's int64 `lengths` or token ids, for
+ * `lengths`/`ids` arguments. I64 and U64 are read as bigints and every value must fit int32
+ * (else `INVALID_FILE` naming the tensor, the index and the value); I32, I16, I8, U16, U8 always
+ * fit; U32 is checked. Float and bool dtypes are an `INVALID_FILE` error.
+ */
+export function safetensorsToInt32(t: SafetensorsTensor, name = 'tensor'): Int32Array {
+  if (t === null || typeof t !== 'object' || !(t.data instanceof Uint8Array) || !Array.isArray(t.shape) || !isDtype(t.dtype)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a parsed tensor { dtype, shape, data: Uint8Array }, got ${describe(t)}`, { argument: name });
+  }
+  const n = numel(t.shape);
+  if (t.data.length !== n * DTYPE_BYTES[t.dtype]) {
+    throw new RnnkitError('SHAPE_MISMATCH', `${name}: ${t.dtype} ${formatShape(t.shape)} needs ${n * DTYPE_BYTES[t.dtype]} bytes, got ${t.data.length}`, {
+      argument: name,
+    });
+  }
+  const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const out = new Int32Array(n);
+  const tooBig = (i: number, value: bigint | number): never => {
+    throw new RnnkitError('INVALID_FILE', `${name}[${i}]: expected a value that fits int32 (−2147483648..2147483647), got ${describe(value)}`, {
+      argument: name,
+    });
+  };
+  switch (t.dtype) {
+    case 'I64':
+    case 'U64':
+      for (let i = 0; i < n; i++) {
+        const x = t.dtype === 'I64' ? v.getBigInt64(i * 8, true) : v.getBigUint64(i * 8, true);
+        if (x < -2147483648n || x > 2147483647n) tooBig(i, x);
+        out[i] = Number(x);
+      }
+      return out;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = v.getInt32(i * 4, true);
+      return out;
+    case 'U32':
+      for (let i = 0; i < n; i++) {
+        const x = v.getUint32(i * 4, true);
+        if (x > 2147483647) tooBig(i, x);
+        out[i] = x;
+      }
+      return out;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = v.getInt16(i * 2, true);
+      return out;
+    case 'U16':
+      for (let i = 0; i < n; i++) out[i] = v.getUint16(i * 2, true);
+      return out;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = v.getInt8(i);
+      return out;
+    case 'U8':
+      for (let i = 0; i < n; i++) out[i] = v.getUint8(i);
+      return out;
+    default:
+      throw new RnnkitError('INVALID_FILE', `${name}: expected an integer dtype (I64, I32, I16, I8, U64, U32, U16 or U8), got ${t.dtype}`, { argument: name });
+  }
+}

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import { gateCount } from '../cells.js';
-import { describe, RnnkitError } from '../errors.js';
+import { describe, hostDataError, RnnkitError } from '../errors.js';
 import type { ModelSpec, RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import type { Limits } from '../limits.js';
@@ -222,8 +222,7 @@ function checkSequence(be: Backend, v: SequenceInput, name: string, opts: Forwar
       throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected a tensor with a shape, got shape ${describe(v.shape)}`, { argument: name });
     return;
   }
-  if (!isHost(v))
-    throw new RnnkitError('INVALID_ARGUMENT', `${name}: expected {data: Float32Array, shape} or a tensor, got ${describe(v)}`, { argument: name });
+  if (!isHost(v)) throw hostDataError(name, v, ' or a tensor');
   if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new RnnkitError('SHAPE_MISMATCH', `${name}.shape: expected a list of non-negative integers, got ${describe(v.shape)}`, { argument: `${name}.shape` });
   }

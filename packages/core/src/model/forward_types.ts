@@ -1,4 +1,7 @@
 import type { HostTensor, Tensor } from '../tensor.js';
+import type { Lengths } from './lengths.js';
+
+export type { Lengths };
 
 /** Float input: host data with a shape, or a tensor already on the model's backend. */
 export type SequenceInput = HostTensor | Tensor;
@@ -9,8 +12,11 @@ export interface TokenInput {
 }
 
 export interface ForwardOptions {
-  /** Per-sequence lengths (B); steps past a length are padding. */
-  lengths?: ArrayLike<number>;
+  /**
+   * Per-sequence lengths (B); steps past a length are padding. An `Int32Array`, a `number[]` or
+   * a `BigInt64Array` (PyTorch's int64 lengths), each entry in 1..T.
+   */
+  lengths?: Lengths;
   /** Initial state of the first recurrent layer, [numLayers*dirs, B, H]. */
   h0?: SequenceInput;
   c0?: SequenceInput;
@@ -21,6 +27,38 @@ export interface ForwardOptions {
   /** Reject NaN and ±Infinity in host inputs before running. */
   checkFinite?: boolean;
   maxSequenceLength?: number;
+}
+
+/** Options of `model.predict`: the forward options (no training), and whether to read the final states. */
+export interface PredictOptions extends Omit<ForwardOptions, 'training'> {
+  /**
+   * Also read the final states back: `predict` then resolves to `{ output, hN, cN, states }`
+   * (see `PredictionWithState`) instead of the output alone.
+   * @defaultValue false
+   */
+  states?: boolean;
+}
+
+/** A recurrent layer's final state, read back to the host. */
+export interface HostRecurrentState {
+  /** Index of the recurrent layer in the model's layer list. */
+  layer: number;
+  /** h_n, [numLayers*numDirections, B, H] — the layout is time-major or not, h_n never is. */
+  hN: HostTensor;
+  /** c_n (LSTM only), same shape as `hN`. */
+  cN?: HostTensor;
+}
+
+/**
+ * `predict(x, { states: true })`: PyTorch's `output, (h_n, c_n) = lstm(x)`. `hN`/`cN` are the
+ * first recurrent layer's (the one `h0`/`c0` start, so they can be passed back as `h0`/`c0`);
+ * `states` holds every recurrent layer's, in layer order.
+ */
+export interface PredictionWithState {
+  output: HostTensor;
+  hN: HostTensor;
+  cN?: HostTensor;
+  states: HostRecurrentState[];
 }
 
 export interface RecurrentState {

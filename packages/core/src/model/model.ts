@@ -1,7 +1,7 @@
 import type { Backend, QuantizedMatrix, QuantizedTensor } from '../backend/backend.js';
 import { BACKEND_SPEC_VERSION } from '../backend/backend.js';
 import { dequantizeRows } from '../backend/composite/int8_impl.js';
-import { asRnnkitError, describe, quote, RnnkitError } from '../errors.js';
+import { asRnnkitError, checkObject, describe, quote, RnnkitError } from '../errors.js';
 import type { LayerDraft } from '../graph/builders.js';
 import { resolveLayers } from '../graph/builders.js';
 import type { ModelSpec } from '../graph/spec.js';
@@ -9,6 +9,8 @@ import { validateModelSpec } from '../graph/validate.js';
 import type { Limits } from '../limits.js';
 import { resolveLimits } from '../limits.js';
 import { initParams } from '../params/init.js';
+import type { LoadStateDictResult, NameMatch } from '../params/match_names.js';
+import { bareNames, loadResult, matchParamNames, strictMismatchError } from '../params/match_names.js';
 import type { ParamInfo } from '../params/names.js';
 import { layerParams, modelParams } from '../params/names.js';
 import type { HostTensor, Tensor } from '../tensor.js';
@@ -16,11 +18,46 @@ import { formatShape, shapeEquals, sizeOf } from '../tensor.js';
 import { Rng } from '../util/rng.js';
 import { checkForwardInputs } from './forward_inputs.js';
 import { runForwardPass } from './forward_pass.js';
-import type { ForwardOptions, ForwardPass, SequenceInput, TokenInput } from './forward_types.js';
+import type { ForwardOptions, ForwardPass, HostRecurrentState, PredictionWithState, PredictOptions, SequenceInput, TokenInput } from './forward_types.js';
 import { inferenceOnly, isQuantizableParam, isQuantized } from './quantized_params.js';
 
-export type { ForwardOptions, ForwardPass, Gradients, RecurrentState, SequenceInput, TokenInput } from './forward_types.js';
-export type { ModelOptions };
+export type {
+  ForwardOptions,
+  ForwardPass,
+  Gradients,
+  HostRecurrentState,
+  Lengths,
+  PredictionWithState,
+  PredictOptions,
+  RecurrentState,
+  SequenceInput,
+  TokenInput,
+} from './forward_types.js';
+export type { LoadStateDictOptions, LoadStateDictResult, ModelOptions, StateDictOptions };
+
+/** Options of `model.stateDict` (and `saveWeights`). */
+interface StateDictOptions {
+  /**
+   * `model`: `{layer}.{name}` as `nn.Sequential` names them (`0.weight_ih_l0`, `2.weight`);
+   * `bare`: the model's only recurrent layer without its prefix (`weight_ih_l0`), what a plain
+   * `nn.LSTM`/`nn.GRU`/`nn.RNN` loads (other layers keep `{layer}.`; a model without exactly one
+   * recurrent layer is an INVALID_ARGUMENT error).
+   * @defaultValue 'model'
+   */
+  names?: 'model' | 'bare';
+}
+
+/** Options of `model.loadStateDict`. */
+interface LoadStateDictOptions {
+  /**
+   * Require exactly the model's parameters (after mapping names). `false` loads the ones that
+   * match and returns `{ missing, unexpected }`, as torch's `load_state_dict(strict=False)`.
+   * @defaultValue true
+   */
+  strict?: boolean;
+  /** Given-name prefix → model-name prefix, e.g. `{ 'rnn.': '0.', 'fc.': '1.' }` for a module with `self.rnn`, `self.fc`. */
+  prefixes?: Readonly<Record<string, string>>;
+}
 
 /** Options of `new Model`, `sequential` and the loaders. */
 interface ModelOptions {
@@ -119,10 +156,10 @@ export class Model {
       this.qHost = q;
     }
     if (params !== undefined) {
-      this.checkParams(params, 'params');
+      const m = this.checkParams(params, 'params');
       // The caller keeps its arrays; the loaders hand over arrays they made (no second copy).
       const owned = (options as { [HANDED_OVER]?: boolean })[HANDED_OVER] === true;
-      this.hostParams = new Map([...params].map(([k, v]) => [k, owned ? v : v.slice()]));
+      this.hostParams = new Map([...m.matched].map(([k, [, v]]) => [k, owned ? v : v.slice()]));
     } else this.hostParams = initParams(this.infos, spec.seed);
   }
 
@@ -256,14 +293,23 @@ export class Model {
     return this.deviceParams;
   }
 
-  /** Copies of every parameter on the host, in state_dict order. */
-  async stateDict(): Promise<Map<string, Float32Array>> {
+  /**
+   * Copies of every parameter on the host, in state_dict order. `names: 'bare'` drops the prefix
+   * of the model's only recurrent layer (`weight_ih_l0`), as a plain `nn.LSTM`'s `state_dict()`
+   * names them (see `StateDictOptions`).
+   */
+  async stateDict(options: StateDictOptions = {}): Promise<Map<string, Float32Array>> {
     this.checkUsable('stateDict');
+    checkObject(options, 'options', "{ names: 'model' | 'bare' }");
+    const names = options.names ?? 'model';
+    if (names !== 'model' && names !== 'bare')
+      throw new RnnkitError('INVALID_ARGUMENT', `names: expected "model" or "bare", got ${describe(names)}`, { argument: 'names' });
+    const rename = names === 'bare' ? bareNames(this.spec, 'names') : undefined;
     const floats = this.hostParams ? new Map([...this.hostParams].map(([k, v]) => [k, v.slice()])) : await this.readParams();
     const q = this.qHost;
-    if (!q) return floats;
     // A quantized model's int8 weights come back dequantized (Wq · scale), in state_dict order.
-    return new Map(this.infos.map((p) => [p.name, q.has(p.name) ? dequantizeRows(q.get(p.name)!) : floats.get(p.name)!]));
+    const state = q ? new Map(this.infos.map((p) => [p.name, q.has(p.name) ? dequantizeRows(q.get(p.name)!) : floats.get(p.name)!])) : floats;
+    return rename ? new Map([...state].map(([k, v]) => [rename(k), v])) : state;
   }
 
   private async readParams(): Promise<Map<string, Float32Array>> {
@@ -279,52 +325,92 @@ export class Model {
     return out;
   }
 
-  private checkParams(params: ReadonlyMap<string, Float32Array>, arg: string): void {
-    if (!(params instanceof Map))
-      throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
-    for (const p of this.floatInfos()) {
-      const v = params.get(p.name);
-      if (!v)
-        throw new RnnkitError('INVALID_ARGUMENT', `${arg}: missing parameter "${p.name}" of shape ${formatShape(p.shape)}`, { argument: `${arg}.${p.name}` });
-      if (!(v instanceof Float32Array) || v.length !== sizeOf(p.shape)) {
-        throw new RnnkitError(
-          'SHAPE_MISMATCH',
-          `${arg}.${p.name}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}), got ${describe(v)}`,
-          { argument: `${arg}.${p.name}` },
-        );
-      }
-    }
-    if (params.size !== this.floatInfos().length) {
-      const names = new Set(this.floatInfos().map((p) => p.name));
-      for (const k of params.keys()) {
-        if (!names.has(k)) {
-          const shown = typeof k === 'string' ? quote(k) : describe(k);
-          throw new RnnkitError('INVALID_ARGUMENT', `${arg}: unexpected parameter ${shown} (expected one of ${this.infos.map((p) => p.name).join(', ')})`, {
-            argument: arg,
-          });
+  /**
+   * Every float parameter present with the right type and size (the constructor's check; strict).
+   * A quantized model's int8 weights travel apart from the float map: they are neither missing
+   * from it nor allowed in it.
+   */
+  private checkParams(params: ReadonlyMap<string, Float32Array>, arg: string): NameMatch<Float32Array> {
+    const all = this.matchParams(params, arg, []);
+    const q = this.qHost;
+    const m: NameMatch<Float32Array> = q
+      ? {
+          matched: new Map([...all.matched].filter(([name]) => !q.has(name))),
+          missing: all.missing.filter((p) => !q.has(p.name)),
+          unexpected: [...all.unexpected, ...[...all.matched].filter(([name]) => q.has(name)).map(([name, [given]]) => [given, name] as [string, string])],
         }
-      }
-    }
+      : all;
+    if (m.missing.length > 0 || m.unexpected.length > 0) throw strictMismatchError(m, this.spec, arg, 'INVALID_ARGUMENT', 'parameter');
+    return m;
   }
 
   /**
-   * Replaces every parameter; checks all names and sizes first, so a bad map changes nothing,
-   * and a failed upload leaves the old parameters in place with nothing left uploaded.
+   * Maps the given names onto the model's (bare recurrent names and `prefixes` as the loaders do,
+   * see `params/match_names.ts`) and checks each matched value's type and size.
    */
-  loadStateDict(params: ReadonlyMap<string, Float32Array>): void {
+  private matchParams(params: ReadonlyMap<string, Float32Array>, arg: string, prefixes: readonly [string, string][]): NameMatch<Float32Array> {
+    if (!(params instanceof Map))
+      throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected a Map of parameter name → Float32Array, got ${describe(params)}`, { argument: arg });
+    for (const k of params.keys()) {
+      if (typeof k !== 'string')
+        throw new RnnkitError('INVALID_ARGUMENT', `${arg}: expected parameter names (strings) as keys, got ${describe(k)}`, { argument: arg });
+    }
+    const m = matchParamNames(params, this.spec, prefixes, arg, 'INVALID_ARGUMENT');
+    for (const [name, [given, v]] of m.matched) {
+      const p = this.infoByName.get(name)!;
+      if (!(v instanceof Float32Array) || v.length !== sizeOf(p.shape)) {
+        throw new RnnkitError(
+          'SHAPE_MISMATCH',
+          `${arg}.${given}: expected a Float32Array of ${sizeOf(p.shape)} values (shape ${formatShape(p.shape)}${v instanceof Float32Array ? '' : '; convert with Float32Array.from(x)'}), got ${describe(v)}`,
+          { argument: `${arg}.${given}` },
+        );
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Replaces parameters, as `torch.nn.Module.load_state_dict` does. Names are the model's
+   * (`0.weight_ih_l0`) or, for a model with one recurrent layer, a plain `nn.LSTM`'s bare names
+   * (`weight_ih_l0`); `prefixes` rewrites others (`{ 'rnn.': '0.' }`). With `strict` (the
+   * default) the names must be exactly the model's parameters, and the error lists every missing
+   * and unexpected one; `strict: false` loads those that match, keeps the rest, and returns
+   * `{ missing, unexpected }`. Everything is checked first, so a bad map changes nothing, and a
+   * failed upload leaves the old parameters in place with nothing left uploaded.
+   */
+  loadStateDict(params: ReadonlyMap<string, Float32Array>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     this.notBusy('loadStateDict');
     if (this.qHost) throw inferenceOnly('loadStateDict');
-    this.checkParams(params, 'stateDict');
+    checkObject(options, 'options', '{ strict, prefixes }');
+    if (options.strict !== undefined && typeof options.strict !== 'boolean')
+      throw new RnnkitError('INVALID_ARGUMENT', `strict: expected a boolean, got ${describe(options.strict)}`, { argument: 'strict' });
+    const prefixes = Object.entries(options.prefixes ?? {});
+    for (const [from, to] of prefixes) {
+      if (typeof to !== 'string')
+        throw new RnnkitError('INVALID_ARGUMENT', `prefixes[${quote(from)}]: expected a string, got ${describe(to)}`, { argument: `prefixes[${quote(from)}]` });
+    }
+    const m = this.matchParams(params, 'stateDict', prefixes);
+    if (options.strict !== false && (m.missing.length > 0 || m.unexpected.length > 0))
+      throw strictMismatchError(m, this.spec, 'stateDict', 'INVALID_ARGUMENT', 'parameter');
     if (!this.be) {
-      this.hostParams = new Map([...params].map(([k, v]) => [k, v.slice()]));
-      return;
+      const host = this.hostParams!;
+      for (const [name, [, v]] of m.matched) host.set(name, v.slice());
+      return loadResult(m);
     }
-    const next = uploadAll(this.be, this.infos, params, 'loadStateDict');
-    try {
-      this.releaseDevice();
-    } finally {
-      this.deviceParams = next;
+    const infos = this.infos.filter((p) => m.matched.has(p.name));
+    const values = new Map([...m.matched].map(([name, [, v]]) => [name, v]));
+    const next = uploadAll(this.be, infos, values, 'loadStateDict');
+    const cur = this.deviceParams!;
+    for (const [name, t] of next) {
+      const old = cur.get(name)!;
+      cur.set(name, t);
+      try {
+        this.be.dispose(old);
+      } catch {
+        // a destroyed backend already released it
+      }
     }
+    return loadResult(m);
   }
 
   /** Swaps in new parameter tensors (optimizers); the model takes ownership and frees the old ones. */
@@ -372,14 +458,35 @@ export class Model {
     return runForwardPass({ be, spec: this.spec, layerParams: this.layerParamsOf, input, opts, checked, training, dropoutRng });
   }
 
-  /** Inference on host data: runs forward and reads the output back. */
-  async predict(input: SequenceInput | TokenInput, opts: Omit<ForwardOptions, 'training'> = {}): Promise<HostTensor> {
+  /**
+   * Inference on host data: runs forward and reads the output back. With `{ states: true }` it
+   * also reads the final states — PyTorch's `output, (h_n, c_n) = lstm(x)` in one call:
+   * `const { output, hN, cN } = await model.predict(x, { states: true })`. Everything made on
+   * the backend is disposed before it returns (or throws).
+   */
+  predict(input: SequenceInput | TokenInput, opts?: PredictOptions & { states?: false }): Promise<HostTensor>;
+  predict(input: SequenceInput | TokenInput, opts: PredictOptions & { states: true }): Promise<PredictionWithState>;
+  async predict(input: SequenceInput | TokenInput, opts: PredictOptions = {}): Promise<HostTensor | PredictionWithState> {
     this.checkUsable('predict');
     if (opts === null || typeof opts !== 'object')
-      throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, … }, got ${describe(opts)}`, { argument: 'opts' });
-    const pass = this.forward(input, { ...opts, training: false });
+      throw new RnnkitError('INVALID_ARGUMENT', `opts: expected forward options { lengths, h0, c0, states, … }, got ${describe(opts)}`, { argument: 'opts' });
+    const { states: withStates, ...forwardOpts } = opts;
+    if (withStates !== undefined && typeof withStates !== 'boolean')
+      throw new RnnkitError('INVALID_ARGUMENT', `states: expected a boolean, got ${describe(withStates)}`, { argument: 'states' });
+    if (withStates && !this.spec.layers.some((l) => l.type === 'recurrent'))
+      throw new RnnkitError('UNSUPPORTED', 'states: the model has no recurrent layer, so no final state; call predict(x) without { states: true }', {
+        argument: 'states',
+      });
+    const pass = this.forward(input, { ...forwardOpts, training: false });
     try {
-      return { data: await this.backend.read(pass.output), shape: [...pass.output.shape] };
+      const be = this.backend;
+      const read = async (t: Tensor): Promise<HostTensor> => ({ data: await be.read(t), shape: [...t.shape] });
+      const output = await read(pass.output);
+      if (!withStates) return output;
+      const states: HostRecurrentState[] = [];
+      for (const st of pass.states) states.push({ layer: st.layer, hN: await read(st.hN), ...(st.cN ? { cN: await read(st.cN) } : {}) });
+      const first = states[0];
+      return { output, hN: first.hN, ...(first.cN ? { cN: first.cN } : {}), states };
     } catch (e) {
       throw asRnnkitError(e, 'predict');
     } finally {

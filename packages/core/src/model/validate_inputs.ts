@@ -1,9 +1,11 @@
 import { hasCellState } from '../cells.js';
-import { describe, fail, RnnkitError } from '../errors.js';
+import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
 import { numDirections } from '../graph/spec.js';
 import type { Shape } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
+import type { Lengths } from './lengths.js';
+import { readLengths } from './lengths.js';
 
 /** Longest sequence a single call accepts unless the caller raises it. */
 export const DEFAULT_MAX_SEQUENCE_LENGTH = 100_000;
@@ -22,7 +24,7 @@ export interface CheckedSequence {
 export function checkRecurrentInputs(
   spec: RecurrentSpec,
   xShape: Shape,
-  opts: { lengths?: ArrayLike<number> | undefined; h0Shape?: Shape | undefined; c0Shape?: Shape | undefined; maxSequenceLength?: number | undefined },
+  opts: { lengths?: Lengths | undefined; h0Shape?: Shape | undefined; c0Shape?: Shape | undefined; maxSequenceLength?: number | undefined },
   argument = 'x',
 ): CheckedSequence {
   const layout = spec.batchFirst ? '[batch, seq, features]' : '[seq, batch, features]';
@@ -69,20 +71,8 @@ export function checkRecurrentInputs(
   }
   let lengths: Int32Array | undefined;
   if (opts.lengths !== undefined) {
-    const l = opts.lengths;
-    if (l === null || typeof l !== 'object' || typeof l.length !== 'number') fail('INVALID_LENGTHS', 'lengths', `an array of ${B} integers`, l);
-    if (l.length !== B) fail('INVALID_LENGTHS', 'lengths', `${B} entries (one per sequence in the batch)`, `${l.length} entries`);
-    lengths = new Int32Array(B);
-    let full = true;
-    for (let b = 0; b < B; b++) {
-      const v = l[b];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > T) {
-        fail('INVALID_LENGTHS', `lengths[${b}]`, `an integer in 1..${T} (the sequence length)`, v);
-      }
-      lengths[b] = v;
-      if (v !== T) full = false;
-    }
-    if (full) lengths = undefined;
+    lengths = readLengths(opts.lengths, B, T, 'lengths', 'one per sequence in the batch');
+    if (lengths.every((v) => v === T)) lengths = undefined;
   }
   return { T, B, ...(lengths ? { lengths } : {}) };
 }

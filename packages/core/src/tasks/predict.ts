@@ -1,5 +1,5 @@
 import { describe, RnnkitError } from '../errors.js';
-import type { Model, SequenceInput, TokenInput } from '../model/model.js';
+import type { Lengths, Model, SequenceInput, TokenInput } from '../model/model.js';
 import { checkModel } from '../model/model.js';
 import { formatShape } from '../tensor.js';
 import { modelBatchFirst } from '../train/objective.js';
@@ -20,7 +20,7 @@ export function argmaxRows(data: Float32Array, C: number): Int32Array {
  * Many-to-one classification: the arg-max class of each sequence, from a model whose output is
  * `[B, C]` logits (see `manyToOne`). `x` is in the model's layout.
  */
-export async function predictClasses(model: Model, x: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<Int32Array> {
+export async function predictClasses(model: Model, x: SequenceInput | TokenInput, o: { lengths?: Lengths } = {}): Promise<Int32Array> {
   checkModel(model);
   if (o === null || typeof o !== 'object')
     throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
@@ -36,7 +36,7 @@ export async function predictClasses(model: Model, x: SequenceInput | TokenInput
  * Many-to-many tagging: the arg-max tag of every valid step, one array per sequence (trimmed to
  * its length), from a model whose output is `[B, T, C]` (or `[T, B, C]`; see `manyToMany`).
  */
-export async function tagSequences(model: Model, x: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<number[][]> {
+export async function tagSequences(model: Model, x: SequenceInput | TokenInput, o: { lengths?: Lengths } = {}): Promise<number[][]> {
   checkModel(model);
   if (o === null || typeof o !== 'object')
     throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
@@ -50,7 +50,7 @@ export async function tagSequences(model: Model, x: SequenceInput | TokenInput, 
   const tags = argmaxRows(out.data, C);
   const res: number[][] = [];
   for (let b = 0; b < B; b++) {
-    const L = o.lengths ? o.lengths[b] : T;
+    const L = o.lengths ? Number(o.lengths[b]) : T;
     const row: number[] = [];
     for (let t = 0; t < L; t++) row.push(tags[bf ? b * T + t : t * B + b]);
     res.push(row);

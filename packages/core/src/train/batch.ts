@@ -1,4 +1,6 @@
-import { describe, RnnkitError } from '../errors.js';
+import { describe, hostDataError, RnnkitError } from '../errors.js';
+import type { Lengths } from '../model/lengths.js';
+import { readLengths } from '../model/lengths.js';
 import type { TokenInput } from '../model/model.js';
 import type { HostTensor } from '../tensor.js';
 import { formatShape, sizeOf } from '../tensor.js';
@@ -22,12 +24,12 @@ export interface TrainData {
   /** Class ids may also be a plain array, one per sample. */
   y: Targets | Int32Array | readonly number[];
   /** Valid input steps per sample (N); steps past them are padding. */
-  lengths?: ArrayLike<number>;
+  lengths?: Lengths;
   /**
    * Valid target steps per sample (N), when they differ from the input's (seq2seq). Per-step
    * targets are masked with `yLengths`, else with `lengths`.
    */
-  yLengths?: ArrayLike<number>;
+  yLengths?: Lengths;
 }
 
 /** One minibatch, sample-first, as `TrainData` with B samples. */
@@ -69,34 +71,25 @@ function checkTensorLike(t: unknown, argument: string): number {
     }
     return t.shape[0];
   }
-  throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected {data: Float32Array, shape} or {ids, shape}, got ${describe(t)}`, { argument });
+  throw hostDataError(argument, t, ' or { ids, shape }');
 }
 
-function checkLengths(l: ArrayLike<number> | undefined, N: number, T: number | undefined, argument: string): Int32Array | undefined {
-  if (l === undefined) return undefined;
-  if (l === null || typeof l !== 'object' || typeof l.length !== 'number' || l.length !== N) {
-    throw new RnnkitError('INVALID_LENGTHS', `${argument}: expected ${N} lengths (one per sample), got ${describe(l)}`, { argument });
-  }
-  const out = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    const v = l[i];
-    if (!Number.isInteger(v) || v < 1 || (T !== undefined && v > T)) {
-      throw new RnnkitError('INVALID_LENGTHS', `${argument}[${i}]: expected an integer in 1..${T ?? '∞'}, got ${describe(v)}`, {
-        argument: `${argument}[${i}]`,
-      });
-    }
-    out[i] = v;
-  }
-  return out;
+function checkLengths(l: Lengths | undefined, N: number, T: number | undefined, argument: string): Int32Array | undefined {
+  return l === undefined ? undefined : readLengths(l, N, T, argument, 'one per sample');
 }
 
 /** The data set with a plain array of class ids turned into an IdTensor `[N]`. */
-export function withIdTargets<D extends TrainData>(d: D): D & { y: Targets } {
-  if (d && (Array.isArray(d.y) || d.y instanceof Int32Array)) {
+export function withIdTargets<D extends TrainData>(d: D): D & { y: Targets; lengths?: ArrayLike<number>; yLengths?: ArrayLike<number> } {
+  if (d === null || typeof d !== 'object') return d;
+  let out: D & { y: Targets } = d as D & { y: Targets };
+  if (Array.isArray(d.y) || d.y instanceof Int32Array) {
     const ids = d.y as ArrayLike<number>;
-    return { ...d, y: { ids: Int32Array.from(ids), shape: [ids.length] } };
+    out = { ...d, y: { ids: Int32Array.from(ids), shape: [ids.length] } };
   }
-  return d as D & { y: Targets };
+  // BigInt64Array lengths (PyTorch's int64) as numbers; checkTrainData checks the originals (as bigints).
+  if (d.lengths instanceof BigInt64Array) out = { ...out, lengths: Float64Array.from(d.lengths, Number) };
+  if (d.yLengths instanceof BigInt64Array) out = { ...out, yLengths: Float64Array.from(d.yLengths, Number) };
+  return out as D & { y: Targets; lengths?: ArrayLike<number>; yLengths?: ArrayLike<number> };
 }
 
 /** Checks a data set's shapes agree; returns N. `argument` names it in errors (`data`, `validation`). */
@@ -112,8 +105,8 @@ export function checkTrainData(dIn: TrainData, argument = 'data'): number {
       argument: `${argument}.y`,
     });
   }
-  checkLengths(d.lengths, N, d.x.shape[1], `${argument}.lengths`);
-  checkLengths(d.yLengths, N, d.y.shape.length > 1 ? d.y.shape[1] : undefined, `${argument}.yLengths`);
+  checkLengths(dIn.lengths, N, d.x.shape[1], `${argument}.lengths`);
+  checkLengths(dIn.yLengths, N, d.y.shape.length > 1 ? d.y.shape[1] : undefined, `${argument}.yLengths`);
   return N;
 }
 
@@ -139,7 +132,7 @@ export function takeSamples<X extends HostTensor | IdTensor>(t: X, idx: ArrayLik
 /** Samples `idx` of a data set as one batch. */
 export function makeBatch(dIn: TrainData, idx: ArrayLike<number>): TrainBatch {
   const d = withIdTargets(dIn);
-  const pick = (l: ArrayLike<number> | undefined) => (l ? Int32Array.from(Array.from(idx, (i) => l[i])) : undefined);
+  const pick = (l: Lengths | undefined) => (l ? Int32Array.from(idx, (i) => Number(l[i])) : undefined);
   const lengths = pick(d.lengths);
   const yLengths = pick(d.yLengths);
   return {

@@ -4,9 +4,9 @@ import type { Tensor } from '../tensor.js';
 
 /** Gradient clipping, as `fit`, `fitTruncated` and `trainStep` take it (neither is applied by default). */
 export interface ClipOptions {
-  /** Rescale all gradients together so their global L2 norm is at most this (clip_grad_norm_). */
+  /** Rescale all gradients together so their global L2 norm is at most this (clip_grad_norm_). @defaultValue none (no clipping) */
   maxNorm?: number | undefined;
-  /** Clamp every gradient element into [−clipValue, clipValue] (clip_grad_value_), before the norm clip. */
+  /** Clamp every gradient element into [−clipValue, clipValue] (clip_grad_value_), before the norm clip. @defaultValue none (no clipping) */
   clipValue?: number | undefined;
 }
 

@@ -35,10 +35,11 @@ export function checkNonFiniteAction(v: unknown): NonFiniteAction {
 
 export interface StepOptions extends ClipOptions {
   optimizer: Optimizer;
-  /** Seed of this step's dropout masks. */
+  /** Seed of this step's dropout masks. @defaultValue a stream derived from the model's seed */
   dropoutSeed?: number;
+  /** @defaultValue none */
   metrics?: readonly Metric[];
-  /** A non-finite loss or gradient norm: `error` (default), `skip` or `allow` (see NonFiniteAction). */
+  /** A non-finite loss or gradient norm: `error`, `skip` or `allow` (see NonFiniteAction). @defaultValue 'error' */
   nonFinite?: NonFiniteAction;
 }
 
@@ -150,8 +151,11 @@ async function metricsOf(be: Backend, run: ObjectiveRun, metrics: readonly Metri
 }
 
 export interface EvaluateOptions {
+  /** Required when evaluating a Model (an Objective carries its own). */
   loss?: Loss | LossName;
+  /** Samples per forward pass; no gradients are kept, so larger than fit's 32 costs little. @defaultValue 64 */
   batchSize?: number;
+  /** @defaultValue none */
   metrics?: readonly (Metric | MetricName)[];
 }
 
@@ -235,48 +239,101 @@ export interface EpochLog {
   seconds: number;
 }
 
-/** Callbacks may be async; `stop()` ends training after the current step or epoch. */
+/** Where a `fit` run is, after each step: what a progress bar shows. */
+export interface FitProgress {
+  /** Optimizer steps run so far, this one included (1-based). */
+  step: number;
+  /** Steps of the whole run: epochs × batches per epoch (early stopping or an abort may end it sooner). */
+  totalSteps: number;
+  /** Epoch of this step (0-based). */
+  epoch: number;
+  /** Epochs of the whole run. */
+  epochs: number;
+  /** Batch of this step within its epoch (0-based). */
+  batch: number;
+  /** Batches per epoch: ceil(N / batchSize). */
+  batchesPerEpoch: number;
+  /** This step's training loss. */
+  loss: number;
+  /** Seconds since the first step began. */
+  elapsedSeconds: number;
+  /**
+   * Estimated seconds to the end of the run: the mean time per step so far × the steps left
+   * (validation counted in the mean once an epoch has run it). 0 after the last step.
+   */
+  etaSeconds: number;
+}
+
+/** Callbacks may be async (fit awaits them); `stop()` ends training after the current step or epoch. */
 export interface FitCallbacks {
   onStepEnd?(log: StepLog, control: { stop(): void }): void | Promise<void>;
   onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
+  /** After every step, with the step count, total, epoch, loss and ETA (see `FitProgress`): drive a progress bar with it. */
+  onProgress?(progress: FitProgress): void | Promise<void>;
 }
 
 export interface EarlyStopping {
-  /** `valLoss` (default when there is validation data), `loss`, or `val_<metric>` / `<metric>`. */
+  /** `valLoss`, `loss`, or `val_<metric>` / `<metric>`. @defaultValue `valLoss` with validation data, else `loss` */
   monitor?: string;
   /** Epochs without improvement before stopping. */
   patience: number;
-  /** Smallest change that counts as improvement. Default 0. */
+  /** Smallest change that counts as improvement. @defaultValue 0 */
   minDelta?: number;
-  /** `min` for losses (default), `max` for accuracies. Default: max when monitoring an accuracy. */
+  /** `min` for losses, `max` for accuracies. @defaultValue `max` when the monitored name contains "acc", else `min` */
   mode?: 'min' | 'max';
-  /** Put back the parameters of the best epoch when training ends. Default true. */
+  /** Put back the parameters of the best epoch when training ends. @defaultValue true */
   restoreBest?: boolean;
 }
 
+/**
+ * Options of `fit`. `maxNorm` and `clipValue` (from `ClipOptions`) default to no clipping.
+ */
 export interface FitOptions extends ClipOptions {
   /** Required when training a Model (an Objective carries its own). */
   loss?: Loss | LossName;
+  /** The optimizer, e.g. `adam()` (lr 1e-3) or `sgd({ lr: 0.1 })`. Required. */
   optimizer: Optimizer;
+  /** Passes over the data. @defaultValue 1 */
   epochs?: number;
+  /** Samples per step (the last batch of an epoch may be smaller). @defaultValue 32 */
   batchSize?: number;
-  /** Reshuffle the samples every epoch (seeded). Default true. */
+  /** Reshuffle the samples every epoch (seeded). @defaultValue true */
   shuffle?: boolean;
-  /** Seed of the shuffles and the dropout masks. Default: the first model's seed. */
+  /** Seed of the shuffles and the dropout masks. @defaultValue the first model's `spec.seed` */
   seed?: number;
+  /** Data evaluated after every epoch (`valLoss`, `valMetrics`), in batches of max(batchSize, 64). @defaultValue none */
   validation?: TrainData;
+  /** Metrics reported per step and epoch. @defaultValue none */
   metrics?: readonly (Metric | MetricName)[];
+  /** Stop when the monitored value stops improving. @defaultValue none (run every epoch) */
   earlyStopping?: EarlyStopping;
+  /** `onStepEnd`, `onEpochEnd`, `onProgress`. @defaultValue none */
   callbacks?: FitCallbacks;
-  /** A non-finite loss or gradient norm: `error` (default, TRAINING_DIVERGED), `skip` or `allow` (see NonFiniteAction). */
+  /**
+   * Stops training between steps when aborted (`AbortController.abort()`). The rule: the step
+   * running when it fires finishes whole (its update applied, so the model and the optimizer
+   * state agree), no later step starts, the unfinished epoch is not validated or logged, and
+   * `fit` resolves — it does not reject — with `History.stopped` `'aborted'` and the steps run
+   * so far (a signal aborted before the call runs no step). `earlyStopping.restoreBest` still
+   * applies.
+   * @defaultValue none
+   */
+  signal?: AbortSignal;
+  /** A non-finite loss or gradient norm: `error` (TRAINING_DIVERGED), `skip` or `allow` (see NonFiniteAction). @defaultValue 'error' */
   nonFinite?: NonFiniteAction;
 }
+
+/** Why `fit` ended: every epoch ran, early stopping, a callback's `stop()`, or the `signal`. */
+export type FitStopReason = 'completed' | 'earlyStopping' | 'callback' | 'aborted';
 
 export interface History {
   epochs: EpochLog[];
   /** Epoch (0-based) with the best monitored value, when early stopping watched one. */
   bestEpoch?: number;
+  /** Early stopping ended the run (`stopped === 'earlyStopping'`). */
   stoppedEarly: boolean;
+  /** Why the run ended. */
+  stopped: FitStopReason;
   /** Training steps run, skipped ones included. */
   steps: number;
   /** Steps not applied because their loss or gradient norm was not finite (`nonFinite: 'skip'`). */
@@ -313,11 +370,19 @@ function checkFitOptions(o: FitOptions): void {
   const cb = o.callbacks as unknown;
   if (cb !== undefined) {
     if (!isObjectLike(cb))
-      throw new RnnkitError('INVALID_ARGUMENT', `callbacks: expected { onStepEnd?, onEpochEnd? }, got ${describe(cb)}`, { argument: 'callbacks' });
-    for (const k of ['onStepEnd', 'onEpochEnd'] as const) {
+      throw new RnnkitError('INVALID_ARGUMENT', `callbacks: expected { onStepEnd?, onEpochEnd?, onProgress? }, got ${describe(cb)}`, {
+        argument: 'callbacks',
+      });
+    for (const k of ['onStepEnd', 'onEpochEnd', 'onProgress'] as const) {
       if (cb[k] !== undefined && typeof cb[k] !== 'function')
         throw new RnnkitError('INVALID_ARGUMENT', `callbacks.${k}: expected a function, got ${describe(cb[k])}`, { argument: `callbacks.${k}` });
     }
+  }
+  const signal = o.signal as unknown;
+  if (signal !== undefined && !(isObjectLike(signal) && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new RnnkitError('INVALID_ARGUMENT', `signal: expected an AbortSignal (new AbortController().signal), got ${describe(signal)}`, {
+      argument: 'signal',
+    });
   }
   const es = o.earlyStopping as unknown;
   if (es !== undefined) {
@@ -401,19 +466,34 @@ async function fitLoop(
   const dropoutRng = new Rng(seed ^ 0x0d70);
   let stop = false;
   const control = { stop: () => void (stop = true) };
-  const history: History = { epochs: [], stoppedEarly: false, steps: 0, skippedSteps: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, stopped: 'completed', steps: 0, skippedSteps: 0 };
+  const batchesPerEpoch = Math.ceil(N / batchSize);
+  const totalSteps = epochs * batchesPerEpoch;
+  const signal = o.signal;
+  const onProgress = o.callbacks?.onProgress;
+  let started: number | undefined;
+  let aborted = false;
   let best = mode === 'min' ? Infinity : -Infinity;
   let bestState: Map<string, Float32Array>[] | undefined;
   let sinceBest = 0;
 
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
+    if (signal?.aborted) {
+      aborted = true;
+      break;
+    }
     const t0 = performance.now();
+    started ??= t0;
     let lossSum = 0;
     let weightSum = 0;
     const parts: Record<string, { total: number; count: number }>[] = [];
     const order = epochOrder(N, o.shuffle === false ? undefined : rng);
     let b = 0;
     for (const batch of batchesOf(data, order, batchSize)) {
+      if (signal?.aborted) {
+        aborted = true;
+        break;
+      }
       const r = await runTrainStep(
         objective,
         batch,
@@ -434,9 +514,25 @@ async function fitLoop(
           control,
         );
       }
+      if (onProgress) {
+        const elapsedSeconds = (performance.now() - started) / 1000;
+        const s = history.steps;
+        await onProgress({
+          step: s,
+          totalSteps,
+          epoch,
+          epochs,
+          batch: b,
+          batchesPerEpoch,
+          loss: r.loss,
+          elapsedSeconds,
+          etaSeconds: (elapsedSeconds / s) * (totalSteps - s),
+        });
+      }
       b++;
       if (stop) break;
     }
+    if (aborted) break;
     const log: EpochLog = { epoch, loss: weightSum > 0 ? lossSum / weightSum : NaN, metrics: combine(parts), lr: o.optimizer.lr(), seconds: 0 };
     if (validation) {
       const v = await evaluate(objective, validation, { batchSize: Math.max(batchSize, 64), metrics });
@@ -465,10 +561,13 @@ async function fitLoop(
       } else if (++sinceBest >= es.patience) {
         stop = true;
         history.stoppedEarly = true;
+        history.stopped = 'earlyStopping';
       }
     }
     if (o.callbacks?.onEpochEnd) await o.callbacks.onEpochEnd(log, control);
   }
+  if (aborted) history.stopped = 'aborted';
+  else if (stop && !history.stoppedEarly) history.stopped = 'callback';
   if (bestState && history.bestEpoch !== history.epochs.length - 1) {
     for (const [i, m] of objective.models.entries()) restoreState(m, bestState[i]);
   }

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.js';
 import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
-import type { ForwardOptions, Gradients, Model, TokenInput } from '../model/model.js';
+import type { ForwardOptions, Gradients, Lengths, Model, TokenInput } from '../model/model.js';
 import { DEFAULT_MAX_SEQUENCE_LENGTH } from '../model/validate_inputs.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { formatShape, shapeEquals } from '../tensor.js';
@@ -44,13 +44,13 @@ export interface Objective {
  * Checks class ids against `classes` (ids may also be the ignore index, and anything at a step
  * masked by `lengths` along axis 1). Throws naming the first bad id.
  */
-export function checkClassIds(y: IdTensor, classes: number, ignoreIndex: number | undefined, lengths: ArrayLike<number> | undefined, argument: string): void {
+export function checkClassIds(y: IdTensor, classes: number, ignoreIndex: number | undefined, lengths: Lengths | undefined, argument: string): void {
   const T = y.shape.length > 1 ? y.shape[1] : 1;
   const per = y.shape.length > 2 ? y.ids.length / (y.shape[0] * T) : 1;
   for (let i = 0; i < y.ids.length; i++) {
     const v = y.ids[i];
     if (v === ignoreIndex) continue;
-    if (lengths && y.shape.length > 1 && Math.floor(i / per) % T >= lengths[Math.floor(i / (per * T))]) continue;
+    if (lengths && y.shape.length > 1 && Math.floor(i / per) % T >= Number(lengths[Math.floor(i / (per * T))])) continue;
     if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
       throw new RnnkitError(
         'INVALID_ARGUMENT',

@@ -33,30 +33,49 @@ export interface Optimizer {
 }
 
 interface BaseOptions {
-  lr: number;
+  /** Learning rate (the schedule multiplies it). Defaults: see `sgd`, `adam`, `adamw`. */
+  lr?: number;
+  /** L2 penalty added to the gradient (`sgd`, `adam`) or decoupled decay (`adamw`). @defaultValue 0 (`adamw`: 0.01) */
   weightDecay?: number;
-  /** Multiplier of `lr` per step (see `stepDecay`, `cosineWithWarmup`). */
+  /** Multiplier of `lr` per step (see `stepDecay`, `cosineWithWarmup`). @defaultValue constant 1 */
   schedule?: LrSchedule;
 }
 
 export interface SgdOptions extends BaseOptions {
+  /**
+   * @defaultValue 0.01 — Keras' `SGD(learning_rate=0.01)`. PyTorch 1.13's `torch.optim.SGD` has
+   * no default (lr is required); later PyTorch releases default it to 1e-3.
+   */
+  lr?: number;
+  /** Momentum factor. @defaultValue 0 */
   momentum?: number;
+  /** Dampening of the momentum. @defaultValue 0 */
   dampening?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). @defaultValue false */
   nesterov?: boolean;
 }
 
 export interface AdamOptions extends BaseOptions {
+  /** @defaultValue 1e-3 — both `torch.optim.Adam`/`AdamW` and Keras' `Adam`/`AdamW` */
+  lr?: number;
+  /** Decay rates of the first and second moment estimates. @defaultValue [0.9, 0.999] */
   betas?: readonly [number, number];
+  /** Added to the denominator for stability. @defaultValue 1e-8 (PyTorch's; Keras uses 1e-7) */
   eps?: number;
 }
+
+/** The default learning rates (sources on `SgdOptions.lr` and `AdamOptions.lr`). */
+export const DEFAULT_LR = Object.freeze({ sgd: 0.01, adam: 1e-3, adamw: 1e-3 });
 
 function check(cond: boolean, argument: string, expected: string, actual: unknown): void {
   if (!cond) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected ${expected}, got ${describe(actual)}`, { argument });
 }
 
-function checkBase(o: BaseOptions): void {
-  check(o !== null && typeof o === 'object', 'options', 'an options object with lr', o);
-  check(typeof o.lr === 'number' && o.lr > 0 && Number.isFinite(o.lr), 'lr', 'a positive finite number', o.lr);
+/** Checks the shared options; returns the learning rate (`defaultLr` when not given). */
+function checkBase(o: BaseOptions, defaultLr: number): number {
+  check(o !== null && typeof o === 'object', 'options', 'an options object ({ lr, … })', o);
+  const lr = o.lr ?? defaultLr;
+  check(typeof lr === 'number' && lr > 0 && Number.isFinite(lr), 'lr', 'a positive finite number', o.lr);
   check(
     o.weightDecay === undefined || (typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay)),
     'weightDecay',
@@ -64,6 +83,7 @@ function checkBase(o: BaseOptions): void {
     o.weightDecay,
   );
   check(o.schedule === undefined || typeof o.schedule === 'function', 'schedule', 'a function of the step', o.schedule);
+  return lr;
 }
 
 type Slot = Record<string, Tensor | undefined>;
@@ -281,9 +301,9 @@ class Adam extends BaseOptimizer {
   }
 }
 
-/** torch.optim.SGD: momentum, dampening, Nesterov momentum and L2 weight decay. */
-export function sgd(o: SgdOptions): Optimizer {
-  checkBase(o);
+/** torch.optim.SGD: momentum, dampening, Nesterov momentum and L2 weight decay. `lr` defaults to 0.01 (Keras; see `SgdOptions.lr`). */
+export function sgd(o: SgdOptions = {}): Optimizer {
+  const lr = checkBase(o, DEFAULT_LR.sgd);
   const momentum = o.momentum ?? 0;
   const dampening = o.dampening ?? 0;
   const nesterov = o.nesterov ?? false;
@@ -295,25 +315,25 @@ export function sgd(o: SgdOptions): Optimizer {
     'momentum > 0 and dampening 0 (as PyTorch requires)',
     `momentum ${momentum}, dampening ${dampening}`,
   );
-  return new Sgd({ lr: o.lr, weightDecay: o.weightDecay ?? 0, momentum, dampening, nesterov, ...(o.schedule ? { schedule: o.schedule } : {}) });
+  return new Sgd({ lr, weightDecay: o.weightDecay ?? 0, momentum, dampening, nesterov, ...(o.schedule ? { schedule: o.schedule } : {}) });
 }
 
 function adamOptions(o: AdamOptions, defaultDecay: number) {
-  checkBase(o);
+  const lr = checkBase(o, DEFAULT_LR.adam);
   const [beta1, beta2] = o.betas ?? [0.9, 0.999];
   check(typeof beta1 === 'number' && beta1 >= 0 && beta1 < 1, 'betas[0]', 'a number in [0, 1)', beta1);
   check(typeof beta2 === 'number' && beta2 >= 0 && beta2 < 1, 'betas[1]', 'a number in [0, 1)', beta2);
   const eps = o.eps ?? 1e-8;
   check(typeof eps === 'number' && eps > 0, 'eps', 'a positive number', eps);
-  return { lr: o.lr, weightDecay: o.weightDecay ?? defaultDecay, beta1, beta2, eps, ...(o.schedule ? { schedule: o.schedule } : {}) };
+  return { lr, weightDecay: o.weightDecay ?? defaultDecay, beta1, beta2, eps, ...(o.schedule ? { schedule: o.schedule } : {}) };
 }
 
-/** torch.optim.Adam (weight decay as L2 added to the gradient). */
-export function adam(o: AdamOptions): Optimizer {
+/** torch.optim.Adam (weight decay as L2 added to the gradient). `lr` defaults to 1e-3, as in PyTorch and Keras. */
+export function adam(o: AdamOptions = {}): Optimizer {
   return new Adam('adam', adamOptions(o, 0));
 }
 
-/** torch.optim.AdamW (decoupled weight decay, default 0.01). */
-export function adamw(o: AdamOptions): Optimizer {
+/** torch.optim.AdamW (decoupled weight decay, default 0.01). `lr` defaults to 1e-3, as in PyTorch and Keras. */
+export function adamw(o: AdamOptions = {}): Optimizer {
   return new Adam('adamw', adamOptions(o, 0.01));
 }

@@ -2,7 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { hasCellState } from '../cells.js';
 import { describe, RnnkitError } from '../errors.js';
 import type { RecurrentSpec } from '../graph/spec.js';
-import type { ForwardPass, Model, SequenceInput, TokenInput } from '../model/model.js';
+import type { ForwardPass, Lengths, Model, SequenceInput, TokenInput } from '../model/model.js';
 import { checkModel } from '../model/model.js';
 import type { HostTensor, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
@@ -111,7 +111,7 @@ export class RecurrentStream {
   }
 
   /** Runs the next chunk; the output stays on the backend and the caller disposes it. */
-  pushTensor(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Tensor {
+  pushTensor(chunk: SequenceInput | TokenInput, o: { lengths?: Lengths } = {}): Tensor {
     if (o === null || typeof o !== 'object')
       throw new RnnkitError('INVALID_ARGUMENT', `options: expected { lengths }, got ${describe(o)}`, { argument: 'options' });
     if (chunk === null || typeof chunk !== 'object' || !Array.isArray(chunk.shape))
@@ -141,7 +141,7 @@ export class RecurrentStream {
   }
 
   /** Runs the next chunk and reads its output back. */
-  async push(chunk: SequenceInput | TokenInput, o: { lengths?: ArrayLike<number> } = {}): Promise<HostTensor> {
+  async push(chunk: SequenceInput | TokenInput, o: { lengths?: Lengths } = {}): Promise<HostTensor> {
     const be = this.model.backend;
     const out = this.pushTensor(chunk, o);
     try {

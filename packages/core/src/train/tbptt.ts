@@ -43,15 +43,19 @@ export interface TbpttOptions extends ClipOptions {
   k: number;
   loss: Loss | LossName;
   optimizer: Optimizer;
+  /** Passes over the streams. @defaultValue 1 */
   epochs?: number;
+  /** @defaultValue none */
   metrics?: readonly (Metric | MetricName)[];
-  /** Seed of the dropout masks. Default: the model's seed. */
+  /** Seed of the dropout masks. @defaultValue the model's `spec.seed` */
   seed?: number;
   /**
-   * A chunk whose loss or gradient norm is not finite: `error` (default, TRAINING_DIVERGED
+   * A chunk whose loss or gradient norm is not finite: `error` (TRAINING_DIVERGED
    * before its update), `skip` (no update, and the carried state restarts from zeros) or `allow`.
+   * @defaultValue 'error'
    */
   nonFinite?: NonFiniteAction;
+  /** `onChunkEnd`, `onEpochEnd`; `stop()` ends after the current chunk or epoch. @defaultValue none */
   callbacks?: {
     onChunkEnd?(log: ChunkLog, control: { stop(): void }): void | Promise<void>;
     onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
@@ -119,7 +123,7 @@ async function truncatedLoop(
   const dropoutRng = new Rng((o.seed ?? model.spec.seed) ^ 0x7b77);
   let stop = false;
   const control = { stop: () => void (stop = true) };
-  const history: History = { epochs: [], stoppedEarly: false, steps: 0, skippedSteps: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, stopped: 'completed', steps: 0, skippedSteps: 0 };
 
   for (let epoch = 0; epoch < epochs && !stop; epoch++) {
     const t0 = performance.now();
@@ -199,5 +203,6 @@ async function truncatedLoop(
     history.epochs.push(log);
     await o.callbacks?.onEpochEnd?.(log, control);
   }
+  if (stop) history.stopped = 'callback';
   return history;
 }
