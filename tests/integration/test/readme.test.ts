@@ -50,7 +50,12 @@ describe('README quickstart', () => {
       expect(losses[2]).toBeLessThan(losses[0]);
       expect(Number.isFinite(Number(/next value (\S+)/.exec(out)![1]))).toBe(true);
       // Progress: one line per epoch, in order, before the summary.
-      expect([...out.matchAll(/^epoch (\d)\/3: loss \S+ in \S+ s$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3]);
+      const progress = [...out.matchAll(/^epoch (\d)\/3: step (\d+)\/(\d+), loss \S+, ETA (\S+) s$/gm)];
+      expect(progress.map((m) => Number(m[1]))).toEqual([1, 2, 3]);
+      // Steps count up to the total; the ETA reaches 0 at the last step.
+      const total = Number(progress[0][3]);
+      expect(progress.map((m) => Number(m[2]))).toEqual([total / 3, (2 * total) / 3, total]);
+      expect(Number(progress[2][4])).toBe(0);
       // The saved bundle (graph + weights) loads here too, outside the quickstart.
       const reloaded = loadModelBundle(new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
       expect(reloaded.spec.layers.map((l) => l.type)).toEqual(['recurrent', 'select', 'linear']);
