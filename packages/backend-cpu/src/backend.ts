@@ -18,6 +18,7 @@ export type CpuEngine = 'cpu-js' | 'cpu-wasm-simd' | 'cpu-wasm-relaxed-simd';
 
 /** What the cpu backend reports beyond every backend's info. */
 export interface CpuInfo {
+  /** The engine that runs: `cpu-js` (plain TypeScript), `cpu-wasm-simd` or `cpu-wasm-relaxed-simd`. */
   engine: CpuEngine;
   /** WebAssembly SIMD128 kernels run the GEMMs and the fused recurrent kernels. */
   simd: boolean;

@@ -3,7 +3,9 @@ import type { WasmKernels } from './wasm/load.js';
 
 /** Plain row-major float32 data with a shape. */
 export interface CpuData {
+  /** The elements, row-major; length is the product of `shape`. */
   readonly data: Float32Array;
+  /** Extents, outermost first. */
   readonly shape: Shape;
 }
 
@@ -18,10 +20,12 @@ export class CpuTensor implements Tensor, CpuData {
   private _data: Float32Array;
   constructor(
     data: Float32Array,
+    /** Extents, outermost first. */
     readonly shape: Shape,
   ) {
     this._data = data;
   }
+  /** The elements, row-major (possibly a view shared with other tensors: never write into it); empty once the tensor was disposed. */
   get data(): Float32Array {
     return this._data;
   }
@@ -37,5 +41,6 @@ export class CpuTensor implements Tensor, CpuData {
  * per backend: each has its own kernel memory (arena) and worker threads.
  */
 export interface CpuContext {
+  /** The loaded WebAssembly kernels (module exports, arena, worker threads); undefined on the `cpu-js` engine. */
   wasm?: WasmKernels;
 }

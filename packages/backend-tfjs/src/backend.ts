@@ -20,7 +20,12 @@ export interface TfjsBackendInfo extends BackendInfo {
   /** The tfjs backend that runs the kernels: `tensorflow`, `wasm`, `cpu`. */
   tfBackend: string;
   /** tfjs-wasm only. In Node tfjs turns wasm threads off, so `threads` is false there. */
-  wasm?: { simd: boolean; threads: boolean };
+  wasm?: {
+    /** Whether the tfjs-wasm binary in use is the SIMD build (the runtime supports WebAssembly SIMD). */
+    simd: boolean;
+    /** Whether the multithreaded build is in use (SharedArrayBuffer and cross-origin isolation in a browser; always false in Node). */
+    threads: boolean;
+  };
   /** Engines preferred over this one that could not start here, with why (e.g. tfjs-node's missing binding). */
   skipped?: string[];
   /**

@@ -9,6 +9,7 @@ import { registerRnnkitOps } from './tfjs_ops/register.js';
 export interface TfjsContext {
   /** The tfjs-core namespace. */
   readonly tf: Tf;
+  /** Which engine runs the kernels: `node`, `wasm` or `cpu`. */
   readonly kind: TfjsEngineKind;
   /** `tfjs-node`, `tfjs-wasm` or `tfjs-cpu`, for messages. */
   readonly label: string;
@@ -18,11 +19,21 @@ export interface TfjsContext {
    * Set when an engine call failed (`failure.ts`): why, and the original error. From then on
    * every call is BACKEND_FAILURE saying why, and `info().failed` says it too.
    */
-  readonly failure: { reason?: string; cause?: unknown };
+  readonly failure: {
+    /** What failed and why, as every later BACKEND_FAILURE message says it; undefined while the engine works. */
+    reason?: string;
+    /** The error the engine threw (passed on as the `cause` of later BACKEND_FAILURE errors). */
+    cause?: unknown;
+  };
   /** The tfjs backend that runs the kernels: `tensorflow`, `wasm`, `cpu`. */
   readonly tfBackendName: string;
   /** tfjs-wasm only: whether SIMD and threads are in use. */
-  readonly wasm?: { simd: boolean; threads: boolean };
+  readonly wasm?: {
+    /** Whether the SIMD build of tfjs-wasm is in use. */
+    simd: boolean;
+    /** Whether the multithreaded build of tfjs-wasm is in use (always false in Node). */
+    threads: boolean;
+  };
   /** Engines preferred over this one that could not start, with why. */
   readonly skipped: readonly string[];
   /** tf.Tensors held by a handle: handing one out again clones it, so two handles never share one. */

@@ -165,8 +165,21 @@ export function fromKerasWeights(k: KerasRecurrentWeights, o: KerasConversionOpt
  * the reset-before GRU. Throws UNSUPPORTED for the reset-after GRU, which tfjs-layers lacks.
  */
 export function kerasLayerArgs(o: KerasConversionOptions & { bias?: boolean }): {
+  /** The `tf.layers` factory to call: `simpleRNN` (rnn_tanh, rnn_relu), `lstm` or `gru`. */
   layer: 'simpleRNN' | 'lstm' | 'gru';
-  args: { units: number; activation: 'tanh' | 'relu'; recurrentActivation?: 'sigmoid'; useBias: boolean; resetAfter?: false };
+  /** Its arguments (add `returnSequences`, `weights` and the rest yourself). */
+  args: {
+    /** Hidden units H (`hiddenSize`). */
+    units: number;
+    /** The cell's activation: `relu` for rnn_relu, else `tanh`. */
+    activation: 'tanh' | 'relu';
+    /** LSTM and GRU: `sigmoid`, overriding tfjs-layers' default hardSigmoid. */
+    recurrentActivation?: 'sigmoid';
+    /** Whether the layer has a bias: `bias`, default true. */
+    useBias: boolean;
+    /** GRU only: always false (the reset-before GRU; reset-after throws UNSUPPORTED). */
+    resetAfter?: false;
+  };
 } {
   const useBias = o.bias ?? true;
   switch (o.cell) {

@@ -9,6 +9,7 @@ import type { TfTensor } from './tf.js';
  */
 export class TfjsTensor implements Tensor {
   readonly backend = 'tfjs';
+  /** Extents, outermost first (frozen); the wrapped tf.Tensor has the same shape. */
   readonly shape: Shape;
   /**
    * @internal The wrapped tf.Tensor; null once disposed. (Not named `data`: a handle must not
@@ -21,6 +22,7 @@ export class TfjsTensor implements Tensor {
     this.shape = Object.freeze([...tensor.shape]);
   }
 
+  /** True once the tensor was disposed (its tf.Tensor released); a disposed tensor can't be read or passed to a kernel. */
   get disposed(): boolean {
     return this.tensor === null;
   }

@@ -11,11 +11,15 @@ import type { WebgpuTensor } from './tensor.js';
 
 /** Every GPU buffer the backend manages, by pool, plus the totals. */
 export interface WebgpuBufferReport extends GpuBufferStats {
+  /** Storage buffers: tensor data, saved activations, temporaries. */
   storage: GpuBufferStats;
+  /** Uniform buffers holding dispatch parameters. */
   uniform: GpuBufferStats;
+  /** Mappable buffers that readbacks copy into. */
   staging: GpuBufferStats;
 }
 
+/** Options of `createWebgpuBackend` (and `createBackend('webgpu', { options })`): the tuning plus an optional device. */
 export interface WebgpuBackendOptions extends WebgpuBackendTuning {
   /**
    * A device to run on. The caller keeps ownership: `destroy()` releases the backend's buffers
@@ -70,10 +74,12 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
     super(webgpuParts(ctx));
   }
 
+  /** The GPUDevice the kernels run on: the `device` option, or the one the backend requested. */
   get device(): GPUDevice {
     return this.context.device;
   }
 
+  /** The adapter behind the device: vendor, architecture, description, and where the device came from. */
   get adapter(): WebgpuAdapterDescription {
     return this.context.adapter;
   }
@@ -139,6 +145,7 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
     return { dispatches: c.dispatches, submits: c.submits, recurrent: { ...c.recurrent }, lastRecurrent: c.lastRecurrent ? { ...c.lastRecurrent } : undefined };
   }
 
+  /** Sets every counter of `counters()` back to zero and forgets the last recurrent call. */
   resetCounters(): void {
     this.context.counters = { dispatches: 0, submits: 0, recurrent: { sequence: 0, step: 0 }, lastRecurrent: undefined };
   }

@@ -7,6 +7,7 @@ import { BufferPool, type GpuBuf } from './pool.js';
 import { PipelineCache, Program, type ProgramContext, type WorkCounters } from './program.js';
 import { Storage, WebgpuTensor } from './tensor.js';
 
+/** Performance settings of `createWebgpuBackend`: buffer pooling and the fused recurrent kernels' path. */
 export interface WebgpuBackendTuning {
   /** Free bytes each pool keeps for reuse (default 256 MiB for storage, 16 MiB for the others). */
   maxPooledBytes?: number;
@@ -26,11 +27,17 @@ export function isSoftwareAdapter(a: WebgpuAdapterDescription): boolean {
 
 /** Which path the last fused recurrent calls took, and why (`WebgpuBackend.counters()`). */
 export interface RecurrentCallReport {
+  /** The kernel that ran. */
   op: 'recurrentForward' | 'recurrentBackward';
+  /** `sequence` (one dispatch per layer direction for all T steps) or `step` (dispatches per time step). */
   path: RecurrentPath;
+  /** Why that path, e.g. `forced (recurrentPath: step)` or the device limit that ruled the sequence kernel out. */
   reason: string;
+  /** Time steps of the call. */
   T: number;
+  /** Batch size of the call. */
   B: number;
+  /** Hidden units of the call. */
   H: number;
   /** Dispatches of the call's command buffer (the input GEMMs and copies' kernels included). */
   dispatches: number;
@@ -39,7 +46,12 @@ export interface RecurrentCallReport {
 /** Counters since the backend started (or `resetCounters()`). */
 export interface WebgpuCounters extends WorkCounters {
   /** Fused recurrent calls per path. */
-  recurrent: { sequence: number; step: number };
+  recurrent: {
+    /** Calls that ran the sequence kernel. */
+    sequence: number;
+    /** Calls that ran the per-step path. */
+    step: number;
+  };
   /** The most recent fused recurrent call, if any. */
   lastRecurrent: RecurrentCallReport | undefined;
 }
@@ -50,16 +62,23 @@ export interface WebgpuCounters extends WorkCounters {
  * and make the next `read`/`sync` throw; device loss makes every call throw (`check`).
  */
 export class WebgpuContext implements ProgramContext {
+  /** The device every kernel runs on (the caller's, or one the backend requested). */
   readonly device: GPUDevice;
+  /** The adapter behind `device`, as far as the runtime reports it. */
   readonly adapter: WebgpuAdapterDescription;
   /** True when the backend requested the device, and so destroys it with itself. */
   readonly owned: boolean;
   /** Objects the device needs alive (Dawn's GPU instance and the adapter, in Node). */
   readonly keepAlive: readonly unknown[];
+  /** Pool of STORAGE | COPY_SRC | COPY_DST buffers: tensor data, saved activations, temporaries. */
   readonly storage: BufferPool;
+  /** Pool of UNIFORM | COPY_DST buffers: each Program's dispatch parameters. */
   readonly uniforms: BufferPool;
+  /** Pool of MAP_READ | COPY_DST buffers that `read` copies results into and maps. */
   readonly staging: BufferPool;
+  /** Compiled compute pipelines and bind groups, keyed by kernel and buffer ids. */
   readonly pipelines: PipelineCache;
+  /** minUniformBufferOffsetAlignment of the device, in bytes: the stride of dispatch parameter slots. */
   readonly uniformAlign: number;
   /** maxComputeWorkgroupsPerDimension. */
   readonly maxWorkgroups: number;
@@ -71,9 +90,13 @@ export class WebgpuContext implements ProgramContext {
   readonly recurrentPath: RecurrentPathOption;
   /** The limits the sequence kernels' choice reads. */
   readonly sequenceLimits: SequenceLimits;
+  /** Work sent since creation or `resetCounters()` (`WebgpuBackend.counters()` returns a copy). */
   counters: WebgpuCounters = { dispatches: 0, submits: 0, recurrent: { sequence: 0, step: 0 }, lastRecurrent: undefined };
+  /** Set by `destroy()`: the buffers and (when owned) the device are gone. */
   destroyed = false;
+  /** Why the device was lost (`reason: message`); undefined while it works. Once set, every call throws BACKEND_UNAVAILABLE. */
   lostReason: string | undefined;
+  /** GPU errors the device reported (`GPUValidationError: …`), oldest first; any makes `read`/`sync` throw BACKEND_FAILURE from then on. */
   readonly gpuErrors: string[] = [];
   private readonly onError = (ev: Event) => {
     const err = (ev as GPUUncapturedErrorEvent).error;
@@ -172,6 +195,7 @@ export class WebgpuContext implements ProgramContext {
     return this.storage.acquire(bytes);
   }
 
+  /** Returns a buffer from `acquireBuffer` (or a tensor's storage) to the storage pool; after `destroy()` it does nothing. */
   releaseBuffer(b: GpuBuf): void {
     if (!this.destroyed) this.storage.release(b);
   }
@@ -182,6 +206,7 @@ export class WebgpuContext implements ProgramContext {
     this.counters.lastRecurrent = r;
   }
 
+  /** A new Program: records dispatches and copies, then submits them as one command buffer. */
   program(): Program {
     return new Program(this);
   }

@@ -2,10 +2,15 @@ import { RnnkitError } from '@rnnkit/core';
 
 /** What the backend knows about the adapter behind its device. */
 export interface WebgpuAdapterDescription {
+  /** GPUAdapterInfo.vendor, e.g. `nvidia`, `mesa`; empty when the runtime does not say. */
   vendor: string;
+  /** GPUAdapterInfo.architecture, e.g. `turing`; empty when the runtime does not say. */
   architecture: string;
+  /** GPUAdapterInfo.device (a vendor-specific identifier); often empty. */
   device: string;
+  /** GPUAdapterInfo.description, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`; empty when the runtime does not say. */
   description: string;
+  /** The adapter says it is a fallback (software or reduced-performance) one; false when the runtime does not say. */
   isFallbackAdapter: boolean;
   /** Where the device came from: `navigator.gpu`, `webgpu (Dawn)` in Node, or `caller`. */
   source: string;

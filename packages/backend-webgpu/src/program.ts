@@ -158,7 +158,9 @@ export interface ProgramContext {
 
 /** What the device was asked to do: compute dispatches and command buffers submitted. */
 export interface WorkCounters {
+  /** Compute dispatches recorded into submitted command buffers. */
   dispatches: number;
+  /** Command buffers submitted to the queue (readbacks' copies included). */
   submits: number;
 }
 

@@ -26,15 +26,19 @@ export class Storage {
 /** The webgpu backend's tensor: a shape over float32 data at the start of a pooled GPUBuffer. */
 export class WebgpuTensor implements Tensor {
   readonly backend = 'webgpu';
+  /** Extents, outermost first (frozen). */
   readonly shape: Shape;
+  /** Number of float32 elements: the product of `shape`. */
   readonly size: number;
   constructor(
     shape: Shape,
+    /** The GPU buffer and its reference count, shared with reshaped views of the same data. */
     readonly storage: Storage,
   ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
   }
+  /** The pooled GPUBuffer holding the data from offset 0; it may be larger than `size` · 4 bytes (size classes). */
   get buf(): GpuBuf {
     return this.storage.buf;
   }

@@ -15,17 +15,29 @@ import { VERSION } from './version.js';
 
 /** Names of the graph's inputs and outputs. Later recurrent layers' states are `h_n_l{index}`. */
 export const ONNX_NAMES = {
+  /**
+   * The model input: float [batch, sequence, inputSize], or int64 token ids [batch, sequence] for
+   * a model that starts with an embedding; [sequence, batch, …] when the first recurrent layer is
+   * time-major (`batchFirst: false`).
+   */
   input: 'input',
+  /** Optional int32 [batch] input (`ExportOptions.lengths`): valid steps per sequence, 1..sequence. */
   lengths: 'lengths',
+  /** Optional float input (`ExportOptions.initialState`): the first recurrent layer's initial hidden state, [numLayers·dirs, batch, hidden]. */
   h0: 'h0',
+  /** Optional float input for an LSTM first layer (`ExportOptions.initialState`): its initial cell state, [numLayers·dirs, batch, hidden]. */
   c0: 'c0',
+  /** The model output, float, in the input's layout: what rnnkit's forward returns (a sequence, or [batch, features] after a `select` or head). */
   output: 'output',
+  /** The first recurrent layer's final hidden state, [numLayers·dirs, batch, hidden]. */
   hN: 'h_n',
+  /** An LSTM first layer's final cell state, [numLayers·dirs, batch, hidden]. */
   cN: 'c_n',
 } as const;
 
 /** Symbolic dimensions: one export runs any batch size and sequence length. */
 export const BATCH_DIM = 'batch';
+/** The symbolic name of the time axis in `input` and a sequence `output`. */
 export const SEQUENCE_DIM = 'sequence';
 
 /** metadata_props keys. */

@@ -5,6 +5,7 @@ import { describeValue as describe } from '@rnnkit/core/backend';
 export const DEFAULT_OPSET = 17;
 /** Opsets this exporter writes; every op it emits has the same meaning across them. */
 export const MIN_OPSET = 14;
+/** Highest opset this exporter writes; opset 19–20 files get IR version 9, opset 21 IR version 10. */
 export const MAX_OPSET = 21;
 
 /**
@@ -15,6 +16,11 @@ export function irVersionFor(opset: number): number {
   return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
 }
 
+/**
+ * Options of `exportOnnx` and `exportOnnxFromState`. Every field is optional; an unknown key or a
+ * value of the wrong type throws `RnnkitError` INVALID_ARGUMENT, an opset outside
+ * {@link MIN_OPSET}..{@link MAX_OPSET} UNSUPPORTED.
+ */
 export interface ExportOptions {
   /** Opset of the default domain, 14–21; default 17 (IR version 8). */
   opset?: number;

@@ -14,10 +14,15 @@ import { AttributeProto_AttributeType, ModelProtoSchema } from './gen/onnx_pb.js
 
 /** A message as written: a plain object, every field optional, int64 fields `bigint`. */
 export type ModelProto = MessageInitShape<typeof ModelProtoSchema>;
+/** A `GraphProto` as written (see {@link ModelProto}). */
 export type GraphProto = MessageInitShape<typeof gen.GraphProtoSchema>;
+/** A `NodeProto` as written (see {@link ModelProto}). */
 export type NodeProto = MessageInitShape<typeof gen.NodeProtoSchema>;
+/** A `TensorProto` as written (see {@link ModelProto}); {@link floatTensor} and {@link int64Tensor} build one. */
 export type TensorProto = MessageInitShape<typeof gen.TensorProtoSchema>;
+/** An `AttributeProto` as written (see {@link ModelProto}); {@link intAttr} and its siblings build one. */
 export type AttributeProto = MessageInitShape<typeof gen.AttributeProtoSchema>;
+/** A `ValueInfoProto` as written (see {@link ModelProto}); {@link valueInfo} builds one. */
 export type ValueInfoProto = MessageInitShape<typeof gen.ValueInfoProtoSchema>;
 
 /**
@@ -27,18 +32,27 @@ export type ValueInfoProto = MessageInitShape<typeof gen.ValueInfoProtoSchema>;
  * (`type.value.case === 'tensorType'`, `dim.value.case === 'dimValue'`).
  */
 export type DecodedModelProto = gen.ModelProto;
+/** A `GraphProto` as decoded (see {@link DecodedModelProto}). */
 export type DecodedGraphProto = gen.GraphProto;
+/** A `NodeProto` as decoded (see {@link DecodedModelProto}). */
 export type DecodedNodeProto = gen.NodeProto;
+/** A `TensorProto` as decoded (see {@link DecodedModelProto}). */
 export type DecodedTensorProto = gen.TensorProto;
+/** An `AttributeProto` as decoded (see {@link DecodedModelProto}). */
 export type DecodedAttributeProto = gen.AttributeProto;
+/** A `ValueInfoProto` as decoded (see {@link DecodedModelProto}). */
 export type DecodedValueInfoProto = gen.ValueInfoProto;
 
-/** TensorProto.DataType codes this package writes. */
+/** TensorProto.DataType codes this package writes (the values of `onnx.proto`'s `DataType` enum). */
 export const DataType = {
+  /** float32: weights, `input`, `output` and state tensors. */
   FLOAT: 1,
+  /** int32: the optional `lengths` input (ONNX sequence_lens). */
   INT32: 6,
+  /** int64: token ids fed to an embedding, and index and shape constants (Gather, GatherND, Cast targets). */
   INT64: 7,
 } as const;
+/** One of the {@link DataType} codes: an initializer's `dataType` or a value's `elemType`. */
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** A dimension: a fixed extent, or a symbolic name (`batch`, `sequence`) for a dynamic axis. */
@@ -72,18 +86,22 @@ export function int64Tensor(name: string, dims: readonly number[], values: reado
   return { name, dims: int64s(dims), dataType: DataType.INT64, rawData: int64Bytes(values) };
 }
 
+/** An INT attribute `name` = `i`, stored as int64. Throws a RangeError when `i` is not an integer. */
 export function intAttr(name: string, i: number): AttributeProto {
   return { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) };
 }
 
+/** An INTS attribute `name` = the list `ints`, each stored as int64. Throws a RangeError on a non-integer entry. */
 export function intsAttr(name: string, ints: readonly number[]): AttributeProto {
   return { name, type: AttributeProto_AttributeType.INTS, ints: int64s(ints) };
 }
 
+/** A STRING attribute `name` = `s`, stored as UTF-8 bytes (e.g. `direction` = `bidirectional`). */
 export function stringAttr(name: string, s: string): AttributeProto {
   return { name, type: AttributeProto_AttributeType.STRING, s: utf8.encode(s) };
 }
 
+/** A STRINGS attribute: `name` = the list `strings`, each stored as UTF-8 bytes (e.g. an LSTM's `activations`). */
 export function stringsAttr(name: string, strings: readonly string[]): AttributeProto {
   return { name, type: AttributeProto_AttributeType.STRINGS, strings: strings.map((s) => utf8.encode(s)) };
 }

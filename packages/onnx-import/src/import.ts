@@ -34,7 +34,12 @@ export interface ImportedOnnx {
   /** The file's default-domain opset. */
   opset: number;
   /** The file's `producer_name` and `producer_version` (`pytorch`, `tf2onnx`, `rnnkit`…), each cut to 120 characters. */
-  producer: { name: string; version: string };
+  producer: {
+    /** `producer_name`, e.g. `pytorch`; empty when the file leaves it out. */
+    name: string;
+    /** `producer_version`, e.g. `1.13.1`; empty when the file leaves it out. */
+    version: string;
+  };
 }
 
 const KNOWN_OPTIONS = new Set(['limits']);

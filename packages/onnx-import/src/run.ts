@@ -75,7 +75,14 @@ export interface RnnkitResults {
   /** The model's output, in rnnkit's layout. */
   output: HostTensor;
   /** Per recurrent layer (`layer`: its index in `spec.layers`): final `hN` and, for LSTM, `cN`, each [numLayers·dirs, batch, hidden]. */
-  states: { layer: number; hN: HostTensor; cN?: HostTensor }[];
+  states: {
+    /** Index in `spec.layers` of the recurrent layer these states belong to. */
+    layer: number;
+    /** Its final hidden state, [numLayers·dirs, batch, hidden]. */
+    hN: HostTensor;
+    /** Its final cell state, [numLayers·dirs, batch, hidden]; present for an LSTM layer only, required when the graph outputs it. */
+    cN?: HostTensor;
+  }[];
 }
 
 /**

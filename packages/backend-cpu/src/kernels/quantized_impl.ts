@@ -9,8 +9,11 @@ import { packQuantized } from '../wasm/quantized_pack.js';
  * whole matrix (GRU reset-before's W_hn rows) are packed on first use and kept.
  */
 export class CpuQuantized implements QuantizedTensor {
+  /** The owning backend's name, `cpu`. */
   readonly backend = 'cpu';
+  /** Element type of the weight: always `int8` (values in [−127, 127], one float32 scale per row). */
   readonly dtype = 'int8' as const;
+  /** [N, K] (frozen): N output rows, each with its own scale, by K inputs. */
   readonly shape: readonly [number, number];
   private data: Int8Array;
   private scales: Float32Array;

@@ -99,11 +99,17 @@ export interface ResidentBuffers {
 export class CpuRecurrentSaved implements RecurrentSaved {
   private _disposed = false;
   constructor(
+    /** The cell the forward ran: `rnn_tanh`, `rnn_relu`, `lstm` or `gru`. */
     readonly cell: CellKind,
+    /** GRU: the reset-after form (PyTorch's; b_hn inside r ⊙ (…)); the forward's flag, unused by the other cells. */
     readonly resetAfter: boolean,
+    /** Sequence length (steps). */
     readonly T: number,
+    /** Batch size. */
     readonly B: number,
+    /** Input features per step. */
     readonly D: number,
+    /** Hidden units. */
     readonly H: number,
     /** [(T+1), B, H] */
     public hs: Float32Array,
@@ -115,10 +121,12 @@ export class CpuRecurrentSaved implements RecurrentSaved {
     public tanhC: Float32Array | undefined,
     /** GRU: [T, B, H], W_hn h + b_hn (reset-after) or r ⊙ h (reset-before). */
     public aux: Float32Array | undefined,
+    /** [B] valid steps per sequence (a private copy of the forward's `lengths`); undefined: every sequence spans all T steps. */
     readonly lengths: Int32Array | undefined,
   ) {}
   /** Set while the buffers are elsewhere (see `ResidentBuffers`); the fields are empty then. */
   resident: ResidentBuffers | undefined;
+  /** True once `dispose` ran: the buffers are gone and a backward with this object is refused. */
   get disposed(): boolean {
     return this._disposed;
   }

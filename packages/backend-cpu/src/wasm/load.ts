@@ -151,7 +151,9 @@ export interface WasmKernels {
 
 /** What this runtime's WebAssembly accepts. */
 export interface WasmSupport {
+  /** WebAssembly SIMD128 validates (the `cpu-wasm-simd` engine can load). */
   simd: boolean;
+  /** Relaxed SIMD validates (the `cpu-wasm-relaxed-simd` engine can load); Node 20 needs `--experimental-wasm-relaxed-simd`. */
   relaxedSimd: boolean;
 }
 

@@ -415,13 +415,17 @@ export function registerFloats(dir: 'fwd' | 'bwd', cell: SequenceCell, H: number
   return G * H;
 }
 
+/** `WebgpuBackend.recurrentPlan`'s answer: the path one fused recurrent call takes, and the sequence kernel's shape. */
 export interface SequencePlan {
+  /** `sequence` (one dispatch per layer direction) or `step` (dispatches per time step). */
   path: RecurrentPath;
   /** Why this path (for the per-call report). */
   reason: string;
-  /** The sequence kernel's workgroup shape (path 'sequence'). */
+  /** The sequence kernel's workgroup shape (path 'sequence'): threads along the hidden units; 0 on the step path. */
   WJ: number;
+  /** Batch rows per workgroup (path 'sequence'); 0 on the step path. */
   WB: number;
+  /** Values staged in workgroup memory per batch row: H forward; backward G·H (2H for the reset-before GRU). */
   KS: number;
   /** Register-resident weights (the sequence kernel's `RH`): H, else undefined. */
   RH?: number;

@@ -11,8 +11,11 @@ import type { ModelLoader } from './saved_model.js';
 import { loadSavedModel } from './saved_model.js';
 import { checkOutputs, writeAtomically } from './write.js';
 
+/** Where `runCli` writes its text; defaults to the process's stdout and stderr (tests pass collectors). */
 export interface CliIo {
+  /** Writes `text` as given (no newline added): the report of what was written, `--help` and `--version`. */
   stdout(text: string): void;
+  /** Writes `text` as given (no newline added): command-line mistakes and error messages. */
   stderr(text: string): void;
 }
 
