@@ -54,6 +54,7 @@ export interface ExportOptions {
 
 /** Final activations `outputActivation` can append to the model output. */
 export const OUTPUT_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax'] as const;
+/** A final activation on the model output: `relu`, `tanh`, `sigmoid` elementwise; `softmax`, `logSoftmax` over the last axis. */
 export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
 
 export interface ResolvedOptions {
