@@ -3,7 +3,7 @@ import { hasCellState, numDirections, RnnkitError } from '@rnnkit/core';
 import { GraphBuilder } from './graph_builder.js';
 import type { ExportContext, Flow } from './ops/flow.js';
 import { withLayout } from './ops/flow.js';
-import { emitEmbedding, emitLinear, emitSelect } from './ops/heads.js';
+import { emitEmbedding, emitLinear, emitOutputActivation, emitSelect } from './ops/heads.js';
 import { emitRecurrent } from './ops/recurrent.js';
 import type { ExportOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
@@ -155,24 +155,28 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
     }
   });
 
-  // Outputs, in rnnkit's layout.
+  // Outputs, in rnnkit's layout; a final activation (after the layout change, so it is the
+  // graph's last op on `output`) writes the output itself.
   const out = withLayout(g, flow!, timeMajor, 'output');
-  g.node('Identity', [out.name], [g.claim(ONNX_NAMES.output)]);
+  const act = opts.outputActivation;
+  if (act) emitOutputActivation(g, act, out.name, g.claim(ONNX_NAMES.output));
+  else g.node('Identity', [out.name], [g.claim(ONNX_NAMES.output)]);
   const outDims: Dim[] | undefined = out.kind === 'vec' ? [BATCH_DIM, out.features] : firstRec || ids ? [d0, d1, out.features] : undefined;
+  const actDoc = act ? `, after ${act}${act === 'softmax' || act === 'logSoftmax' ? ' over the last axis' : ''}` : '';
   const outDoc = out.kind === 'vec' ? `float [batch, ${out.features}]` : outDims ? `float ${layoutText}, ${out.features}]` : `float [..., ${out.features}]`;
   g.output(
     ONNX_NAMES.output,
     DataType.FLOAT,
     outDims,
-    `model output, ${outDoc}${ctx.lengths && out.kind === 'seq' ? '; recurrent outputs are zero past each length' : ''}`,
+    `model output, ${outDoc}${actDoc}${ctx.lengths && out.kind === 'seq' ? `; recurrent outputs are zero past each length${act ? ` (before ${act})` : ''}` : ''}`,
   );
-  docs.push(`output: ${outDoc}`);
+  docs.push(`output: ${outDoc}${act ? ` (${act})` : ''}`);
   for (const s of stateOutputs) {
     g.output(s.name, DataType.FLOAT, [s.rows, BATCH_DIM, s.H], s.doc);
     docs.push(`${s.name}: float [${s.rows}, batch, ${s.H}]`);
   }
 
-  const summary = layers.map(layerSummary).join(' → ');
+  const summary = [...layers.map(layerSummary), ...(act ? [act] : [])].join(' → ');
   const optionalInputs = [...(ctx.lengths ? ['lengths'] : []), ...(h0 ? ['h0'] : []), ...(c0 ? ['c0'] : [])];
   return {
     irVersion: BigInt(opts.irVersion),

@@ -47,7 +47,21 @@ export interface ExportOptions {
    * quantized model is refused (UNSUPPORTED): the file would not run the model's int8 scheme.
    */
   quantized?: 'dequantize';
+  /**
+   * A final activation applied to the model's main output `output` (never to the states
+   * `h_n`/`c_n`): `relu`, `tanh`, `sigmoid` elementwise; `softmax`, `logSoftmax` over the last
+   * axis (the features, axis −1; opset ≥ 13 Softmax/LogSoftmax normalise that one axis). rnnkit
+   * has no activation layer — models output logits, which `crossEntropy` takes — so this is how
+   * an export gives probabilities, and how `exportOnnx(importOnnx(file))` keeps a file's final
+   * activation (`@rnnkit/onnx-import`'s `outputs[i].activation`). Default: none.
+   */
+  outputActivation?: OutputActivation;
 }
+
+/** Final activations `outputActivation` can append to the model output. */
+export const OUTPUT_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax'] as const;
+/** A final activation on the model output: `relu`, `tanh`, `sigmoid` elementwise; `softmax`, `logSoftmax` over the last axis. */
+export type OutputActivation = (typeof OUTPUT_ACTIVATIONS)[number];
 
 export interface ResolvedOptions {
   opset: number;
@@ -57,9 +71,10 @@ export interface ResolvedOptions {
   docString?: string;
   graphName: string;
   quantized?: 'dequantize';
+  outputActivation?: OutputActivation;
 }
 
-const KNOWN = new Set(['opset', 'lengths', 'initialState', 'docString', 'graphName', 'quantized']);
+const KNOWN = new Set(['opset', 'lengths', 'initialState', 'docString', 'graphName', 'quantized', 'outputActivation']);
 
 /** Checks the options object; opsets outside 14–21 are UNSUPPORTED, anything else malformed INVALID_ARGUMENT. */
 export function resolveOptions(options: ExportOptions | undefined): ResolvedOptions {
@@ -97,6 +112,12 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
       throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a string, got ${describe(options[k])}`, { argument: `options.${k}` });
     }
   }
+  const act = options.outputActivation;
+  if (act !== undefined && !(OUTPUT_ACTIVATIONS as readonly unknown[]).includes(act)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `options.outputActivation: expected one of ${OUTPUT_ACTIVATIONS.join(', ')}, got ${describe(act)}`, {
+      argument: 'options.outputActivation',
+    });
+  }
   return {
     opset,
     irVersion: irVersionFor(opset),
@@ -105,5 +126,6 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
     ...(options.docString !== undefined ? { docString: options.docString } : {}),
     graphName: options.graphName ?? 'rnnkit',
     ...(options.quantized !== undefined ? { quantized: options.quantized } : {}),
+    ...(act !== undefined ? { outputActivation: act } : {}),
   };
 }

@@ -79,6 +79,21 @@ describe('rnnkit-onnx CLI', () => {
     expect(maxAbsDiff(a.output, b.output)).toBe(0);
   });
 
+  it('--output-activation softmax writes the same file as exportOnnxFromState with outputActivation; an unknown name is a usage error', async () => {
+    const s = await saved('act');
+    const out = join(dir, 'act.onnx');
+    expect(await runCli(['-m', s.bundle, '-o', out, '--output-activation', 'softmax'], capture().io)).toBe(0);
+    const expected = exportOnnxFromState(s.model.spec, s.state, { outputActivation: 'softmax' });
+    expect(Buffer.compare(readFileSync(out), Buffer.from(expected))).toBe(0);
+    const probs = (await runOrt(new Uint8Array(readFileSync(out)), { input: x })).output;
+    for (let r = 0; r < 2; r++) expect(probs.data[2 * r] + probs.data[2 * r + 1]).toBeCloseTo(1, 6);
+    const c = capture();
+    const bad = join(dir, 'act_bad.onnx');
+    expect(await runCli(['-m', s.bundle, '-o', bad, '--output-activation', 'gelu'], c.io)).toBe(2);
+    expect(c.out.stderr).toMatch(/--output-activation <name>' argument 'gelu' is invalid\. Allowed choices are relu, tanh, sigmoid, softmax, logSoftmax/);
+    expect(existsSync(bad)).toBe(false);
+  });
+
   it("reads every input form through core's one safetensors reader, to the exact bytes of exportOnnxFromState", async () => {
     const s = await saved('f');
     const outs = ['f1.onnx', 'f2.onnx', 'f3.onnx'].map((f) => join(dir, f));

@@ -5,6 +5,7 @@
  */
 
 export type { BoundAxis, ImportedInput, ImportedOutput } from './bindings.js';
+export { exportOptionsFor } from './export_options.js';
 export { MAX_IMPORT_OPSET, MIN_IMPORT_OPSET } from './graph.js';
 export type { ImportedOnnx, ImportOptions } from './import.js';
 export { importOnnx } from './import.js';

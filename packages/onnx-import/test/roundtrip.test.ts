@@ -50,6 +50,11 @@ const CASES: { name: string; layers: LayerDraft[]; opts?: ExportOptions; tokens?
     ],
   },
   {
+    name: 'gru + per-step linear with a final logSoftmax (reported as outputs[0].activation)',
+    layers: [gru({ inputSize: 3, hiddenSize: 4 }), linear({ outFeatures: 3 })],
+    opts: { outputActivation: 'logSoftmax' },
+  },
+  {
     name: 'rnn tanh opset 14 time-major lastStep',
     layers: [rnn({ inputSize: 2, hiddenSize: 3, batchFirst: false }), lastStep(), linear({ outFeatures: 1 })],
     opts: { opset: 14 },
@@ -80,6 +85,7 @@ describe('importOnnx(exportOnnx(m))', async () => {
       const bytes = await exportOnnx(m, c.opts);
       const imported = importOnnx(bytes);
       expect(imported.spec).toEqual(m.spec);
+      expect(imported.outputs.find((o) => o.role === 'output')?.activation).toBe(c.opts?.outputActivation);
       const want = await m.stateDict();
       expect([...imported.stateDict.keys()]).toEqual([...want.keys()]);
       for (const [k, v] of want) expect(Buffer.from(imported.stateDict.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);

@@ -1,7 +1,8 @@
 import { isRnnkitError } from '@rnnkit/core';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { exportOnnxFromState } from '../export.js';
-import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET } from '../options.js';
+import type { OutputActivation } from '../options.js';
+import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OUTPUT_ACTIVATIONS } from '../options.js';
 import { decodeModel } from '../proto.js';
 import { VERSION } from '../version.js';
 import type { OnnxImporter } from './import_command.js';
@@ -54,6 +55,11 @@ export async function runCli(
     .option('--lengths', 'add an int32 "lengths" input [batch] (ONNX sequence_lens) for padded batches', false)
     .option('--initial-state', 'add "h0" (and "c0") inputs [numLayers*dirs, batch, hidden]', false)
     .option('--doc-string <text>', "the model's doc_string")
+    .addOption(
+      new Option('--output-activation <name>', 'a final activation on "output" (softmax/logSoftmax over the last axis; not on the states)').choices(
+        OUTPUT_ACTIVATIONS,
+      ),
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
@@ -71,6 +77,7 @@ export async function runCli(
     lengths: boolean;
     initialState: boolean;
     docString?: string;
+    outputActivation?: OutputActivation;
   }>();
   try {
     await checkOutputs(
@@ -89,6 +96,7 @@ export async function runCli(
         lengths: o.lengths,
         initialState: o.initialState,
         ...(o.docString !== undefined ? { docString: o.docString } : {}),
+        ...(o.outputActivation !== undefined ? { outputActivation: o.outputActivation } : {}),
       });
     } catch (e) {
       // A fault of the model names the file it came from.

@@ -1,4 +1,6 @@
 import type { EmbeddingSpec, LinearSpec, SelectStepsSpec } from '@rnnkit/core';
+import type { GraphBuilder } from '../graph_builder.js';
+import type { OutputActivation } from '../options.js';
 import { DataType, intAttr } from '../proto.js';
 import type { ExportContext, Flow } from './flow.js';
 import { withLayout } from './flow.js';
@@ -56,4 +58,18 @@ export function emitSelect(ctx: ExportContext, spec: SelectStepsSpec, layerIndex
   const idx = g.op('Unsqueeze', [last, g.int64([1], [1])], `${tag}_indices`);
   const name = g.op('GatherND', [bf.name, idx], tag, [intAttr('batch_dims', 1)], doc);
   return { name, kind: 'vec', timeMajor: false, features: input.features };
+}
+
+const ACTIVATION_OPS: Record<OutputActivation, string> = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', softmax: 'Softmax', logSoftmax: 'LogSoftmax' };
+
+/**
+ * The final activation on the model output, written straight to the graph output `output`:
+ * elementwise Relu/Tanh/Sigmoid, or Softmax/LogSoftmax with axis −1 (the features). The exporter
+ * writes opsets ≥ 14, where Softmax normalises that one axis (opset < 13 flattened [axis..]
+ * into rows, the same thing only for the last axis, which is why the axis is always the last).
+ */
+export function emitOutputActivation(g: GraphBuilder, activation: OutputActivation, input: string, output: string): void {
+  const op = ACTIVATION_OPS[activation];
+  const attrs = activation === 'softmax' || activation === 'logSoftmax' ? [intAttr('axis', -1)] : [];
+  g.node(op, [input], [output], attrs, `outputActivation: ${activation}${attrs.length ? ' over the last axis' : ''}`);
 }
