@@ -110,6 +110,7 @@ export interface SaveOptions {
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** Options of `saveWeights`: file metadata and how tensors are named. */
 export interface SaveWeightsOptions extends SaveOptions {
   /**
    * Tensor names: `model` writes `{layer}.{name}` (`0.weight_ih_l0`, as `nn.Sequential` names

@@ -19,13 +19,19 @@ export interface ForwardOptions {
   lengths?: Lengths;
   /** Initial state of the first recurrent layer, [numLayers*dirs, B, H]. */
   h0?: SequenceInput;
+  /** LSTM only: initial cell state of the first recurrent layer, [numLayers*dirs, B, H]. */
   c0?: SequenceInput;
-  /** Keep what backward needs and apply dropout. */
+  /** Keep what backward needs and apply dropout. @defaultValue false */
   training?: boolean;
   /** Seed of this pass's dropout masks (defaults to a stream derived from the model's seed). */
   dropoutSeed?: number;
   /** Reject NaN and ±Infinity in host inputs before running. */
   checkFinite?: boolean;
+  /**
+   * The most time steps a sequence input may have; a longer one is a SHAPE_MISMATCH error
+   * before anything is allocated. `Infinity` lifts the bound.
+   * @defaultValue DEFAULT_MAX_SEQUENCE_LENGTH
+   */
   maxSequenceLength?: number;
 }
 
@@ -55,9 +61,13 @@ export interface HostRecurrentState {
  * `states` holds every recurrent layer's, in layer order.
  */
 export interface PredictionWithState {
+  /** The model's output, as `predict` gives it without `states`. */
   output: HostTensor;
+  /** h_n of the first recurrent layer, [numLayers*numDirections, B, H]. */
   hN: HostTensor;
+  /** c_n of the first recurrent layer (LSTM only), same shape as `hN`. */
   cN?: HostTensor;
+  /** Every recurrent layer's final state, in layer order. */
   states: HostRecurrentState[];
 }
 

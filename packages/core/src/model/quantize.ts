@@ -4,6 +4,7 @@ import { checkObject, describe, RnnkitError } from '../errors.js';
 import { checkModel, HANDED_OVER, Model, QUANTIZED_WEIGHTS } from './model.js';
 import { isQuantizableParam } from './quantized_params.js';
 
+/** Options of `quantize(model, options)`: the weight format. */
 export interface QuantizeOptions {
   /**
    * `int8`: every recurrent layer's weight_ih/weight_hh and every linear layer's weight become

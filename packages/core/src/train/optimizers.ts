@@ -65,7 +65,14 @@ export interface AdamOptions extends BaseOptions {
 }
 
 /** The default learning rates (sources on `SgdOptions.lr` and `AdamOptions.lr`). */
-export const DEFAULT_LR = Object.freeze({ sgd: 0.01, adam: 1e-3, adamw: 1e-3 });
+export const DEFAULT_LR: Readonly<{
+  /** `sgd()`'s learning rate: Keras' default (PyTorch 1.13's SGD has none). */
+  sgd: number;
+  /** `adam()`'s learning rate: PyTorch's and Keras' default. */
+  adam: number;
+  /** `adamw()`'s learning rate: PyTorch's default. */
+  adamw: number;
+}> = Object.freeze({ sgd: 0.01, adam: 1e-3, adamw: 1e-3 });
 
 function check(cond: boolean, argument: string, expected: string, actual: unknown): void {
   if (!cond) throw new RnnkitError('INVALID_ARGUMENT', `${argument}: expected ${expected}, got ${describe(actual)}`, { argument });
