@@ -1,5 +1,5 @@
 import { roundUp, WasmArena } from './arena.js';
-import { RELAXED_SIMD_SHARED_WASM_BASE64, RELAXED_SIMD_WASM_BASE64, SHARED_MAX_PAGES, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernels.generated.js';
+import { KERNEL_BUILDS, KERNELS_GZIP_BASE64, SHARED_MAX_PAGES } from './kernels.generated.js';
 import { parallelKernels, ThreadPool } from './threads.js';
 
 /**
@@ -195,13 +195,38 @@ function decode(base64: string): Uint8Array {
   return out;
 }
 
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/** A build of the kernels: plain or relaxed SIMD, own memory or an imported shared one. */
+type KernelBuild = (typeof KERNEL_BUILDS)[number][0];
 
-function compile(key: string, base64: string): Promise<WebAssembly.Module> {
-  let mod = compiled.get(key);
+let inflated: Promise<Uint8Array> | undefined;
+
+/**
+ * Every build's bytes, inflated once from the embedded gzip stream (DecompressionStream: Node ≥ 18
+ * and every current browser). See scripts/build-wasm.mjs for why they travel compressed.
+ */
+function allBuilds(): Promise<Uint8Array> {
+  inflated ??= (async () => {
+    const stream = new Blob([decode(KERNELS_GZIP_BASE64) as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  })();
+  return inflated;
+}
+
+const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+
+/** Compiles one build (once per process: every backend shares the module). */
+function compile(build: KernelBuild): Promise<WebAssembly.Module> {
+  let mod = compiled.get(build);
   if (!mod) {
-    mod = WebAssembly.compile(decode(base64) as BufferSource);
-    compiled.set(key, mod);
+    mod = allBuilds().then((all) => {
+      let offset = 0;
+      for (const [name, bytes] of KERNEL_BUILDS) {
+        if (name === build) return WebAssembly.compile(all.subarray(offset, offset + bytes) as BufferSource);
+        offset += bytes;
+      }
+      throw new Error(`backend-cpu: no kernel build named ${build}`);
+    });
+    compiled.set(build, mod);
   }
   return mod;
 }
@@ -222,7 +247,7 @@ export async function loadWasmKernels(opts: { fma?: boolean; threads?: number } 
     const shared = await loadShared(fma, threads);
     if (shared) return shared;
   }
-  const instance = await WebAssembly.instantiate(await compile(fma ? 'relaxed' : 'simd', fma ? RELAXED_SIMD_WASM_BASE64 : SIMD_WASM_BASE64), {});
+  const instance = await WebAssembly.instantiate(await compile(fma ? 'relaxed' : 'simd'), {});
   const k = instance.exports as unknown as KernelExports;
   return { k, arena: new WasmArena(k.memory, k.heapBase()), fma: k.hasFma() === 1, threads: 1, close: () => {} };
 }
@@ -234,7 +259,7 @@ async function loadShared(fma: boolean, threads: number): Promise<WasmKernels | 
   } catch {
     return undefined; // no shared memory here (a browser page without cross-origin isolation)
   }
-  const module = await compile(fma ? 'relaxedShared' : 'simdShared', fma ? RELAXED_SIMD_SHARED_WASM_BASE64 : SIMD_SHARED_WASM_BASE64);
+  const module = await compile(fma ? 'relaxedShared' : 'simdShared');
   const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as KernelExports;
   // Each worker's packing scratch sits below the arena, for the backend's lifetime.
   const workBytes = k.gemmWorkBytes();
