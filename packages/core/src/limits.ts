@@ -31,6 +31,11 @@ export interface Limits {
   maxNameBytes: number;
 }
 
+/**
+ * The limits a model, a forward call or a safetensors parse uses when none are given: generous
+ * for real models, small enough that a hostile size fails before allocation. Frozen; pass a
+ * partial `Limits` to override single values.
+ */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxParameters: 2 ** 28,
   maxTensorElements: 2 ** 30,

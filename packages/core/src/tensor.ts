@@ -16,7 +16,9 @@ export interface Tensor {
 
 /** Host-side float32 data with a shape: what users pass in and what `read` gives back. */
 export interface HostTensor {
+  /** The values, row-major (last axis fastest); `data.length` is the product of `shape`. */
   readonly data: Float32Array;
+  /** Extent of each axis, e.g. `[B, T, F]`; `[]` for a scalar. */
   readonly shape: Shape;
 }
 

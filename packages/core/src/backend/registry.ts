@@ -7,6 +7,7 @@ import { BACKEND_SPEC_VERSION } from './backend.js';
  * side effects: nothing registers itself.
  */
 export interface BackendDefinition<Options = unknown> {
+  /** Registry key, as `createBackend(name)` asks for it (e.g. `cpu`, `webgpu`); unique among registered backends. */
   name: string;
   /** Higher is preferred when no name is asked for. */
   priority: number;

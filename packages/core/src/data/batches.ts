@@ -47,7 +47,10 @@ export interface BatchOptions {
 }
 
 /** One batch: every field of the data cut to the batch's rows, plus which rows they were. */
-export type Batch<T extends RowRecord> = T & { readonly indices: Int32Array };
+export type Batch<T extends RowRecord> = T & {
+  /** Row numbers of this batch in the original data, in batch order (shuffled when the batches are). */
+  readonly indices: Int32Array;
+};
 
 /**
  * Cuts a dataset of named fields — e.g. `{ x, y, lengths }` from `createSequences` or

@@ -81,7 +81,9 @@ function flatten(data: NumericData, argument: string): Flat {
  * ```
  */
 export class ZScore {
+  /** Per-feature mean, `[D]`, float64. */
   readonly mean: Float64Array;
+  /** Per-feature population standard deviation, `[D]`, float64 (1 for a constant feature). */
   readonly std: Float64Array;
 
   private constructor(mean: Float64Array, std: Float64Array) {
@@ -113,6 +115,7 @@ export class ZScore {
     return new ZScore(mean, std);
   }
 
+  /** Restores a ZScore saved with `toJSON`. @throws RnnkitError INVALID_ARGUMENT on a wrong format/version, a non-finite mean, or std values that are not positive or not one per mean */
   static fromJSON(json: ZScoreJSON): ZScore {
     if (json === null || typeof json !== 'object' || json.format !== 'rnnkit.zscore' || json.version !== 1) {
       fail('INVALID_ARGUMENT', 'json', '{ format: "rnnkit.zscore", version: 1, mean, std }', json);
@@ -125,6 +128,7 @@ export class ZScore {
     return new ZScore(Float64Array.from(json.mean), Float64Array.from(json.std));
   }
 
+  /** The fitted mean and std as plain JSON (float64 values kept exactly), for `ZScore.fromJSON`. */
   toJSON(): ZScoreJSON {
     return { format: 'rnnkit.zscore', version: 1, mean: Array.from(this.mean), std: Array.from(this.std) };
   }

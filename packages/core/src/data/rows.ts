@@ -7,13 +7,17 @@ export type RowArray = Float32Array | Float64Array | Int32Array | Int16Array | I
 
 /** A dense array with a shape whose first axis is the example (row) axis: a HostTensor or integer labels. */
 export interface ShapedRows {
+  /** The values, row-major; `data.length` is the product of `shape`. */
   readonly data: RowArray;
+  /** `[N, …]`: N examples, each of the remaining axes' size. */
   readonly shape: Shape;
 }
 
 /** Integer ids with a shape: token ids `[N, T]` (what `padTokens` returns and a model's `TokenInput` takes) or class ids `[N]`. */
 export interface TokenRows {
+  /** The ids, row-major; `ids.length` is the product of `shape`. */
   readonly ids: Int32Array | readonly number[];
+  /** `[N, T]` for token ids, `[N]` for class ids. */
   readonly shape: readonly number[];
 }
 
@@ -138,6 +142,11 @@ export function recordRowCount(data: RowRecord, argument = 'data'): number {
   return n;
 }
 
+/**
+ * Rows `indices` of every field of a record, cut together (copies, as `takeRows`); undefined
+ * fields stay undefined. `argument` names the record in errors (`data.x`, …).
+ * @throws RnnkitError INVALID_ARGUMENT for a field that is not a row source or an index out of a field's rows
+ */
 export function takeRecordRows<T extends RowRecord>(data: T, indices: ArrayLike<number>, argument = 'data'): T {
   const out: Record<string, RowSource | undefined> = {};
   for (const k of Object.keys(data)) {

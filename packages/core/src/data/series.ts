@@ -10,8 +10,11 @@ export type Series = readonly number[] | Float32Array | Float64Array | readonly 
 
 /** A series read into one row-major float64 matrix `[L, D]`. */
 export interface SeriesMatrix {
+  /** The values, row-major: step t's feature d at `t * features + d`. */
   values: Float64Array;
+  /** L, the number of time steps. */
   length: number;
+  /** D, the values per step (1 for a univariate series). */
   features: number;
 }
 

@@ -21,13 +21,21 @@ export interface VocabularyOptions {
 
 /** The plain-JSON form of a vocabulary, for saving beside a model. */
 export interface VocabularyJSON {
+  /** Marks the object as an rnnkit vocabulary; `fromJSON` rejects anything else. */
   format: 'rnnkit.vocabulary';
+  /** Format version; only 1 exists. */
   version: 1;
+  /** Character or word tokens. */
   level: VocabularyLevel;
+  /** Every token, distinct, indexed by id (reserved tokens first). */
   tokens: string[];
+  /** The padding token (one of `tokens`), or null for none. */
   pad: string | null;
+  /** The unknown-token stand-in (one of `tokens`), or null when unknown tokens are an error. */
   unk: string | null;
+  /** The other reserved tokens, in order (each one of `tokens`). */
   specials: string[];
+  /** Whether text is lower-cased before splitting (word level only). */
   lowercase: boolean;
 }
 
@@ -42,11 +50,17 @@ const WORD_RE = /[\p{L}\p{N}_]+(?:['’][\p{L}\p{N}_]+)*|[^\s\p{L}\p{N}_]/gu;
  * the same ids.
  */
 export class Vocabulary {
+  /** Character (code point) or word tokens. */
   readonly level: VocabularyLevel;
+  /** Every token, frozen, indexed by id: pad, unk, the other specials, then corpus tokens by descending count. */
   readonly tokens: readonly string[];
+  /** Id of the padding token (0 when there is one), or undefined without one. */
   readonly padId: number | undefined;
+  /** Id that unknown tokens map to, or undefined when they are an error. */
   readonly unkId: number | undefined;
+  /** The reserved tokens after pad and unk (e.g. `['<s>', '</s>']`), frozen, in id order. */
   readonly specials: readonly string[];
+  /** Text is lower-cased before splitting (word level only). */
   readonly lowercase: boolean;
   private readonly index: Map<string, number>;
   private readonly pad: string | null;
@@ -134,6 +148,7 @@ export class Vocabulary {
     return new Vocabulary(v);
   }
 
+  /** The plain-JSON form (`JSON.stringify` calls it); `Vocabulary.fromJSON` restores the same ids. */
   toJSON(): VocabularyJSON {
     return {
       format: 'rnnkit.vocabulary',
@@ -166,6 +181,7 @@ export class Vocabulary {
     throw new RnnkitError('INVALID_ARGUMENT', `token: expected a token of the vocabulary (it has no unk token), got ${describe(token)}`, { argument: 'token' });
   }
 
+  /** Token of an id. @throws RnnkitError INVALID_ARGUMENT when `id` is not an integer in 0..size − 1 */
   tokenOf(id: number): string {
     if (!Number.isInteger(id) || id < 0 || id >= this.tokens.length) fail('INVALID_ARGUMENT', 'id', `an integer id in 0..${this.tokens.length - 1}`, id);
     return this.tokens[id];

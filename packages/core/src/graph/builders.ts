@@ -41,8 +41,14 @@ export interface RecurrentOptions {
 
 /** A layer spec whose input size may still be unknown; `sequential` resolves it. */
 export type LayerDraft =
-  | (Omit<RecurrentSpec, 'inputSize'> & { inputSize?: number })
-  | (Omit<LinearSpec, 'inFeatures'> & { inFeatures?: number })
+  | (Omit<RecurrentSpec, 'inputSize'> & {
+      /** Input features; when absent, `sequential` takes the previous layer's output size (the first layer needs it). */
+      inputSize?: number;
+    })
+  | (Omit<LinearSpec, 'inFeatures'> & {
+      /** Input features; when absent, `sequential` takes the previous layer's output size (the first layer needs it). */
+      inFeatures?: number;
+    })
   | EmbeddingSpec
   | SelectStepsSpec;
 

@@ -17,6 +17,7 @@ export interface RecurrentSpec {
   hiddenSize: number;
   /** Stacked layers (torch `num_layers`); layer l > 0 takes layer l − 1's output. */
   numLayers: number;
+  /** Two directions per stacked layer (torch `bidirectional`): outputs concatenate forward and backward, `[…, 2H]`. */
   bidirectional: boolean;
   /**
    * Which way a one-direction layer reads time: 'forward' (absent means forward, as in every

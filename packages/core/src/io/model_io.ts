@@ -30,6 +30,7 @@ import { parseSafetensors, safetensorsToFloat32, serializeSafetensors } from './
 /** Metadata key of the single-file bundle that holds the ModelSpec JSON. */
 export const SPEC_METADATA_KEY = 'rnnkit.spec';
 
+/** Options of `loadWeights`, `loadModel` and `loadModelBundle`: name mapping, value checks, limits and strictness. */
 export interface LoadWeightsOptions {
   /** File-name prefix → model-name prefix, applied before the bare-name rule (see the naming rule). */
   prefixes?: Readonly<Record<string, string>>;
@@ -105,6 +106,7 @@ function checkFiniteWeights(state: ReadonlyMap<string, Float32Array>, argument: 
   }
 }
 
+/** Options of `saveModel` and `saveModelBundle`. */
 export interface SaveOptions {
   /** Extra string metadata for the safetensors header. `format: "pt"` is always written, as PyTorch tools expect. */
   metadata?: Readonly<Record<string, string>>;
@@ -121,6 +123,7 @@ export interface SaveWeightsOptions extends SaveOptions {
   names?: 'model' | 'bare';
 }
 
+/** What `saveModel` returns and `loadModel(spec, weights)` takes: the graph and the weights, as two files. */
 export interface SavedModel {
   /** The ModelSpec as JSON text. */
   spec: string;

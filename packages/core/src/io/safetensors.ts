@@ -49,14 +49,19 @@ export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
 /** One tensor of a parsed file; `data` is a view of the file's bytes (little-endian), not a copy. */
 export interface SafetensorsTensor {
+  /** Element type as the file names it, e.g. `F32`, `BF16`, `I64`. */
   dtype: SafetensorsDtype;
+  /** Extent of each axis; `[]` for a scalar. */
   shape: number[];
+  /** The raw little-endian bytes: product of `shape` × the dtype's byte size. */
   data: Uint8Array;
 }
 
+/** What `parseSafetensors` returns: the file's tensors and its `__metadata__`. */
 export interface SafetensorsFile {
   /** Tensors in the order of their data in the file. */
   tensors: Map<string, SafetensorsTensor>;
+  /** The header's `__metadata__` string map; empty when the file has none. */
   metadata: Record<string, string>;
 }
 
@@ -64,8 +69,11 @@ export interface SafetensorsFile {
 export type SafetensorsInput =
   | SafetensorsTensor
   | {
+      /** With a Uint8Array: the dtype its raw bytes hold. Otherwise it must match the array (Float32Array → F32, …). @defaultValue the array's own dtype (U8 for a Uint8Array) */
       dtype?: SafetensorsDtype;
+      /** Extent of each axis; its product must equal the element count. */
       shape: readonly number[];
+      /** The values: a typed array of the dtype, or raw little-endian bytes (Uint8Array) of `dtype`. */
       data: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array;
     };
 
@@ -81,6 +89,7 @@ function numel(shape: readonly number[]): number {
   return n;
 }
 
+/** Options of `parseSafetensors`: the bounds a header must stay within. */
 export interface ParseSafetensorsOptions {
   /** Largest header accepted, in bytes (default SAFETENSORS_MAX_HEADER_BYTES); the same as `limits.maxHeaderBytes`. */
   maxHeaderBytes?: number;

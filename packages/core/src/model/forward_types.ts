@@ -7,10 +7,13 @@ export type { Lengths };
 export type SequenceInput = HostTensor | Tensor;
 /** Token ids for models that start with an embedding: [B, T] (or [T, B] when not batchFirst). */
 export interface TokenInput {
+  /** The ids, row-major, each in 0..numEmbeddings − 1; `ids.length` is the product of `shape`. */
   ids: Int32Array | readonly number[];
+  /** `[B, T]`, or `[T, B]` when the model is not batchFirst. */
   shape: readonly [number, number];
 }
 
+/** Options of `model.forward`: masking, initial state, training mode and input checks. */
 export interface ForwardOptions {
   /**
    * Per-sequence lengths (B); steps past a length are padding. An `Int32Array`, a `number[]` or
@@ -71,26 +74,35 @@ export interface PredictionWithState {
   states: HostRecurrentState[];
 }
 
+/** A recurrent layer's final state on the backend, as `ForwardPass.states` holds it (freed with the pass). */
 export interface RecurrentState {
   /** Index of the recurrent layer in the model's layer list. */
   layer: number;
+  /** h_n, `[numLayers*numDirections, B, H]` (never time-major). */
   hN: Tensor;
+  /** c_n (LSTM only), same shape as `hN`. */
   cN?: Tensor;
 }
 
+/** What `ForwardPass.backward` returns: gradients on the backend, freed together by `dispose`. */
 export interface Gradients {
   /** Gradients by parameter name (same names as `parameters()`). */
   params: Map<string, Tensor>;
   /** d loss / d input, for float inputs. */
   input?: Tensor;
+  /** d loss / d h0 of the first recurrent layer, `[numLayers*dirs, B, H]`; present when the pass started from an `h0`. */
   h0?: Tensor;
+  /** d loss / d c0 (LSTM only), same shape as `h0`; present when the pass started from a `c0`. */
   c0?: Tensor;
+  /** Frees every gradient tensor here (`params`, `input`, `h0`, `c0`). */
   dispose(): void;
 }
 
 /** One forward pass. Dispose it when done; `backward` is there when it ran with `training`. */
 export interface ForwardPass {
+  /** The model's output on the backend: `[B, T, F]` per step (`[T, B, F]` when time-major) or `[B, F]` after `lastStep()`. */
   output: Tensor;
+  /** Every recurrent layer's final state, in layer order. */
   states: RecurrentState[];
   /**
    * Upstream gradients: dOutput like `output`; dStates[i] for `states[i]`. `inputGrad: false`
@@ -98,6 +110,7 @@ export interface ForwardPass {
    * data, saves the first layer's dx GEMM that way.
    */
   backward(upstream: { dOutput?: Tensor; dStates?: { hN?: Tensor; cN?: Tensor }[] }, opts?: { inputGrad?: boolean }): Gradients;
+  /** Frees the output, the states and what was kept for backward; gradients already returned stay the caller's. */
   dispose(): void;
 }
 

@@ -116,6 +116,7 @@ function lockOne(m: Model, what: string): void {
  * moves the parameters onto a backend, where forward and backward run.
  */
 export class Model {
+  /** The validated graph: layers, seed and format tag, as `SavedModel.spec` stores it. */
   readonly spec: ModelSpec;
   /** The size limits this model was built with; its forward calls check against them. */
   readonly limits: Readonly<Limits>;
@@ -191,6 +192,10 @@ export class Model {
     return q ? this.infos.filter((p) => !q.has(p.name)) : this.infos;
   }
 
+  /**
+   * The backend the parameters live on, set by `to(backend)`.
+   * @throws RnnkitError DISPOSED after `dispose()`; INVALID_ARGUMENT before `to(backend)`
+   */
   get backend(): Backend {
     this.checkUsable('backend');
     if (!this.be) throw new RnnkitError('INVALID_ARGUMENT', 'model: not on a backend yet; call model.to(backend) first', { argument: 'model' });

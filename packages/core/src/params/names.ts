@@ -6,23 +6,45 @@ import { validateRecurrentSpec } from '../graph/validate.js';
 import type { Shape } from '../tensor.js';
 
 /** How a parameter is initialized: U(-bound, bound) or N(0, 1). */
-export type ParamInit = { kind: 'uniform'; bound: number } | { kind: 'normal' };
+export type ParamInit =
+  | {
+      /** Uniform on [−bound, bound]. */
+      kind: 'uniform';
+      /** Half-width of the range: 1/√hiddenSize (recurrent) or 1/√inFeatures (linear), as PyTorch. */
+      bound: number;
+    }
+  | {
+      /** Standard normal N(0, 1) (embedding weights, as PyTorch). */
+      kind: 'normal';
+    };
 
+/** One parameter of a layer or model: its name, shape and default initialization. */
 export interface ParamInfo {
   /** PyTorch state_dict name, e.g. `weight_ih_l0_reverse`, or `0.weight_ih_l0` inside a model. */
   name: string;
+  /** Shape, PyTorch's: e.g. `[G*H, inputSize]` for `weight_ih` (G gates), `[G*H]` for a bias, `[out, in]` for a linear weight. */
   shape: Shape;
+  /** How a new model draws it (seeded by `spec.seed`). */
   init: ParamInit;
 }
 
 /** Names of one layer-direction's weights inside a recurrent layer (unprefixed). */
 export interface DirectionParamNames {
+  /** Input-to-hidden weight, `weight_ih_l{layer}[_reverse]`, shape `[G*H, in]`. */
   weightIh: string;
+  /** Hidden-to-hidden weight, `weight_hh_l{layer}[_reverse]`, shape `[G*H, H]`. */
   weightHh: string;
+  /** Input-to-hidden bias, `bias_ih_l{layer}[_reverse]`, shape `[G*H]`; absent when the layer has `bias: false`. */
   biasIh?: string;
+  /** Hidden-to-hidden bias, `bias_hh_l{layer}[_reverse]`, shape `[G*H]`; absent when the layer has `bias: false`. */
   biasHh?: string;
 }
 
+/**
+ * PyTorch's parameter names of one stacked layer (`layer`, 0-based) and direction of a recurrent
+ * layer, e.g. `weight_ih_l1_reverse`.
+ * @throws RnnkitError INVALID_ARGUMENT when `spec` is not an object
+ */
 export function directionParamNames(spec: RecurrentSpec, layer: number, reverse: boolean): DirectionParamNames {
   checkObject(spec, 'spec', 'a recurrent layer spec');
   const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;

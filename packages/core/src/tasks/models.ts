@@ -12,19 +12,25 @@ export type TaskCell = 'rnn' | 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
  * features, or token ids from a vocabulary of `vocabSize` embedded in `embeddingDim`.
  */
 export interface TaskModelOptions {
+  /** Recurrent cell kind; any other value is an UNKNOWN_CELL error. */
   cell: TaskCell;
+  /** H, the hidden state's width per direction. */
   hiddenSize: number;
+  /** Stacked recurrent layers (torch `num_layers`). @defaultValue 1 */
   numLayers?: number;
   /** Dropout between stacked layers, training only. */
   dropout?: number;
+  /** Run each stacked layer in both directions; the trunk's output is then `[…, 2H]`. @defaultValue false */
   bidirectional?: boolean;
   /** Float inputs: features per step. */
   inputSize?: number;
   /** Token inputs: vocabulary size and embedding width (embeddingDim defaults to hiddenSize). */
   vocabSize?: number;
+  /** Token inputs: width of each embedding vector. @defaultValue hiddenSize */
   embeddingDim?: number;
   /** TrainBatch-first layout (default true). */
   batchFirst?: boolean;
+  /** Seed of the initial parameters. @defaultValue 0 */
   seed?: number;
 }
 

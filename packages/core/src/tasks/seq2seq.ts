@@ -18,17 +18,25 @@ import { trunk } from './models.js';
 
 /** Options of `new Seq2Seq`: an embedding + recurrent encoder and decoder sharing one cell kind and size. */
 export interface Seq2SeqOptions {
+  /** Recurrent cell kind of both the encoder and the decoder. */
   cell: TaskCell;
   /** Source and target vocabulary sizes (the target one includes `bos` and `eos`). */
   srcVocab: number;
+  /** Target vocabulary size: the decoder's embedding rows and its output classes (`bos` and `eos` included). */
   tgtVocab: number;
+  /** Width of the source and target embedding vectors. */
   embeddingDim: number;
+  /** H, the hidden state's width, shared by encoder and decoder (the encoder's final state starts the decoder). */
   hiddenSize: number;
+  /** Stacked recurrent layers in each of encoder and decoder. @defaultValue 1 */
   numLayers?: number;
+  /** Dropout between stacked recurrent layers, training only. @defaultValue 0 */
   dropout?: number;
   /** Start token fed to the decoder first, and the stop token that ends a target. */
   bos: number;
+  /** End-of-sequence id: every training target ends with it; decoding stops at it. An id in 0..tgtVocab − 1. */
   eos: number;
+  /** Seed of the initial parameters: the encoder uses `seed`, the decoder `seed + 1`. @defaultValue 0 */
   seed?: number;
 }
 
@@ -69,13 +77,22 @@ function tokenModel(m: Model, role: string): { emb: EmbeddingSpec; rec: Recurren
  * As an `Objective`, a Seq2Seq trains with `fit(seq2seq, { x: src, y: tgt, lengths, yLengths }, …)`.
  */
 export class Seq2Seq implements Objective {
+  /** The per-step loss on the decoder's output against the target ids. @defaultValue crossEntropy() */
   readonly loss: Loss;
   private readonly V: number;
 
   constructor(
+    /** Reads the source: `[embedding, recurrent, …]`, batch-first, one unidirectional forward recurrent layer. */
     readonly encoder: Model,
+    /** Emits the target: like the encoder (same cell, hiddenSize, numLayers) with per-step outputs, usually ending in a linear head over the target vocabulary. */
     readonly decoder: Model,
-    readonly tokens: { bos: number; eos: number },
+    /** The decoder's start and stop ids, each an id of the decoder's vocabulary (else INVALID_ARGUMENT). */
+    readonly tokens: {
+      /** Start id fed to the decoder at its first step. */
+      bos: number;
+      /** Stop id that ends a target and a decoded sequence. */
+      eos: number;
+    },
     loss: Loss = crossEntropy(),
   ) {
     const e = tokenModel(encoder, 'encoder');
@@ -119,11 +136,11 @@ export class Seq2Seq implements Objective {
     return new Seq2Seq(encoder, decoder, { bos: o.bos, eos: o.eos });
   }
 
+  /** `[encoder, decoder]`: what the optimizer steps when a Seq2Seq trains as an Objective. */
   get models(): readonly Model[] {
     return [this.encoder, this.decoder];
   }
 
-  /** Moves both models to `backend`. */
   /** Moves both models to `backend`, together: if either can't move, neither does and nothing is left uploaded. */
   to(backend: Backend): this {
     Model.toTogether([this.encoder, this.decoder], backend);

@@ -8,7 +8,9 @@ import type { Rng } from '../util/rng.js';
 
 /** Integer ids with a shape: class ids `[N]` (one per sequence) or `[N, T]` (one per step). */
 export interface IdTensor {
+  /** The ids, row-major; `ids.length` equals the product of `shape`. */
   ids: Int32Array | readonly number[];
+  /** `[N]` (one id per sequence) or `[N, T]` (one per step). */
   shape: readonly number[];
 }
 
@@ -20,6 +22,7 @@ export type Targets = HostTensor | IdTensor;
  * ids `[N, T]`; `y` is floats `[N, F]` / `[N, T, F]` or class ids `[N]` / `[N, T]`.
  */
 export interface TrainData {
+  /** Inputs, sample-first: floats `[N, T, F]` or token ids `[N, T]`. */
   x: HostTensor | TokenInput;
   /** Class ids may also be a plain array, one per sample. */
   y: Targets | Int32Array | readonly number[];
@@ -34,9 +37,13 @@ export interface TrainData {
 
 /** One minibatch, sample-first, as `TrainData` with B samples. */
 export interface TrainBatch {
+  /** Inputs: floats `[B, T, F]` or token ids `[B, T]`. */
   x: HostTensor | TokenInput;
+  /** Targets: floats `[B, F]` / `[B, T, F]` or class ids `[B]` / `[B, T]`. */
   y: Targets;
+  /** Valid input steps per sample, `[B]`; absent when every step is valid. */
   lengths?: Int32Array;
+  /** Valid target steps per sample, `[B]`, when they differ from `lengths` (seq2seq). */
   yLengths?: Int32Array;
   /** B, the number of samples. */
   size: number;

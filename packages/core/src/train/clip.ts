@@ -10,6 +10,7 @@ export interface ClipOptions {
   clipValue?: number | undefined;
 }
 
+/** Checks `maxNorm` and `clipValue`: each undefined or a positive finite number. @throws RnnkitError INVALID_ARGUMENT naming the bad option */
 export function checkClipOptions(o: ClipOptions): void {
   checkPositive(o.maxNorm, 'maxNorm');
   checkPositive(o.clipValue, 'clipValue');
@@ -64,7 +65,16 @@ async function checkedGlobalNorm(be: Backend, groups: readonly ReadonlyMap<strin
  * disposed) and returns the global L2 norm of the gradients as they came in, before any
  * clipping: the value `clip_grad_norm_` returns, reported every training step.
  */
-export async function clipGradients(be: Backend, groups: readonly Map<string, Tensor>[], o: ClipOptions = {}): Promise<{ norm: number; clipped: boolean }> {
+export async function clipGradients(
+  be: Backend,
+  groups: readonly Map<string, Tensor>[],
+  o: ClipOptions = {},
+): Promise<{
+  /** Global L2 norm of all gradients as they came in, before any clipping. */
+  norm: number;
+  /** True when any tensor was replaced: `clipValue` was set, or the norm exceeded `maxNorm`. */
+  clipped: boolean;
+}> {
   checkGroups(be, groups);
   checkObject(o, 'options', '{ maxNorm?, clipValue? }');
   checkClipOptions(o);

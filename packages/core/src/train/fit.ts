@@ -26,6 +26,7 @@ import type { Optimizer } from './optimizers.js';
 export type NonFiniteAction = 'error' | 'skip' | 'allow';
 const NON_FINITE_ACTIONS: readonly NonFiniteAction[] = ['error', 'skip', 'allow'];
 
+/** Checks a `nonFinite` option and returns it, `'error'` when undefined. @throws RnnkitError INVALID_ARGUMENT when it is not `'error'`, `'skip'` or `'allow'` */
 export function checkNonFiniteAction(v: unknown): NonFiniteAction {
   if (v === undefined) return 'error';
   if (!NON_FINITE_ACTIONS.includes(v as NonFiniteAction))
@@ -34,6 +35,7 @@ export function checkNonFiniteAction(v: unknown): NonFiniteAction {
 }
 
 export interface StepOptions extends ClipOptions {
+  /** Updates the parameters from the gradients (`sgd()`, `adam()`, `adamw()`). Required. */
   optimizer: Optimizer;
   /** Seed of this step's dropout masks. @defaultValue a stream derived from the model's seed */
   dropoutSeed?: number;
@@ -45,13 +47,22 @@ export interface StepOptions extends ClipOptions {
 
 /** What one training step reports. */
 export interface StepResult {
+  /** The batch's loss (the objective's reduction, e.g. mean over tokens), read back to the host. */
   loss: number;
   /** Global L2 norm of all gradients before clipping. */
   gradNorm: number;
   /** Learning rate this step used. */
   lr: number;
-  /** Per-metric { total, count } for this batch. */
-  metricParts: Record<string, { total: number; count: number }>;
+  /** Per-metric { total, count } for this batch, keyed by metric name; sum them over batches and divide for a mean. */
+  metricParts: Record<
+    string,
+    {
+      /** Sum of the metric over the counted rows or elements of this batch. */
+      total: number;
+      /** Rows or elements counted (padded steps and ignored targets left out). */
+      count: number;
+    }
+  >;
   /** The loss's averaging weight (tokens, elements or sequences). */
   weight: number;
   /** True when the step was not applied: its loss or gradient norm was not finite and `nonFinite` was `skip`. */
@@ -150,6 +161,7 @@ async function metricsOf(be: Backend, run: ObjectiveRun, metrics: readonly Metri
   return Object.fromEntries(metrics.map((m) => [m.name, m.evaluate(out, run.target, run.ctx)]));
 }
 
+/** Options of `evaluate`. */
 export interface EvaluateOptions {
   /** Required when evaluating a Model (an Objective carries its own). */
   loss?: Loss | LossName;
@@ -159,8 +171,11 @@ export interface EvaluateOptions {
   metrics?: readonly (Metric | MetricName)[];
 }
 
+/** What `evaluate` returns: figures over the whole data set. */
 export interface Evaluation {
+  /** Loss over the data set, each batch weighted by its loss weight (tokens, elements or sequences); NaN when nothing was counted. */
   loss: number;
+  /** Each metric's value over the data set, keyed by metric name (total ÷ count; NaN when the count is 0). */
   metrics: Record<string, number>;
 }
 
@@ -213,29 +228,41 @@ export async function evaluate(target: Model | Objective, dataIn: TrainData, o: 
   return { loss: weightSum > 0 ? lossSum / weightSum : NaN, metrics: combine(parts) };
 }
 
+/** What `FitCallbacks.onStepEnd` receives after each training step. */
 export interface StepLog {
+  /** Epoch of this step (0-based). */
   epoch: number;
   /** Batch index within the epoch. */
   batch: number;
   /** Optimizer steps taken so far, this one included. */
   step: number;
+  /** This batch's training loss. */
   loss: number;
+  /** Global L2 norm of all gradients before clipping. */
   gradNorm: number;
+  /** Learning rate this step used. */
   lr: number;
+  /** This batch's metric values, keyed by metric name. */
   metrics: Record<string, number>;
   /** The step was not applied (non-finite loss or gradient norm with `nonFinite: 'skip'`). */
   skipped: boolean;
 }
 
+/** What `FitCallbacks.onEpochEnd` receives and `History.epochs` holds, one per epoch. */
 export interface EpochLog {
+  /** Epoch index (0-based). */
   epoch: number;
   /** Mean training loss over the epoch (weighted by each batch's loss weight). */
   loss: number;
+  /** Training metrics over the epoch's applied steps, keyed by metric name. */
   metrics: Record<string, number>;
+  /** Loss on `FitOptions.validation` after the epoch; absent without validation data. */
   valLoss?: number;
+  /** Metrics on `FitOptions.validation` after the epoch; absent without validation data. */
   valMetrics?: Record<string, number>;
   /** Learning rate at the epoch's end. */
   lr: number;
+  /** Wall-clock seconds of the epoch, validation included. */
   seconds: number;
 }
 
@@ -266,12 +293,15 @@ export interface FitProgress {
 
 /** Callbacks may be async (fit awaits them); `stop()` ends training after the current step or epoch. */
 export interface FitCallbacks {
+  /** After every step (skipped ones included), with that step's log; `control.stop()` ends training after it. */
   onStepEnd?(log: StepLog, control: { stop(): void }): void | Promise<void>;
+  /** After every epoch and its validation, with the epoch's log; `control.stop()` ends training there. */
   onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
   /** After every step, with the step count, total, epoch, loss and ETA (see `FitProgress`): drive a progress bar with it. */
   onProgress?(progress: FitProgress): void | Promise<void>;
 }
 
+/** Stops `fit` when a monitored loss or metric has not improved for `patience` epochs. */
 export interface EarlyStopping {
   /** `valLoss`, `loss`, or `val_<metric>` / `<metric>`. @defaultValue `valLoss` with validation data, else `loss` */
   monitor?: string;
@@ -326,7 +356,9 @@ export interface FitOptions extends ClipOptions {
 /** Why `fit` ended: every epoch ran, early stopping, a callback's `stop()`, or the `signal`. */
 export type FitStopReason = 'completed' | 'earlyStopping' | 'callback' | 'aborted';
 
+/** What `fit` returns: the per-epoch logs and why the run ended. */
 export interface History {
+  /** One log per completed epoch, in order. */
   epochs: EpochLog[];
   /** Epoch (0-based) with the best monitored value, when early stopping watched one. */
   bestEpoch?: number;

@@ -14,7 +14,16 @@ export interface Metric {
   /** Its key in `StepLog.metrics` / `EpochLog.metrics` (`val_<name>` for validation). */
   readonly name: string;
   /** The batch's sum and how many rows it counted; the epoch's value is Σ total / Σ count. */
-  evaluate(output: HostTensor, target: Targets, ctx: LossContext): { total: number; count: number };
+  evaluate(
+    output: HostTensor,
+    target: Targets,
+    ctx: LossContext,
+  ): {
+    /** Sum of the metric over the counted rows or elements (e.g. correct rows, absolute errors). */
+    total: number;
+    /** Rows or elements counted (padded steps and ignored targets left out). */
+    count: number;
+  };
 }
 
 /** A built-in metric by name: `accuracy` (arg-max equals the class id) or `mae` (mean absolute error). */
@@ -73,6 +82,11 @@ export function meanAbsoluteError(): Metric {
   };
 }
 
+/**
+ * A metric from its name (`accuracy`, `mae`) or a Metric object passed through unchanged.
+ * `argument` names the option in the error.
+ * @throws RnnkitError INVALID_ARGUMENT for anything else
+ */
 export function resolveMetric(m: Metric | MetricName, argument: string): Metric {
   if (m === 'accuracy') return accuracy();
   if (m === 'mae') return meanAbsoluteError();

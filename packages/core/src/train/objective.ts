@@ -13,14 +13,20 @@ import type { GradientGroup } from './optimizers.js';
 
 /** What one objective run leaves: the loss, the output for metrics and, when training, gradients. */
 export interface ObjectiveRun {
+  /** The batch's loss, its gradient with respect to `output`, and its averaging weight; all on the backend. */
   loss: LossValue;
   /** The output the loss saw, in the model's layout. */
   output: Tensor;
   /** The targets and mask context in the output's layout (for metrics). */
   target: Targets;
+  /** The loss's masking (`lengths`) and layout (`batchFirst`), for metrics to skip padded steps. */
   ctx: LossContext;
   /** One group per model (training only). The maps are mutable so clipping can replace tensors. */
-  grads?: (GradientGroup & { grads: Map<string, Tensor> })[];
+  grads?: (GradientGroup & {
+    /** Gradient per parameter name; clipping may replace entries (the replaced tensor is disposed). */
+    grads: Map<string, Tensor>;
+  })[];
+  /** Frees every tensor of the run (loss, output, gradients). Call it once the figures are read. */
   dispose(): void;
 }
 
@@ -29,7 +35,9 @@ export interface ObjectiveRun {
  * gradients. `supervised(model, loss)` covers the single-model task shapes; `Seq2Seq` is another.
  */
 export interface Objective {
+  /** The models it trains, all on one backend; the optimizer steps each of them. */
   readonly models: readonly Model[];
+  /** The loss applied to the output (`evaluate` and `fit` use it when given an Objective). */
   readonly loss: Loss;
   /** Forward (and backward when `training`) over one sample-first batch. */
   run(batch: TrainBatch, opts: { training: boolean; dropoutSeed?: number }): ObjectiveRun;
@@ -116,7 +124,12 @@ export function checkModelsReady(models: readonly Model[]): void {
 }
 
 /** Output features and whether the output is per step, from a model's layer list. */
-export function outputShapeOf(model: Model): { perStep: boolean; features: number } {
+export function outputShapeOf(model: Model): {
+  /** True when the output has a step axis (`[B, T, F]`); false after a `steps: 'last'` layer (`[B, F]`). */
+  perStep: boolean;
+  /** Size of the output's last axis: the last embedding, recurrent (×2 when bidirectional) or linear layer's width. */
+  features: number;
+} {
   let perStep = true;
   let features = 0;
   for (const l of model.spec.layers) {
@@ -128,6 +141,7 @@ export function outputShapeOf(model: Model): { perStep: boolean; features: numbe
   return { perStep, features };
 }
 
+/** True for anything shaped like an Objective (a `run` function and a `models` array), e.g. `supervised(…)` or a `Seq2Seq`. */
 export function isObjective(x: unknown): x is Objective {
   return typeof x === 'object' && x !== null && typeof (x as Objective).run === 'function' && Array.isArray((x as Objective).models);
 }
@@ -144,7 +158,17 @@ export function perStepTargets(y: Targets): boolean {
 }
 
 /** Moves a sample-first batch into the model's layout (time-major models get [T, B, …]). */
-export function toModelLayout(model: Model, batch: TrainBatch): { x: HostTensor | TokenInput; y: Targets; batchFirst: boolean } {
+export function toModelLayout(
+  model: Model,
+  batch: TrainBatch,
+): {
+  /** Inputs: the batch's own when batch-first, else swapped to `[T, B, F]` (floats) or `[T, B]` (ids). */
+  x: HostTensor | TokenInput;
+  /** Targets: per-step ones swapped like `x`; per-sequence ones (`[B]`, `[B, F]`) unchanged. */
+  y: Targets;
+  /** The model's layout: true when `x` and `y` are sample-first. */
+  batchFirst: boolean;
+} {
   const bf = modelBatchFirst(model);
   if (bf) return { x: batch.x, y: batch.y, batchFirst: true };
   const x = isIdTensor(batch.x) ? (swapBatchTime(batch.x as IdTensor, true) as unknown as TokenInput) : swapBatchTime(batch.x as HostTensor, true);
@@ -152,7 +176,13 @@ export function toModelLayout(model: Model, batch: TrainBatch): { x: HostTensor 
 }
 
 /** Wraps a backward's gradients as a mutable group. */
-export function gradientGroup(model: Model, g: Gradients): GradientGroup & { grads: Map<string, Tensor> } {
+export function gradientGroup(
+  model: Model,
+  g: Gradients,
+): GradientGroup & {
+  /** `g.params` itself (not a copy): gradient per parameter name, replaceable by clipping. */
+  grads: Map<string, Tensor>;
+} {
   return { model, grads: g.params };
 }
 

@@ -7,7 +7,9 @@ import type { LrSchedule } from './schedules.js';
 
 /** Gradients of one model's parameters, by parameter name (as `Gradients.params`). */
 export interface GradientGroup {
+  /** The model whose parameters the gradients belong to. */
   model: Model;
+  /** Gradient per parameter name, each shaped like its parameter and on the model's backend. */
   grads: ReadonlyMap<string, Tensor>;
 }
 
@@ -18,7 +20,9 @@ export interface GradientGroup {
  * One optimizer may drive several models (an encoder and a decoder) in one step.
  */
 export interface Optimizer {
+  /** Which algorithm this is. */
   readonly name: 'sgd' | 'adam' | 'adamw';
+  /** The learning rate before the schedule (the `lr` option or its default). */
   readonly baseLr: number;
   /** Steps taken so far. */
   readonly stepCount: number;
@@ -41,6 +45,7 @@ interface BaseOptions {
   schedule?: LrSchedule;
 }
 
+/** Options of `sgd()`: torch.optim.SGD's, with an optional schedule; `sgd()` throws INVALID_ARGUMENT for a value out of range. */
 export interface SgdOptions extends BaseOptions {
   /**
    * @defaultValue 0.01 — Keras' `SGD(learning_rate=0.01)`. PyTorch 1.13's `torch.optim.SGD` has
@@ -55,6 +60,7 @@ export interface SgdOptions extends BaseOptions {
   nesterov?: boolean;
 }
 
+/** Options of `adam()` and `adamw()`: torch.optim.Adam/AdamW's, with an optional schedule; they throw INVALID_ARGUMENT for a value out of range. */
 export interface AdamOptions extends BaseOptions {
   /** @defaultValue 1e-3 — both `torch.optim.Adam`/`AdamW` and Keras' `Adam`/`AdamW` */
   lr?: number;

@@ -42,7 +42,9 @@ export function carriedRecurrent(model: Model, what: string): RecurrentSpec {
 
 /** A recurrent state on the backend: h (and c for LSTM), each [numLayers, B, H]. */
 export interface CarriedState {
+  /** Hidden state, `[numLayers, B, H]`. */
   h: Tensor;
+  /** Cell state, `[numLayers, B, H]`; LSTM only. */
   c?: Tensor;
 }
 
@@ -68,15 +70,18 @@ export function detachState(be: Backend, pass: ForwardPass): CarriedState {
   }
 }
 
+/** Frees a carried state's tensors (`h`, and `c` when present); does nothing for undefined. */
 export function disposeState(be: Backend, s: CarriedState | undefined): void {
   if (!s) return;
   be.dispose(s.h);
   if (s.c) be.dispose(s.c);
 }
 
+/** Options of `stream` and `new RecurrentStream`: the state the first chunk starts from. */
 export interface StreamOptions {
   /** Starting state, [numLayers, B, H] each; zeros when absent. */
   h0?: HostTensor;
+  /** Starting cell state, `[numLayers, B, H]` (LSTM only; INVALID_ARGUMENT for other cells); zeros when absent. */
   c0?: HostTensor;
 }
 
@@ -91,6 +96,7 @@ export class RecurrentStream {
   private readonly spec: RecurrentSpec;
   private steps = 0;
   constructor(
+    /** The model run chunk by chunk; it must have one unidirectional, forward recurrent layer (else UNSUPPORTED). */
     readonly model: Model,
     private readonly opts: StreamOptions = {},
   ) {
@@ -152,7 +158,15 @@ export class RecurrentStream {
   }
 
   /** The carried state on the host (undefined before the first chunk). */
-  async state(): Promise<{ h: HostTensor; c?: HostTensor } | undefined> {
+  async state(): Promise<
+    | {
+        /** Hidden state, `[numLayers, B, H]`. */
+        h: HostTensor;
+        /** Cell state, `[numLayers, B, H]`; LSTM only. */
+        c?: HostTensor;
+      }
+    | undefined
+  > {
     const st = this.carried;
     if (!st) return undefined;
     const be = this.model.backend;
@@ -167,6 +181,7 @@ export class RecurrentStream {
     this.steps = 0;
   }
 
+  /** Frees the carried state on the backend (as `reset`); the model is not disposed. */
   dispose(): void {
     this.reset();
   }

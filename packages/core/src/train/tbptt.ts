@@ -20,19 +20,29 @@ import { carriedRecurrent, detachState, disposeState } from './streaming.js';
 
 /** A set of long streams, sample-first: x `[B, T, F]` or ids `[B, T]`; y per step `[B, T, …]`. */
 export interface StreamData {
+  /** Inputs: floats `[B, T, F]` or token ids `[B, T]`; B parallel streams of T steps each. */
   x: HostTensor | TokenInput;
+  /** Per-step targets: class ids `[B, T]` or floats `[B, T, F]`, T as in `x`. */
   y: Targets;
 }
 
+/** What `TbpttOptions.callbacks.onChunkEnd` receives after each chunk of `fitTruncated`. */
 export interface ChunkLog {
+  /** Epoch of this chunk (0-based). */
   epoch: number;
   /** Chunk index within the epoch; it covers steps [start, start + length). */
   chunk: number;
+  /** First time step of the chunk (0-based). */
   start: number;
+  /** Steps in the chunk: `k`, or fewer for the last chunk of an epoch. */
   length: number;
+  /** Optimizer steps taken so far (one per chunk, skipped ones included), this one included. */
   step: number;
+  /** This chunk's loss. */
   loss: number;
+  /** Global L2 norm of the chunk's gradients before clipping. */
   gradNorm: number;
+  /** Learning rate this chunk's update used. */
   lr: number;
   /** The chunk's update was skipped (non-finite loss or gradient norm with `nonFinite: 'skip'`). */
   skipped: boolean;
@@ -41,7 +51,9 @@ export interface ChunkLog {
 export interface TbpttOptions extends ClipOptions {
   /** Steps per chunk: gradients flow through at most k steps. */
   k: number;
+  /** The per-step loss (a Loss or its name). Required. */
   loss: Loss | LossName;
+  /** Updates the parameters after each chunk (`sgd()`, `adam()`, `adamw()`). Required. */
   optimizer: Optimizer;
   /** Passes over the streams. @defaultValue 1 */
   epochs?: number;
@@ -57,7 +69,9 @@ export interface TbpttOptions extends ClipOptions {
   nonFinite?: NonFiniteAction;
   /** `onChunkEnd`, `onEpochEnd`; `stop()` ends after the current chunk or epoch. @defaultValue none */
   callbacks?: {
+    /** After each chunk's update (or skip); `control.stop()` ends training after it. */
     onChunkEnd?(log: ChunkLog, control: { stop(): void }): void | Promise<void>;
+    /** After each epoch, with its log (no validation fields); `control.stop()` ends training there. */
     onEpochEnd?(log: EpochLog, control: { stop(): void }): void | Promise<void>;
   };
 }
