@@ -11,7 +11,6 @@ import {
   lstm,
   parseSafetensors,
   Rng,
-  RnnkitError,
   rnn,
   safetensorsToInt32,
   saveWeights,
@@ -20,30 +19,13 @@ import {
   sgd,
 } from '../src/index.js';
 import { createReferenceBackend } from '../src/testing/index.js';
+import { rejected, thrown } from './helpers.js';
 
 /**
  * What a PyTorch user expects (issue #15, item 6): bare `nn.LSTM` names both ways, strict and
  * non-strict loading with `{ missing, unexpected }`, int64 lengths, final states in one call,
  * and dtype errors that say what to pass.
  */
-const thrown = (f: () => unknown): RnnkitError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
-};
-const aerr = async (f: () => Promise<unknown>): Promise<RnnkitError> => {
-  try {
-    await f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
-};
 const randn = (n: number, seed: number) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => r.normal());
@@ -110,8 +92,8 @@ describe('bare nn.LSTM names through loadStateDict and stateDict', () => {
 
   it('names: "bare" needs exactly one recurrent layer', async () => {
     const two = sequential([lstm({ inputSize: 2, hiddenSize: 3 }), gru({ hiddenSize: 3 })]);
-    expect((await aerr(() => two.stateDict({ names: 'bare' }))).code).toBe('INVALID_ARGUMENT');
-    expect((await aerr(() => two.stateDict({ names: 'torch' as never }))).argument).toBe('names');
+    expect((await rejected(() => two.stateDict({ names: 'bare' }))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejected(() => two.stateDict({ names: 'torch' as never }))).argument).toBe('names');
   });
 
   it('saveWeights({ names: "bare" }) writes the names a plain nn.LSTM loads; loadWeights reads them back', async () => {
@@ -177,11 +159,11 @@ describe('lengths as Int32Array, number[] or BigInt64Array', () => {
 
   it('a bigint out of range is refused, printed as a bigint (huge values never wrap)', async () => {
     const m = model();
-    const e = await aerr(() => m.predict(x, { lengths: BigInt64Array.from([4n, 2n, 2n ** 32n + 1n]) }));
+    const e = await rejected(() => m.predict(x, { lengths: BigInt64Array.from([4n, 2n, 2n ** 32n + 1n]) }));
     expect(e.code).toBe('INVALID_LENGTHS');
     expect(e.argument).toBe('lengths[2]');
     expect(e.message).toBe('lengths[2]: expected an integer in 1..4 (the sequence length), got 4294967297n (a BigInt)');
-    const neg = await aerr(() => m.predict(x, { lengths: BigInt64Array.from([4n, -1n, 1n]) }));
+    const neg = await rejected(() => m.predict(x, { lengths: BigInt64Array.from([4n, -1n, 1n]) }));
     expect(neg.message).toMatch(/got -1n/);
   });
 
@@ -194,7 +176,7 @@ describe('lengths as Int32Array, number[] or BigInt64Array', () => {
     };
     expect(await run(BigInt64Array.from([4n, 2n, 1n]))).toEqual(await run(Int32Array.from([4, 2, 1])));
     const m = model();
-    const e = await aerr(() => fit(m, data(BigInt64Array.from([4n, 5n, 1n])), { loss: 'mse', optimizer: sgd() }));
+    const e = await rejected(() => fit(m, data(BigInt64Array.from([4n, 5n, 1n])), { loss: 'mse', optimizer: sgd() }));
     expect(e.code).toBe('INVALID_LENGTHS');
     expect(e.message).toMatch(/data.lengths\[1\]: expected an integer in 1..4 .*got 5n \(a BigInt\)/);
   });
@@ -244,7 +226,7 @@ describe('predict(x, { states: true }): output and final states in one call', ()
     const out = await m.predict({ data: randn(4, 1), shape: [1, 2, 2] });
     expect(out.shape).toEqual([1, 2, 3]);
     const dense = onRef(sequential([linear({ inFeatures: 2, outFeatures: 1 })]));
-    expect((await aerr(() => dense.predict({ data: randn(2, 1), shape: [1, 2] }, { states: true }))).code).toBe('UNSUPPORTED');
+    expect((await rejected(() => dense.predict({ data: randn(2, 1), shape: [1, 2] }, { states: true }))).code).toBe('UNSUPPORTED');
   });
 });
 
@@ -252,15 +234,15 @@ describe('dtype errors say what to pass', () => {
   const m = () => onRef(sequential([gru({ inputSize: 2, hiddenSize: 3 })]));
 
   it('a Float64Array input names the fix', async () => {
-    const e = await aerr(() => m().predict({ data: new Float64Array(4) as never, shape: [1, 2, 2] }));
+    const e = await rejected(() => m().predict({ data: new Float64Array(4) as never, shape: [1, 2, 2] }));
     expect(e.message).toBe('input.data: expected Float32Array (convert with Float32Array.from(x)), got Float64Array');
     expect(e.argument).toBe('input.data');
   });
 
   it('bare data without a shape is told to wrap it; training data the same', async () => {
-    const e = await aerr(() => m().predict(new Float32Array(4) as never));
+    const e = await rejected(() => m().predict(new Float32Array(4) as never));
     expect(e.message).toMatch(/^input: expected \{ data: Float32Array, shape \} or a tensor \(wrap it: .*\), got Float32Array$/);
-    const f = await aerr(() =>
+    const f = await rejected(() =>
       fit(
         m(),
         { x: { data: [1, 2, 3, 4] as never, shape: [1, 2, 2] }, y: { data: new Float32Array(6), shape: [1, 2, 3] } },
