@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelBundle } from '@rnnkit/core';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { prepareModule } from './guide_runner.js';
 
 /**
  * Runs the README's quickstart exactly as written: the first ```ts block under "## Quickstart",
@@ -21,25 +22,9 @@ describe('README quickstart', () => {
   });
 
   it('type-checks and runs as written; progress is reported, the loss falls, the saved file reloads, model.onnx is written', () => {
-    const dir = mkdtempSync(join(here, '.readme-'));
+    // Type-checked strictly against the built packages, as the guides are (guide_runner.ts).
+    const { dir } = prepareModule('readme-quickstart', code!, []);
     try {
-      writeFileSync(join(dir, 'quickstart.mts'), code!);
-      writeFileSync(
-        join(dir, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            module: 'NodeNext',
-            moduleResolution: 'NodeNext',
-            target: 'ES2022',
-            strict: true,
-            noEmit: true,
-            skipLibCheck: true,
-            types: ['node'],
-          },
-          files: ['quickstart.mts'],
-        }),
-      );
-      execFileSync(join(here, 'node_modules/.bin/tsc'), ['-p', dir], { stdio: 'pipe' });
       const js = ts.transpileModule(code!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       writeFileSync(join(dir, 'quickstart.mjs'), js);
       const out = execFileSync('node', ['quickstart.mjs'], { cwd: dir, encoding: 'utf8' });
