@@ -1,2 +1,2 @@
 /** This package's version, written into every model as producer_version (a test keeps it equal to package.json's). */
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
