@@ -5,7 +5,6 @@ export { gemm, gemmPacked, gemmWorkBytes, packB, packedBytes } from './gemm';
 export { addRowVector, gruResetAfterStep, gruResetBeforeState, gruResetGates, lstmStep, rnnStep } from './recurrent_forward';
 export { columnSums, gruResetAfterStepBack, gruResetBeforeStepBack, gruStepBackUpdate, lstmStepBack, rnnStepBack } from './recurrent_backward';
 export { affineArray, binaryArrays, squaredErrorGrad, sumSquaresArray, transposeRows } from './elementwise';
-export { peakDotLoop, peakDotMacs, peakLoop } from './peak';
 export { quantGroupK, quantizedGemm, quantizeRows, quantPackedBytes, quantRowBytes } from './quantized_gemm';
 
 /** First free byte after the module's static data: where the JS arena starts. */

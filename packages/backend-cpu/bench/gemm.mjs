@@ -1,14 +1,54 @@
 #!/usr/bin/env node
 // The machine's 128-bit WebAssembly SIMD ceiling and how close the GEMM kernels get to it, one
 // thread. Measures, interleaved in one process so load from other processes hits all alike:
-//   ceiling  — peakLoop: 12 independent multiply-adds on registers, no memory traffic;
+//   ceiling  — peakLoop (bench/peak.as.ts, compiled here: the shipped kernels don't carry it):
+//              12 independent multiply-adds on registers, no memory traffic; and peakDotLoop,
+//              the same for the integer dot products the int8 kernels use;
 //   GEMM     — 512 × 512 × 512 and the recurrent layers' shapes, through the arena as the
 //              backend runs them (operands already in wasm memory);
 //   JS GEMM  — the TypeScript fallback on 512³.
-// Run after `pnpm build`: `node bench/gemm.mjs`; add `--experimental-wasm-relaxed-simd`
+// Run after `pnpm build:wasm`: `node bench/gemm.mjs`; add `--experimental-wasm-relaxed-simd`
 // before the script on Node 20 to measure the FMA build too. Prints best and median GFLOPS.
-import { gemm as gemmJs } from '../dist/kernels/gemm_impl.js';
-import { loadWasmKernels, wasmSupport } from '../dist/wasm/load.js';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+// The kernels' loader and the TypeScript GEMM are internal (the package ships one bundled entry):
+// bundled here from src/ with tsup's esbuild.
+const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild');
+const internals = await esbuild.build({
+  stdin: {
+    contents: "export { gemm } from './src/kernels/gemm_impl.ts'; export { loadWasmKernels, wasmSupport } from './src/wasm/load.ts';",
+    resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+    loader: 'ts',
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+  logLevel: 'error',
+});
+const {
+  gemm: gemmJs,
+  loadWasmKernels,
+  wasmSupport,
+} = await import(`data:text/javascript;base64,${Buffer.from(internals.outputFiles[0].text).toString('base64')}`);
+
+const asc = (await import('assemblyscript/asc')).default;
+/** The register-only ceiling loops, built with the same features as the kernel build they sit beside. */
+async function peakModule(fma) {
+  const files = {};
+  const source = fileURLToPath(new URL('./peak.as.ts', import.meta.url));
+  const argv = [source, '-O3', '--noAssert', '--runtime', 'stub', '--enable', fma ? 'simd,relaxed-simd' : 'simd', '--outFile', 'out.wasm'];
+  const { error } = await asc.main(argv, {
+    writeFile: (n, c) => {
+      files[n] = c;
+    },
+    stdout: { write: () => true },
+    stderr: { write: (t) => process.stderr.write(t) },
+  });
+  if (error) throw error;
+  return (await WebAssembly.instantiate(files['out.wasm'], {})).instance.exports;
+}
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const SHAPES = [
@@ -34,6 +74,8 @@ console.log(
 for (const fma of builds) {
   const w = await loadWasmKernels({ fma });
   const { k, arena: A } = w;
+  const pk = await peakModule(w.fma);
+  const dotPeak = [];
   const name = w.fma ? 'wasm relaxed-simd (FMA)' : 'wasm simd128 (mul + add)';
   const peak = [];
   const times = SHAPES.map(() => []);
@@ -58,8 +100,11 @@ for (const fma of builds) {
   });
   for (let r = 0; r < ROUNDS + 2; r++) {
     let t = performance.now();
-    k.peakLoop(2_000_000, 0.999);
+    pk.peakLoop(2_000_000, 0.999);
     if (r >= 2) peak.push(performance.now() - t);
+    t = performance.now();
+    pk.peakDotLoop(2_000_000, 3);
+    if (r >= 2) dotPeak.push(performance.now() - t);
     SHAPES.forEach(([, M, N, K, transB], i) => {
       t = performance.now();
       if (packed[i]) for (let s = 0; s < SHAPES[i][5]; s++) k.gemmPacked(M, N, K, 1, a + s * M * K * 4, K, false, packed[i], M < 4, c, N, false, work);
@@ -69,6 +114,9 @@ for (const fma of builds) {
   }
   const p = stats(peak);
   console.log(`${name}: ceiling (peakLoop) best ${gf(96 * 2_000_000, p.best)} GFLOPS, median ${gf(96 * 2_000_000, p.median)}`);
+  const dp = stats(dotPeak);
+  const dotOps = 2 * pk.peakDotMacs() * 2_000_000;
+  console.log(`${name}: integer ceiling (peakDotLoop) best ${gf(dotOps, dp.best)} GOPS, median ${gf(dotOps, dp.median)}`);
   SHAPES.forEach(([label, M, N, K, , steps], i) => {
     const s = stats(times[i]);
     const f = 2 * M * N * K * Math.max(1, steps);

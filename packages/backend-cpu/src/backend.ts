@@ -6,9 +6,8 @@ import * as cpuKernels from './kernels/index.js';
 import type { CpuQuantized } from './kernels/quantized_impl.js';
 import { cpuMemory } from './memory.js';
 import type { CpuContext, CpuTensor } from './tensor.js';
-import type { WasmKernels } from './wasm/load.js';
+import type { SharedKernelLoader, WasmKernels } from './wasm/load.js';
 import { loadWasmKernels, wasmSupport } from './wasm/load.js';
-import { availableCores } from './wasm/threads.js';
 
 /** The most threads `threads: 'auto'` starts: the GEMMs split by rows, and the per-step ones are small. */
 export const AUTO_MAX_THREADS = 4;
@@ -103,7 +102,8 @@ export interface CpuBackendOptions {
   /**
    * Threads for the large GEMMs (input projection, per-step recurrent GEMMs of big batches,
    * weight gradients, large matmuls): this thread plus `threads − 1` worker threads over
-   * shared WebAssembly memory. Node only (worker_threads); elsewhere it stays 1. Default 1.
+   * shared WebAssembly memory. Node only (worker_threads; the package's `node` export
+   * condition carries them): elsewhere, browser bundles included, it stays 1. Default 1.
    * `'auto'`: the cores this process may use, at most AUTO_MAX_THREADS — for machines whose
    * cores are otherwise idle: on a loaded machine a worker's share runs late and two threads
    * measured 0.3–1.1× of one (README, Threads).
@@ -112,10 +112,17 @@ export interface CpuBackendOptions {
 }
 
 /**
- * Starts a CPU backend; `info().engine` says which kernels run: `cpu-wasm-relaxed-simd`,
- * `cpu-wasm-simd` or `cpu-js`. (`new CpuBackend()` gives `cpu-js` synchronously.)
+ * What lets `createCpuBackend` start worker threads: the shared-memory builds with their thread
+ * pool, and the cores for `'auto'`. Only the Node entry (src/node.ts) has it; without it
+ * `threads` stays 1.
  */
-export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
+export interface ThreadSupport {
+  load: SharedKernelLoader;
+  cores(): Promise<number>;
+}
+
+/** `createCpuBackend` of either entry: the default one passes no thread support. */
+export async function startCpuBackend(options: CpuBackendOptions, threadSupport?: ThreadSupport): Promise<CpuBackend> {
   const t = options.threads;
   if (t !== undefined && t !== 'auto' && !(Number.isInteger(t) && t >= 1)) {
     throw new RnnkitError(
@@ -125,8 +132,12 @@ export async function createCpuBackend(options: CpuBackendOptions = {}): Promise
     );
   }
   if (options.simd === false) return new CpuBackend();
-  const threads = t === 'auto' ? Math.min(AUTO_MAX_THREADS, await availableCores()) : t;
-  const wasm = await loadWasmKernels({ ...(options.fma === false ? { fma: false } : {}), ...(threads ? { threads } : {}) });
+  const threads = !threadSupport ? 1 : t === 'auto' ? Math.min(AUTO_MAX_THREADS, await threadSupport.cores()) : (t ?? 1);
+  const wasm = await loadWasmKernels({
+    ...(options.fma === false ? { fma: false } : {}),
+    threads,
+    ...(threadSupport ? { shared: threadSupport.load } : {}),
+  });
   if (!wasm && options.simd === true) {
     throw new RnnkitError(
       'UNSUPPORTED',
@@ -140,11 +151,20 @@ export async function createCpuBackend(options: CpuBackendOptions = {}): Promise
 }
 
 /**
+ * Starts a CPU backend; `info().engine` says which kernels run: `cpu-wasm-relaxed-simd`,
+ * `cpu-wasm-simd` or `cpu-js`. (`new CpuBackend()` gives `cpu-js` synchronously.)
+ */
+export function createCpuBackend(options: CpuBackendOptions = {}): Promise<CpuBackend> {
+  return startCpuBackend(options);
+}
+
+/** A registration entry whose `create` is `createCpuBackend` of one entry (this one or src/node.ts). */
+export function cpuBackendDefinition(create: () => Promise<Backend>): BackendDefinition {
+  return { name: 'cpu', priority: 100, create };
+}
+
+/**
  * Registration entry for `registerBackend(cpuBackend)`. Priority 100: the fallback every
  * platform has; GPU backends register higher.
  */
-export const cpuBackend: BackendDefinition = {
-  name: 'cpu',
-  priority: 100,
-  create: (): Promise<Backend> => createCpuBackend(),
-};
+export const cpuBackend: BackendDefinition = cpuBackendDefinition(() => createCpuBackend());

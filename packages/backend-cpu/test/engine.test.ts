@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { Rng } from '@rnnkit/core';
 import { expectRnnkitError, randomArray } from '@rnnkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { AUTO_MAX_THREADS, CpuBackend, type CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/index.js';
+import * as defaultEntry from '../src/index.js';
+// What Node resolves (the `node` export condition): the same API, with worker threads.
+import * as nodeEntry from '../src/node.js';
+import { AUTO_MAX_THREADS, CpuBackend, type CpuRecurrentSaved, createCpuBackend, wasmSupport } from '../src/node.js';
 
 describe('engine choice', () => {
   it('probes the runtime: Node 20 has SIMD128; relaxed SIMD only behind a V8 flag', () => {
@@ -222,5 +225,23 @@ describe('worker threads (threads: 2)', () => {
     const cores = availableParallelism();
     expect(be.info().threads).toBe(Math.min(AUTO_MAX_THREADS, cores));
     be.destroy();
+  });
+});
+
+describe('the two entries', () => {
+  it('export the same names', () => {
+    expect(Object.keys(nodeEntry).sort()).toEqual(Object.keys(defaultEntry).sort());
+    expect(nodeEntry.CpuBackend).toBe(defaultEntry.CpuBackend);
+  });
+
+  it('the default entry (every runtime but Node: browser bundles) stays on one thread, as documented', async () => {
+    for (const threads of [2, 'auto'] as const) {
+      const be = await defaultEntry.createCpuBackend({ threads });
+      expect(be.info().threads).toBe(1);
+      expect(be.info().simd).toBe(true);
+      be.destroy();
+    }
+    await expect(defaultEntry.createCpuBackend({ threads: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'threads' });
+    expect(((await defaultEntry.cpuBackend.create()) as defaultEntry.CpuBackend).info().threads).toBe(1);
   });
 });

@@ -50,7 +50,11 @@ const y = await model.predict({ data: x, shape: [2, 4, 2] });
 const onnx = decodeModel(await exportOnnx(model));
 let fixtures = '';
 try { (${load("'@rnnkit/core/testing'")}).loadTorchFixtures(); } catch (e) { fixtures = e.message; }
-console.log(JSON.stringify({ specs: specs.length, shape: y.shape, data: Array.from(y.data), nodes: onnx.graph.node.length, fixtures }));`;
+// Node resolves backend-cpu's \`node\` condition: the entry with worker threads.
+const two = await createCpuBackend({ threads: 2 });
+const threads = two.info().threads;
+two.destroy();
+console.log(JSON.stringify({ specs: specs.length, shape: y.shape, data: Array.from(y.data), nodes: onnx.graph.node.length, fixtures, threads }));`;
 
 describe('packed packages, installed with npm outside the workspace', () => {
   beforeAll(() => {
@@ -80,7 +84,7 @@ describe('packed packages, installed with npm outside the workspace', () => {
       consumer((s) => `await import(${s})`),
     );
     const out = JSON.parse(run('node', ['check.mjs']).trim().split('\n').pop()!);
-    expect(out).toMatchObject({ specs: specifiers.length, shape: [2, 1], nodes: expect.any(Number) });
+    expect(out).toMatchObject({ specs: specifiers.length, shape: [2, 1], nodes: expect.any(Number), threads: 2 });
     expect(out.data.every(Number.isFinite)).toBe(true);
     esm = out;
   });
@@ -91,7 +95,7 @@ describe('packed packages, installed with npm outside the workspace', () => {
       `(async () => {\n${consumer((s) => `require(${s})`)}\n})().catch((e) => { console.error(e); process.exit(1); });`,
     );
     const out = JSON.parse(run('node', ['check.cjs']).trim().split('\n').pop()!);
-    expect(out).toMatchObject({ specs: specifiers.length, shape: [2, 1] });
+    expect(out).toMatchObject({ specs: specifiers.length, shape: [2, 1], threads: 2 });
     expect(esm).toBeDefined();
     expect(out.data).toEqual(esm!.data);
     expect(out.nodes).toBe((esm as { nodes?: number }).nodes);

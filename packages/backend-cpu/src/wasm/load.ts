@@ -1,6 +1,5 @@
-import { roundUp, WasmArena } from './arena.js';
-import { KERNEL_BUILDS, KERNELS_GZIP_BASE64, SHARED_MAX_PAGES } from './kernels.generated.js';
-import { parallelKernels, ThreadPool } from './threads.js';
+import { WasmArena } from './arena.js';
+import { KERNEL_BUILDS, KERNELS_GZIP_BASE64 } from './kernels.generated.js';
 
 /**
  * Loading the WebAssembly SIMD kernels (built from assembly/ by scripts/build-wasm.mjs and
@@ -108,11 +107,6 @@ export interface KernelExports {
   squaredErrorGrad(n: number, o: number, t: number, s: number, grad: number): number;
   /** dst row (i·outer + o) ← src row (o·inner + i): batch-first ↔ time-major. */
   transposeRows(outer: number, inner: number, cols: number, src: number, dst: number): void;
-  /** `iters` rounds of 96 flops on registers only: the SIMD ceiling, for the bench. */
-  peakLoop(iters: number, x: number): number;
-  /** `iters` rounds of 12 integer dot products on registers only (`peakDotMacs()` multiply-adds a round). */
-  peakDotLoop(iters: number, x: number): number;
-  peakDotMacs(): number;
   /** Int8 kernels (assembly/quantized_gemm.ts): k per 4-byte group (4 relaxed, 2 plain). */
   quantGroupK(): number;
   quantRowBytes(K: number): number;
@@ -195,34 +189,39 @@ function decode(base64: string): Uint8Array {
   return out;
 }
 
-/** A build of the kernels: plain or relaxed SIMD, own memory or an imported shared one. */
-type KernelBuild = (typeof KERNEL_BUILDS)[number][0];
-
-let inflated: Promise<Uint8Array> | undefined;
-
-/**
- * Every build's bytes, inflated once from the embedded gzip stream (DecompressionStream: Node ≥ 18
- * and every current browser). See scripts/build-wasm.mjs for why they travel compressed.
- */
-function allBuilds(): Promise<Uint8Array> {
-  inflated ??= (async () => {
-    const stream = new Blob([decode(KERNELS_GZIP_BASE64) as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  })();
-  return inflated;
+/** Builds embedded as one gzip stream: the stream (base64) and each build's name and byte length, in order. */
+export interface KernelBuildGroup<Name extends string = string> {
+  readonly gzipBase64: string;
+  readonly builds: readonly (readonly [Name, number])[];
 }
 
-const compiled = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+/** This file's builds, each with its own memory: plain SIMD128 and relaxed SIMD. */
+const OWN_MEMORY: KernelBuildGroup<(typeof KERNEL_BUILDS)[number][0]> = { gzipBase64: KERNELS_GZIP_BASE64, builds: KERNEL_BUILDS };
 
-/** Compiles one build (once per process: every backend shares the module). */
-function compile(build: KernelBuild): Promise<WebAssembly.Module> {
+const inflated = new Map<KernelBuildGroup, Promise<Uint8Array>>();
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/**
+ * Compiles one build of a group (once per process: every backend shares the module). The group's
+ * stream is inflated once (DecompressionStream: Node ≥ 18 and every current browser); see
+ * scripts/build-wasm.mjs for why the builds travel compressed.
+ */
+export function compileBuild<Name extends string>(group: KernelBuildGroup<Name>, build: Name): Promise<WebAssembly.Module> {
   let mod = compiled.get(build);
   if (!mod) {
-    mod = allBuilds().then((all) => {
+    let all = inflated.get(group);
+    if (!all) {
+      all = (async () => {
+        const stream = new Blob([decode(group.gzipBase64) as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+        return new Uint8Array(await new Response(stream).arrayBuffer());
+      })();
+      inflated.set(group, all);
+    }
+    mod = all.then((bytes) => {
       let offset = 0;
-      for (const [name, bytes] of KERNEL_BUILDS) {
-        if (name === build) return WebAssembly.compile(all.subarray(offset, offset + bytes) as BufferSource);
-        offset += bytes;
+      for (const [name, length] of group.builds) {
+        if (name === build) return WebAssembly.compile(bytes.subarray(offset, offset + length) as BufferSource);
+        offset += length;
       }
       throw new Error(`backend-cpu: no kernel build named ${build}`);
     });
@@ -232,49 +231,29 @@ function compile(build: KernelBuild): Promise<WebAssembly.Module> {
 }
 
 /**
+ * Loads the shared-memory builds and starts `threads − 1` workers on them; undefined where the
+ * runtime can't (no shared memory, no worker threads). Only the package's Node entry passes one
+ * (src/node.ts, wasm/shared_load.ts): browser bundles carry neither the builds nor the workers.
+ */
+export type SharedKernelLoader = (fma: boolean, threads: number) => Promise<WasmKernels | undefined>;
+
+/**
  * Compiles (once per build, shared by every backend) and instantiates the kernels: the relaxed
  * build when `fma` is allowed and the runtime has relaxed SIMD, else the plain one. With
- * `threads` > 1 where worker threads and shared memory exist (Node), the shared-memory build
- * runs and `threads − 1` workers join the large GEMMs; elsewhere it quietly stays on one thread.
- * Resolves to undefined when the runtime has no SIMD128.
+ * `threads` > 1 and a `shared` loader (the Node entry's), the shared-memory build runs and
+ * `threads − 1` workers join the large GEMMs; without one, or where the loader can't start
+ * them, it quietly stays on one thread. Resolves to undefined when the runtime has no SIMD128.
  */
-export async function loadWasmKernels(opts: { fma?: boolean; threads?: number } = {}): Promise<WasmKernels | undefined> {
+export async function loadWasmKernels(opts: { fma?: boolean; threads?: number; shared?: SharedKernelLoader } = {}): Promise<WasmKernels | undefined> {
   const s = wasmSupport();
   if (!s.simd) return undefined;
   const fma = s.relaxedSimd && opts.fma !== false;
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
-  if (threads > 1 && typeof SharedArrayBuffer === 'function') {
-    const shared = await loadShared(fma, threads);
+  if (threads > 1 && opts.shared) {
+    const shared = await opts.shared(fma, threads);
     if (shared) return shared;
   }
-  const instance = await WebAssembly.instantiate(await compile(fma ? 'relaxed' : 'simd'), {});
+  const instance = await WebAssembly.instantiate(await compileBuild(OWN_MEMORY, fma ? 'relaxed' : 'simd'), {});
   const k = instance.exports as unknown as KernelExports;
   return { k, arena: new WasmArena(k.memory, k.heapBase()), fma: k.hasFma() === 1, threads: 1, close: () => {} };
-}
-
-async function loadShared(fma: boolean, threads: number): Promise<WasmKernels | undefined> {
-  let memory: WebAssembly.Memory;
-  try {
-    memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
-  } catch {
-    return undefined; // no shared memory here (a browser page without cross-origin isolation)
-  }
-  const module = await compile(fma ? 'relaxedShared' : 'simdShared');
-  const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as KernelExports;
-  // Each worker's packing scratch sits below the arena, for the backend's lifetime.
-  const workBytes = k.gemmWorkBytes();
-  const base = roundUp(k.heapBase(), 64);
-  const works = Array.from({ length: threads - 1 }, (_, i) => base + i * workBytes);
-  const arenaBase = base + works.length * workBytes;
-  const grow = Math.ceil(arenaBase / 65536) - memory.buffer.byteLength / 65536;
-  if (grow > 0) memory.grow(grow);
-  const pool = await ThreadPool.start(module, memory, works);
-  if (!pool) return undefined;
-  return {
-    k: parallelKernels(k, pool),
-    arena: new WasmArena(memory, arenaBase, SHARED_MAX_PAGES * 65536),
-    fma: k.hasFma() === 1,
-    threads: pool.threads,
-    close: () => pool.close(),
-  };
 }

@@ -1,4 +1,4 @@
-import { madd } from './simd';
+import { madd } from '../assembly/simd';
 
 /**
  * The machine's 128-bit SIMD ceiling, for the bench: `iters` rounds of 12 independent
