@@ -6,7 +6,6 @@ import {
   iterateBatches,
   padSequences,
   padTokens,
-  RnnkitError,
   shuffledIndices,
   sliceRows,
   takeRows,
@@ -15,16 +14,7 @@ import {
   wordVocabulary,
   ZScore,
 } from '../src/index.js';
-
-function thrown(f: () => unknown): RnnkitError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './helpers.js';
 
 describe('createSequences', () => {
   it('makes univariate windows [N, window, 1] and targets [N, horizon]', () => {

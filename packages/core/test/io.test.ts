@@ -10,7 +10,6 @@ import {
   lstm,
   Model,
   parseSafetensors,
-  RnnkitError,
   rnn,
   SAFETENSORS_MAX_HEADER_BYTES,
   safetensorsToFloat32,
@@ -20,16 +19,7 @@ import {
   sequential,
   serializeSafetensors,
 } from '../src/index.js';
-
-function thrown(f: () => unknown): RnnkitError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './helpers.js';
 
 /** A file from a header (object or raw JSON text) and data bytes; `headerLength` overrides the u64. */
 function craft(header: object | string, data: Uint8Array | number = 0, headerLength?: bigint): Uint8Array {

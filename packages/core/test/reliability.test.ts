@@ -30,26 +30,7 @@ import {
   trainStep,
 } from '../src/index.js';
 import { createReferenceBackend, referenceKernels, referenceMemory } from '../src/testing/index.js';
-
-function thrown(f: () => unknown): RnnkitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RnnkitError) return e;
-    throw new Error(`expected an RnnkitError, got ${String(e)}`);
-  }
-  throw new Error('expected an RnnkitError, but nothing was thrown');
-}
-
-async function rejected(f: () => Promise<unknown>): Promise<RnnkitError> {
-  try {
-    await f();
-  } catch (e) {
-    if (e instanceof RnnkitError) return e;
-    throw new Error(`expected an RnnkitError, got ${String(e)}`);
-  }
-  throw new Error('expected an RnnkitError, but nothing was thrown');
-}
+import { rejected, thrown } from './helpers.js';
 
 /** A safetensors file from raw header text and data bytes (so hostile headers can be written). */
 function rawFile(header: string, dataBytes = 0): Uint8Array {

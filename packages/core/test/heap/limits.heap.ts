@@ -6,31 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { defineBackend } from '../../src/backend/index.js';
 import type { ModelSpec } from '../../src/index.js';
-import {
-  DEFAULT_LIMITS,
-  embedding,
-  gru,
-  linear,
-  loadModel,
-  loadModelBundle,
-  lstm,
-  RnnkitError,
-  rnn,
-  saveWeights,
-  sequential,
-  validateModelSpec,
-} from '../../src/index.js';
+import { DEFAULT_LIMITS, embedding, gru, linear, loadModel, loadModelBundle, lstm, rnn, saveWeights, sequential, validateModelSpec } from '../../src/index.js';
 import { createReferenceBackend, referenceKernels, referenceMemory } from '../../src/testing/index.js';
-
-function thrown(f: () => unknown): RnnkitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RnnkitError) return e;
-    throw new Error(`expected an RnnkitError, got ${String(e)}`);
-  }
-  throw new Error('expected an RnnkitError, but nothing was thrown');
-}
+import { thrown } from '../helpers.js';
 
 /** A safetensors file from raw header text and data bytes. */
 function rawFile(header: string, dataBytes = 0): Uint8Array {
