@@ -95,6 +95,16 @@ describe('bench --tiny', () => {
         expect(int8[0].note).toMatch(/KiB float32 → .* KiB int8/);
       }
     }
+    // onnxruntime on the float32 export and on the { quantized: 'int8' } export (DynamicQuantizeLSTM), with the files' sizes.
+    const ort = rows.filter((r) => r.kind === 'anchor' && r.series === 'standard' && r.engine.startsWith('onnxruntime '));
+    if (ort.some((r) => r.medianMs !== undefined)) {
+      const f32 = ort.find((r) => r.engine === 'onnxruntime 1t')!;
+      expect(f32.note).toMatch(/^float32 \.onnx \d+ KiB/);
+      const i8 = ort.find((r) => r.engine === 'onnxruntime int8 1t')!;
+      expect(i8.medianMs).toBeGreaterThan(0);
+      expect(i8.note).toMatch(/^DynamicQuantizeLSTM; int8 \.onnx \d+ KiB vs float32 \d+ KiB \(\d\.\d× smaller\)/);
+      expect(i8.check?.maxAbsDiff).toBeLessThan(0.05); // the int8 model's output against the first engine's float32 one
+    }
     expect(new Set(rows.map((r) => r.series))).toEqual(new Set(['standard', 'T', 'H']));
   });
 
