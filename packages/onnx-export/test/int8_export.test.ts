@@ -213,6 +213,20 @@ describe("{ quantized: 'int8' }: the file", () => {
     for (let o = 0; o < 2; o++) for (let f = 0; f < 8; f++) expect(b.raw[f * 2 + o] - 128).toBe(lw.data[o * 8 + f]);
   });
 
+  it('runs the same at every opset the exporter writes (14–21; com.microsoft stays version 1)', async () => {
+    const q = await quantize(sequential([lstm({ inputSize: 4, hiddenSize: 8, numLayers: 2 }), linear({ outFeatures: 3 })], { seed: 2 }), { weights: 'int8' });
+    const feeds = { input: { float: draws(2 * 5 * 4, 9), shape: [2, 5, 4] } };
+    const at17 = (await runOrt(await exportOnnx(q, { quantized: 'int8' }), feeds)).output.data;
+    for (const opset of [14, 21]) {
+      const bytes = await exportOnnx(q, { quantized: 'int8', opset });
+      expect(decodeModel(bytes).opsetImport!.map((o) => [o.domain, Number(o.version)])).toEqual([
+        ['', opset],
+        ['com.microsoft', 1],
+      ]);
+      expect((await runOrt(bytes, feeds)).output.data).toEqual(at17);
+    }
+  });
+
   it('is about 4× smaller than the float32 export', async () => {
     const float = sequential([lstm({ inputSize: 64, hiddenSize: 128, numLayers: 2 }), linear({ outFeatures: 10 })], { seed: 1 });
     const q = await quantize(float, { weights: 'int8' });
