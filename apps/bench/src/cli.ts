@@ -101,7 +101,10 @@ export function program(): Command {
     .option('--no-anchors', 'skip the onnxruntime and tfjs-layers speed anchors')
     .option('--no-series', 'skip the scaling series over T and H')
     .option('--no-train', 'time inference only')
-    .option('--no-int8', 'no int8 rows (backends with their own int8 kernels time quantizedRecurrentForward beside each float32 forward)')
+    .option(
+      '--no-int8',
+      'no int8 rows (backends with their own int8 kernels time quantizedRecurrentForward beside each float32 forward; onnxruntime runs the { quantized: "int8" } export of LSTM)',
+    )
     .option('--ort-only', 'of the anchors, run only onnxruntime (not tfjs-layers)')
     .option('--out <dir>', 'folder for bench.json, bench.html and bench.md', DEFAULT_OUT)
     .option('--quiet', 'no progress display')

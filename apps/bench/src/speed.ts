@@ -375,7 +375,7 @@ export async function runAnchors(
     };
     if (ortOn) {
       progress.tick(`onnxruntime ${pointWhere(p)}`);
-      add(await onnxruntimeSpeed(tools, w, cfg.anchors.onnxThreads, timing));
+      add(await onnxruntimeSpeed(tools, w, cfg.anchors.onnxThreads, timing, cfg.speed.int8));
     }
     if (tflOn) {
       progress.tick(`tfjs-layers ${pointWhere(p)}`);

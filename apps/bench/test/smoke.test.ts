@@ -2,12 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxruntimeSpeed } from '../src/anchors/onnxruntime.js';
 import type { CliOptions } from '../src/cli.js';
 import { benchAndWrite, configFrom, program } from '../src/cli.js';
-import { BACKEND_NAMES } from '../src/discover.js';
+import { BACKEND_NAMES, discoverTools } from '../src/discover.js';
 import { runBackendIsolated } from '../src/isolate.js';
 import type { BenchReport } from '../src/report/json.js';
 import { renderTerminal } from '../src/report/terminal.js';
+import { makeWorkload } from '../src/workload.js';
 
 /**
  * Smoke test: the bench runs end to end in --tiny mode and writes reports of the documented
@@ -94,6 +96,16 @@ describe('bench --tiny', () => {
         expect(int8[0].check?.against).toBe(cpu[0].engine);
         expect(int8[0].note).toMatch(/KiB float32 → .* KiB int8/);
       }
+    }
+    // onnxruntime on the float32 export and on the { quantized: 'int8' } export (DynamicQuantizeLSTM), with the files' sizes.
+    const ort = rows.filter((r) => r.kind === 'anchor' && r.series === 'standard' && r.engine.startsWith('onnxruntime '));
+    if (ort.some((r) => r.medianMs !== undefined)) {
+      const f32 = ort.find((r) => r.engine === 'onnxruntime 1t')!;
+      expect(f32.note).toMatch(/^float32 \.onnx \d+ KiB/);
+      const i8 = ort.find((r) => r.engine === 'onnxruntime int8 1t')!;
+      expect(i8.medianMs).toBeGreaterThan(0);
+      expect(i8.note).toMatch(/^DynamicQuantizeLSTM; int8 \.onnx \d+ KiB vs float32 \d+ KiB \(\d\.\d× smaller\)/);
+      expect(i8.check?.maxAbsDiff).toBeLessThan(0.05); // the int8 model's output against the first engine's float32 one
     }
     expect(new Set(rows.map((r) => r.series))).toEqual(new Set(['standard', 'T', 'H']));
   });
@@ -182,5 +194,25 @@ describe('rounds', () => {
     expect(merged[0]).toMatchObject({ medianMs: 20, minMs: 9, maxMs: 31, repeats: 15 });
     expect(merged[0].stepsPerSec).toBeCloseTo(600);
     expect(merged[1].failure).toBe('boom');
+  });
+
+  it('onnxruntime int8 rows: LSTM runs the DynamicQuantizeLSTM export; GRU and RNN say why there is none', async () => {
+    const tools = await discoverTools();
+    if (!tools.ort || !tools.exportOnnx) {
+      console.log('skipped: onnxruntime-node or @rnnkit/onnx-export is not available here');
+      return;
+    }
+    const timing = { warmup: 0, warmupMs: 0, repeats: 1, minMs: 0, budgetMs: 1_000 };
+    const shape = { D: 4, H: 8, T: 3, B: 2 };
+    const lstmRuns = await onnxruntimeSpeed(tools, makeWorkload('lstm', shape, 1), [1], timing, true);
+    expect(lstmRuns.map((r) => r.anchor)).toEqual(['onnxruntime 1t', 'onnxruntime int8 1t']);
+    expect(lstmRuns.every((r) => r.stats && r.lastStep && !r.failure)).toBe(true);
+    for (const cell of ['gru', 'rnn_tanh'] as const) {
+      const runs = await onnxruntimeSpeed(tools, makeWorkload(cell, shape, 1), [1, 2], timing, true);
+      expect(runs.map((r) => r.anchor)).toEqual(['onnxruntime 1t', 'onnxruntime 2t']);
+      expect(runs[0].note).toMatch(/^float32 \.onnx \d+ KiB; no onnxruntime int8 row: onnxruntime has no int8 GRU\/RNN op/);
+    }
+    // without int8, no int8 row
+    expect((await onnxruntimeSpeed(tools, makeWorkload('lstm', shape, 1), [1], timing)).map((r) => r.anchor)).toEqual(['onnxruntime 1t']);
   });
 });

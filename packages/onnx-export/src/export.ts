@@ -1,16 +1,16 @@
-import type { LayerSpec, Model, ModelSpec } from '@rnnkit/core';
+import type { LayerSpec, Model, ModelSpec, QuantizedMatrix } from '@rnnkit/core';
 import { hasCellState, numDirections, RnnkitError } from '@rnnkit/core';
 import { GraphBuilder } from './graph_builder.js';
 import type { ExportContext, Flow } from './ops/flow.js';
 import { withLayout } from './ops/flow.js';
 import { emitEmbedding, emitLinear, emitOutputActivation, emitSelect } from './ops/heads.js';
-import { emitRecurrent } from './ops/recurrent.js';
+import { emitRecurrent, MS_DOMAIN } from './ops/recurrent.js';
 import type { ExportOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import type { Dim, ModelProto } from './proto.js';
 import { DataType, encodeModel } from './proto.js';
-import type { StateDict } from './supported.js';
-import { checkExportable, checkStateDict } from './supported.js';
+import type { SpellForm, StateDict } from './supported.js';
+import { apiForm, checkExportable, checkInt8Weights, checkStateDict } from './supported.js';
 import { VERSION } from './version.js';
 
 /** Names of the graph's inputs and outputs. Later recurrent layers' states are `h_n_l{index}`. */
@@ -69,7 +69,14 @@ function layerSummary(l: LayerSpec): string {
  * ([numLayers*dirs, B, H]) and writes `output` plus `h_n` (and `c_n`) of the first recurrent
  * layer, then `h_n_l{i}`/`c_n_l{i}` of any later one.
  */
-function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: ResolvedOptions, recurrentCount: number): ModelProto {
+function buildModel(
+  spec: ModelSpec,
+  params: Map<string, Float32Array>,
+  opts: ResolvedOptions,
+  recurrentCount: number,
+  /** int8 weights by parameter name: the `{ quantized: 'int8' }` form (LSTM and linear layers as onnxruntime contrib ops). */
+  int8?: ReadonlyMap<string, QuantizedMatrix>,
+): ModelProto {
   const g = new GraphBuilder();
   const ctx: ExportContext = { g };
   const layers = spec.layers;
@@ -134,10 +141,16 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
         const suffix = recIndex === 0 ? '' : `_l${i}`;
         const hN = g.claim(`${ONNX_NAMES.hN}${suffix}`);
         const cN = hasCellState(layer.cell) ? g.claim(`${ONNX_NAMES.cN}${suffix}`) : undefined;
-        const r = emitRecurrent(ctx, layer, i, (n) => param(`${i}.${n}`), flow!, recIndex === 0 ? { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) } : {}, {
-          hN,
-          ...(cN ? { cN } : {}),
-        });
+        const r = emitRecurrent(
+          ctx,
+          layer,
+          i,
+          (n) => param(`${i}.${n}`),
+          flow!,
+          recIndex === 0 ? { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) } : {},
+          { hN, ...(cN ? { cN } : {}) },
+          int8 ? (n) => int8.get(`${i}.${n}`)! : undefined,
+        );
         const rows = layer.numLayers * numDirections(layer);
         const what = `of rnnkit layers[${i}] (${layer.cell}), [${rows}, batch, ${layer.hiddenSize}] = [numLayers*dirs, batch, hidden], each sequence's state at its own last valid step`;
         stateOutputs.push({ name: hN, rows, H: layer.hiddenSize, doc: `final hidden state ${what}` });
@@ -147,7 +160,7 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
         break;
       }
       case 'linear':
-        flow = emitLinear(ctx, layer, i, param(`${i}.weight`), layer.bias ? param(`${i}.bias`) : undefined, flow!);
+        flow = emitLinear(ctx, layer, i, param(`${i}.weight`), layer.bias ? param(`${i}.bias`) : undefined, flow!, int8?.get(`${i}.weight`));
         break;
       case 'select':
         flow = emitSelect(ctx, layer, i, flow!);
@@ -180,14 +193,17 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
   const optionalInputs = [...(ctx.lengths ? ['lengths'] : []), ...(h0 ? ['h0'] : []), ...(c0 ? ['c0'] : [])];
   return {
     irVersion: BigInt(opts.irVersion),
-    opsetImport: [{ domain: '', version: BigInt(opts.opset) }],
+    // DynamicQuantizeLSTM / DynamicQuantizeMatMul are version 1 of onnxruntime's contrib domain.
+    opsetImport: [{ domain: '', version: BigInt(opts.opset) }, ...(int8 ? [{ domain: MS_DOMAIN, version: 1n }] : [])],
     producerName: 'rnnkit',
     producerVersion: VERSION,
     domain: 'dev.rnnkit',
     modelVersion: BigInt(spec.version),
     docString:
       opts.docString ??
-      `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`,
+      (int8
+        ? `rnnkit int8-quantized model: ${summary}. onnxruntime's com.microsoft DynamicQuantizeLSTM / DynamicQuantizeMatMul with the int8 weights (runs in onnxruntime only); inference only.`
+        : `rnnkit model: ${summary}. Native ONNX ${recurrentCount > 0 ? 'RNN/LSTM/GRU operators, one per stacked layer' : 'operators'}; inference only (dropout is not applied).`),
     graph: g.build(opts.graphName, docs.join('\n')),
     metadataProps: [
       { key: METADATA_KEYS.spec, value: JSON.stringify(spec) },
@@ -202,25 +218,84 @@ function buildModel(spec: ModelSpec, params: Map<string, Float32Array>, opts: Re
  * `Model.stateDict()` returns them) to ONNX bytes. Everything is checked before anything is
  * built: an invalid spec throws INVALID_SPEC, a form ONNX or this exporter can't express
  * throws UNSUPPORTED naming the feature, bad weights INVALID_ARGUMENT / SHAPE_MISMATCH.
+ * The weights are float32, so `{ quantized: 'int8' }` is INVALID_ARGUMENT here: pass the
+ * quantized model to `exportOnnx`.
  */
 export function exportOnnxFromState(spec: ModelSpec, stateDict: StateDict, options?: ExportOptions): Uint8Array {
   const opts = resolveOptions(options);
-  const recurrent = checkExportable(spec, opts);
-  const params = checkStateDict(spec, stateDict);
-  return encodeModel(buildModel(spec, params, opts, recurrent.length));
+  if (opts.quantized === 'int8') {
+    throw new RnnkitError(
+      'INVALID_ARGUMENT',
+      "options.quantized: 'int8' needs the model's int8 weights, and a state dict holds float32 ones; pass the quantized model to exportOnnx(model, { quantized: 'int8' })",
+      { argument: 'options.quantized' },
+    );
+  }
+  return exportChecked(spec, stateDict, opts);
 }
 
-/** Exports a model (its spec and current weights, read with `model.stateDict()`) to ONNX bytes. */
-export async function exportOnnx(model: Model, options?: ExportOptions): Promise<Uint8Array> {
-  const opts = resolveOptions(options); // fail on bad options before reading weights back
-  checkExportable(model.spec, opts);
-  if (model.quantization !== undefined && opts.quantized !== 'dequantize') {
+/**
+ * The export after the options are resolved. `int8`: the quantized model's int8 weights for
+ * the `{ quantized: 'int8' }` form (checked here: LSTM and linear layers only); the float
+ * state dict then supplies biases and embeddings (its dequantized weights go unused).
+ * @internal (the CLI's path too)
+ */
+export function exportChecked(
+  spec: ModelSpec,
+  stateDict: StateDict,
+  opts: ResolvedOptions,
+  int8?: ReadonlyMap<string, QuantizedMatrix>,
+  spell: SpellForm = apiForm,
+): Uint8Array {
+  const recurrent = checkExportable(spec, opts);
+  if (int8) checkInt8Weights(spec, int8, spell);
+  const params = checkStateDict(spec, stateDict);
+  return encodeModel(buildModel(spec, params, opts, recurrent.length, int8));
+}
+
+/**
+ * What a quantized model's `quantized` option leads to, before any weight is read: the int8
+ * weights to write (`'int8'`), none (`'dequantize'`, or a float32 model without `'int8'`), or
+ * an error — a quantized model without the option is UNSUPPORTED, `'int8'` on a float32 model
+ * INVALID_ARGUMENT. @internal (the CLI's path too)
+ */
+export function int8WeightsFor(
+  quantization: 'int8' | undefined,
+  weights: ReadonlyMap<string, QuantizedMatrix> | undefined,
+  opts: ResolvedOptions,
+  spell: SpellForm = apiForm,
+): ReadonlyMap<string, QuantizedMatrix> | undefined {
+  if (quantization === undefined) {
+    if (opts.quantized === 'int8') {
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `options.quantized: ${spell('int8')} writes a quantized model's int8 weights, and this model is float32; quantize(model, { weights: 'int8' }) first`,
+        { argument: 'options.quantized' },
+      );
+    }
+    return undefined;
+  }
+  if (opts.quantized === undefined) {
     throw new RnnkitError(
       'UNSUPPORTED',
-      `model: it is quantized (${model.quantization}); pass { quantized: 'dequantize' } to export float32 weights (Wq · scale) — onnxruntime's DynamicQuantizeLSTM form is not written`,
+      `model: it is quantized (${quantization}); pass ${spell('int8')} to write its int8 weights as onnxruntime's DynamicQuantizeLSTM / DynamicQuantizeMatMul (LSTM and linear layers; onnxruntime only), or ${spell('dequantize')} to export float32 weights (Wq · scale; every cell, any runtime)`,
       { argument: 'model' },
     );
   }
-  // A quantized model's stateDict holds its weights dequantized (Wq · scale).
-  return exportOnnxFromState(model.spec, await model.stateDict(), options);
+  if (opts.quantized === 'dequantize') return undefined;
+  if (!weights) throw new RnnkitError('INVALID_ARGUMENT', 'model: it reports int8 quantization but holds no int8 weights', { argument: 'model' });
+  return weights;
+}
+
+/**
+ * Exports a model (its spec and current weights, read with `model.stateDict()`) to ONNX bytes.
+ * A quantized model needs `options.quantized` (see `ExportOptions.quantized`).
+ */
+export async function exportOnnx(model: Model, options?: ExportOptions): Promise<Uint8Array> {
+  const opts = resolveOptions(options); // fail on bad options before reading weights back
+  checkExportable(model.spec, opts);
+  const int8 = int8WeightsFor(model.quantization, model.quantizedWeights(), opts);
+  if (int8) checkInt8Weights(model.spec, int8);
+  // A quantized model's stateDict holds its weights dequantized (Wq · scale): the 'dequantize'
+  // form writes those; the 'int8' form reads only its biases (and embeddings) from it.
+  return exportChecked(model.spec, await model.stateDict(), opts, int8);
 }

@@ -1,5 +1,5 @@
 import type { AttributeProto, DataTypeCode, Dim, GraphProto, NodeProto, TensorProto, ValueInfoProto } from './proto.js';
-import { floatTensor, int64Tensor, valueInfo } from './proto.js';
+import { floatTensor, int8Tensor, int64Tensor, valueInfo } from './proto.js';
 
 /**
  * Collects an ONNX graph while the exporter walks the layers: nodes in topological order,
@@ -47,6 +47,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int8 or uint8 initializer (quantized weights, zero points). */
+  int8Weight(stem: string, dims: readonly number[], values: Int8Array | Uint8Array, docString?: string): string {
+    const name = this.name(stem);
+    this.initializers.push(int8Tensor(name, dims, values, docString));
+    return name;
+  }
+
   /** An int64 constant (shapes, axes, indices), shared between nodes that use the same values. */
   int64(dims: readonly number[], values: readonly number[]): string {
     const key = `${dims.join('x')}:${values.join(',')}`;
@@ -60,9 +67,17 @@ export class GraphBuilder {
 
   /**
    * Adds a node. Absent optional inputs are `''`; trailing ones are dropped. `outputs` are the
-   * exact output names (use `name()` for fresh ones).
+   * exact output names (use `name()` for fresh ones). `domain` names an operator set other than
+   * the default one (`com.microsoft` for onnxruntime's contrib ops); the model must import it.
    */
-  node(opType: string, inputs: readonly string[], outputs: readonly string[], attribute: readonly AttributeProto[] = [], docString?: string): void {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attribute: readonly AttributeProto[] = [],
+    docString?: string,
+    domain?: string,
+  ): void {
     const ins = [...inputs];
     while (ins.length > 0 && ins[ins.length - 1] === '') ins.pop();
     this.nodes.push({
@@ -72,13 +87,14 @@ export class GraphBuilder {
       output: [...outputs],
       ...(attribute.length ? { attribute: [...attribute] } : {}),
       ...(docString ? { docString } : {}),
+      ...(domain ? { domain } : {}),
     });
   }
 
   /** Adds a single-output node and returns the output's fresh name. */
-  op(opType: string, inputs: readonly string[], outStem: string, attribute: readonly AttributeProto[] = [], docString?: string): string {
+  op(opType: string, inputs: readonly string[], outStem: string, attribute: readonly AttributeProto[] = [], docString?: string, domain?: string): string {
     const out = this.name(outStem);
-    this.node(opType, inputs, [out], attribute, docString);
+    this.node(opType, inputs, [out], attribute, docString, domain);
     return out;
   }
 

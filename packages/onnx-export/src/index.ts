@@ -7,7 +7,7 @@ export type { Int64, OnnxAttribute, OnnxDimension, OnnxGraph, OnnxModel, OnnxNod
 export { decodeModel } from './decoded.js';
 export { BATCH_DIM, exportOnnx, exportOnnxFromState, METADATA_KEYS, ONNX_NAMES, SEQUENCE_DIM } from './export.js';
 export { ONNX_GATE_SOURCE } from './ops/gates.js';
-export type { ExportOptions, OutputActivation } from './options.js';
-export { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OUTPUT_ACTIVATIONS } from './options.js';
+export type { ExportOptions, OutputActivation, QuantizedForm } from './options.js';
+export { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OUTPUT_ACTIVATIONS, QUANTIZED_FORMS } from './options.js';
 export type { StateDict } from './supported.js';
 export { VERSION } from './version.js';

@@ -41,12 +41,22 @@ export interface ExportOptions {
   /** The graph's name; default `rnnkit`. */
   graphName?: string;
   /**
-   * How to export an int8-quantized model (`quantize(model, { weights: 'int8' })`):
-   * `'dequantize'` writes float32 weights Wq · scale (every cell and the linear head, standard
-   * ONNX ops; onnxruntime then runs float32 and does not quantize activations). Without it a
-   * quantized model is refused (UNSUPPORTED): the file would not run the model's int8 scheme.
+   * How to export an int8-quantized model (`quantize(model, { weights: 'int8' })`); without it a
+   * quantized model is refused (UNSUPPORTED), since neither form runs exactly the model's int8
+   * scheme:
+   *
+   * - `'int8'` keeps the int8 weights: each LSTM layer becomes onnxruntime's
+   *   `com.microsoft` `DynamicQuantizeLSTM` (int8 W/R with rnnkit's per-row scales, zero point
+   *   0) and each linear layer `com.microsoft` `DynamicQuantizeMatMul`; onnxruntime quantizes the
+   *   activations itself (uint8, one scale per tensor). Only onnxruntime runs these ops. LSTM
+   *   only: onnxruntime has no int8 GRU or RNN op, so a model with a GRU or RNN layer is refused
+   *   (UNSUPPORTED, naming the layer) — export it with `'dequantize'`. A model that is not
+   *   quantized is refused too (INVALID_ARGUMENT): quantize it first.
+   * - `'dequantize'` writes float32 weights Wq · scale (every cell and the linear head, standard
+   *   ONNX ops; any runtime; onnxruntime then runs float32 and does not quantize activations).
+   *   On a float32 model it changes nothing.
    */
-  quantized?: 'dequantize';
+  quantized?: QuantizedForm;
   /**
    * A final activation applied to the model's main output `output` (never to the states
    * `h_n`/`c_n`): `relu`, `tanh`, `sigmoid` elementwise; `softmax`, `logSoftmax` over the last
@@ -57,6 +67,11 @@ export interface ExportOptions {
    */
   outputActivation?: OutputActivation;
 }
+
+/** The forms `quantized` takes: `'int8'` (onnxruntime's int8 contrib ops) or `'dequantize'` (float32 weights). */
+export const QUANTIZED_FORMS = ['int8', 'dequantize'] as const;
+/** How a quantized model is exported: see `ExportOptions.quantized`. */
+export type QuantizedForm = (typeof QUANTIZED_FORMS)[number];
 
 /** Final activations `outputActivation` can append to the model output. */
 export const OUTPUT_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax'] as const;
@@ -70,7 +85,7 @@ export interface ResolvedOptions {
   initialState: boolean;
   docString?: string;
   graphName: string;
-  quantized?: 'dequantize';
+  quantized?: QuantizedForm;
   outputActivation?: OutputActivation;
 }
 
@@ -102,8 +117,8 @@ export function resolveOptions(options: ExportOptions | undefined): ResolvedOpti
       throw new RnnkitError('INVALID_ARGUMENT', `options.${k}: expected a boolean, got ${describe(options[k])}`, { argument: `options.${k}` });
     }
   }
-  if (options.quantized !== undefined && options.quantized !== 'dequantize') {
-    throw new RnnkitError('INVALID_ARGUMENT', `options.quantized: expected 'dequantize', got ${describe(options.quantized)}`, {
+  if (options.quantized !== undefined && !(QUANTIZED_FORMS as readonly unknown[]).includes(options.quantized)) {
+    throw new RnnkitError('INVALID_ARGUMENT', `options.quantized: expected 'dequantize' or 'int8', got ${describe(options.quantized)}`, {
       argument: 'options.quantized',
     });
   }

@@ -49,6 +49,10 @@ export const DataType = {
   FLOAT: 1,
   /** int32: the optional `lengths` input (ONNX sequence_lens). */
   INT32: 6,
+  /** uint8: the weights and their zero points (128) in a `{ quantized: 'int8' }` export. */
+  UINT8: 2,
+  /** int8: signed quantized weights. */
+  INT8: 3,
   /** int64: token ids fed to an embedding, and index and shape constants (Gather, GatherND, Cast targets). */
   INT64: 7,
 } as const;
@@ -79,6 +83,13 @@ function int64Bytes(values: readonly number[]): Uint8Array {
 /** A float32 initializer of the given shape. */
 export function floatTensor(name: string, dims: readonly number[], values: Float32Array, docString?: string): TensorProto {
   return { name, dims: int64s(dims), dataType: DataType.FLOAT, rawData: float32Bytes(values), ...(docString ? { docString } : {}) };
+}
+
+/** An int8 or uint8 initializer (quantized weights, zero points), raw bytes as stored. */
+export function int8Tensor(name: string, dims: readonly number[], values: Int8Array | Uint8Array, docString?: string): TensorProto {
+  const rawData = new Uint8Array(values.buffer, values.byteOffset, values.length).slice();
+  const dataType = values instanceof Int8Array ? DataType.INT8 : DataType.UINT8;
+  return { name, dims: int64s(dims), dataType, rawData, ...(docString ? { docString } : {}) };
 }
 
 /** An int64 initializer; `dims` [] makes a scalar. */

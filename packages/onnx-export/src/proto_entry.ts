@@ -26,6 +26,7 @@ export {
   decodeModel,
   encodeModel,
   floatTensor,
+  int8Tensor,
   int64Tensor,
   intAttr,
   intsAttr,

@@ -1,7 +1,7 @@
-import type { ModelSpec, RecurrentSpec } from '@rnnkit/core';
+import type { ModelSpec, QuantizedMatrix, RecurrentSpec } from '@rnnkit/core';
 import { formatShape, modelParams, RnnkitError, sizeOf, validateModelSpec } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
-import type { ResolvedOptions } from './options.js';
+import type { QuantizedForm, ResolvedOptions } from './options.js';
 
 /** Layer kinds this exporter writes. A spec from a newer core with other kinds is UNSUPPORTED. */
 const EXPORTABLE_LAYERS = new Set(['recurrent', 'linear', 'embedding', 'select']);
@@ -92,4 +92,62 @@ export function checkStateDict(spec: ModelSpec, state: StateDict): Map<string, F
     }
   }
   return entries;
+}
+
+/** How an error message spells a `quantized` form: `{ quantized: 'int8' }` (the API) or `--quantized int8` (the CLI). */
+export type SpellForm = (form: QuantizedForm) => string;
+export const apiForm: SpellForm = (form) => `{ quantized: '${form}' }`;
+
+const CELL_NAMES = { rnn_tanh: 'RNN', rnn_relu: 'RNN', gru: 'GRU', lstm: 'LSTM' } as const;
+
+/**
+ * What `{ quantized: 'int8' }` covers, checked before anything is built: every recurrent layer
+ * must be an LSTM (onnxruntime's only int8 recurrent op is `DynamicQuantizeLSTM`; a GRU or RNN
+ * layer is UNSUPPORTED, naming the layer and the `'dequantize'` form), and `quantized` must hold
+ * each recurrent weight_ih/weight_hh and linear weight as int8 [N, K] with N float32 scales
+ * (what `quantize` makes; anything else is INVALID_ARGUMENT / SHAPE_MISMATCH).
+ */
+export function checkInt8Weights(spec: ModelSpec, quantized: ReadonlyMap<string, QuantizedMatrix>, spell: SpellForm = apiForm): void {
+  spec.layers.forEach((l, i) => {
+    if (l.type === 'recurrent' && l.cell !== 'lstm') {
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `model: layers[${i}] is a ${CELL_NAMES[l.cell]} (${l.cell}) layer; ${spell('int8')} writes onnxruntime's DynamicQuantizeLSTM, and onnxruntime has no int8 ${CELL_NAMES[l.cell]} operator, so it covers LSTM and linear layers only — pass ${spell('dequantize')} to export this model with float32 weights (Wq · scale)`,
+        { argument: `spec.layers[${i}].cell` },
+      );
+    }
+  });
+  for (const p of modelParams(spec)) {
+    const dot = p.name.indexOf('.');
+    const layer = spec.layers[Number(p.name.slice(0, dot))];
+    const local = p.name.slice(dot + 1);
+    const wanted =
+      layer.type === 'recurrent' ? local.startsWith('weight_ih_l') || local.startsWith('weight_hh_l') : layer.type === 'linear' && local === 'weight';
+    if (!wanted) continue;
+    const q = quantized.get(p.name);
+    const [N, K] = p.shape;
+    if (q === undefined) {
+      throw new RnnkitError(
+        'INVALID_ARGUMENT',
+        `model: int8 weight "${p.name}" is missing (a quantized model holds every recurrent and linear weight as int8)`,
+        {
+          argument: `model.${p.name}`,
+        },
+      );
+    }
+    if (
+      !(q.data instanceof Int8Array) ||
+      !(q.scales instanceof Float32Array) ||
+      q.shape?.[0] !== N ||
+      q.shape?.[1] !== K ||
+      q.data.length !== N * K ||
+      q.scales.length !== N
+    ) {
+      throw new RnnkitError(
+        'SHAPE_MISMATCH',
+        `model: int8 weight "${p.name}": expected Int8Array [${N}, ${K}] with ${N} float32 scales, got ${describe(q.data)} [${q.shape?.join(', ')}] with ${describe(q.scales)}`,
+        { argument: `model.${p.name}` },
+      );
+    }
+  }
 }

@@ -3,10 +3,10 @@ import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '@rnnkit/core';
-import { gru, lastStep, linear, lstm, sequential, serializeSafetensors } from '@rnnkit/core';
+import { gru, lastStep, linear, lstm, quantize, saveModel, saveModelBundle, sequential, serializeSafetensors } from '@rnnkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run.js';
-import { exportOnnxFromState } from '../src/index.js';
+import { decodeModel, exportOnnx, exportOnnxFromState } from '../src/index.js';
 import { draws, maxAbsDiff, runOrt } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-cli-'));
@@ -263,5 +263,54 @@ describe('rnnkit-onnx CLI: never overwrites its input, names the flag and file (
     expect(await runCli(['-m', s.bundle, '-o', nowhere], c.io)).toBe(1);
     expect(c.out.stderr).toBe(`rnnkit-onnx: INVALID_FILE: --output: cannot write ${JSON.stringify(nowhere)} (ENOENT); nothing was written there\n`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a quantized model file: refused without --quantized, written as the API writes it with --quantized int8 or dequantize', async () => {
+    const q = await quantize(sequential([lstm({ inputSize: 3, hiddenSize: 4, bidirectional: true }), lastStep(), linear({ outFeatures: 2 })], { seed: 11 }), {
+      weights: 'int8',
+    });
+    const saved = await saveModel(q);
+    const spec = join(dir, 'q.json');
+    const weights = join(dir, 'q.safetensors');
+    const bundle = join(dir, 'q.bundle.safetensors');
+    writeFileSync(spec, saved.spec);
+    writeFileSync(weights, saved.weights);
+    writeFileSync(bundle, await saveModelBundle(q));
+    const out = join(dir, 'q.onnx');
+    const refused = capture();
+    expect(await runCli(['-s', spec, '-w', weights, '-o', out], refused.io)).toBe(1);
+    expect(refused.out.stderr).toMatch(/UNSUPPORTED: model: it is quantized \(int8\); pass --quantized int8 .* or --quantized dequantize /);
+    expect(existsSync(out)).toBe(false);
+    for (const form of ['int8', 'dequantize'] as const) {
+      for (const args of [
+        ['-s', spec, '-w', weights],
+        ['-m', bundle],
+      ]) {
+        expect(await runCli([...args, '-o', out, '--quantized', form], capture().io)).toBe(0);
+        const bytes = new Uint8Array(readFileSync(out));
+        expect(bytes).toEqual(await exportOnnx(q, { quantized: form }));
+        const ops = decodeModel(bytes).graph!.node!.map((n) => n.opType);
+        expect(ops.includes('DynamicQuantizeLSTM')).toBe(form === 'int8');
+      }
+    }
+    const bad = capture();
+    expect(await runCli(['-m', bundle, '-o', out, '--quantized', 'qdq'], bad.io)).toBe(2);
+    expect(bad.out.stderr).toMatch(/argument 'qdq' is invalid. Allowed choices are int8, dequantize/);
+  });
+
+  it('--quantized int8 on a float32 file, or on a quantized GRU, says why and writes nothing', async () => {
+    const s = await saved('f');
+    const out = join(dir, 'f.onnx');
+    const c = capture();
+    expect(await runCli(['-m', s.bundle, '-o', out, '--quantized', 'int8'], c.io)).toBe(1);
+    expect(c.out.stderr).toMatch(/INVALID_ARGUMENT: options\.quantized: --quantized int8 writes a quantized model's int8 weights, and this model is float32/);
+    const g = await quantize(sequential([gru({ inputSize: 3, hiddenSize: 4 }), linear({ outFeatures: 2 })], { seed: 2 }), { weights: 'int8' });
+    const bundle = join(dir, 'g.bundle.safetensors');
+    writeFileSync(bundle, await saveModelBundle(g));
+    const d = capture();
+    expect(await runCli(['-m', bundle, '-o', out, '--quantized', 'int8'], d.io)).toBe(1);
+    expect(d.out.stderr).toMatch(/UNSUPPORTED: model: layers\[0\] is a GRU \(gru\) layer; .* pass --quantized dequantize /);
+    expect(existsSync(out)).toBe(false);
+    expect(await runCli(['-m', bundle, '-o', out, '--quantized', 'dequantize'], capture().io)).toBe(0);
   });
 });

@@ -5,7 +5,8 @@ import { exportOnnx } from '../src/index.js';
 import { ORT_TOLERANCE, runOrt, runRnnkit } from './helpers.js';
 
 /**
- * int8-quantized models: refused unless asked for `{ quantized: 'dequantize' }`, which writes
+ * int8-quantized models: refused without `quantized` (the `'int8'` form is int8_export.test.ts);
+ * `{ quantized: 'dequantize' }` writes
  * float32 weights Wq · scale for every cell and the linear head. onnxruntime then runs exactly
  * the float32 model with those weights (checked against rnnkit's CPU backend within
  * ORT_TOLERANCE), and stays near rnnkit's own int8 run (activations are not quantized there).

@@ -1,4 +1,4 @@
-import { Model } from '@rnnkit/core';
+import { Model, quantize } from '@rnnkit/core';
 import type { CaseData, ConformanceCase, ReferenceResult } from '@rnnkit/core/testing';
 import { FORWARD_TOLERANCE, scaledError } from '@rnnkit/core/testing';
 import type * as OrtNs from 'onnxruntime-node';
@@ -80,22 +80,34 @@ export interface AnchorRun {
   note?: string;
 }
 
-/**
- * Inference timing of the exported workload model in ORT at each intra-op thread count. One
- * run = session.run on prebuilt input tensors, output on the host.
- */
-export async function onnxruntimeSpeed(tools: Tools, w: Workload, threads: readonly number[], timing: TimingOptions): Promise<AnchorRun[]> {
-  const ort = tools.ort!;
-  let bytes: Uint8Array;
-  try {
-    bytes = await tools.exportOnnx!(workloadModel(w));
-  } catch (e) {
-    return threads.map((n) => ({ anchor: `onnxruntime ${n}t`, task: 'forward' as const, failure: `export failed: ${firstLine(e)}` }));
-  }
+/** File size for a note: `412 KiB`. */
+export function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+}
+
+/** The engine label of onnxruntime on the int8 export: `onnxruntime int8 1t`. */
+export function ortInt8Label(threads: number): string {
+  return `onnxruntime int8 ${threads}t`;
+}
+
+/** Why GRU and RNN have no onnxruntime int8 row (said in their float32 rows' note): there is no op to export them to. */
+export const NO_ORT_INT8 =
+  "no onnxruntime int8 row: onnxruntime has no int8 GRU/RNN op (DynamicQuantizeLSTM is LSTM-only; { quantized: 'dequantize' } would run this float32)";
+
+/** Times one exported file in ORT at each intra-op thread count: session.run on prebuilt input tensors, output on the host. */
+async function timeSessions(
+  ort: Ort,
+  bytes: Uint8Array,
+  w: Workload,
+  threads: readonly number[],
+  label: (n: number) => string,
+  note: string,
+  timing: TimingOptions,
+) {
   const { B, T, D } = w.shape;
   const runs: AnchorRun[] = [];
   for (const n of threads) {
-    const anchor = `onnxruntime ${n}t`;
+    const anchor = label(n);
     try {
       const s = await session(ort, bytes, n);
       const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', w.x, [B, T, D]) };
@@ -105,15 +117,40 @@ export async function onnxruntimeSpeed(tools: Tools, w: Workload, threads: reado
         last = out.output.data as Float32Array;
       }, timing);
       await s.release();
-      runs.push({
-        anchor,
-        task: 'forward',
-        stats,
-        ...(last ? { lastStep: lastStep(last, w) } : {}),
-      });
+      runs.push({ anchor, task: 'forward', stats, note, ...(last ? { lastStep: lastStep(last, w) } : {}) });
     } catch (e) {
       runs.push({ anchor, task: 'forward', failure: firstLine(e) });
     }
   }
   return runs;
+}
+
+/**
+ * Inference timing of the exported workload model in ORT at each intra-op thread count. One
+ * run = session.run on prebuilt input tensors, output on the host. With `int8`, also the
+ * workload model quantized by core's `quantize` and exported with `{ quantized: 'int8' }`
+ * (onnxruntime's DynamicQuantizeLSTM: LSTM only; GRU and RNN rows say why there is none).
+ * Each row's note gives the .onnx file's size.
+ */
+export async function onnxruntimeSpeed(tools: Tools, w: Workload, threads: readonly number[], timing: TimingOptions, int8 = false): Promise<AnchorRun[]> {
+  const ort = tools.ort!;
+  const model = workloadModel(w);
+  let bytes: Uint8Array;
+  try {
+    bytes = await tools.exportOnnx!(model);
+  } catch (e) {
+    return threads.map((n) => ({ anchor: `onnxruntime ${n}t`, task: 'forward' as const, failure: `export failed: ${firstLine(e)}` }));
+  }
+  const runs = await timeSessions(ort, bytes, w, threads, (n) => `onnxruntime ${n}t`, `float32 .onnx ${fmtBytes(bytes.length)}`, timing);
+  // GRU and RNN: the first onnxruntime row says why no int8 one follows.
+  if (int8 && w.cell !== 'lstm' && runs[0]?.note) runs[0].note += `; ${NO_ORT_INT8}`;
+  if (!int8 || w.cell !== 'lstm') return runs;
+  let q: Uint8Array;
+  try {
+    q = await tools.exportOnnx!(await quantize(model, { weights: 'int8' }), { quantized: 'int8' });
+  } catch (e) {
+    return [...runs, ...threads.map((n) => ({ anchor: ortInt8Label(n), task: 'forward' as const, failure: `int8 export failed: ${firstLine(e)}` }))];
+  }
+  const note = `DynamicQuantizeLSTM; int8 .onnx ${fmtBytes(q.length)} vs float32 ${fmtBytes(bytes.length)} (${(bytes.length / q.length).toFixed(1)}× smaller)`;
+  return [...runs, ...(await timeSessions(ort, q, w, threads, ortInt8Label, note, timing))];
 }

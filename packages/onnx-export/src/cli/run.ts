@@ -1,9 +1,10 @@
 import { isRnnkitError } from '@rnnkit/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exportOnnxFromState } from '../export.js';
-import type { OutputActivation } from '../options.js';
-import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OUTPUT_ACTIVATIONS } from '../options.js';
+import { exportChecked, int8WeightsFor } from '../export.js';
+import type { OutputActivation, QuantizedForm } from '../options.js';
+import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OUTPUT_ACTIVATIONS, QUANTIZED_FORMS, resolveOptions } from '../options.js';
 import { decodeModel } from '../proto.js';
+import type { SpellForm } from '../supported.js';
 import { VERSION } from '../version.js';
 import type { OnnxImporter } from './import_command.js';
 import { loadImporter, runImportCli } from './import_command.js';
@@ -24,6 +25,9 @@ const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
 };
+
+/** Error messages name the flag, not the API option. */
+const cliForm: SpellForm = (form) => `--quantized ${form}`;
 
 function integer(value: string): number {
   const n = Number(value);
@@ -56,6 +60,12 @@ export async function runCli(
     .option('--initial-state', 'add "h0" (and "c0") inputs [numLayers*dirs, batch, hidden]', false)
     .option('--doc-string <text>', "the model's doc_string")
     .addOption(
+      new Option(
+        '--quantized <form>',
+        'for an int8-quantized model: "int8" keeps int8 weights (onnxruntime DynamicQuantizeLSTM/DynamicQuantizeMatMul; LSTM and linear layers only), "dequantize" writes float32 weights (every cell)',
+      ).choices(QUANTIZED_FORMS),
+    )
+    .addOption(
       new Option('--output-activation <name>', 'a final activation on "output" (softmax/logSoftmax over the last axis; not on the states)').choices(
         OUTPUT_ACTIVATIONS,
       ),
@@ -78,6 +88,7 @@ export async function runCli(
     initialState: boolean;
     docString?: string;
     outputActivation?: OutputActivation;
+    quantized?: QuantizedForm;
   }>();
   try {
     await checkOutputs(
@@ -91,13 +102,17 @@ export async function runCli(
     const loaded = await loader({ ...(o.spec ? { spec: o.spec } : {}), ...(o.weights ? { weights: o.weights } : {}), ...(o.model ? { model: o.model } : {}) });
     let bytes: Uint8Array;
     try {
-      bytes = exportOnnxFromState(loaded.spec, loaded.stateDict, {
+      const opts = resolveOptions({
         opset: o.opset,
         lengths: o.lengths,
         initialState: o.initialState,
         ...(o.docString !== undefined ? { docString: o.docString } : {}),
         ...(o.outputActivation !== undefined ? { outputActivation: o.outputActivation } : {}),
+        ...(o.quantized !== undefined ? { quantized: o.quantized } : {}),
       });
+      // A quantized file needs --quantized (as exportOnnx needs options.quantized).
+      const int8 = int8WeightsFor(loaded.quantization, loaded.quantizedWeights, opts, cliForm);
+      bytes = exportChecked(loaded.spec, loaded.stateDict, opts, int8, cliForm);
     } catch (e) {
       // A fault of the model names the file it came from.
       if (isRnnkitError(e) && !(e.argument ?? '').startsWith('options.')) {

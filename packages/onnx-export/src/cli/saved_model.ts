@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Model, ModelSpec } from '@rnnkit/core';
+import type { Model, ModelSpec, QuantizedMatrix } from '@rnnkit/core';
 import { loadModel, loadModelBundle, RnnkitError, validateModelSpec } from '@rnnkit/core';
 import { describeValue as describe } from '@rnnkit/core/backend';
 import type { StateDict } from '../supported.js';
@@ -18,7 +18,18 @@ export interface SavedModelPaths {
 
 export interface LoadedModel {
   spec: ModelSpec;
+  /** float32 weights; a quantized model's int8 weights come dequantized (Wq · scale). */
   stateDict: StateDict;
+  /** `int8` when the file holds a quantized model (I8 weights with F32 scales, core's `saveModel`). */
+  quantization?: 'int8';
+  /** That model's int8 weights by parameter name, for `--quantized int8`. */
+  quantizedWeights?: ReadonlyMap<string, QuantizedMatrix>;
+}
+
+/** A loaded model's spec and weights, its int8 weights too when it is quantized. */
+async function loaded(m: Model): Promise<LoadedModel> {
+  const q = m.quantizedWeights();
+  return { spec: m.spec, stateDict: await m.stateDict(), ...(m.quantization !== undefined && q ? { quantization: m.quantization, quantizedWeights: q } : {}) };
 }
 
 /** Turns saved files into a spec and weights. Swap it to read other formats. */
@@ -79,7 +90,7 @@ export const loadSavedModel: ModelLoader = async (paths) => {
     }
     const bytes = await read(paths.model, '--model');
     const m = await about('--model', paths.model, () => loadModelBundle(bytes));
-    return { spec: m.spec, stateDict: await m.stateDict() };
+    return loaded(m);
   }
   if (paths.spec === undefined || paths.weights === undefined) {
     const missing = paths.spec === undefined ? '--spec' : '--weights';
@@ -104,5 +115,5 @@ export const loadSavedModel: ModelLoader = async (paths) => {
     const spec = (e.argument ?? '').startsWith('spec');
     throw new InputFileError(e, spec ? '--spec' : '--weights', spec ? paths.spec : paths.weights);
   }
-  return { spec: m.spec, stateDict: await m.stateDict() };
+  return loaded(m);
 };

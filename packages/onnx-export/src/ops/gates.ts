@@ -13,10 +13,11 @@ export const ONNX_GATE_SOURCE: Readonly<Record<CellKind, readonly number[]>> = {
 };
 
 /**
- * Reorders the gate blocks of a [G*H, cols] weight (cols = 1 for a bias [G*H]) from PyTorch's
- * order into ONNX's and writes them into `out` at `offset` (so directions can be stacked).
+ * Reorders the gate blocks of a [G*H, cols] weight (cols = 1 for a bias [G*H] or per-row scales)
+ * from PyTorch's order into ONNX's and writes them into `out` at `offset` (so directions can be
+ * stacked). Float32 weights, or int8 weights of a quantized model.
  */
-export function reorderGates(cell: CellKind, H: number, cols: number, src: Float32Array, out: Float32Array, offset = 0): void {
+export function reorderGates<A extends Float32Array | Int8Array>(cell: CellKind, H: number, cols: number, src: A, out: A, offset = 0): void {
   const order = ONNX_GATE_SOURCE[cell];
   const block = H * cols;
   for (const [to, from] of order.entries()) out.set(src.subarray(from * block, (from + 1) * block), offset + to * block);

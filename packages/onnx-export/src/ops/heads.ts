@@ -1,9 +1,11 @@
-import type { EmbeddingSpec, LinearSpec, SelectStepsSpec } from '@rnnkit/core';
+import type { EmbeddingSpec, LinearSpec, QuantizedMatrix, SelectStepsSpec } from '@rnnkit/core';
 import type { GraphBuilder } from '../graph_builder.js';
 import type { OutputActivation } from '../options.js';
 import { DataType, intAttr } from '../proto.js';
 import type { ExportContext, Flow } from './flow.js';
 import { withLayout } from './flow.js';
+import { matmulInt8Weights } from './int8_weights.js';
+import { MS_DOMAIN } from './recurrent.js';
 
 /**
  * Token ids (int64, [B, T] or [T, B]) → embeddings [B, T, E] or [T, B, E]: one Gather on the
@@ -19,12 +21,32 @@ export function emitEmbedding(ctx: ExportContext, spec: EmbeddingSpec, layerInde
 /**
  * y = x Wᵀ + b on the last axis. A [B, F] input is one Gemm (transB=1, PyTorch's [O, F]
  * weight as is); a sequence [·, ·, F] is MatMul with Wᵀ [F, O] plus Add, keeping its layout.
+ * With `int8` (a quantized model, `{ quantized: 'int8' }`) either is one onnxruntime
+ * `com.microsoft` `DynamicQuantizeMatMul`: A = x (any rank), B = Wqᵀ [F, O] stored as uint8
+ * Wq + 128, b_scale [O] (rnnkit's per-row scales), b_zero_point [O] all 128, bias [O].
  */
-export function emitLinear(ctx: ExportContext, spec: LinearSpec, layerIndex: number, weight: Float32Array, bias: Float32Array | undefined, input: Flow): Flow {
+export function emitLinear(
+  ctx: ExportContext,
+  spec: LinearSpec,
+  layerIndex: number,
+  weight: Float32Array,
+  bias: Float32Array | undefined,
+  input: Flow,
+  int8?: QuantizedMatrix,
+): Flow {
   const { g } = ctx;
   const tag = `l${layerIndex}_linear`;
   const doc = `rnnkit layers[${layerIndex}] (linear ${spec.inFeatures} → ${spec.outFeatures})`;
   const b = bias ? g.weight(`${tag}_bias`, [spec.outFeatures], bias, `from ${layerIndex}.bias`) : '';
+  if (int8) {
+    const q = matmulInt8Weights(int8);
+    const O = spec.outFeatures;
+    const w = g.int8Weight(`${tag}_weight_t_int8`, [spec.inFeatures, O], q.data, `int8 transpose of ${layerIndex}.weight, stored +128 as uint8`);
+    const scale = g.weight(`${tag}_weight_scale`, [O], q.scales, 'one float32 scale per output column (rnnkit per-row scale)');
+    const zero = g.int8Weight(`${tag}_weight_zero_point`, [O], q.zeroPoints, '128 (symmetric int8 stored +128 as uint8)');
+    const name = g.op('DynamicQuantizeMatMul', [input.name, w, scale, zero, b], `${tag}_out`, [], `${doc}, int8 weights`, MS_DOMAIN);
+    return { ...input, name, features: O };
+  }
   if (input.kind === 'vec') {
     const w = g.weight(`${tag}_weight`, [spec.outFeatures, spec.inFeatures], weight, `from ${layerIndex}.weight`);
     const name = g.op('Gemm', [input.name, w, b], `${tag}_out`, [intAttr('transB', 1)], doc);
