@@ -87,7 +87,7 @@ async function startDawn(): Promise<{ gpu: GPU; source: string }> {
   }
 }
 
-/** Refuses precision `f16` (UNSUPPORTED, argument `precision`) where `has` lacks `shader-f16`. */
+/** Refuses precision `f16` (UNSUPPORTED, argument `precision`) where `features` lack `shader-f16`. */
 function requireF16(features: ReadonlySet<string> | GPUSupportedFeatures, where: string): void {
   if (!features.has('shader-f16')) {
     throw new RnnkitError(

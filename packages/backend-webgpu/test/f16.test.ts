@@ -1,4 +1,4 @@
-import { isRnnkitError, type RnnkitError } from '@rnnkit/core';
+import { adam, fit, gru, isRnnkitError, linear, type RnnkitError, sequential } from '@rnnkit/core';
 import { type ConformanceCase, conformanceCases, runConformanceCase } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHalfArray, fromHalfBits, toHalfArray, toHalfBits } from '../src/half.js';
@@ -219,6 +219,35 @@ if (!f16) {
       expect(be.liveGpuBuffers()).toBe(buffers);
       expect([...(await be.read(param))]).toEqual([1, 2, 3]);
       for (const t of [param, grad, m, v]) be.dispose(t);
+    });
+  });
+
+  describe('webgpu f16: a model', () => {
+    it('trained weights run on f16 within the f16 bound of f32; fit on f16 is refused and leaves the model as it was', async () => {
+      let seed = 11;
+      const rand = () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        return seed / 2 ** 32 - 0.5;
+      };
+      const x = { data: Float32Array.from({ length: 6 * 7 * 3 }, rand), shape: [6, 7, 3] };
+      const y = { data: Float32Array.from({ length: 6 * 7 * 2 }, rand), shape: [6, 7, 2] };
+      const model = sequential([gru({ inputSize: 3, hiddenSize: 16 }), linear({ outFeatures: 2 })], { seed: 5 }).to(ref);
+      await fit(model, { x, y }, { loss: 'mse', optimizer: adam({ lr: 1e-2 }), epochs: 2, batchSize: 3 });
+      const onF32 = await model.predict(x);
+      await model.toAsync(be);
+      const onF16 = await model.predict(x);
+      let err = 0;
+      let scale = 1;
+      for (let i = 0; i < onF32.data.length; i++) {
+        err = Math.max(err, Math.abs(onF16.data[i] - onF32.data[i]));
+        scale = Math.max(scale, Math.abs(onF32.data[i]));
+      }
+      console.log(`f16 vs f32 predict after training: scaled error ${(err / scale).toExponential(2)}`);
+      expect(err / scale).toBeLessThanOrEqual(F16_FORWARD_TOLERANCE);
+      const e = await rejection(() => fit(model, { x, y }, { loss: 'mse', optimizer: adam({ lr: 1e-2 }), epochs: 1, batchSize: 3 }));
+      expect([e.code, e.argument]).toEqual(['UNSUPPORTED', 'precision']);
+      expect([...(await model.predict(x)).data]).toEqual([...onF16.data]);
+      model.dispose();
     });
   });
 
