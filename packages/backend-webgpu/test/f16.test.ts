@@ -128,6 +128,9 @@ if (!f16) {
       const bytes = (b: WebgpuBackend) => b.gpuBuffers().storage.allocatedBytes;
       const n = 1 << 16;
       const data = new Float32Array(n).fill(0.5);
+      // No parked buffer to reuse: each upload allocates its own.
+      be.trimPool();
+      ref.trimPool();
       const b16 = bytes(be);
       const t16 = be.upload(data, [n]);
       const b32 = bytes(ref);
