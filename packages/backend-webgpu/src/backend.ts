@@ -1,12 +1,13 @@
 /// <reference types="@webgpu/types" />
-import type { BackendDefinition } from '@rnnkit/core';
+import { type BackendDefinition, RnnkitError } from '@rnnkit/core';
 import { type BackendDefinitionParts, KernelBackend } from '@rnnkit/core/backend';
 import { type WebgpuBackendTuning, WebgpuContext, type WebgpuCounters } from './context.js';
 import { acquireDevice, type WebgpuAdapterDescription } from './device.js';
 import * as webgpuKernels from './kernels/index.js';
-import { planRecurrent, type RecurrentPathOption, type SequencePlan, sequenceCell } from './kernels/recurrent_sequence_impl.js';
+import { checkPathOption, planRecurrent, type RecurrentPathOption, type SequencePlan, sequenceCell } from './kernels/recurrent_sequence_impl.js';
 import { webgpuMemory } from './memory.js';
 import type { GpuBufferStats } from './pool.js';
+import type { WebgpuPrecision } from './program.js';
 import type { WebgpuTensor } from './tensor.js';
 
 /** Every GPU buffer the backend manages, by pool, plus the totals. */
@@ -21,6 +22,18 @@ export interface WebgpuBufferReport extends GpuBufferStats {
 
 /** Options of `createWebgpuBackend` (and `createBackend('webgpu', { options })`): the tuning plus an optional device. */
 export interface WebgpuBackendOptions extends WebgpuBackendTuning {
+  /**
+   * How tensors and every intermediate buffer store floats: `f32` (default), or `f16` — half the
+   * GPU memory and bandwidth, for inference where the adapter has the `shader-f16` feature
+   * (refused with UNSUPPORTED, argument `precision`, before any device is requested where it
+   * has not). Under `f16` kernels still compute in f32 (GEMM sums, reductions, gate math) and
+   * round each stored result to f16: conformance holds to `F16_FORWARD_TOLERANCE` /
+   * `F16_GRADIENT_TOLERANCE` (README) instead of core's f32 bounds. `upload` rounds to f16 (beyond
+   * ±65504: ±Infinity) and `read` widens to Float32Array. Fused recurrent calls take the per-step
+   * path, and optimizer updates (`sgdUpdate`, `adamUpdate`) are refused with UNSUPPORTED: f16 has
+   * no room for small updates and Adam's second moments. Train with `f32`, run with `f16`.
+   */
+  precision?: WebgpuPrecision;
   /**
    * A device to run on. The caller keeps ownership: `destroy()` releases the backend's buffers
    * but leaves the device alone. Without one, the backend requests an adapter and device from
@@ -55,7 +68,7 @@ export function webgpuParts(ctx: WebgpuContext): BackendDefinitionParts<WebgpuTe
     kernels: webgpuKernels,
     // A tensor is one storage buffer bound whole: core refuses larger results (LIMIT_EXCEEDED).
     limits: { maxTensorBytes: ctx.maxBinding },
-    info: (c) => ({ engine: engineOf(c.adapter) }),
+    info: (c) => ({ engine: c.precision === 'f16' ? `${engineOf(c.adapter)} [f16 storage, f32 compute; per-step recurrence]` : engineOf(c.adapter) }),
     check: (c) => c.check(),
     async sync(c) {
       await c.device.queue.onSubmittedWorkDone();
@@ -113,7 +126,12 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
     };
   }
 
-  /** The `recurrentPath` option the backend was created with (`auto` unless forced). */
+  /** How floats are stored: the `precision` option (`f32` unless `f16` was asked for). */
+  get precision(): WebgpuPrecision {
+    return this.context.precision;
+  }
+
+  /** The `recurrentPath` option the backend was created with (`auto` unless forced; `step` under precision `f16`). */
   get recurrentPath(): RecurrentPathOption {
     return this.context.recurrentPath;
   }
@@ -158,13 +176,30 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
   }
 }
 
+/** The `precision` option, checked: INVALID_ARGUMENT for anything but `f32`, `f16` or absent. */
+function checkPrecision(v: unknown): WebgpuPrecision {
+  if (v === undefined || v === 'f32' || v === 'f16') return v ?? 'f32';
+  throw new RnnkitError('INVALID_ARGUMENT', `createWebgpuBackend: precision: expected 'f32' or 'f16', got ${JSON.stringify(v)}`, { argument: 'precision' });
+}
+
 /**
  * Starts the WebGPU backend. Throws RnnkitError('BACKEND_UNAVAILABLE') saying why when there is
- * no WebGPU here (no navigator.gpu, the `webgpu` package missing, no adapter).
+ * no WebGPU here (no navigator.gpu, the `webgpu` package missing, no adapter), and UNSUPPORTED
+ * (argument `precision`) for precision `f16` on an adapter without `shader-f16`. Options are
+ * checked before any device is requested.
  */
 export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): Promise<WebgpuBackend> {
-  const acquired = await acquireDevice(options.device);
-  return new WebgpuBackend(new WebgpuContext(acquired, options));
+  const precision = checkPrecision(options.precision);
+  const path = checkPathOption(options.recurrentPath);
+  if (precision === 'f16' && path === 'sequence') {
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      "createWebgpuBackend: recurrentPath: expected 'auto' or 'step' with precision 'f16' (the sequence kernels store f32 only), got 'sequence'",
+      { argument: 'recurrentPath' },
+    );
+  }
+  const acquired = await acquireDevice(options.device, precision === 'f16');
+  return new WebgpuBackend(new WebgpuContext(acquired, options, precision));
 }
 
 /** Register with core's `registerBackend(webgpuBackend)`; preferred over cpu (priority 200). */

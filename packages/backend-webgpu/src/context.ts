@@ -4,7 +4,7 @@ import { BUFFER_COPY_DST, BUFFER_COPY_SRC, BUFFER_MAP_READ, BUFFER_STORAGE, BUFF
 import type { AcquiredDevice, WebgpuAdapterDescription } from './device.js';
 import { checkPathOption, type RecurrentPath, type RecurrentPathOption, type SequenceLimits } from './kernels/recurrent_sequence_impl.js';
 import { BufferPool, type GpuBuf } from './pool.js';
-import { PipelineCache, Program, type ProgramContext, type WorkCounters } from './program.js';
+import { floatBytesOf, PipelineCache, Program, type ProgramContext, type WebgpuPrecision, type WorkCounters } from './program.js';
 import { Storage, WebgpuTensor } from './tensor.js';
 
 /** Performance settings of `createWebgpuBackend`: buffer pooling and the fused recurrent kernels' path. */
@@ -86,10 +86,14 @@ export class WebgpuContext implements ProgramContext {
   readonly maxBinding: number;
   /** A small storage buffer bound where a kernel's optional input is absent (read-only slots only). */
   readonly dummy: GpuBuf;
-  /** The `recurrentPath` option. */
+  /** The `recurrentPath` option (`step` under precision `f16`). */
   readonly recurrentPath: RecurrentPathOption;
   /** The limits the sequence kernels' choice reads. */
   readonly sequenceLimits: SequenceLimits;
+  /** How float data is stored (the `precision` option); kernels compute in f32 either way. */
+  readonly precision: WebgpuPrecision;
+  /** Bytes of one stored float: 4, or 2 under precision `f16`. */
+  readonly floatBytes: number;
   /** Work sent since creation or `resetCounters()` (`WebgpuBackend.counters()` returns a copy). */
   counters: WebgpuCounters = { dispatches: 0, submits: 0, recurrent: { sequence: 0, step: 0 }, lastRecurrent: undefined };
   /** Set by `destroy()`: the buffers and (when owned) the device are gone. */
@@ -104,8 +108,10 @@ export class WebgpuContext implements ProgramContext {
     this.gpuErrors.push(`${kind}: ${err?.message ?? String(err)}`);
   };
 
-  constructor(acquired: AcquiredDevice, tuning: WebgpuBackendTuning = {}) {
+  constructor(acquired: AcquiredDevice, tuning: WebgpuBackendTuning = {}, precision: WebgpuPrecision = 'f32') {
     const { device } = acquired;
+    this.precision = precision;
+    this.floatBytes = floatBytesOf(precision);
     this.device = device;
     this.adapter = acquired.adapter;
     this.owned = acquired.owned;
@@ -113,13 +119,16 @@ export class WebgpuContext implements ProgramContext {
     const pooled = tuning.maxPooledBytes ?? 256 * 2 ** 20;
     // Dawn in Node over lavapipe crashes once ~65k bind groups were made in one synchronous run.
     const lavapipeInNode = this.adapter.source.startsWith('webgpu') && /llvmpipe/i.test(`${this.adapter.description} ${this.adapter.device}`);
-    this.pipelines = new PipelineCache(device, lavapipeInNode ? 60_000 : Infinity);
+    this.pipelines = new PipelineCache(device, lavapipeInNode ? 60_000 : Infinity, precision);
     this.storage = new BufferPool(device, BUFFER_STORAGE | BUFFER_COPY_SRC | BUFFER_COPY_DST, 'storage', pooled);
     this.uniforms = new BufferPool(device, BUFFER_UNIFORM | BUFFER_COPY_DST, 'uniform', Math.min(pooled, 16 * 2 ** 20));
     this.staging = new BufferPool(device, BUFFER_MAP_READ | BUFFER_COPY_DST, 'staging', Math.min(pooled, 16 * 2 ** 20));
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
     this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.recurrentPath = checkPathOption(tuning.recurrentPath);
+    // The sequence kernels store f32 only: under f16 every call takes the per-step path
+    // (createWebgpuBackend refuses recurrentPath 'sequence' with f16 before this).
+    if (precision === 'f16') this.recurrentPath = 'step';
     const l = device.limits;
     this.sequenceLimits = {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
@@ -172,6 +181,21 @@ export class WebgpuContext implements ProgramContext {
     }
   }
 
+  /**
+   * Throws UNSUPPORTED (argument `precision`) under precision `f16`: the optimizer updates need
+   * f32 weights and moments (an f16 weight drops updates below 2⁻¹¹ of itself, and Adam's
+   * second moments underflow f16). Called before anything is allocated.
+   */
+  refuseUnderF16(op: string): void {
+    if (this.precision === 'f16') {
+      throw new RnnkitError(
+        'UNSUPPORTED',
+        `${op}: precision: expected a backend with precision 'f32' for optimizer updates, got 'f16' (train on an f32 backend, then load the weights into an f16 one for inference)`,
+        { argument: 'precision' },
+      );
+    }
+  }
+
   /** Throws UNSUPPORTED when a dispatch would need more than maxComputeWorkgroupsPerDimension workgroups along one axis. */
   checkWorkgroups(op: string, argument: string, groups: number, what: string): void {
     if (groups > this.maxWorkgroups) {
@@ -187,7 +211,7 @@ export class WebgpuContext implements ProgramContext {
   alloc(shape: Shape): WebgpuTensor {
     const n = sizeOf(shape);
     this.checkBinding('alloc', 'shape', n, `a tensor of shape ${formatShape(shape)}`);
-    return new WebgpuTensor(shape, new Storage(this.storage.acquire(n * 4), this));
+    return new WebgpuTensor(shape, new Storage(this.storage.acquire(n * this.floatBytes), this));
   }
 
   /** Storage outside any tensor (saved activations); give back with releaseBuffer. */

@@ -43,6 +43,12 @@ export function describeAdapter(info: Partial<GPUAdapterInfo> | undefined, sourc
   };
 }
 
+/** The adapter's description or vendor, for messages. */
+function adapterName(adapter: GPUAdapter): string {
+  const info = (adapter as { info?: GPUAdapterInfo }).info;
+  return info?.description || info?.vendor || 'unnamed';
+}
+
 /**
  * The GPU object to ask for an adapter: the browser's `navigator.gpu`, else Dawn from the
  * `webgpu` package. The package name goes through a variable so bundlers for the browser don't
@@ -81,9 +87,24 @@ async function startDawn(): Promise<{ gpu: GPU; source: string }> {
   }
 }
 
-/** Requests an adapter and a device with the adapter's largest buffer limits. */
-export async function acquireDevice(device?: GPUDevice): Promise<AcquiredDevice> {
+/** Refuses precision `f16` (UNSUPPORTED, argument `precision`) where `features` lack `shader-f16`. */
+function requireF16(features: ReadonlySet<string> | GPUSupportedFeatures, where: string): void {
+  if (!features.has('shader-f16')) {
+    throw new RnnkitError(
+      'UNSUPPORTED',
+      `createWebgpuBackend: precision: expected ${where} with the 'shader-f16' feature for precision 'f16', got one without it (use precision 'f32', the default)`,
+      { argument: 'precision' },
+    );
+  }
+}
+
+/**
+ * Requests an adapter and a device with the adapter's largest buffer limits, and with the
+ * `shader-f16` feature when `f16` (refused before any device is made where the adapter lacks it).
+ */
+export async function acquireDevice(device?: GPUDevice, f16 = false): Promise<AcquiredDevice> {
   if (device) {
+    if (f16) requireF16(device.features, 'a device');
     const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     return { device, adapter: describeAdapter(info, 'caller'), owned: false, keepAlive: [] };
   }
@@ -100,6 +121,7 @@ export async function acquireDevice(device?: GPUDevice): Promise<AcquiredDevice>
         (source.startsWith('webgpu') ? '; on Debian, Mesa lavapipe from bookworm-backports provides one (scripts/install-webgpu-deps.sh)' : ''),
     );
   }
+  if (f16) requireF16(adapter.features, `an adapter (${adapterName(adapter)})`);
   const want = [
     'maxStorageBufferBindingSize',
     'maxBufferSize',
@@ -113,7 +135,7 @@ export async function acquireDevice(device?: GPUDevice): Promise<AcquiredDevice>
   for (const k of want) requiredLimits[k] = adapter.limits[k];
   let dev: GPUDevice;
   try {
-    dev = await adapter.requestDevice({ requiredLimits, label: 'rnnkit' });
+    dev = await adapter.requestDevice({ requiredLimits, ...(f16 ? { requiredFeatures: ['shader-f16' as GPUFeatureName] } : {}), label: 'rnnkit' });
   } catch (e) {
     throw unavailable(`requestDevice() failed via ${source}: ${e instanceof Error ? e.message : String(e)}`, e);
   }

@@ -6,4 +6,6 @@ export type { RecurrentCallReport, WebgpuBackendTuning, WebgpuContext, WebgpuCou
 export type { WebgpuAdapterDescription } from './device.js';
 export type { RecurrentPath, RecurrentPathOption, SequencePlan } from './kernels/recurrent_sequence_impl.js';
 export type { GpuBufferStats } from './pool.js';
+export { F16_FORWARD_TOLERANCE, F16_GRADIENT_TOLERANCE } from './precision.js';
+export type { WebgpuPrecision } from './program.js';
 export { WebgpuTensor } from './tensor.js';

@@ -5,10 +5,27 @@ import type { BufferPool, GpuBuf } from './pool.js';
 export type ScalarType = 'u32' | 'i32' | 'f32';
 
 /**
+ * How the backend stores float data (`createWebgpuBackend({ precision })`): `f32`, or `f16`
+ * (half the bytes; needs the adapter's `shader-f16` feature). Kernels compute in f32 either way.
+ */
+export type WebgpuPrecision = 'f32' | 'f16';
+
+/** Bytes of one stored float under `precision`. */
+export function floatBytesOf(precision: WebgpuPrecision): 2 | 4 {
+  return precision === 'f16' ? 2 : 4;
+}
+
+/**
  * One WGSL compute kernel. The header (a `Params` struct bound as uniform `P` at binding 0, then
  * one storage array per entry of `buffers` at bindings 1..n) is generated from the fields here,
  * so the TypeScript side and the shader never disagree on layout. `code` holds the rest of the
  * module and defines `fn main`.
+ *
+ * Storage precision: a buffer of type `f32` holds the backend's stored floats, declared
+ * `array<F>` where the header defines `alias F = f32` (default) or, under precision `f16`,
+ * `enable f16; alias F = f16`. Code reads such a buffer as `f32(x[i])` and writes `F(v)`, so
+ * arithmetic (accumulators, workgroup tiles, gate math) stays f32 and only storage rounds;
+ * params (`P`) are f32 either way. Both conversions are no-ops under f32.
  */
 export interface KernelDef {
   /** Unique per distinct source: the pipeline cache key. */
@@ -37,10 +54,14 @@ function paramsBytes(def: KernelDef): number {
   return Math.max(16, Math.ceil((def.params.length * 4) / 16) * 16);
 }
 
-export function wgslSource(def: KernelDef): string {
+/** The whole WGSL module of `def` under `precision` (see `KernelDef` on `F`). */
+export function wgslSource(def: KernelDef, precision: WebgpuPrecision = 'f32'): string {
   const fields = def.params.length ? def.params.map(([n, t]) => `  ${n}: ${t},`).join('\n') : '  _pad: u32,';
-  const bindings = def.buffers.map(([n, access, t], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${n}: array<${t}>;`).join('\n');
-  return `struct Params {\n${fields}\n}\n@group(0) @binding(0) var<uniform> P: Params;\n${bindings}\n${def.code}`;
+  const bindings = def.buffers
+    .map(([n, access, t], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${n}: array<${t === 'f32' ? 'F' : t}>;`)
+    .join('\n');
+  const header = precision === 'f16' ? 'enable f16;\nalias F = f16;' : 'alias F = f32;';
+  return `${header}\nstruct Params {\n${fields}\n}\n@group(0) @binding(0) var<uniform> P: Params;\n${bindings}\n${def.code}`;
 }
 
 interface Compiled {
@@ -72,6 +93,8 @@ export class PipelineCache {
      * an RnnkitError instead of the crash the driver would give (lavapipe under Dawn: 65,536).
      */
     private readonly burstLimit = Infinity,
+    /** The storage precision every kernel is compiled for. */
+    private readonly precision: WebgpuPrecision = 'f32',
   ) {}
 
   private countBurst(): void {
@@ -125,7 +148,7 @@ export class PipelineCache {
       })),
     ];
     const layout = this.device.createBindGroupLayout({ entries, label: `rnnkit-${def.key}` });
-    const module = this.device.createShaderModule({ code: wgslSource(def), label: `rnnkit-${def.key}` });
+    const module = this.device.createShaderModule({ code: wgslSource(def, this.precision), label: `rnnkit-${def.key}` });
     const pipeline = this.device.createComputePipeline({
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
@@ -154,6 +177,8 @@ export interface ProgramContext {
   maxWorkgroups: number;
   /** Dispatches and command-buffer submits so far (the bench reports them per forward and step). */
   counters: WorkCounters;
+  /** Bytes of one stored float: 4, or 2 under precision `f16`. */
+  floatBytes: number;
 }
 
 /** What the device was asked to do: compute dispatches and command buffers submitted. */
@@ -209,14 +234,28 @@ export class Program {
     this.cmds.push({ kind: 'dispatch', def, offset, buffers, groups: [gx, gy, gz] });
   }
 
-  /** Byte copy; offsets and size must be multiples of 4. */
+  /**
+   * Copies stored floats; offsets and size in bytes, multiples of the float size. A buffer copy
+   * where all three are multiples of 4 (always under f32), else (f16 at an odd element) a
+   * kernel copying elements.
+   */
   copy(src: GpuBuf, srcOffset: number, dst: GpuBuf, dstOffset: number, bytes: number): void {
-    if (bytes > 0) this.cmds.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+    if (bytes <= 0) return;
+    if ((srcOffset | dstOffset | bytes) % 4 === 0) {
+      this.cmds.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+      return;
+    }
+    const fb = this.ctx.floatBytes;
+    const n = bytes / fb;
+    this.dispatch(copyElems, { n, sOff: srcOffset / fb, dOff: dstOffset / fb }, [src, dst], grid1d(n, 256, this.ctx.maxWorkgroups));
   }
 
-  /** Zeros the first `bytes` of `dst` (a multiple of 4). */
+  /**
+   * Zeros the first `bytes` of `dst`, rounded up to a multiple of 4 (an odd count of f16: the
+   * one past the end is inside the buffer, whose size is a multiple of 4, and unused).
+   */
   clear(dst: GpuBuf, bytes: number): void {
-    if (bytes > 0) this.cmds.push({ kind: 'clear', dst, bytes });
+    if (bytes > 0) this.cmds.push({ kind: 'clear', dst, bytes: Math.ceil(bytes / 4) * 4 });
   }
 
   /** Scratch storage released right after submit (contents undefined). */
@@ -277,6 +316,26 @@ export class Program {
     this.temps.length = 0;
   }
 }
+
+/** dst[dOff + i] = src[sOff + i] for i < n, stored floats as they are (the unaligned `Program.copy`). */
+const copyElems = kernel({
+  key: 'copy_elems',
+  params: [
+    ['n', 'u32'],
+    ['sOff', 'u32'],
+    ['dOff', 'u32'],
+  ],
+  buffers: [
+    ['src', 'read', 'f32'],
+    ['dst', 'read_write', 'f32'],
+  ],
+  code: /* wgsl */ `
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = gid.x + gid.y * nw.x * 256u;
+  if (i < P.n) { dst[P.dOff + i] = src[P.sOff + i]; }
+}`,
+});
 
 /** Workgroup grid for `n` items, `perGroup` per workgroup, folding into y past the x limit. */
 export function grid1d(n: number, perGroup: number, maxPerDim: number): [number, number] {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromiumUnavailable, launchChromium, pageProblems, skipOrFailInCi } from '@rnnkit/browser-harness';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import type { BrowserReport, ConformanceReport } from './browser/page.js';
+import type { BrowserReport, ConformanceReport, F16Report } from './browser/page.js';
 
 /**
  * The package in a real browser: headless Debian Chromium with WebGPU on SwiftShader runs a
@@ -46,21 +46,26 @@ export default {};`,
   },
 };
 
+/** The page bundle (test/browser/page.ts) for the browser. */
+async function pageBundle(): Promise<string> {
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    plugins: [stubNodeModules],
+  });
+  return out.outputFiles[0].text;
+}
+
 describe('webgpu backend in headless Chromium', () => {
   it('forward pass and training step match backend-cpu; conformance and training conformance on both recurrent paths', async () => {
     const missing = chromiumUnavailable();
     if (missing) return skipOrFail(missing);
-    const out = await build({
-      entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-      plugins: [stubNodeModules],
-    });
-    const bundle = out.outputFiles[0].text;
+    const bundle = await pageBundle();
     expect(bundle).not.toContain('dawn.node'); // the Node-only binding stays out of browser bundles
     const server = await serve(bundle);
     const browser = await launchChromium();
@@ -103,6 +108,37 @@ describe('webgpu backend in headless Chromium', () => {
         expect(c.recurrent[path]).toBeGreaterThan(0);
         expect(c.recurrent[path === 'step' ? 'sequence' : 'step']).toBe(0);
       }
+      expect(errors.filter((e) => !/powerPreference/i.test(e))).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 1_500_000);
+
+  it("precision f16: the conformance cases within the f16 bounds where the adapter has 'shader-f16', else skipped with the refusal", async () => {
+    const missing = chromiumUnavailable();
+    if (missing) return skipOrFail(missing);
+    const server = await serve(await pageBundle());
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors = pageProblems(page);
+      await page.goto(server.url);
+      await page.waitForFunction(() => typeof (globalThis as { rnnkitF16?: unknown }).rnnkitF16 === 'function');
+      const r = (await page.evaluate(() => (globalThis as unknown as { rnnkitF16: () => Promise<unknown> }).rnnkitF16())) as
+        | F16Report
+        | { missing: string }
+        | { unavailable: string };
+      if ('unavailable' in r) return skipOrFail(`in Chromium: ${r.unavailable}`);
+      if ('missing' in r) {
+        // An optional adapter feature, not a backend that can't start: a skip with the reason, in CI too.
+        console.log(`skipped: f16 in Chromium: ${r.missing}`);
+        expect(r.missing).toContain("'shader-f16'");
+        return;
+      }
+      console.log(`Chromium f16 on ${r.engine}: ${r.cases} conformance cases, ${r.failures.length} over the f16 bounds`);
+      expect(r.cases).toBe(230);
+      expect(r.failures).toEqual([]);
       expect(errors.filter((e) => !/powerPreference/i.test(e))).toEqual([]);
     } finally {
       await browser.close();

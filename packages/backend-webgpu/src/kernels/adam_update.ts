@@ -32,21 +32,22 @@ const def = kernel({
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flatIndex(gid, nw);
   if (i >= P.n) { return; }
-  var p = param[i];
-  var g = grad[i];
+  var p = f32(param[i]);
+  var g = f32(grad[i]);
   if (P.weightDecay != 0.0) {
     if (P.decoupled != 0u) { p = p * P.decayScale; } else { g = g + P.weightDecay * p; }
   }
-  let m = P.beta1 * m0[i] + (1.0 - P.beta1) * g;
-  let v = P.beta2 * v0[i] + (1.0 - P.beta2) * (g * g);
-  outM[i] = m;
-  outV[i] = v;
-  outParam[i] = p - P.stepSize * (m / (sqrt(v) * P.rsqrtBc2 + P.eps));
+  let m = P.beta1 * f32(m0[i]) + (1.0 - P.beta1) * g;
+  let v = P.beta2 * f32(v0[i]) + (1.0 - P.beta2) * (g * g);
+  outM[i] = F(m);
+  outV[i] = F(v);
+  outParam[i] = F(p - P.stepSize * (m / (sqrt(v) * P.rsqrtBc2 + P.eps)));
 }`,
 });
 
 /** One fused torch.optim.Adam / AdamW step (core's `AdamUpdateArgs`): new param, m and v. */
 export function adamUpdate(ctx: WebgpuContext, a: AdamUpdateArgs<WebgpuTensor>): AdamUpdateResult<WebgpuTensor> {
+  ctx.refuseUnderF16('adamUpdate');
   const { param } = a;
   const out = { param: ctx.alloc(param.shape), m: ctx.alloc(param.shape), v: ctx.alloc(param.shape) };
   const p = ctx.program();

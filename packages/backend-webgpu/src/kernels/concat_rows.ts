@@ -10,7 +10,7 @@ export function concatRows(ctx: WebgpuContext, parts: readonly WebgpuTensor[]): 
   const p = ctx.program();
   let off = 0;
   for (const x of parts) {
-    p.copy(x.buf, 0, out.buf, off * 4, x.size * 4);
+    p.copy(x.buf, 0, out.buf, off * ctx.floatBytes, x.size * ctx.floatBytes);
     off += x.size;
   }
   p.submit();

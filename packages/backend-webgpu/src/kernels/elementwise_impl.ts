@@ -27,7 +27,7 @@ fn flatIndex(gid: vec3u, nw: vec3u) -> u32 {
 }
 `;
 
-/** Elementwise kernel on one input: `expr` uses x = a[i] and the params s, t. */
+/** Elementwise kernel on one input: `expr` (f32) uses x = a[i] (widened to f32) and the params s, t. */
 export function unaryKernel(name: string, expr: string): KernelDef {
   return kernel({
     key: `unary_${name}`,
@@ -45,8 +45,8 @@ export function unaryKernel(name: string, expr: string): KernelDef {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flatIndex(gid, nw);
   if (i >= P.n) { return; }
-  let x = a[i];
-  out[i] = ${expr};
+  let x = f32(a[i]);
+  out[i] = F(${expr});
 }`,
   });
 }
@@ -66,9 +66,9 @@ export function binaryKernel(name: string, expr: string): KernelDef {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flatIndex(gid, nw);
   if (i >= P.n) { return; }
-  let x = a[i];
-  let y = b[i];
-  out[i] = ${expr};
+  let x = f32(a[i]);
+  let y = f32(b[i]);
+  out[i] = F(${expr});
 }`,
   });
 }
@@ -112,10 +112,10 @@ export function vectorKernel(name: string, expr: string): KernelDef {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flatIndex(gid, nw);
   if (i >= P.n) { return; }
-  let x = a[i];
+  let x = f32(a[i]);
   let col = i % P.N;
   let row = i / P.N;
-  out[i] = ${expr};
+  out[i] = F(${expr});
 }`,
   });
 }

@@ -58,14 +58,14 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let ka = k0 + e % TK;
       var va = 0.0;
       if (mm < P.M && ka < P.K) {
-        va = a[P.aOff + select(mm * P.lda + ka, ka * P.lda + mm, P.transA != 0u)];
+        va = f32(a[P.aOff + select(mm * P.lda + ka, ka * P.lda + mm, P.transA != 0u)]);
       }
       As[e] = va;
       let kb = k0 + e / TN;
       let nn = n0 + e % TN;
       var vb = 0.0;
       if (kb < P.K && nn < P.N) {
-        vb = b[P.bOff + select(kb * P.ldb + nn, nn * P.ldb + kb, P.transB != 0u)];
+        vb = f32(b[P.bOff + select(kb * P.ldb + nn, nn * P.ldb + kb, P.transB != 0u)]);
       }
       Bs[e] = vb;
     }
@@ -87,8 +87,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     let n = n0 + lid.x + (q % 2u) * 16u;
     if (m < P.M && n < P.N) {
       var v = P.alpha * acc[q];
-      if (P.hasC != 0u) { v += P.beta * c[P.cOff + m * P.ldc + n]; }
-      out[P.oOff + m * P.ldo + n] = v;
+      if (P.hasC != 0u) { v += P.beta * f32(c[P.cOff + m * P.ldc + n]); }
+      out[P.oOff + m * P.ldo + n] = F(v);
     }
   }
 }`,

@@ -16,7 +16,7 @@ export function matmul(ctx: WebgpuContext, a: WebgpuTensor, b: WebgpuTensor, opt
   const out = ctx.alloc([M, N]);
   const p = ctx.program();
   if (K === 0 && !(C && beta !== 0)) {
-    p.clear(out.buf, M * N * 4);
+    p.clear(out.buf, M * N * ctx.floatBytes);
   } else {
     encodeGemm(
       p,

@@ -21,6 +21,7 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
   const saved = args.saved as WebgpuRecurrentSaved;
   const { T, B, D, H, G, lengths, step, stepGroups: groups } = recurrentSizes(ctx, 'recurrentBackward', 'forward.x', a, true);
   const GH = G * H;
+  const fb = ctx.floatBytes; // bytes per stored float
   const c = { x: a.x, wIh: a.weightIh, wHh: a.weightHh, bIh: a.biasIh, bHh: a.biasHh };
   const dy = args.dy;
   const dhN = args.dhN;
@@ -38,16 +39,16 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
   const dBiasHh = c.bHh ? ctx.alloc([GH]) : undefined;
 
   const p = ctx.program();
-  const dPre = p.temp(T * B * GH * 4);
-  const dHp = resetAfter ? p.temp(T * B * GH * 4) : dPre; // what multiplies W_hh going back
-  const direct = p.temp(B * H * 4);
-  const dc = lstm ? p.temp(B * H * 4) : undefined;
+  const dPre = p.temp(T * B * GH * fb);
+  const dHp = resetAfter ? p.temp(T * B * GH * fb) : dPre; // what multiplies W_hh going back
+  const direct = p.temp(B * H * fb);
+  const dc = lstm ? p.temp(B * H * fb) : undefined;
   const len = p.tempData(lengths);
-  if (dhN) p.copy(dhN.buf, 0, direct, 0, B * H * 4);
-  else p.clear(direct, B * H * 4);
+  if (dhN) p.copy(dhN.buf, 0, direct, 0, B * H * fb);
+  else p.clear(direct, B * H * fb);
   if (dc) {
-    if (dcN) p.copy(dcN.buf, 0, dc, 0, B * H * 4);
-    else p.clear(dc, B * H * 4);
+    if (dcN) p.copy(dcN.buf, 0, dc, 0, B * H * fb);
+    else p.clear(dc, B * H * fb);
   }
 
   const stage = (s: StepStage) => stepKernel({ stage: s, ...step });
@@ -99,15 +100,15 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
     // dh0 = direct + dHp_0 W_hh (the sequence kernel ends with this itself).
     p.dispatch(stage(main), { ...common, t: 0, aBase: 0, doGemm: K > 0, finalDh: true }, mainBuffers, groups);
   }
-  p.copy(direct, 0, dh0.buf, 0, B * H * 4);
-  if (dc0) p.copy(dc!, 0, dc0.buf, 0, B * H * 4);
+  p.copy(direct, 0, dh0.buf, 0, B * H * fb);
+  if (dc0) p.copy(dc!, 0, dc0.buf, 0, B * H * fb);
 
   // Input side over all steps: dx = dPre W_ih, dW_ih = dPreᵀ x.
   const TB = T * B;
   const dummy = ctx.dummy;
   const gemmOrClear = (M: number, N: number, K: number, run: () => void, out: WebgpuTensor) => {
     if (M * N === 0) return;
-    if (K === 0) p.clear(out.buf, M * N * 4);
+    if (K === 0) p.clear(out.buf, M * N * fb);
     else run();
   };
   if (dx)

@@ -22,6 +22,7 @@ import { type StepStage, stepKernel } from './recurrent_step_impl.js';
 export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<WebgpuTensor>): RecurrentForwardResult<WebgpuTensor> {
   const { T, B, D, H, G, GS, lengths, step, stepGroups: groups } = recurrentSizes(ctx, 'recurrentForward', 'x', a, false);
   const GH = G * H;
+  const fb = ctx.floatBytes; // bytes per stored float
   const lstm = a.cell === 'lstm';
   const resetBefore = a.cell === 'gru' && !a.gruResetAfter;
   const training = a.training;
@@ -33,12 +34,12 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
   const p = ctx.program();
   // Kept for backward when training, else released after submit.
   const keep = (bytes: number): GpuBuf => (training ? ctx.acquireBuffer(bytes) : p.temp(bytes));
-  const hAll = keep((T + 1) * B * H * 4);
-  const gates = keep(T * B * GS * 4);
-  const cAll = lstm ? keep((T + 1) * B * H * 4) : undefined;
-  const aux = resetBefore ? keep(T * B * H * 4) : undefined;
-  const xp = p.temp(T * B * GH * 4);
-  const wt = p.temp(H * GH * 4);
+  const hAll = keep((T + 1) * B * H * fb);
+  const gates = keep(T * B * GS * fb);
+  const cAll = lstm ? keep((T + 1) * B * H * fb) : undefined;
+  const aux = resetBefore ? keep(T * B * H * fb) : undefined;
+  const xp = p.temp(T * B * GH * fb);
+  const wt = p.temp(H * GH * fb);
   const len = p.tempData(lengths);
 
   if (T * B > 0 && GH > 0) {
@@ -60,14 +61,14 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
     } else if (c.bIh) {
       encodeCopy2d(p, c.bIh.buf, xp, { rows: T * B, width: GH, sLd: 0, dLd: GH }, ctx.maxWorkgroups);
     } else {
-      p.clear(xp, T * B * GH * 4);
+      p.clear(xp, T * B * GH * fb);
     }
     encodeCopy2d(p, c.wHh.buf, wt, { rows: GH, width: H, sLd: H, dLd: GH, transpose: true }, ctx.maxWorkgroups);
   }
-  p.copy(c.h0.buf, 0, hAll, 0, B * H * 4);
+  p.copy(c.h0.buf, 0, hAll, 0, B * H * fb);
   if (cAll) {
-    if (c.c0) p.copy(c.c0.buf, 0, cAll, 0, B * H * 4);
-    else p.clear(cAll, B * H * 4);
+    if (c.c0) p.copy(c.c0.buf, 0, cAll, 0, B * H * fb);
+    else p.clear(cAll, B * H * fb);
   }
 
   const bhh = c.bHh?.buf ?? ctx.dummy;
@@ -116,8 +117,8 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
         break;
     }
   }
-  p.copy(hAll, T * B * H * 4, hN.buf, 0, B * H * 4);
-  if (cN) p.copy(cAll!, T * B * H * 4, cN.buf, 0, B * H * 4);
+  p.copy(hAll, T * B * H * fb, hN.buf, 0, B * H * fb);
+  if (cN) p.copy(cAll!, T * B * H * fb, cN.buf, 0, B * H * fb);
   p.submit();
   ctx.reportRecurrent({ op: 'recurrentForward', path: plan.path, reason: plan.reason, T, B, H, dispatches: ctx.counters.dispatches - before });
 

@@ -209,113 +209,113 @@ export function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: str
 export function epilogue(stage: StepStage): string {
   const mask = /* wgsl */ `let m = i32(t) < len[b];
   let mf = select(0.0, 1.0, m);`;
-  const store = /* wgsl */ `let hp = hAll[hi];
-  hAll[ho] = select(hp, hn, m);
-  y[yi] = select(0.0, hn, m);`;
+  const store = /* wgsl */ `let hp = f32(hAll[hi]);
+  hAll[ho] = F(select(hp, hn, m));
+  y[yi] = F(select(0.0, hn, m));`;
   const dhNew = /* wgsl */ `${mask}
-  let dh = direct[bj] + acc[0];
+  let dh = f32(direct[bj]) + acc[0];
   var dyv = 0.0;
-  if (P.hasDy != 0u) { dyv = dy[yi]; }
+  if (P.hasDy != 0u) { dyv = f32(dy[yi]); }
   let dhNew = (dh + dyv) * mf;`;
   switch (stage) {
     case 'fwd_rnn_tanh':
     case 'fwd_rnn_relu':
       return /* wgsl */ `${mask}
-  let pre = xp[xi] + acc[0] + bh(j);
+  let pre = f32(xp[xi]) + acc[0] + bh(j);
   let hn = ${stage === 'fwd_rnn_tanh' ? 'tanh_(pre)' : 'max(pre, 0.0)'};
-  gates[gi] = hn;
+  gates[gi] = F(hn);
   ${store}`;
     case 'fwd_lstm':
       return /* wgsl */ `${mask}
-  let ig = sigm(xp[xi] + acc[0] + bh(j));
-  let fg = sigm(xp[xi + H] + acc[1] + bh(H + j));
-  let gg = tanh_(xp[xi + 2u * H] + acc[2] + bh(2u * H + j));
-  let og = sigm(xp[xi + 3u * H] + acc[3] + bh(3u * H + j));
-  let cp = cAll[hi];
+  let ig = sigm(f32(xp[xi]) + acc[0] + bh(j));
+  let fg = sigm(f32(xp[xi + H]) + acc[1] + bh(H + j));
+  let gg = tanh_(f32(xp[xi + 2u * H]) + acc[2] + bh(2u * H + j));
+  let og = sigm(f32(xp[xi + 3u * H]) + acc[3] + bh(3u * H + j));
+  let cp = f32(cAll[hi]);
   let c = fg * cp + ig * gg;
   let hn = og * tanh_(c);
-  gates[gi] = ig;
-  gates[gi + H] = fg;
-  gates[gi + 2u * H] = gg;
-  gates[gi + 3u * H] = og;
-  cAll[ho] = select(cp, c, m);
+  gates[gi] = F(ig);
+  gates[gi + H] = F(fg);
+  gates[gi + 2u * H] = F(gg);
+  gates[gi + 3u * H] = F(og);
+  cAll[ho] = F(select(cp, c, m));
   ${store}`;
     case 'fwd_gru':
       return /* wgsl */ `${mask}
-  let r = sigm(xp[xi] + acc[0] + bh(j));
-  let z = sigm(xp[xi + H] + acc[1] + bh(H + j));
+  let r = sigm(f32(xp[xi]) + acc[0] + bh(j));
+  let z = sigm(f32(xp[xi + H]) + acc[1] + bh(H + j));
   let hnl = acc[2] + bh(2u * H + j);
-  let n = tanh_(xp[xi + 2u * H] + r * hnl);
-  let hn = n + z * (hAll[hi] - n);
-  gates[gi] = r;
-  gates[gi + H] = z;
-  gates[gi + 2u * H] = n;
-  gates[gi + 3u * H] = hnl;
+  let n = tanh_(f32(xp[xi + 2u * H]) + r * hnl);
+  let hn = n + z * (f32(hAll[hi]) - n);
+  gates[gi] = F(r);
+  gates[gi + H] = F(z);
+  gates[gi + 2u * H] = F(n);
+  gates[gi + 3u * H] = F(hnl);
   ${store}`;
     case 'fwd_gru_rz':
       return /* wgsl */ `
-  let r = sigm(xp[xi] + acc[0] + bh(j));
-  let z = sigm(xp[xi + H] + acc[1] + bh(H + j));
-  gates[gi] = r;
-  gates[gi + H] = z;
-  aux[yi] = r * hAll[hi];`;
+  let r = sigm(f32(xp[xi]) + acc[0] + bh(j));
+  let z = sigm(f32(xp[xi + H]) + acc[1] + bh(H + j));
+  gates[gi] = F(r);
+  gates[gi + H] = F(z);
+  aux[yi] = F(r * f32(hAll[hi]));`;
     case 'fwd_gru_n':
       return /* wgsl */ `${mask}
-  let n = tanh_(xp[xi + 2u * H] + acc[0] + bh(2u * H + j));
-  let z = gates[gi + H];
-  let hn = n + z * (hAll[hi] - n);
-  gates[gi + 2u * H] = n;
+  let n = tanh_(f32(xp[xi + 2u * H]) + acc[0] + bh(2u * H + j));
+  let z = f32(gates[gi + H]);
+  let hn = n + z * (f32(hAll[hi]) - n);
+  gates[gi + 2u * H] = F(n);
   ${store}`;
     case 'bwd_rnn_tanh':
     case 'bwd_rnn_relu':
       return /* wgsl */ `${dhNew}
-  let hn = gates[gi];
-  dPre[xi] = ${stage === 'bwd_rnn_tanh' ? 'dhNew * (1.0 - hn * hn)' : 'select(0.0, dhNew, hn > 0.0)'};
-  direct[bj] = (1.0 - mf) * dh;`;
+  let hn = f32(gates[gi]);
+  dPre[xi] = F(${stage === 'bwd_rnn_tanh' ? 'dhNew * (1.0 - hn * hn)' : 'select(0.0, dhNew, hn > 0.0)'});
+  direct[bj] = F((1.0 - mf) * dh);`;
     case 'bwd_lstm':
       return /* wgsl */ `${dhNew}
-  let ig = gates[gi];
-  let fg = gates[gi + H];
-  let gg = gates[gi + 2u * H];
-  let og = gates[gi + 3u * H];
-  let cp = cAll[hi];
+  let ig = f32(gates[gi]);
+  let fg = f32(gates[gi + H]);
+  let gg = f32(gates[gi + 2u * H]);
+  let og = f32(gates[gi + 3u * H]);
+  let cp = f32(cAll[hi]);
   let tc = tanh_(fg * cp + ig * gg);
   let dO = dhNew * tc;
-  let dcv = dc[bj];
+  let dcv = f32(dc[bj]);
   let dcNew = dhNew * og * (1.0 - tc * tc) + mf * dcv;
-  dc[bj] = dcNew * fg + (1.0 - mf) * dcv;
-  dPre[xi] = dcNew * gg * ig * (1.0 - ig);
-  dPre[xi + H] = dcNew * cp * fg * (1.0 - fg);
-  dPre[xi + 2u * H] = dcNew * ig * (1.0 - gg * gg);
-  dPre[xi + 3u * H] = dO * og * (1.0 - og);
-  direct[bj] = (1.0 - mf) * dh;`;
+  dc[bj] = F(dcNew * fg + (1.0 - mf) * dcv);
+  dPre[xi] = F(dcNew * gg * ig * (1.0 - ig));
+  dPre[xi + H] = F(dcNew * cp * fg * (1.0 - fg));
+  dPre[xi + 2u * H] = F(dcNew * ig * (1.0 - gg * gg));
+  dPre[xi + 3u * H] = F(dO * og * (1.0 - og));
+  direct[bj] = F((1.0 - mf) * dh);`;
     case 'bwd_gru':
       return /* wgsl */ `${dhNew}
-  let r = gates[gi];
-  let z = gates[gi + H];
-  let n = gates[gi + 2u * H];
+  let r = f32(gates[gi]);
+  let z = f32(gates[gi + H]);
+  let n = f32(gates[gi + 2u * H]);
   let dnPre = dhNew * (1.0 - z) * (1.0 - n * n);
-  let dzPre = dhNew * (hAll[hi] - n) * z * (1.0 - z);
-  let drPre = dnPre * gates[gi + 3u * H] * r * (1.0 - r);
-  dPre[xi] = drPre;
-  dPre[xi + H] = dzPre;
-  dPre[xi + 2u * H] = dnPre;
-  dHp[xi] = drPre;
-  dHp[xi + H] = dzPre;
-  dHp[xi + 2u * H] = dnPre * r;
-  direct[bj] = (1.0 - mf) * dh + dhNew * z;`;
+  let dzPre = dhNew * (f32(hAll[hi]) - n) * z * (1.0 - z);
+  let drPre = dnPre * f32(gates[gi + 3u * H]) * r * (1.0 - r);
+  dPre[xi] = F(drPre);
+  dPre[xi + H] = F(dzPre);
+  dPre[xi + 2u * H] = F(dnPre);
+  dHp[xi] = F(drPre);
+  dHp[xi + H] = F(dzPre);
+  dHp[xi + 2u * H] = F(dnPre * r);
+  direct[bj] = F((1.0 - mf) * dh + dhNew * z);`;
     case 'bwd_gru_zn':
       return /* wgsl */ `${dhNew}
-  let z = gates[gi + H];
-  let n = gates[gi + 2u * H];
-  dPre[xi + H] = dhNew * (hAll[hi] - n) * z * (1.0 - z);
-  dPre[xi + 2u * H] = dhNew * (1.0 - z) * (1.0 - n * n);
-  direct[bj] = (1.0 - mf) * dh + dhNew * z;`;
+  let z = f32(gates[gi + H]);
+  let n = f32(gates[gi + 2u * H]);
+  dPre[xi + H] = F(dhNew * (f32(hAll[hi]) - n) * z * (1.0 - z));
+  dPre[xi + 2u * H] = F(dhNew * (1.0 - z) * (1.0 - n * n));
+  direct[bj] = F((1.0 - mf) * dh + dhNew * z);`;
     case 'bwd_gru_r':
       return /* wgsl */ `
-  let r = gates[gi];
-  dPre[xi] = acc[0] * hAll[hi] * r * (1.0 - r);
-  direct[bj] = direct[bj] + acc[0] * r;`;
+  let r = f32(gates[gi]);
+  dPre[xi] = F(acc[0] * f32(hAll[hi]) * r * (1.0 - r));
+  direct[bj] = F(f32(direct[bj]) + acc[0] * r);`;
   }
 }
 
@@ -341,13 +341,13 @@ export const stepKernel = kernelFamily((v: StepVariant): KernelDef => {
   const G = gemmColumns(stage);
   const { buffers, A, W } = buffersOf(stage);
   const fwd = stage.startsWith('fwd');
-  const accumulate = Array.from({ length: G }, (_, g) => `acc[${g}] += av * ${W}[wi + ${g}u * H];`).join('\n          ');
+  const accumulate = Array.from({ length: G }, (_, g) => `acc[${g}] += av * f32(${W}[wi + ${g}u * H]);`).join('\n          ');
   const code = /* wgsl */ `${WGSL_MATH}
 const WJ = ${WJ}u;
 const WB = ${WB}u;
 const TK = ${TK}u;
 var<workgroup> As: array<f32, ${WB * TK}>;
-${fwd ? `fn bh(k: u32) -> f32 {\n  if (P.hasBhh != 0u) { return bhh[k]; }\n  return 0.0;\n}` : ''}
+${fwd ? `fn bh(k: u32) -> f32 {\n  if (P.hasBhh != 0u) { return f32(bhh[k]); }\n  return 0.0;\n}` : ''}
 
 @compute @workgroup_size(${WJ}, ${WB})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -362,7 +362,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         let bb = wid.y * WB + e / TK;
         let kk = k0 + e % TK;
         var v = 0.0;
-        if (bb < P.B && kk < P.K) { v = ${A}[P.aBase + bb * P.lda + kk]; }
+        if (bb < P.B && kk < P.K) { v = f32(${A}[P.aBase + bb * P.lda + kk]); }
         As[e] = v;
       }
       workgroupBarrier();
@@ -385,7 +385,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let xi = t * P.B * P.GH + b * P.GH + j;
   let gi = t * P.B * P.GS + b * P.GS + j;
   let yi = hi;
-  ${stage.startsWith('bwd') && stage !== 'bwd_gru_r' ? 'if (P.finalDh != 0u) {\n    direct[bj] = direct[bj] + acc[0];\n    return;\n  }' : ''}
+  ${stage.startsWith('bwd') && stage !== 'bwd_gru_r' ? 'if (P.finalDh != 0u) {\n    direct[bj] = F(f32(direct[bj]) + acc[0]);\n    return;\n  }' : ''}
   ${epilogue(stage)}
 }`;
   return { key: `step_${stage}_${WJ}x${WB}`, params: PARAMS, buffers, code };

@@ -26,7 +26,7 @@ var<workgroup> part: array<f32, 256>;
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   var s = 0.0;
   for (var i = wid.x * 256u + lid.x; i < P.n; i += P.stride) {
-    let v = a[i];
+    let v = f32(a[i]);
     s += select(v, v * v, P.square != 0u);
   }
   part[lid.x] = s;
@@ -35,7 +35,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     if (lid.x < w) { part[lid.x] += part[lid.x + w]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { out[wid.x] = part[0]; }
+  if (lid.x == 0u) { out[wid.x] = F(part[0]); }
 }`,
 });
 
@@ -47,7 +47,7 @@ export function reduceAll(ctx: WebgpuContext, x: WebgpuTensor, square: boolean):
   if (groups === 1) {
     p.dispatch(def, { n: x.size, stride: 256, square }, [x.buf, out.buf], [1]);
   } else {
-    const partials = p.temp(groups * 4);
+    const partials = p.temp(groups * ctx.floatBytes);
     p.dispatch(def, { n: x.size, stride: groups * 256, square }, [x.buf, partials], [groups]);
     p.dispatch(def, { n: groups, stride: 256, square: false }, [partials, out.buf], [1]);
   }
@@ -79,7 +79,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let n = wid.x * 16u + lid.x;
   var s = 0.0;
   if (n < P.N) {
-    for (var m = lid.y; m < P.M; m += 16u) { s += a[P.aOff + m * P.lda + n]; }
+    for (var m = lid.y; m < P.M; m += 16u) { s += f32(a[P.aOff + m * P.lda + n]); }
   }
   part[lid.y * 16u + lid.x] = s;
   workgroupBarrier();
@@ -87,7 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     if (lid.y < w) { part[lid.y * 16u + lid.x] += part[(lid.y + w) * 16u + lid.x]; }
     workgroupBarrier();
   }
-  if (lid.y == 0u && n < P.N) { out[P.oOff + n] = part[lid.x]; }
+  if (lid.y == 0u && n < P.N) { out[P.oOff + n] = F(part[lid.x]); }
 }`,
 });
 

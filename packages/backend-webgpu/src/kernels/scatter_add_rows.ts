@@ -28,8 +28,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
   let r = i / P.N;
   let c = i % P.N;
   var s = 0.0;
-  for (var k = start[r]; k < start[r + 1u]; k++) { s += a[src[k] * P.N + c]; }
-  out[i] = s;
+  for (var k = start[r]; k < start[r + 1u]; k++) { s += f32(a[src[k] * P.N + c]); }
+  out[i] = F(s);
 }`,
 });
 

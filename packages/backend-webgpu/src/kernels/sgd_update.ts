@@ -27,20 +27,21 @@ const def = kernel({
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flatIndex(gid, nw);
   if (i >= P.n) { return; }
-  let p = param[i];
-  var g = grad[i] + P.weightDecay * p;
+  let p = f32(param[i]);
+  var g = f32(grad[i]) + P.weightDecay * p;
   if (P.momentum != 0.0) {
     var buf = g;
-    if (P.hasVelocity != 0u) { buf = P.momentum * vel[i] + (1.0 - P.dampening) * g; }
-    outVel[i] = buf;
+    if (P.hasVelocity != 0u) { buf = P.momentum * f32(vel[i]) + (1.0 - P.dampening) * g; }
+    outVel[i] = F(buf);
     g = select(buf, g + P.momentum * buf, P.nesterov != 0u);
   }
-  outParam[i] = p - P.lr * g;
+  outParam[i] = F(p - P.lr * g);
 }`,
 });
 
 /** One fused torch.optim.SGD step (core's `SgdUpdateArgs`): new param, and velocity when momentum > 0. */
 export function sgdUpdate(ctx: WebgpuContext, a: SgdUpdateArgs<WebgpuTensor>): SgdUpdateResult<WebgpuTensor> {
+  ctx.refuseUnderF16('sgdUpdate');
   const { param, grad, velocity } = a;
   const outParam = ctx.alloc(param.shape);
   const outVel = a.momentum !== 0 ? ctx.alloc(param.shape) : undefined;

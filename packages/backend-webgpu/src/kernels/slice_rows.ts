@@ -7,7 +7,7 @@ export function sliceRows(ctx: WebgpuContext, a: WebgpuTensor, start: number, co
   const N = rowsCols(a.shape)[1];
   const out = ctx.alloc([count, N]);
   const p = ctx.program();
-  p.copy(a.buf, start * N * 4, out.buf, 0, count * N * 4);
+  p.copy(a.buf, start * N * ctx.floatBytes, out.buf, 0, count * N * ctx.floatBytes);
   p.submit();
   return out;
 }

@@ -23,7 +23,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let ms = rowMaxSum(lid.x, base, live);
   let m = ms.x;
   let s = ms.y;
-  if (live) { for (var c = lid.x; c < P.C; c += 64u) { out[base + c] = exp(a[base + c] - m) / s; } }
+  if (live) { for (var c = lid.x; c < P.C; c += 64u) { out[base + c] = F(exp(f32(a[base + c]) - m) / s); } }
 }`,
 });
 

@@ -31,11 +31,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let t = targets[row];
   let skip = t == P.ignore;
   for (var c = lid.x; c < P.C; c += 64u) {
-    let sm = exp(a[base + c] - m) / s;
-    grad[base + c] = select(sm - select(0.0, 1.0, i32(c) == t), 0.0, skip);
+    let sm = exp(f32(a[base + c]) - m) / s;
+    grad[base + c] = F(select(sm - select(0.0, 1.0, i32(c) == t), 0.0, skip));
   }
   if (lid.x == 0u) {
-    if (skip) { loss[row] = 0.0; } else { loss[row] = log(s) + m - a[base + u32(t)]; }
+    if (skip) { loss[row] = F(0.0); } else { loss[row] = F(log(s) + m - f32(a[base + u32(t)])); }
   }
 }`,
 });

@@ -30,10 +30,10 @@ fn foldSum(lid: u32, v: f32) -> f32 {
 }
 fn rowMaxSum(lid: u32, base: u32, live: bool) -> vec2f {
   var m = -3.4e38;
-  if (live) { for (var c = lid; c < P.C; c += 64u) { m = max(m, a[base + c]); } }
+  if (live) { for (var c = lid; c < P.C; c += 64u) { m = max(m, f32(a[base + c])); } }
   m = foldMax(lid, m);
   var s = 0.0;
-  if (live) { for (var c = lid; c < P.C; c += 64u) { s += exp(a[base + c] - m); } }
+  if (live) { for (var c = lid; c < P.C; c += 64u) { s += exp(f32(a[base + c]) - m); } }
   s = foldSum(lid, s);
   return vec2f(m, s);
 }

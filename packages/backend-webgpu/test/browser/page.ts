@@ -7,7 +7,7 @@
  */
 import { createCpuBackend } from '@rnnkit/backend-cpu';
 import type { Backend, RecurrentSpec, Tensor } from '@rnnkit/core';
-import { initParams, Rng, recurrentParams } from '@rnnkit/core';
+import { initParams, isRnnkitError, Rng, recurrentParams } from '@rnnkit/core';
 import { backpropRecurrent, disposeRecurrentCache, runRecurrent } from '@rnnkit/core/backend';
 import {
   compareTrainingRuns,
@@ -18,7 +18,7 @@ import {
   TRAINING_TOLERANCE,
   trainingConformanceCases,
 } from '@rnnkit/core/testing';
-import { createWebgpuBackend, type RecurrentPath, type WebgpuBackend } from '../../src/index.js';
+import { createWebgpuBackend, F16_FORWARD_TOLERANCE, F16_GRADIENT_TOLERANCE, type RecurrentPath, type WebgpuBackend } from '../../src/index.js';
 
 export interface BrowserReport {
   engine: string;
@@ -177,5 +177,37 @@ async function conformance(path: RecurrentPath): Promise<ConformanceReport | { u
   return { path, cases: cases.length, trainingCases: training.length, failures, recurrent };
 }
 
+export interface F16Report {
+  engine: string;
+  cases: number;
+  /** Every case over the f16 bounds or leaking, with its result. */
+  failures: string[];
+}
+
+/**
+ * Precision f16: the 230 conformance cases against the f16 bounds where the adapter has
+ * `shader-f16`; `missing` (the refusal's message) where it has not — SwiftShader has not.
+ */
+async function f16(): Promise<F16Report | { missing: string } | { unavailable: string }> {
+  let gpu: WebgpuBackend;
+  try {
+    gpu = await createWebgpuBackend({ precision: 'f16' });
+  } catch (e) {
+    if (isRnnkitError(e) && e.code === 'UNSUPPORTED' && e.argument === 'precision') return { missing: e.message };
+    return { unavailable: e instanceof Error ? e.message : String(e) };
+  }
+  const failures: string[] = [];
+  const cases = conformanceCases();
+  for (const c of cases) {
+    const r = await runConformanceCase(gpu, c);
+    if (!(r.forwardError <= F16_FORWARD_TOLERANCE && r.gradError <= F16_GRADIENT_TOLERANCE && r.leakedTensors === 0))
+      failures.push(`${c.name}: ${JSON.stringify(r)}`);
+  }
+  const engine = gpu.info().engine;
+  gpu.destroy();
+  return { engine, cases: cases.length, failures };
+}
+
 (globalThis as { rnnkitRun?: typeof run }).rnnkitRun = run;
+(globalThis as { rnnkitF16?: typeof f16 }).rnnkitF16 = f16;
 (globalThis as { rnnkitConformance?: typeof conformance }).rnnkitConformance = conformance;
