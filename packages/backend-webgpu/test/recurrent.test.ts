@@ -153,31 +153,43 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
     expect(plan.reason).toMatch(/maxComputeWorkgroupStorageSize/);
   });
 
-  it('weights in registers on software adapters where a unit fits 128 floats, else from storage', () => {
+  it('on software adapters: weights per thread up to 512 floats, the GEMM unrolled up to 512 forward and 128 backward, else looped; past 512 the storage kernel', () => {
     const { sequence } = paths!;
     const software = (sequence as unknown as { context: { sequenceLimits: { software: boolean } } }).context.sequenceLimits.software;
-    const fits = [
+    // Forward to 512 floats per unit (LSTM H = 128, the tests' wide case H = 70 B = 11), backward to 128.
+    const unrolled = [
       { H: 32, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 32) },
       { H: 32, plan: sequence.recurrentPlan('backward', 'lstm', true, 2, 32) },
       { H: 42, plan: sequence.recurrentPlan('forward', 'gru', false, 3, 42) },
       { H: 42, plan: sequence.recurrentPlan('backward', 'gru', true, 1, 42) },
-      { H: 128, plan: sequence.recurrentPlan('forward', 'rnn_tanh', true, 1, 128) },
+      { H: 70, plan: sequence.recurrentPlan('forward', 'lstm', true, 11, 70) },
+      { H: 128, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 128) },
+      { H: 128, plan: sequence.recurrentPlan('backward', 'rnn_tanh', true, 1, 128) },
+    ];
+    // Backward past 128 floats per unit: the loop form.
+    const looped = [
+      { H: 43, plan: sequence.recurrentPlan('backward', 'gru', true, 1, 43) },
+      { H: 64, plan: sequence.recurrentPlan('backward', 'lstm', true, 1, 64) },
+      { H: 70, plan: sequence.recurrentPlan('backward', 'lstm', true, 11, 70) },
+      { H: 128, plan: sequence.recurrentPlan('backward', 'gru', false, 1, 128) },
     ];
     if (!software) console.log('hardware adapter: the register kernel is not chosen (checked: RH undefined)');
-    for (const { H, plan } of fits) {
+    for (const { H, plan } of unrolled) {
       expect(plan.path).toBe('sequence');
-      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, reason: expect.stringMatching(/registers/) });
+      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, reason: expect.stringMatching(/in registers/) });
+      else expect(plan.RH).toBeUndefined();
+      expect(plan.loopK).toBeUndefined();
+    }
+    for (const { H, plan } of looped) {
+      expect(plan.path).toBe('sequence');
+      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, loopK: true, reason: expect.stringMatching(/private array/) });
       else expect(plan.RH).toBeUndefined();
     }
-    // One float past the budget, and the tests' wide case: the storage kernel.
-    for (const plan of [
-      sequence.recurrentPlan('forward', 'lstm', true, 1, 33),
-      sequence.recurrentPlan('backward', 'gru', true, 1, 43),
-      sequence.recurrentPlan('forward', 'lstm', true, 11, 70),
-    ]) {
-      expect(plan.path).toBe('sequence');
-      expect(plan.RH).toBeUndefined();
-    }
+    // Past 512 floats per unit (LSTM H = 129): the storage kernel when forced, the per-step path under auto.
+    const past = sequence.recurrentPlan('forward', 'lstm', true, 1, 129);
+    expect(past.path).toBe('sequence');
+    expect(past.RH).toBeUndefined();
+    if (software) expect(be.recurrentPlan('forward', 'lstm', true, 1, 129).path).toBe('step');
   });
 
   it('counters() reports dispatches, submits and the last call: one recurrence dispatch on the sequence path, T on the per-step path', async () => {

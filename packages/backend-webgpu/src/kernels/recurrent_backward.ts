@@ -80,7 +80,7 @@ export function recurrentBackward(ctx: WebgpuContext, args: RecurrentBackwardArg
       WJ: plan.WJ,
       WB: plan.WB,
       KS: plan.KS,
-      ...(plan.RH !== undefined ? { RH: plan.RH } : {}),
+      ...(plan.RH !== undefined ? { RH: plan.RH, loopK: plan.loopK === true } : {}),
     });
     p.dispatch(def, { T, B, H, GH, GS: saved.gateStride, hasBhh: false, hasDy: dy !== undefined }, mainBuffers, [Math.ceil(B / plan.WB)]);
   }

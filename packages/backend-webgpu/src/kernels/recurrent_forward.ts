@@ -81,7 +81,7 @@ export function recurrentForward(ctx: WebgpuContext, a: RecurrentForwardArgs<Web
       WJ: plan.WJ,
       WB: plan.WB,
       KS: plan.KS,
-      ...(plan.RH !== undefined ? { RH: plan.RH } : {}),
+      ...(plan.RH !== undefined ? { RH: plan.RH, loopK: plan.loopK === true } : {}),
     });
     const buffers = lstm
       ? [xp, wt, bhh, len, hAll, y.buf, gates, cAll!]

@@ -21,11 +21,18 @@ import { type Buf, buffersOf, epilogue, gemmColumns, type StepStage } from './re
  *      the very WGSL the per-step kernels run.
  * Backward ends with dh_0 = direct + dHp_0 W_hh (the per-step path's `finalDh` dispatch).
  *
- * The register variant (`RH` set; software adapters, small H): H is compiled in, a workgroup
+ * The register variant (`RH` set; software adapters, H ≤ 128 for LSTM): H is compiled in, a workgroup
  * serves one batch row with one thread per unit, each thread loads its W elements (k, g) into
  * vec4 registers r{stage}_{m}_{g}_{q} once before the loop over steps, stages the operand row
  * as vec4s, and unrolls the GEMM over k — the same k order, so the same rounding — reading the
  * operand at constant indices (uniform loads: llvmpipe does them once per SIMD vector).
+ * The weights reach the registers through a private array filled in a loop (written out as one
+ * storage read per element, llvmpipe took minutes to compile 256 floats per thread). Its loop
+ * form (`loopK`, backward past SOFTWARE_UNROLL_FLOATS.bwd weights per thread) leaves them in the
+ * private array and loops over k (the trip count read from the H parameter, so no compiler
+ * unrolls it): llvmpipe compiled the unrolled backward superlinearly (104 s at LSTM H = 128),
+ * the loop form in seconds, though it reads the array per lane. Both keep the per-step kernels'
+ * k order: results bit-identical to the per-step path.
  *
  * Buffers are the per-step kernels' (at most 8 bindings); the reset-before GRU forward binds the
  * union of its two stages' buffers, read-write where either writes.
@@ -48,6 +55,12 @@ export interface SequenceVariant {
    * every step's GEMM is unrolled over k against them; WB is then 1 (a workgroup per batch row).
    */
   RH?: number;
+  /**
+   * With RH: the GEMM a loop over k (bounded by the H parameter, so no compiler unrolls it)
+   * against the weights in a private array, instead of unrolled against registers: compiles in
+   * seconds where the unrolled backward takes minutes on llvmpipe.
+   */
+  loopK?: boolean;
 }
 
 export function sequenceCell(cell: CellKind, gruResetAfter: boolean): SequenceCell {
@@ -205,21 +218,42 @@ function regGemmOf(stage: StepStage, H: number, G: number, cell: SequenceCell): 
 /** Threads' units: j_m = lid.x + m·WJ for m < U. */
 const unitsPerThread = (v: SequenceVariant) => Math.ceil((v.RH ?? 0) / v.WJ);
 
-/** Register declarations of stage `si`: r{si}_{m}_{g}_{q}, the vec4 of W at k = 4q…4q+3 for unit j_m, gate column g. */
+/**
+ * Trip count of the loops over vec4s of k: ⌈K/4⌉ from the H parameter (K is H, 2H or G·H), so
+ * that they stay loops: NIR folds and unrolls a constant trip count.
+ */
+const loopBound = (K: number, H: number) => `(${K / H}u * P.H + 3u) / 4u`;
+
+/**
+ * Weight declarations of stage `si`: the thread's W elements (k, g) for unit j_m, loaded once
+ * before the loop over steps in a loop over k into the private array wp{si}_{m}[g·⌈K/4⌉ + q]
+ * (vec4 q holds k = 4q…4q+3; past K, zeros). The unrolled form then copies them into registers
+ * r{si}_{m}_{g}_{q} at constant indices; the loop form reads the array in its GEMM loop.
+ * (Loading through a loop keeps llvmpipe's compile time down: the same loads written out, one
+ * bounds-checked storage read per element, took LSTM H = 32 forward from ~1 s to ~7 s to
+ * compile and H = 64 to minutes.)
+ */
 function regDecls(stage: StepStage, si: number, v: SequenceVariant, G: number): string {
   const H = v.RH!;
   const gm = regGemmOf(stage, H, G, v.cell);
   const Gc = gemmColumns(stage);
+  const Qk = Math.ceil(gm.K / 4);
   const lines: string[] = [];
   for (let m = 0; m < unitsPerThread(v); m++) {
-    for (let g = 0; g < Gc; g++) {
-      for (let q = 0; q < Math.ceil(gm.K / 4); q++) {
-        const el = [0, 1, 2, 3].map((c) => {
-          const k = 4 * q + c;
-          return k < gm.K ? `wl(${gm.wOff + k * gm.ldw + g * H}u + j${m}, j${m} < ${H}u)` : '0.0';
-        });
-        lines.push(`let r${si}_${m}_${g}_${q} = vec4f(${el.join(', ')});`);
+    lines.push(`var wp${si}_${m}: array<vec4f, ${Gc * Qk}>;
+  for (var q = 0u; q < ${loopBound(gm.K, H)}; q++) {
+    for (var g = 0u; g < ${Gc}u; g++) {
+      var e = vec4f(0.0);
+      for (var c = 0u; c < 4u; c++) {
+        let k = 4u * q + c;
+        if (k < ${gm.K}u) { e[c] = wl(${gm.wOff}u + k * ${gm.ldw}u + g * ${H}u + j${m}, j${m} < ${H}u); }
       }
+      wp${si}_${m}[g * ${Qk}u + q] = e;
+    }
+  }`);
+    if (v.loopK) continue;
+    for (let g = 0; g < Gc; g++) {
+      for (let q = 0; q < Qk; q++) lines.push(`let r${si}_${m}_${g}_${q} = wp${si}_${m}[${g * Qk + q}u];`);
     }
   }
   return lines.join('\n  ');
@@ -235,7 +269,16 @@ function regStageCode(stage: StepStage, si: number, A: string, body: string, v: 
   const units: string[] = [];
   for (let m = 0; m < unitsPerThread(v); m++) {
     const acc: string[] = [];
-    for (let q = 0; q < Math.ceil(K / 4); q++) {
+    if (v.loopK) {
+      // Padding past K is 0 · 0 in both operands: adds +0, so the sums are the unrolled form's.
+      const Qk = Math.ceil(K / 4);
+      const terms = gs.map((gg) => `let r${gg} = wp${si}_${m}[${gg * Qk}u + q]; ${comps.map((c) => `a${gg} += h.${c} * r${gg}.${c};`).join(' ')}`);
+      acc.push(`for (var q = 0u; q < ${loopBound(K, H)}; q++) {
+            let h = As4[q];
+            ${terms.join('\n            ')}
+          }`);
+    }
+    for (let q = 0; q < (v.loopK ? 0 : Math.ceil(K / 4)); q++) {
       acc.push(`let h${q} = As4[${q}];`);
       for (const gg of gs) {
         for (let c = 0; c < 4 && 4 * q + c < K; c++) acc.push(`a${gg} += h${q}.${comps[c]} * r${si}_${m}_${gg}_${q}.${comps[c]};`);
@@ -365,7 +408,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   }
   ${final}
 }`;
-  return { key: `seqreg_${dir}_${v.cell}_${WJ}_h${H}`, params: PARAMS, buffers, code };
+  return { key: `seqreg_${dir}_${v.cell}_${WJ}_h${H}${v.loopK ? '_loop' : ''}`, params: PARAMS, buffers, code };
 }
 
 /** How a recurrent call runs: one dispatch per layer direction, or one (two) per step. */
@@ -396,18 +439,27 @@ export const AUTO_MAX_UNITS_PER_THREAD = 4;
  * which `auto` keeps the per-step path. Measured on lavapipe (2 cores, scripts/paths-speed.mjs):
  * the sequence path was ~2× faster at H = 32 (LSTM 4,096, GRU 3,072) and ~0.5–0.8× at H = 64
  * (16,384 and 12,288): one workgroup is one CPU thread there, while the per-step path spreads
- * each step over ⌈H/64⌉ workgroups.
+ * each step over ⌈H/64⌉ workgroups. It applies to the storage kernel only: the register kernel
+ * is chosen first where it fits (SOFTWARE_REG_FLOATS).
  */
 export const SOFTWARE_MAX_STEP_WORK = 8192;
 
 /**
  * On a software adapter, the register-resident sequence kernel (`SequenceVariant.RH`, one unit
  * per thread) runs where a thread's weights — G·K floats summed over the kernel's stages — are at
- * most this many. Measured on lavapipe: at H = 32 it runs LSTM/GRU forward ~5× faster than the
- * per-step path, but the fully unrolled GEMM compiles superlinearly in llvmpipe (H = 64 LSTM,
- * 256 floats per thread: minutes for one pipeline), so larger shapes keep the storage kernel.
+ * most this many (512: LSTM at H = 128, the issue #18 shapes' largest).
  */
-export const SOFTWARE_REG_FLOATS = 128;
+export const SOFTWARE_REG_FLOATS = 512;
+
+/**
+ * The register kernel's GEMM is unrolled up to this many weights per thread, forward and
+ * backward; past it, the loop form (`SequenceVariant.loopK`). Measured cold compiles on lavapipe
+ * (one pipeline, load average 3–10): unrolled forward LSTM H = 32 1–2 s, H = 64 2–4 s, H = 128
+ * (512 floats) 7.5–9.5 s; unrolled backward LSTM H = 32 ~5 s but H = 64 17–26 s and H = 128
+ * 104 s (its G·H-long columns, one accumulator, and the final dh_0 stage a second copy). The
+ * loop form compiles in ≤ ~3 s and ran the forward ~4× slower than the unrolled form at H = 32.
+ */
+export const SOFTWARE_UNROLL_FLOATS = { fwd: 512, bwd: 128 } as const;
 
 /** Weights per thread of the register kernel (one unit per thread): Σ over stages of gate columns × K. */
 export function registerFloats(dir: 'fwd' | 'bwd', cell: SequenceCell, H: number, G: number): number {
@@ -429,6 +481,8 @@ export interface SequencePlan {
   KS: number;
   /** Register-resident weights (the sequence kernel's `RH`): H, else undefined. */
   RH?: number;
+  /** With RH: the loop form (`SequenceVariant.loopK`). */
+  loopK?: boolean;
 }
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
@@ -437,7 +491,11 @@ const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
  * Picks the path of one recurrent call. The sequence kernel can run when its staged operand
  * [WB, KS] fits the workgroup memory (maxComputeWorkgroupStorageSize) for some WB ≥ 1 and the
  * batch groups fit one dispatch; `auto` also wants at most AUTO_MAX_UNITS_PER_THREAD units per
- * thread and step (for larger H the per-step path spreads a step over many workgroups).
+ * thread and step (for larger H the per-step path spreads a step over many workgroups). On a
+ * software adapter the register kernel comes first, up to SOFTWARE_REG_FLOATS weights per
+ * thread (one workgroup per batch row, pow2(H) threads ≤ 256), unrolled up to
+ * SOFTWARE_UNROLL_FLOATS, else in its loop form; past that, the storage kernel under the
+ * SOFTWARE_MAX_STEP_WORK rule.
  * KS: H forward; backward G·H (2H for reset-before GRU), the columns of dHp that meet W_hh.
  */
 export function planRecurrent(
@@ -468,6 +526,15 @@ export function planRecurrent(
   }
   const WJ = Math.max(1, Math.min(Math.floor(threads / WB), pow2(H), lim.maxComputeWorkgroupSizeX));
   const perThread = Math.ceil(H / WJ);
+  const regFloats = registerFloats(dir, cell, H, G);
+  if (lim.software && regFloats <= SOFTWARE_REG_FLOATS && B <= lim.maxComputeWorkgroupsPerDimension && pow2(H) <= threads) {
+    const loopK = regFloats > SOFTWARE_UNROLL_FLOATS[dir];
+    const how = loopK
+      ? `weights in a private array, ${regFloats} floats per thread, GEMM a loop over k`
+      : `weights in registers, ${regFloats} floats per thread`;
+    const reason = option === 'sequence' ? `forced (recurrentPath: sequence); ${how}` : `fits (software adapter: ${how})`;
+    return { path: 'sequence', reason, WJ: Math.max(1, pow2(H)), WB: 1, KS, RH: H, ...(loopK ? { loopK } : {}) };
+  }
   if (option === 'auto' && lim.software && G * H * H > SOFTWARE_MAX_STEP_WORK) {
     return {
       path: 'step',
@@ -481,14 +548,6 @@ export function planRecurrent(
       reason: `H=${H} is ${perThread} units per thread and step on ${WJ}×${WB} threads (auto keeps ≤ ${AUTO_MAX_UNITS_PER_THREAD})`,
       ...none,
     };
-  }
-  const regFloats = registerFloats(dir, cell, H, G);
-  if (lim.software && regFloats <= SOFTWARE_REG_FLOATS && B <= lim.maxComputeWorkgroupsPerDimension && pow2(H) <= threads) {
-    const reason =
-      option === 'sequence'
-        ? 'forced (recurrentPath: sequence); weights in registers'
-        : `fits (software adapter: weights in registers, ${regFloats} floats per thread)`;
-    return { path: 'sequence', reason, WJ: Math.max(1, pow2(H)), WB: 1, KS, RH: H };
   }
   return {
     path: 'sequence',
