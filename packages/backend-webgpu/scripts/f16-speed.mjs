@@ -12,11 +12,8 @@
 import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import { runRecurrent } from '@rnnkit/core/backend';
 import { createWebgpuBackend } from '../dist/index.js';
+import { arg, median } from './script_util.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const REPEATS = Number(arg('repeats', 10));
 const WARMUP = Number(arg('warmup', 2));
 const SHAPES = arg('shapes', '32,16,128;32,8,256')
@@ -24,12 +21,6 @@ const SHAPES = arg('shapes', '32,16,128;32,8,256')
   .map((s) => s.split(',').map(Number))
   .map(([T, B, H]) => ({ T, B, H }));
 const CELLS = arg('cells', 'lstm,gru').split(',');
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const f32 = await createWebgpuBackend({ recurrentPath: 'step' });
 const f16 = await createWebgpuBackend({ precision: 'f16' });

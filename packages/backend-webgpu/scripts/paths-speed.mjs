@@ -12,11 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { initParams, Model, modelParams, Rng, sgd, supervised, trainStep } from '@rnnkit/core';
 import { runRecurrent } from '@rnnkit/core/backend';
 import { createWebgpuBackend } from '../dist/index.js';
+import { arg, median } from './script_util.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const ROUNDS = Number(arg('rounds', 5));
 const REPEATS = Number(arg('repeats', 5));
 const WARMUP = Number(arg('warmup', 2));
@@ -26,12 +23,6 @@ const SHAPES = arg('shapes', '16,32,512,1;32,64,256,1;32,128,128,1')
   .map(([D, H, T, B]) => ({ D, H, T, B }));
 const CELLS = arg('cells', 'lstm,gru').split(',');
 const TASKS = arg('tasks', 'forward,train').split(',');
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** One layer's workload: model, input, target, as apps/bench builds them. */
 function workload(cell, { D, H, T, B }) {

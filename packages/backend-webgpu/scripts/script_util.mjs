@@ -1,0 +1,14 @@
+// What the measuring scripts here share: `--name value` arguments and the median.
+
+/** The value after `--name` on the command line, else `dflt`. */
+export const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+
+/** The median of a list of numbers (the mean of the middle two for an even count). */
+export const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
