@@ -3,6 +3,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { RnnkitError } from '@rnnkit/core';
 import type * as gen from './gen/onnx_pb.js';
 import { AttributeProto_AttributeType, ModelProtoSchema } from './gen/onnx_pb.js';
+import { checkWireFormat } from './wire_check.js';
 
 /**
  * The ONNX protobuf layer. The messages are Protobuf-ES (`@bufbuild/protobuf` v2) code generated
@@ -141,8 +142,9 @@ export function decodeModel(bytes: Uint8Array): DecodedModelProto {
 }
 
 /**
- * Decodes ONNX bytes from an untrusted source. Any wire-format fault (truncated message, bad
- * wire type, a length that runs past the end, nesting deeper than the decoder's recursion limit
+ * Decodes ONNX bytes from an untrusted source. Any wire-format fault (truncated message, a
+ * known field with the wire type of another type (`wire_check.ts`), a length that runs past the
+ * end of the input or of its enclosing message, nesting deeper than the decoder's recursion limit
  * of 100, or deep enough to exhaust the stack) is an `RnnkitError` INVALID_FILE naming
  * `argument`, never a protobuf error. Decoding allocates only what the bytes hold: every length
  * is checked against the end of the input before it is read, byte fields are views of `bytes`,
@@ -156,6 +158,9 @@ export function readModelProto(bytes: Uint8Array, argument = 'bytes'): DecodedMo
     });
   }
   try {
+    // Protobuf-ES trusts each tag's wire type and lets a sub-message run past its parent: a
+    // strict pass first, so a corrupt file is refused instead of decoded as another model.
+    checkWireFormat(bytes, ModelProtoSchema);
     return decodeModel(bytes);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

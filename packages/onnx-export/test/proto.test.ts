@@ -60,7 +60,7 @@ describe('the protobuf layer (Protobuf-ES code generated from onnx.proto)', asyn
     const huge = [0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3];
     const e = errorOf(() => readModelProto(Uint8Array.from([0x12, ...huge])));
     expect(isRnnkitError(e) && e.code).toBe('INVALID_FILE');
-    expect(e.message).toMatch(/^bytes: expected an ONNX ModelProto, got bytes that do not decode \(premature EOF\)/);
+    expect(e.message).toMatch(/^bytes: expected an ONNX ModelProto, got bytes that do not decode \(premature EOF/);
     const g = errorOf(() => readModelProto(Uint8Array.from([0x3a, ...huge])));
     expect(isRnnkitError(g) && g.code).toBe('INVALID_FILE');
   });
@@ -70,6 +70,29 @@ describe('the protobuf layer (Protobuf-ES code generated from onnx.proto)', asyn
     const e = errorOf(() => readModelProto(nested(200)));
     expect(isRnnkitError(e) && e.code).toBe('INVALID_FILE');
     expect(e.message).toMatch(/recursion depth/);
+  });
+
+  it('readModelProto: a known field with another type’s wire type, or a sub-message past its parent, is INVALID_FILE', () => {
+    // ir_version (field 1, int64) written as a length-delimited field: Protobuf-ES alone would read
+    // its length as the value and go on decoding inside the string.
+    const e = errorOf(() => readModelProto(Uint8Array.from([0x0a, 0x01, 0x08])));
+    expect(isRnnkitError(e) && e.code).toBe('INVALID_FILE');
+    expect(e.message).toMatch(/onnx\.ModelProto\.ir_version \(field 1\) at byte 0 is length-delimited, expected varint/);
+    // graph (7) of 4 bytes holding output (12) → ValueInfoProto whose name (1) claims 5 bytes:
+    // inside the input but past both enclosing messages. Protobuf-ES alone read on into the
+    // next field; onnx-import's mutation property test caught a graph output vanishing that way.
+    const overrun = Uint8Array.from([0x3a, 0x04, 0x62, 0x02, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65]);
+    const o = errorOf(() => readModelProto(overrun));
+    expect(isRnnkitError(o) && o.code).toBe('INVALID_FILE');
+    expect(o.message).toMatch(/premature EOF: onnx\.ValueInfoProto\.name of 5 bytes/);
+    // The same tag-byte flip the property test found: the last TensorShapeProto.dim holding a
+    // dim_value (0a 02 08 v: the graph output's [batch, 2]) rewritten as a varint field.
+    let at = -1;
+    for (let i = bytes.length - 4; i >= 0 && at < 0; i--) if (bytes[i] === 0x0a && bytes[i + 1] === 0x02 && bytes[i + 2] === 0x08) at = i;
+    if (at < 0) throw new Error('no TensorShapeProto.dim with a dim_value in the export');
+    const flipped = bytes.slice();
+    flipped[at] = 0x10;
+    expect(() => readModelProto(flipped)).toThrow(/onnx\.TensorShapeProto\.dim \(field 1\) at byte \d+ is varint, expected length-delimited/);
   });
 
   it('readModelProto: not bytes is INVALID_ARGUMENT', () => {
