@@ -34,10 +34,17 @@ for (const d of dirs) {
   const f = join(d, REPORT);
   if (!existsSync(f)) continue;
   const j = JSON.parse(readFileSync(f, 'utf8'));
+  // A failed test counts once (vitest's numFailedTestSuites also counts every describe around
+  // it); a test file that failed with no failed test in it (it crashed while loading) counts as one.
+  const crashed = (j.testResults ?? []).filter((t) => t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  const pkgFailed = j.numFailedTests + crashed;
+  const pkgSkipped = j.numPendingTests + (j.numTodoTests ?? 0);
   passed += j.numPassedTests;
-  failed += j.numFailedTests + (j.numFailedTestSuites ?? 0);
-  skipped += j.numPendingTests + (j.numTodoTests ?? 0);
-  rows.push(`  ${d.slice(root.length)}: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests} skipped`);
+  failed += pkgFailed;
+  skipped += pkgSkipped;
+  rows.push(
+    `  ${d.slice(root.length)}: ${j.numPassedTests} passed, ${pkgFailed} failed${crashed ? ` (${crashed} file${crashed > 1 ? 's' : ''} crashed)` : ''}, ${pkgSkipped} skipped`,
+  );
 }
 console.log(`\nTest summary by package:\n${rows.join('\n')}`);
 const status = r.status ?? 1;
