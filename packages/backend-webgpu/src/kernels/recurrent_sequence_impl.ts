@@ -2,7 +2,7 @@ import type { CellKind } from '@rnnkit/core';
 import { RnnkitError } from '@rnnkit/core';
 import { type KernelDef, kernelFamily, type ScalarType } from '../program.js';
 import { WGSL_MATH } from './elementwise_impl.js';
-import { type Buf, buffersOf, epilogue, gemmColumns, type StepStage } from './recurrent_step_impl.js';
+import { type Buf, buffersOf, EPILOGUE_INDICES, epilogue, gemmColumns, type StepStage } from './recurrent_step_impl.js';
 
 /**
  * The sequence kernels: a whole layer direction in ONE dispatch. WebGPU has no barrier across
@@ -184,12 +184,7 @@ function stageCode(stage: StepStage, A: string, body: string, g: GemmExprs = gem
             }
           }
           let acc = array<f32, ${G}>(${gs.map((k) => `a${k}`).join(', ')});
-          let bj = b * H + j;
-          let hi = t * P.B * H + bj;
-          let ho = hi + P.B * H;
-          let xi = t * P.B * P.GH + b * P.GH + j;
-          let gi = t * P.B * P.GS + b * P.GS + j;
-          let yi = hi;
+          ${EPILOGUE_INDICES}
           ${body}
         }
       }
@@ -291,12 +286,7 @@ function regStageCode(stage: StepStage, si: number, A: string, body: string, v: 
           ${acc.join('\n          ')}
         }
         let acc = array<f32, ${Gc}>(${gs.map((k) => `a${k}`).join(', ')});
-        let bj = b * H + j;
-        let hi = t * P.B * H + bj;
-        let ho = hi + P.B * H;
-        let xi = t * P.B * P.GH + b * P.GH + j;
-        let gi = t * P.B * P.GS + b * P.GS + j;
-        let yi = hi;
+        ${EPILOGUE_INDICES}
         ${body}
       }`);
   }

@@ -202,6 +202,19 @@ export function buffersOf(stage: StepStage): { buffers: Buf[]; A: string; W: str
 }
 
 /**
+ * The indices every stage's epilogue uses for unit j of batch row b at step t (WGSL; b, j, t, H
+ * and P in scope): bj into [B, H] (states, dh); hi and ho the rows of h_t and h_{t+1} in hAll
+ * [T+1, B, H]; xi into the input projection [T, B, GH]; gi into the saved gates [T, B, GS]; yi
+ * into y [T, B, H]. One text for the per-step kernels and the sequence kernels.
+ */
+export const EPILOGUE_INDICES = /* wgsl */ `let bj = b * H + j;
+  let hi = t * P.B * H + bj;
+  let ho = hi + P.B * H;
+  let xi = t * P.B * P.GH + b * P.GH + j;
+  let gi = t * P.B * P.GS + b * P.GS + j;
+  let yi = hi;`;
+
+/**
  * Epilogue per stage, run by thread (b, j) after the accumulation. In scope: t, b, j, acc,
  * H, B, GH, bj = b·H + j, t (the step), hi (hAll/cAll index of slot t at (b, j)), ho (slot t + 1), xi
  * (xp/dPre/dHp index of gate 0 at step t), gi (the same in gates), yi (y/aux/dy index at step t).
@@ -379,12 +392,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   }
   if (b >= P.B || j >= H) { return; }
   let t = P.t;
-  let bj = b * H + j;
-  let hi = t * P.B * H + bj;
-  let ho = hi + P.B * H;
-  let xi = t * P.B * P.GH + b * P.GH + j;
-  let gi = t * P.B * P.GS + b * P.GS + j;
-  let yi = hi;
+  ${EPILOGUE_INDICES}
   ${stage.startsWith('bwd') && stage !== 'bwd_gru_r' ? 'if (P.finalDh != 0u) {\n    direct[bj] = F(f32(direct[bj]) + acc[0]);\n    return;\n  }' : ''}
   ${epilogue(stage)}
 }`;
