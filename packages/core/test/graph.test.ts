@@ -9,22 +9,14 @@ import {
   Model,
   type ModelSpec,
   modelParams,
-  RnnkitError,
   recurrentParams,
   rnn,
   sequential,
   validateModelSpec,
 } from '../src/index.js';
+import { thrown } from './helpers.js';
 
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return (e as RnnkitError).code;
-  }
-  throw new Error('expected a throw');
-};
+const codeOf = (f: () => unknown) => thrown(f).code;
 
 describe('model graph', () => {
   it('fills input sizes from the previous layer and round-trips through JSON', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchToTimeMajor, checkRecurrentInputs, lastStepRows, RnnkitError, reverseWithinLengths, timeToBatchMajor, variantSpecForTest } from './helpers.js';
+import { batchToTimeMajor, checkRecurrentInputs, thrown as err, lastStepRows, reverseWithinLengths, timeToBatchMajor, variantSpecForTest } from './helpers.js';
 
 describe('layout permutations', () => {
   it('batch-first ↔ time-major are inverse permutations', () => {
@@ -21,15 +21,6 @@ describe('layout permutations', () => {
 
 describe('recurrent input checks', () => {
   const spec = variantSpecForTest();
-  const err = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(RnnkitError);
-      return e as RnnkitError;
-    }
-    throw new Error('expected a throw');
-  };
   it('names the argument, the expected and the actual value', () => {
     expect(err(() => checkRecurrentInputs(spec, [2, 5, 4], {})).message).toBe(
       'x: expected 3 features (inputSize) in the last axis of [batch, seq, features], got shape [2, 5, 4]',

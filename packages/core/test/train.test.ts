@@ -13,12 +13,12 @@ import {
   linear,
   lstm,
   mse,
-  RnnkitError,
   sequential,
   sgd,
   stepDecay,
 } from '../src/index.js';
 import { createReferenceBackend, refTensor } from '../src/testing/index.js';
+import { rejected as aerr, thrown as err } from './helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/training/torch_training.json', import.meta.url), 'utf8'));
 const f32 = (a: number[]) => Float32Array.from(a);
@@ -26,24 +26,6 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return a.length === b.length ? m : Infinity;
-};
-const err = (f: () => unknown): RnnkitError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
-};
-const aerr = async (f: () => Promise<unknown>): Promise<RnnkitError> => {
-  try {
-    await f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
 };
 
 function makeOptimizer(o: Record<string, unknown>, schedule?: Record<string, number | string> | null): Optimizer {

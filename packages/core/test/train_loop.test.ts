@@ -13,13 +13,14 @@ import {
   lstm,
   mse,
   Rng,
-  RnnkitError,
+  type RnnkitError,
   rnn,
   sequential,
   sgd,
   stream,
 } from '../src/index.js';
 import { createReferenceBackend } from '../src/testing/index.js';
+import { rejected as aerr } from './helpers.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -29,15 +30,6 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const randn = (n: number, seed: number) => {
   const r = new Rng(seed);
   return Float32Array.from({ length: n }, () => r.normal());
-};
-const aerr = async (f: () => Promise<unknown>): Promise<RnnkitError> => {
-  try {
-    await f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RnnkitError);
-    return e as RnnkitError;
-  }
-  throw new Error('expected a throw');
 };
 
 /** Host copy of [B, T, F] steps [s, s + k). */
