@@ -12,7 +12,7 @@
 import { initParams, Rng, recurrentParams } from '@rnnkit/core';
 import { runRecurrent } from '@rnnkit/core/backend';
 import { createWebgpuBackend } from '../dist/index.js';
-import { arg, median } from './script_util.mjs';
+import { arg, layerSpec, median } from './script_util.mjs';
 
 const REPEATS = Number(arg('repeats', 10));
 const WARMUP = Number(arg('warmup', 2));
@@ -29,18 +29,7 @@ const rows = [];
 for (const cell of CELLS) {
   for (const { T, B, H } of SHAPES) {
     // One layer, inputSize = hiddenSize = H.
-    const spec = {
-      type: 'recurrent',
-      cell,
-      inputSize: H,
-      hiddenSize: H,
-      numLayers: 1,
-      bidirectional: false,
-      dropout: 0,
-      batchFirst: true,
-      bias: true,
-      gruResetAfter: true,
-    };
+    const spec = layerSpec(cell, H, H);
     const infos = recurrentParams(spec);
     const host = initParams(infos, 7);
     const rng = new Rng(11);

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { initParams, Model, modelParams, Rng, sgd, supervised, trainStep } from '@rnnkit/core';
 import { runRecurrent } from '@rnnkit/core/backend';
 import { createWebgpuBackend } from '../dist/index.js';
-import { arg, median } from './script_util.mjs';
+import { arg, layerSpec, median } from './script_util.mjs';
 
 const ROUNDS = Number(arg('rounds', 5));
 const REPEATS = Number(arg('repeats', 5));
@@ -26,18 +26,7 @@ const TASKS = arg('tasks', 'forward,train').split(',');
 
 /** One layer's workload: model, input, target, as apps/bench builds them. */
 function workload(cell, { D, H, T, B }) {
-  const spec = {
-    type: 'recurrent',
-    cell,
-    inputSize: D,
-    hiddenSize: H,
-    numLayers: 1,
-    bidirectional: false,
-    dropout: 0,
-    batchFirst: true,
-    bias: true,
-    gruResetAfter: true,
-  };
+  const spec = layerSpec(cell, D, H);
   const modelSpec = { format: 'rnnkit.model', version: 1, seed: 7, layers: [spec] };
   const params = initParams(modelParams(modelSpec), 7);
   const rng = new Rng(11);

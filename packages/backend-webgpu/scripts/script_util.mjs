@@ -1,4 +1,4 @@
-// What the measuring scripts here share: `--name value` arguments and the median.
+// What the measuring scripts here share: `--name value` arguments, the median, a layer spec.
 
 /** The value after `--name` on the command line, else `dflt`. */
 export const arg = (name, dflt) => {
@@ -12,3 +12,17 @@ export const median = (a) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** One batch-first, biased recurrent layer's spec (PyTorch's GRU variant), as apps/bench builds them. */
+export const layerSpec = (cell, inputSize, hiddenSize) => ({
+  type: 'recurrent',
+  cell,
+  inputSize,
+  hiddenSize,
+  numLayers: 1,
+  bidirectional: false,
+  dropout: 0,
+  batchFirst: true,
+  bias: true,
+  gruResetAfter: true,
+});
