@@ -3,6 +3,7 @@ import { type BackendDefinition, RnnkitError } from '@rnnkit/core';
 import { type BackendDefinitionParts, KernelBackend } from '@rnnkit/core/backend';
 import { type WebgpuBackendTuning, WebgpuContext, type WebgpuCounters } from './context.js';
 import { acquireDevice, type WebgpuAdapterDescription } from './device.js';
+import { type GemmForm, resolveGemmKernel } from './kernels/gemm_impl.js';
 import * as webgpuKernels from './kernels/index.js';
 import { checkPathOption, planRecurrent, type RecurrentPathOption, type SequencePlan, sequenceCell } from './kernels/recurrent_sequence_impl.js';
 import { webgpuMemory } from './memory.js';
@@ -136,6 +137,11 @@ export class WebgpuBackend extends KernelBackend<WebgpuTensor, WebgpuContext> {
     return this.context.recurrentPath;
   }
 
+  /** The GEMM kernel the backend records: the `gemmKernel` option, `auto` resolved (`blocked` on software adapters, else `tiled`). */
+  get gemmKernel(): GemmForm {
+    return this.context.gemmForm;
+  }
+
   /**
    * Which path a fused recurrent call of this shape takes on this device, and why: `sequence`
    * (one dispatch per layer direction) or `step` (one per time step).
@@ -191,6 +197,7 @@ function checkPrecision(v: unknown): WebgpuPrecision {
 export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): Promise<WebgpuBackend> {
   const precision = checkPrecision(options.precision);
   const path = checkPathOption(options.recurrentPath);
+  resolveGemmKernel(options.gemmKernel, false); // checked before a device is requested
   if (precision === 'f16' && path === 'sequence') {
     throw new RnnkitError(
       'UNSUPPORTED',

@@ -2,6 +2,7 @@ import type { Shape } from '@rnnkit/core';
 import { formatShape, RnnkitError, sizeOf } from '@rnnkit/core';
 import { BUFFER_COPY_DST, BUFFER_COPY_SRC, BUFFER_MAP_READ, BUFFER_STORAGE, BUFFER_UNIFORM } from './constants.js';
 import type { AcquiredDevice, WebgpuAdapterDescription } from './device.js';
+import { type GemmForm, type GemmKernelOption, resolveGemmKernel } from './kernels/gemm_impl.js';
 import { checkPathOption, type RecurrentPath, type RecurrentPathOption, type SequenceLimits } from './kernels/recurrent_sequence_impl.js';
 import { BufferPool, type GpuBuf } from './pool.js';
 import { floatBytesOf, PipelineCache, Program, type ProgramContext, type WebgpuPrecision, type WorkCounters } from './program.js';
@@ -18,6 +19,13 @@ export interface WebgpuBackendTuning {
    * it can run at all, `step` never (both for tests and measurements).
    */
   recurrentPath?: RecurrentPathOption;
+  /**
+   * Which GEMM kernel the matmuls and the recurrent layers' input projections and weight
+   * gradients run: `auto` (default) the `blocked` form on software adapters (lavapipe,
+   * SwiftShader), where it measured 3–5× faster, and the `tiled` form elsewhere; the others
+   * force a form (for tests and measurements). Both sum in the same order: same results.
+   */
+  gemmKernel?: GemmKernelOption;
 }
 
 /** lavapipe/llvmpipe, SwiftShader or an adapter that says it is a fallback (CPU) one. */
@@ -86,6 +94,8 @@ export class WebgpuContext implements ProgramContext {
   readonly maxBinding: number;
   /** A small storage buffer bound where a kernel's optional input is absent (read-only slots only). */
   readonly dummy: GpuBuf;
+  /** The GEMM kernel (the `gemmKernel` option, resolved against the adapter). */
+  readonly gemmForm: GemmForm;
   /** The `recurrentPath` option (`step` under precision `f16`). */
   readonly recurrentPath: RecurrentPathOption;
   /** The limits the sequence kernels' choice reads. */
@@ -138,6 +148,7 @@ export class WebgpuContext implements ProgramContext {
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       software: isSoftwareAdapter(this.adapter),
     };
+    this.gemmForm = resolveGemmKernel(tuning.gemmKernel, this.sequenceLimits.software);
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.dummy = { buffer: device.createBuffer({ size: 256, usage: BUFFER_STORAGE, label: 'rnnkit-dummy' }), size: 256, id: 0 };
     device.addEventListener('uncapturederror', this.onError);

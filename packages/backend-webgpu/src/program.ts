@@ -1,5 +1,6 @@
 import { RnnkitError } from '@rnnkit/core';
 import { SHADER_STAGE_COMPUTE } from './constants.js';
+import type { GemmForm } from './kernels/gemm_impl.js';
 import type { BufferPool, GpuBuf } from './pool.js';
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
@@ -179,6 +180,8 @@ export interface ProgramContext {
   counters: WorkCounters;
   /** Bytes of one stored float: 4, or 2 under precision `f16`. */
   floatBytes: number;
+  /** The GEMM kernel `encodeGemm` records (the `gemmKernel` option, resolved). */
+  gemmForm: GemmForm;
 }
 
 /** What the device was asked to do: compute dispatches and command buffers submitted. */
@@ -201,6 +204,16 @@ export class Program {
   private readonly temps: GpuBuf[] = [];
 
   constructor(private readonly ctx: ProgramContext) {}
+
+  /** The GEMM kernel `encodeGemm` records into this program. */
+  get gemmForm(): GemmForm {
+    return this.ctx.gemmForm;
+  }
+
+  /** maxComputeWorkgroupsPerDimension of the device. */
+  get maxWorkgroups(): number {
+    return this.ctx.maxWorkgroups;
+  }
 
   dispatch(def: KernelDef, params: Readonly<Record<string, number | boolean>>, buffers: readonly GpuBuf[], groups: Workgroups): void {
     if (buffers.length !== def.buffers.length) {

@@ -3,7 +3,7 @@ import { type ConformanceCase, conformanceCases, runConformanceCase } from '@rnn
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHalfArray, fromHalfBits, toHalfArray, toHalfBits } from '../src/half.js';
 import { createWebgpuBackend, F16_FORWARD_TOLERANCE, F16_GRADIENT_TOLERANCE, type WebgpuBackend } from '../src/index.js';
-import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
+import { noGpuErrors, rejection, requireAdapterInCi, startBackend } from './helpers.js';
 
 /**
  * Precision `f16`: f16 storage, f32 arithmetic. The host conversion and the option checks run
@@ -11,16 +11,6 @@ import { noGpuErrors, requireAdapterInCi, startBackend } from './helpers.js';
  * is skipped with the reason where the adapter lacks it — an optional feature, so also in CI,
  * where only a missing adapter fails (helpers.ts).
  */
-
-async function rejection(fn: () => unknown): Promise<RnnkitError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isRnnkitError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an RnnkitError, nothing was thrown');
-}
 
 describe('f16 host conversion (half.ts)', () => {
   it('every binary16 value survives a round trip; NaN stays NaN', () => {

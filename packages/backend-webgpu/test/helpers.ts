@@ -1,3 +1,4 @@
+import { isRnnkitError, type RnnkitError } from '@rnnkit/core';
 import { expect, it } from 'vitest';
 import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
 
@@ -40,4 +41,15 @@ export async function noGpuErrors<T>(be: WebgpuBackend, fn: () => Promise<T> | T
     expect(validation?.message ?? null, 'validation error').toBeNull();
   }
   return out;
+}
+
+/** The RnnkitError `fn` throws or rejects with; fails when it returns or throws anything else. */
+export async function rejection(fn: () => unknown): Promise<RnnkitError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (isRnnkitError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected an RnnkitError, nothing was thrown');
 }
