@@ -1,4 +1,4 @@
-import { adam, fit, gru, isRnnkitError, linear, type RnnkitError, sequential } from '@rnnkit/core';
+import { adam, fit, gru, isRnnkitError, linear, sequential } from '@rnnkit/core';
 import { type ConformanceCase, conformanceCases, runConformanceCase } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHalfArray, fromHalfBits, toHalfArray, toHalfBits } from '../src/half.js';

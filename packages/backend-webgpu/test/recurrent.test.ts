@@ -176,13 +176,21 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
     if (!software) console.log('hardware adapter: the register kernel is not chosen (checked: RH undefined)');
     for (const { H, plan } of unrolled) {
       expect(plan.path).toBe('sequence');
-      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, reason: expect.stringMatching(/in registers/) });
+      if (software) expect(plan).toMatchObject({ WJ: 2 ** Math.ceil(Math.log2(H)), WB: 1, RH: H, reason: expect.stringMatching(/in registers/) });
       else expect(plan.RH).toBeUndefined();
       expect(plan.loopK).toBeUndefined();
     }
     for (const { H, plan } of looped) {
       expect(plan.path).toBe('sequence');
-      if (software) expect(plan).toMatchObject({ WB: 1, RH: H, loopK: true, reason: expect.stringMatching(/private array/) });
+      // Two units per thread (SOFTWARE_LOOP_UNITS): pow2(H) / 2 threads.
+      if (software)
+        expect(plan).toMatchObject({
+          WJ: 2 ** Math.ceil(Math.log2(H)) / 2,
+          WB: 1,
+          RH: H,
+          loopK: true,
+          reason: expect.stringMatching(/private arrays, .* 2 units per thread/),
+        });
       else expect(plan.RH).toBeUndefined();
     }
     // Past 512 floats per unit (LSTM H = 129): the storage kernel when forced, the per-step path under auto.

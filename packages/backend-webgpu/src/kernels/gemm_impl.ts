@@ -120,7 +120,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
 /** Output rows and columns of one thread's block in the blocked GEMM, and its workgroup size. */
 const RM = 8;
-const RN = 4;
+const RN = 8;
 const BLOCKED_WG = 64;
 
 /**

@@ -22,17 +22,21 @@ import { type Buf, buffersOf, EPILOGUE_INDICES, epilogue, gemmColumns, type Step
  * Backward ends with dh_0 = direct + dHp_0 W_hh (the per-step path's `finalDh` dispatch).
  *
  * The register variant (`RH` set; software adapters, H ≤ 128 for LSTM): H is compiled in, a workgroup
- * serves one batch row with one thread per unit, each thread loads its W elements (k, g) into
- * vec4 registers r{stage}_{m}_{g}_{q} once before the loop over steps, stages the operand row
- * as vec4s, and unrolls the GEMM over k — the same k order, so the same rounding — reading the
- * operand at constant indices (uniform loads: llvmpipe does them once per SIMD vector).
+ * serves one batch row, each thread its units j = lid.x + m·WJ (one unit per thread; two in
+ * the loop form, SOFTWARE_LOOP_UNITS), loads its W elements (k, g) once before the loop over
+ * steps, stages the operand row as vec4s, and loads each operand vec4 once for all its units
+ * and gate columns (llvmpipe gathers every workgroup load per lane, uniform or not).
+ * - Unrolled form: the weights in vec4 registers r{stage}_{m}_{g}_{q}, the GEMM unrolled over
+ *   k reading the operand at constant indices. Backward sums its G·H-long column in G chains of
+ *   H terms (one per gate block of dHp, k order within each, then added in gate order) — the
+ *   forward's shape, which llvmpipe compiles far faster than one G·H-long chain.
+ * - Loop form (`loopK`, backward past SOFTWARE_UNROLL_FLOATS.bwd weights per unit): the weights
+ *   stay in one private array per unit and the GEMM loops over k (the trip count read from the
+ *   H parameter, so no compiler unrolls it) in k order.
  * The weights reach the registers through a private array filled in a loop (written out as one
- * storage read per element, llvmpipe took minutes to compile 256 floats per thread). Its loop
- * form (`loopK`, backward past SOFTWARE_UNROLL_FLOATS.bwd weights per thread) leaves them in the
- * private array and loops over k (the trip count read from the H parameter, so no compiler
- * unrolls it): llvmpipe compiled the unrolled backward superlinearly (104 s at LSTM H = 128),
- * the loop form in seconds, though it reads the array per lane. Both keep the per-step kernels'
- * k order: results bit-identical to the per-step path.
+ * storage read per element, llvmpipe took minutes to compile 256 floats per thread).
+ * Backward runs T + 1 iterations: the last (`fin`) computes dh_0 = direct + dHp_0 W_hh with the
+ * same GEMM code on step 0's operand, so the kernel holds one copy of it.
  *
  * Buffers are the per-step kernels' (at most 8 bindings); the reset-before GRU forward binds the
  * union of its two stages' buffers, read-write where either writes.
@@ -51,14 +55,14 @@ export interface SequenceVariant {
   KS: number;
   /**
    * Register-resident weights: H as a compile-time constant. Set, each thread loads the W_hh
-   * rows (forward) or columns (backward) of its units once, before the loop over steps, and
-   * every step's GEMM is unrolled over k against them; WB is then 1 (a workgroup per batch row).
+   * rows (forward) or columns (backward) of its ⌈H/WJ⌉ units once, before the loop over steps,
+   * and every step's GEMM is unrolled over k against them; WB is then 1 (a workgroup per batch row).
    */
   RH?: number;
   /**
    * With RH: the GEMM a loop over k (bounded by the H parameter, so no compiler unrolls it)
-   * against the weights in a private array, instead of unrolled against registers: compiles in
-   * seconds where the unrolled backward takes minutes on llvmpipe.
+   * against the weights in one private array per unit, instead of unrolled against registers:
+   * compiles in seconds where the unrolled backward takes tens of seconds on llvmpipe.
    */
   loopK?: boolean;
 }
@@ -254,47 +258,87 @@ function regDecls(stage: StepStage, si: number, v: SequenceVariant, G: number): 
   return lines.join('\n  ');
 }
 
-/** One stage of one step with register weights: barrier, stage the operand row as vec4s, barrier, unrolled GEMM + epilogue per unit. */
-function regStageCode(stage: StepStage, si: number, A: string, body: string, v: SequenceVariant, G: number, g: GemmExprs = gemmOf(stage)): string {
+/**
+ * The backward register kernel's last loop iteration (s = T, `fin`): dh_0 = direct + dHp_0 W_hh,
+ * the main stage's GEMM on step 0's operand, in the same code as every other step's.
+ */
+interface FinalDh {
+  /** WGSL of the stage's GEMM operand base on the other iterations. */
+  aBase: string;
+}
+
+/**
+ * One stage of one step with register weights: barrier, stage the operand row as vec4s,
+ * barrier, unrolled GEMM + epilogue per unit. A backward GEMM longer than H (G·H, or 2H for
+ * the reset-before GRU) sums in chains of H terms, one per gate block of dHp (k in
+ * [cH, (c+1)H) in k order), added in gate order at the end: the forward's shape (G
+ * accumulators of H terms), which llvmpipe compiles in a fraction of one G·H-long chain's time.
+ * With `fin` (backward's main stage), iteration s = T computes dh_0 instead of a step.
+ */
+function regStageCode(stage: StepStage, si: number, A: string, body: string, v: SequenceVariant, G: number, fin?: FinalDh): string {
   const H = v.RH!;
   const { K } = regGemmOf(stage, H, G, v.cell);
+  const g = gemmOf(stage);
   const Gc = gemmColumns(stage);
   const gs = Array.from({ length: Gc }, (_, k) => k);
+  const ms = Array.from({ length: unitsPerThread(v) }, (_, m) => m);
   const comps = ['x', 'y', 'z', 'w'];
-  const units: string[] = [];
-  for (let m = 0; m < unitsPerThread(v); m++) {
-    const acc: string[] = [];
-    if (v.loopK) {
-      // Padding past K is 0 · 0 in both operands: adds +0, so the sums are the unrolled form's.
-      const Qk = Math.ceil(K / 4);
-      const terms = gs.map((gg) => `let r${gg} = wp${si}_${m}[${gg * Qk}u + q]; ${comps.map((c) => `a${gg} += h.${c} * r${gg}.${c};`).join(' ')}`);
-      acc.push(`for (var q = 0u; q < ${loopBound(K, H)}; q++) {
-            let h = As4[q];
-            ${terms.join('\n            ')}
-          }`);
-    }
-    for (let q = 0; q < (v.loopK ? 0 : Math.ceil(K / 4)); q++) {
-      acc.push(`let h${q} = As4[${q}];`);
-      for (const gg of gs) {
-        for (let c = 0; c < 4 && 4 * q + c < K; c++) acc.push(`a${gg} += h${q}.${comps[c]} * r${si}_${m}_${gg}_${q}.${comps[c]};`);
-      }
-    }
-    units.push(/* wgsl */ `if (j${m} < H) {
-        let j = j${m};
-        ${gs.map((k) => `var a${k} = 0.0;`).join(' ')}
-        if (doGemm) {
-          ${acc.join('\n          ')}
-        }
-        let acc = array<f32, ${Gc}>(${gs.map((k) => `a${k}`).join(', ')});
+  // Chains of the one-column (backward) GEMM: K / H of them when K > H, else one.
+  const chains = Gc === 1 && K > H && !v.loopK ? Math.ceil(K / H) : 1;
+  const cs = Array.from({ length: chains }, (_, c) => c);
+  const tail = (j: string, accs: string) => /* wgsl */ `if (${j} < H) {
+        let j = ${j};
+        let acc = array<f32, ${Gc}>(${accs});
         ${EPILOGUE_INDICES}
-        ${body}
-      }`);
+        ${fin ? `if (fin) { direct[bj] = direct[bj] + acc[0]; } else {\n        ${body}\n        }` : body}
+      }`;
+  let gemm: string;
+  let units: string;
+  if (v.loopK) {
+    // A loop over k (its trip count from the H parameter, so no compiler unrolls it): each
+    // operand vec4 is loaded once per k step for all the thread's units, whose weights are
+    // one private array each (one array per unit: llvmpipe's compile time grows with the
+    // size of a private array read at a variable index, times the reads). Padding past K is
+    // 0 · 0 in both operands: adds +0, so the sums are the unrolled form's.
+    const Qk = Math.ceil(K / 4);
+    const terms = ms.flatMap((m) =>
+      gs.map((gg) => `let r${m}_${gg} = wp${si}_${m}[${gg * Qk}u + q]; ${comps.map((c) => `a${m}_${gg} += h.${c} * r${m}_${gg}.${c};`).join(' ')}`),
+    );
+    gemm = /* wgsl */ `${ms.map((m) => gs.map((k) => `var a${m}_${k} = 0.0;`).join(' ')).join('\n      ')}
+      if (doGemm) {
+        for (var q = 0u; q < ${loopBound(K, H)}; q++) {
+          let h = As4[q];
+          ${terms.join('\n          ')}
+        }
+      }`;
+    units = ms.map((m) => tail(`j${m}`, gs.map((k) => `a${m}_${k}`).join(', '))).join('\n      ');
+  } else {
+    // The GEMM of all the thread's units at once, unrolled: each operand vec4 is loaded once
+    // (a workgroup load costs a gather on llvmpipe) and used for every unit and gate column.
+    const acc: string[] = [];
+    for (let q = 0; q < Math.ceil(K / 4); q++) {
+      acc.push(`let h${q} = As4[${q}];`);
+      for (const m of ms)
+        for (const gg of gs) {
+          for (let c = 0; c < 4 && 4 * q + c < K; c++) {
+            const a = chains > 1 ? `c${m}_${Math.floor((4 * q + c) / H)}` : `a${m}_${gg}`;
+            acc.push(`${a} += h${q}.${comps[c]} * r${si}_${m}_${gg}_${q}.${comps[c]};`);
+          }
+        }
+    }
+    if (chains > 1) for (const m of ms) acc.push(`a${m}_0 = ${cs.slice(1).reduce((e, c) => `(${e} + c${m}_${c})`, `c${m}_0`)};`);
+    const decl = ms.map((m) => [...gs.map((k) => `var a${m}_${k} = 0.0;`), ...(chains > 1 ? cs.map((c) => `var c${m}_${c} = 0.0;`) : [])].join(' '));
+    gemm = `${decl.join('\n      ')}
+      if (doGemm) {
+        ${acc.join('\n        ')}
+      }`;
+    units = ms.map((m) => tail(`j${m}`, gs.map((k) => `a${m}_${k}`).join(', '))).join('\n      ');
   }
   return /* wgsl */ `{
       let K = ${K}u;
-      let aBase = ${g.aBase};
+      let aBase = ${fin ? `select(${fin.aBase}, 0u, fin)` : g.aBase};
       let lda = ${g.lda};
-      let doGemm = ${g.doGemm};
+      let doGemm = ${fin ? `fin || ${g.doGemm}` : g.doGemm};
       storageBarrier();
       workgroupBarrier();
       if (doGemm) {
@@ -310,7 +354,8 @@ function regStageCode(stage: StepStage, si: number, A: string, body: string, v: 
         }
       }
       workgroupBarrier();
-      ${units.join('\n      ')}
+      ${gemm}
+      ${units}
     }`;
 }
 
@@ -369,13 +414,15 @@ function regKernel(v: SequenceVariant, stages: StepStage[], A: string[], buffers
   const fwd = dir === 'fwd';
   const KS = Math.max(...stages.map((s) => regGemmOf(s, H, G, v.cell).K));
   const decls = stages.map((s, i) => regDecls(s, i, v, G)).join('\n  ');
-  const steps = stages.map((s, i) => regStageCode(s, i, A[i]!, epilogue(s), v, G)).join('\n    ');
-  const final = fwd
-    ? ''
-    : /* wgsl */ `{
-    let t = 0u;
-    ${regStageCode(stages[0]!, 0, A[0]!, 'direct[bj] = direct[bj] + acc[0];', v, G, { K: 'KB', aBase: '0u', lda: 'P.GH', wOff: '0u', ldw: 'H', doGemm: 'true' })}
-  }`;
+  // Backward: the main stage also computes dh_0 on the extra iteration s = T (`fin`); the
+  // other stage (reset-before GRU's d(r ⊙ h)) sits that iteration out.
+  const steps = stages
+    .map((s, i) => {
+      if (fwd) return regStageCode(s, i, A[i]!, epilogue(s), v, G);
+      if (i === 0) return regStageCode(s, i, A[i]!, epilogue(s), v, G, { aBase: gemmOf(s).aBase });
+      return `if (!fin) ${regStageCode(s, i, A[i]!, epilogue(s), v, G)}`;
+    })
+    .join('\n    ');
   const js = Array.from({ length: unitsPerThread(v) }, (_, m) => `let j${m} = lid.x + ${m * WJ}u;`).join('\n  ');
   const code = /* wgsl */ `${WGSL_MATH}
 const WJ = ${WJ}u;
@@ -392,11 +439,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let b = wid.x;
   ${js}
   ${decls}
-  for (var s = 0u; s < P.T; s++) {
-    let t = ${fwd ? 's' : 'P.T - 1u - s'};
+  for (var s = 0u; s < ${fwd ? 'P.T' : 'P.T + 1u'}; s++) {
+    ${fwd ? 'let t = s;' : 'let fin = s == P.T;\n    let t = select(P.T - 1u - s, 0u, fin);'}
     ${steps}
   }
-  ${final}
 }`;
   return { key: `seqreg_${dir}_${v.cell}_${WJ}_h${H}${v.loopK ? '_loop' : ''}`, params: PARAMS, buffers, code };
 }
@@ -445,11 +491,20 @@ export const SOFTWARE_REG_FLOATS = 512;
  * The register kernel's GEMM is unrolled up to this many weights per thread, forward and
  * backward; past it, the loop form (`SequenceVariant.loopK`). Measured cold compiles on lavapipe
  * (one pipeline, load average 3–10): unrolled forward LSTM H = 32 1–2 s, H = 64 2–4 s, H = 128
- * (512 floats) 7.5–9.5 s; unrolled backward LSTM H = 32 ~5 s but H = 64 17–26 s and H = 128
- * 104 s (its G·H-long columns, one accumulator, and the final dh_0 stage a second copy). The
- * loop form compiles in ≤ ~3 s and ran the forward ~4× slower than the unrolled form at H = 32.
+ * (512 floats) 7.5–9.5 s. The unrolled backward (chains, one GEMM copy) compiled LSTM H = 32 in
+ * ~3 s but H = 128 in ~20 s, and ran the training step only ~5% faster than the loop form.
  */
 export const SOFTWARE_UNROLL_FLOATS = { fwd: 512, bwd: 128 } as const;
+
+/**
+ * Units per thread of the register kernel's loop form (the backward past
+ * SOFTWARE_UNROLL_FLOATS.bwd): the thread loads each operand vec4 once for all its units — a
+ * workgroup-memory load is a per-lane gather on llvmpipe, the loop's main cost. Measured on
+ * lavapipe (training step, sequence path, LSTM/GRU H = 64 and 128): 2 units 10–15% faster than
+ * 1; 4 and 8 another 5–10% but cold compiles 2–4× longer (private arrays read at a variable
+ * index compile slowly there: 20–40 s at 8 units, H = 128).
+ */
+export const SOFTWARE_LOOP_UNITS = 2;
 
 /** Weights per thread of the register kernel (one unit per thread): Σ over stages of gate columns × K. */
 export function registerFloats(dir: 'fwd' | 'bwd', cell: SequenceCell, H: number, G: number): number {
@@ -519,11 +574,12 @@ export function planRecurrent(
   const regFloats = registerFloats(dir, cell, H, G);
   if (lim.software && regFloats <= SOFTWARE_REG_FLOATS && B <= lim.maxComputeWorkgroupsPerDimension && pow2(H) <= threads) {
     const loopK = regFloats > SOFTWARE_UNROLL_FLOATS[dir];
+    const U = loopK ? SOFTWARE_LOOP_UNITS : 1;
     const how = loopK
-      ? `weights in a private array, ${regFloats} floats per thread, GEMM a loop over k`
+      ? `weights in private arrays, ${regFloats} floats per unit, ${U} units per thread, GEMM a loop over k`
       : `weights in registers, ${regFloats} floats per thread`;
     const reason = option === 'sequence' ? `forced (recurrentPath: sequence); ${how}` : `fits (software adapter: ${how})`;
-    return { path: 'sequence', reason, WJ: Math.max(1, pow2(H)), WB: 1, KS, RH: H, ...(loopK ? { loopK } : {}) };
+    return { path: 'sequence', reason, WJ: Math.max(1, Math.floor(pow2(H) / U)), WB: 1, KS, RH: H, ...(loopK ? { loopK } : {}) };
   }
   if (option === 'auto' && lim.software && G * H * H > SOFTWARE_MAX_STEP_WORK) {
     return {
