@@ -37,7 +37,7 @@ function gemm64(
 
 /**
  * Both GEMM forms at their edges, beyond the kit's matmul cases: the tiled one's 32×32 tiles
- * and 16-deep K steps, the blocked one's 8×4 blocks and 64-thread workgroups.
+ * and 16-deep K steps, the blocked one's 8×8 blocks and 64-thread workgroups.
  */
 for (const form of ['tiled', 'blocked'] as const)
   describe.skipIf(!started.be)(`webgpu ${form} GEMM`, () => {
@@ -51,7 +51,7 @@ for (const form of ['tiled', 'blocked'] as const)
       [33, 17, 65], // ragged edges in every dimension
       [70, 129, 31],
       [5, 300, 200],
-      [9, 5, 3], // one blocked-form block past each edge
+      [9, 9, 3], // one blocked-form block past each edge
       [64, 260, 7], // ragged blocks over more than one blocked-form workgroup
     ];
     for (const [M, N, K] of sizes) {

@@ -10,7 +10,9 @@ import { requireAdapterInCi, startBackend } from './helpers.js';
  * the 230 conformance cases, fused against composite kernels, the training conformance and the
  * PyTorch replay, a fault at every kernel call, the reliability part. With the per-step kernels
  * forced (`recurrentPath: 'step'`): every part the recurrent path can change — conformance,
- * fused, training — again. On lavapipe this is the slow file (several minutes).
+ * fused, training — again, with the tiled GEMM forced (`gemmKernel: 'tiled'`): on a software
+ * adapter, where `auto` (the first run) picks the blocked GEMM, both GEMM forms run the
+ * conformance. On lavapipe this is the slow file (several minutes).
  */
 const probe = await startBackend();
 requireAdapterInCi(probe);
@@ -33,8 +35,8 @@ if (engine) {
   runBackendSuite(
     { describe, it, afterAll },
     {
-      label: 'webgpu [per-step path]',
-      create: () => createWebgpuBackend({ recurrentPath: 'step' }),
+      label: 'webgpu [per-step path, tiled GEMM]',
+      create: () => createWebgpuBackend({ recurrentPath: 'step', gemmKernel: 'tiled' }),
       timeout: 600_000,
       omitted: {
         memory: samePath,
