@@ -28,8 +28,14 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [i, [, M, N, K, tA, tB]] of SHAPES.entries()) {
     for (const form of round % 2 ? ['blocked', 'tiled'] : ['tiled', 'blocked']) {
       const be = forms[form];
-      const a = be.upload(Float32Array.from({ length: M * K }, () => rng.normal()), tA ? [K, M] : [M, K]);
-      const b = be.upload(Float32Array.from({ length: K * N }, () => rng.normal()), tB ? [N, K] : [K, N]);
+      const a = be.upload(
+        Float32Array.from({ length: M * K }, () => rng.normal()),
+        tA ? [K, M] : [M, K],
+      );
+      const b = be.upload(
+        Float32Array.from({ length: K * N }, () => rng.normal()),
+        tB ? [N, K] : [K, N],
+      );
       const run = async () => {
         const out = be.matmul(a, b, { transposeA: tA, transposeB: tB });
         await be.sync();

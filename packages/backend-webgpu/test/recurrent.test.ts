@@ -158,13 +158,13 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
     const software = (sequence as unknown as { context: { sequenceLimits: { software: boolean } } }).context.sequenceLimits.software;
     // Forward to 512 floats per unit (LSTM H = 128, the tests' wide case H = 70 B = 11), backward to 128.
     const unrolled = [
-      { H: 32, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 32) },
-      { H: 32, plan: sequence.recurrentPlan('backward', 'lstm', true, 2, 32) },
-      { H: 42, plan: sequence.recurrentPlan('forward', 'gru', false, 3, 42) },
-      { H: 42, plan: sequence.recurrentPlan('backward', 'gru', true, 1, 42) },
-      { H: 70, plan: sequence.recurrentPlan('forward', 'lstm', true, 11, 70) },
-      { H: 128, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 128) },
-      { H: 128, plan: sequence.recurrentPlan('backward', 'rnn_tanh', true, 1, 128) },
+      { H: 32, fwd: true, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 32) },
+      { H: 32, fwd: false, plan: sequence.recurrentPlan('backward', 'lstm', true, 2, 32) },
+      { H: 42, fwd: true, plan: sequence.recurrentPlan('forward', 'gru', false, 3, 42) },
+      { H: 42, fwd: false, plan: sequence.recurrentPlan('backward', 'gru', true, 1, 42) },
+      { H: 70, fwd: true, plan: sequence.recurrentPlan('forward', 'lstm', true, 11, 70) },
+      { H: 128, fwd: true, plan: sequence.recurrentPlan('forward', 'lstm', true, 1, 128) },
+      { H: 128, fwd: false, plan: sequence.recurrentPlan('backward', 'rnn_tanh', true, 1, 128) },
     ];
     // Backward past 128 floats per unit: the loop form.
     const looped = [
@@ -174,22 +174,30 @@ describe.skipIf(!be)('the recurrent path choice (recurrentPlan, counters)', () =
       { H: 128, plan: sequence.recurrentPlan('backward', 'gru', false, 1, 128) },
     ];
     if (!software) console.log('hardware adapter: the register kernel is not chosen (checked: RH undefined)');
-    for (const { H, plan } of unrolled) {
+    for (const { H, fwd, plan } of unrolled) {
       expect(plan.path).toBe('sequence');
-      if (software) expect(plan).toMatchObject({ WJ: 2 ** Math.ceil(Math.log2(H)), WB: 1, RH: H, reason: expect.stringMatching(/in registers/) });
+      // Forward two units per thread (SOFTWARE_FWD_UNITS), the unrolled backward one.
+      const WJ = 2 ** Math.ceil(Math.log2(H)) / (fwd ? 2 : 1);
+      if (software)
+        expect(plan).toMatchObject({
+          WJ,
+          WB: 1,
+          RH: H,
+          reason: expect.stringMatching(new RegExp(`in registers, .* ${Math.ceil(H / WJ)} unit\\(s\\) per thread`)),
+        });
       else expect(plan.RH).toBeUndefined();
       expect(plan.loopK).toBeUndefined();
     }
     for (const { H, plan } of looped) {
       expect(plan.path).toBe('sequence');
-      // Two units per thread (SOFTWARE_LOOP_UNITS): pow2(H) / 2 threads.
+      // 32 threads (SOFTWARE_LOOP_THREADS), ⌈H/32⌉ units each: 2 at H = 43 and 64, 3 at H = 70, 4 at H = 128.
       if (software)
         expect(plan).toMatchObject({
-          WJ: 2 ** Math.ceil(Math.log2(H)) / 2,
+          WJ: 32,
           WB: 1,
           RH: H,
           loopK: true,
-          reason: expect.stringMatching(/private arrays, .* 2 units per thread/),
+          reason: expect.stringMatching(new RegExp(`private arrays, .* ${Math.ceil(H / 32)} unit\\(s\\) per thread`)),
         });
       else expect(plan.RH).toBeUndefined();
     }

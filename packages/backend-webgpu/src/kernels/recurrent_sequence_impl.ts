@@ -22,8 +22,8 @@ import { type Buf, buffersOf, EPILOGUE_INDICES, epilogue, gemmColumns, type Step
  * Backward ends with dh_0 = direct + dHp_0 W_hh (the per-step path's `finalDh` dispatch).
  *
  * The register variant (`RH` set; software adapters, H ≤ 128 for LSTM): H is compiled in, a workgroup
- * serves one batch row, each thread its units j = lid.x + m·WJ (one unit per thread; two in
- * the loop form, SOFTWARE_LOOP_UNITS), loads its W elements (k, g) once before the loop over
+ * serves one batch row, each thread its units j = lid.x + m·WJ (two per thread forward,
+ * SOFTWARE_FWD_UNITS; one in the unrolled backward; ⌈H/32⌉ in the loop form, SOFTWARE_LOOP_THREADS), loads its W elements (k, g) once before the loop over
  * steps, stages the operand row as vec4s, and loads each operand vec4 once for all its units
  * and gate columns (llvmpipe gathers every workgroup load per lane, uniform or not).
  * - Unrolled form: the weights in vec4 registers r{stage}_{m}_{g}_{q}, the GEMM unrolled over
@@ -481,32 +481,43 @@ export const AUTO_MAX_UNITS_PER_THREAD = 4;
 export const SOFTWARE_MAX_STEP_WORK = 8192;
 
 /**
- * On a software adapter, the register-resident sequence kernel (`SequenceVariant.RH`, one unit
- * per thread) runs where a thread's weights — G·K floats summed over the kernel's stages — are at
- * most this many (512: LSTM at H = 128, the issue #18 shapes' largest).
+ * On a software adapter, the register-resident sequence kernel (`SequenceVariant.RH`) runs where
+ * one unit's weights — G·K floats summed over the kernel's stages — are at most this many (512:
+ * LSTM at H = 128, the issue #18 shapes' largest).
  */
 export const SOFTWARE_REG_FLOATS = 512;
 
 /**
- * The register kernel's GEMM is unrolled up to this many weights per thread, forward and
+ * The register kernel's GEMM is unrolled up to this many weights per unit, forward and
  * backward; past it, the loop form (`SequenceVariant.loopK`). Measured cold compiles on lavapipe
- * (one pipeline, load average 3–10): unrolled forward LSTM H = 32 1–2 s, H = 64 2–4 s, H = 128
- * (512 floats) 7.5–9.5 s. The unrolled backward (chains, one GEMM copy) compiled LSTM H = 32 in
+ * (one pipeline, one unit per thread, load average 3–10): unrolled forward LSTM H = 32 1–2 s,
+ * H = 64 2–4 s, H = 128 (512 floats) 7.5–9.5 s. The unrolled backward (chains, one GEMM copy) compiled LSTM H = 32 in
  * ~3 s but H = 128 in ~20 s, and ran the training step only ~5% faster than the loop form.
  */
 export const SOFTWARE_UNROLL_FLOATS = { fwd: 512, bwd: 128 } as const;
 
 /**
- * Units per thread of the register kernel's loop form (the backward past
- * SOFTWARE_UNROLL_FLOATS.bwd): the thread loads each operand vec4 once for all its units — a
- * workgroup-memory load is a per-lane gather on llvmpipe, the loop's main cost. Measured on
- * lavapipe (training step, sequence path, LSTM/GRU H = 64 and 128): 2 units 10–15% faster than
- * 1; 4 and 8 another 5–10% but cold compiles 2–4× longer (private arrays read at a variable
- * index compile slowly there: 20–40 s at 8 units, H = 128).
+ * Threads of the register kernel's loop form (the backward past SOFTWARE_UNROLL_FLOATS.bwd):
+ * at most 32 (four AVX2 vectors on llvmpipe), ⌈H/32⌉ units each, and each thread loads an
+ * operand vec4 once for all its units — a workgroup-memory load is a per-lane gather on
+ * llvmpipe, the loop's main cost. Measured on lavapipe (training step, sequence path): at H = 64
+ * two units per thread ran 10–15% faster than one; at H = 128 four units another 11–15% over
+ * two (LSTM 45.6 → 40.6 ms, GRU 36.2 → 30.7 ms). Eight gained little more and compiled 2–4×
+ * longer (private arrays read at a variable index compile slowly there: 20–40 s cold at eight
+ * units, H = 128; four units add ~5–7 s to a cold H = 128 training step's 15 s at two).
  */
-export const SOFTWARE_LOOP_UNITS = 2;
+export const SOFTWARE_LOOP_THREADS = 32;
 
-/** Weights per thread of the register kernel (one unit per thread): Σ over stages of gate columns × K. */
+/**
+ * Units per thread of the unrolled forward register kernel (pow2(H)/2 threads): the operand
+ * vec4s are loaded once for both. Measured on lavapipe (inference forward, sequence path, cold
+ * compile of the whole call in brackets): LSTM H = 128 10.5 → 9.2 ms (11.0 → 13.5 s), GRU
+ * H = 128 9.2 → 7.2 ms (8.2 → 11.0 s), LSTM H = 64 7.1 → 6.1 ms, GRU H = 32 5.0 → 4.0 ms;
+ * four units gained ≤ 10% more for 5–9 s more compile at H = 128.
+ */
+export const SOFTWARE_FWD_UNITS = 2;
+
+/** Weights per unit of the register kernel: Σ over stages of gate columns × K. */
 export function registerFloats(dir: 'fwd' | 'bwd', cell: SequenceCell, H: number, G: number): number {
   if (dir === 'bwd') return cell === 'gru_reset_before' ? 3 * H : G * H;
   return G * H;
@@ -574,12 +585,13 @@ export function planRecurrent(
   const regFloats = registerFloats(dir, cell, H, G);
   if (lim.software && regFloats <= SOFTWARE_REG_FLOATS && B <= lim.maxComputeWorkgroupsPerDimension && pow2(H) <= threads) {
     const loopK = regFloats > SOFTWARE_UNROLL_FLOATS[dir];
-    const U = loopK ? SOFTWARE_LOOP_UNITS : 1;
+    const regWJ = loopK ? Math.min(pow2(H), SOFTWARE_LOOP_THREADS) : dir === 'fwd' ? Math.max(1, pow2(H) / SOFTWARE_FWD_UNITS) : pow2(H);
+    const U = Math.ceil(H / regWJ);
     const how = loopK
-      ? `weights in private arrays, ${regFloats} floats per unit, ${U} units per thread, GEMM a loop over k`
-      : `weights in registers, ${regFloats} floats per thread`;
+      ? `weights in private arrays, ${regFloats} floats per unit, ${U} unit(s) per thread, GEMM a loop over k`
+      : `weights in registers, ${regFloats} floats per unit, ${U} unit(s) per thread`;
     const reason = option === 'sequence' ? `forced (recurrentPath: sequence); ${how}` : `fits (software adapter: ${how})`;
-    return { path: 'sequence', reason, WJ: Math.max(1, Math.floor(pow2(H) / U)), WB: 1, KS, RH: H, ...(loopK ? { loopK } : {}) };
+    return { path: 'sequence', reason, WJ: regWJ, WB: 1, KS, RH: H, ...(loopK ? { loopK } : {}) };
   }
   if (option === 'auto' && lim.software && G * H * H > SOFTWARE_MAX_STEP_WORK) {
     return {
