@@ -2,6 +2,7 @@ import { Rng } from '@rnnkit/core';
 import { checkClose, randomArray } from '@rnnkit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebgpuBackend, type WebgpuBackend } from '../src/index.js';
+import { blockedGrid } from '../src/kernels/gemm_impl.js';
 import { noGpuErrors, rejection, requireAdapterInCi, startBackend } from './helpers.js';
 
 const started = await startBackend();
@@ -92,6 +93,28 @@ for (const form of ['tiled', 'blocked'] as const)
       );
     });
   });
+
+describe('the blocked GEMM grid (blockedGrid)', () => {
+  it('covers every 8×8 block with 64-thread workgroups, x-first, x within the per-dimension limit', () => {
+    // [M, N, maxPerDim] → the workgroups needed, ⌈⌈M/8⌉·⌈N/8⌉ / 64⌉
+    const cases: [number, number, number, number][] = [
+      [1, 1, 65535, 1],
+      [64, 64, 65535, 1],
+      [65, 64, 65535, 2],
+      [4096, 2048, 65535, 2048],
+      [4096, 2048, 1000, 2048], // split over y: 1000 × 3
+      [1 << 20, 64, 65535, 16384],
+      [1 << 20, 1 << 12, 65535, 1 << 20], // past 65535: 65535 × 17
+    ];
+    for (const [M, N, max, groups] of cases) {
+      const [x, y] = blockedGrid(M, N, max);
+      expect(x).toBeLessThanOrEqual(max);
+      expect(x * y).toBeGreaterThanOrEqual(groups);
+      expect(x * (y - 1)).toBeLessThan(groups); // no whole row of idle workgroups
+      expect(Math.ceil((Math.ceil(M / 8) * Math.ceil(N / 8)) / 64)).toBe(groups);
+    }
+  });
+});
 
 describe.skipIf(!started.be)('the gemmKernel option', () => {
   it('auto picks the blocked form on software adapters and the tiled form elsewhere', () => {

@@ -175,8 +175,11 @@ fn put(m: u32, n: u32, sum: f32) {
   });
 })();
 
-/** Workgroups of the blocked GEMM for an [M, N] result: x-first over ⌈M/RM⌉·⌈N/RN⌉ threads. */
-function blockedGrid(M: number, N: number, maxPerDim: number): [number, number] {
+/**
+ * Workgroups of the blocked GEMM for an [M, N] result: ⌈⌈M/RM⌉·⌈N/RN⌉ / 64⌉ of them, x-first,
+ * x at most `maxPerDim` (the kernel linearizes them as wid.y · nwg.x + wid.x).
+ */
+export function blockedGrid(M: number, N: number, maxPerDim: number): [number, number] {
   const groups = Math.ceil((Math.ceil(M / RM) * Math.ceil(N / RN)) / BLOCKED_WG);
   const x = Math.min(groups, maxPerDim);
   return [x, Math.ceil(groups / Math.max(1, x))];
