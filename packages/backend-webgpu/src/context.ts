@@ -23,7 +23,8 @@ export interface WebgpuBackendTuning {
    * Which GEMM kernel the matmuls and the recurrent layers' input projections and weight
    * gradients run: `auto` (default) the `blocked` form on software adapters (lavapipe,
    * SwiftShader), where it measured 4–5× faster, and the `tiled` form elsewhere; the others
-   * force a form (for tests and measurements). Both sum in the same order: same results.
+   * force a form (for tests and measurements). Both compute each output as the same sum in the
+   * same k order.
    */
   gemmKernel?: GemmKernelOption;
 }

@@ -491,8 +491,9 @@ export const SOFTWARE_REG_FLOATS = 512;
  * The register kernel's GEMM is unrolled up to this many weights per unit, forward and
  * backward; past it, the loop form (`SequenceVariant.loopK`). Measured cold compiles on lavapipe
  * (one pipeline, one unit per thread, load average 3–10): unrolled forward LSTM H = 32 1–2 s,
- * H = 64 2–4 s, H = 128 (512 floats) 7.5–9.5 s. The unrolled backward (chains, one GEMM copy) compiled LSTM H = 32 in
- * ~3 s but H = 128 in ~20 s, and ran the training step only ~5% faster than the loop form.
+ * H = 64 2–4 s, H = 128 (512 floats) 7.5–9.5 s. The unrolled backward (chains, one GEMM copy)
+ * compiled LSTM H = 32 in ~3 s but H = 128 in ~20 s, and ran the training step only ~5% faster
+ * than the loop form.
  */
 export const SOFTWARE_UNROLL_FLOATS = { fwd: 512, bwd: 128 } as const;
 
